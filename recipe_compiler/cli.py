@@ -1,0 +1,220 @@
+"""The `recipe` command: a thin shell over the Python API.
+
+Exit codes: 0 clean, 1 problems of severity error (warnings too with --strict),
+2 the command could not run (bad option, unreadable file, bad config).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .problems import Problem
+from .source import Limits
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def parse_var(values: tuple[str, ...]) -> dict[str, Any]:
+    """`--var k=v`: numbers become int or float, anything else stays a string."""
+    out: dict[str, Any] = {}
+    for item in values:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r}: use NAME=VALUE", param_hint="--var")
+        key, _, raw = item.partition("=")
+        value: Any = raw
+        for cast in (int, float):
+            try:
+                value = cast(raw)
+                break
+            except ValueError:
+                continue
+        out[key.strip()] = value
+    return out
+
+
+def _limits(max_bytes: int, max_nodes: int, max_depth: int) -> Limits:
+    return Limits(max_bytes=max_bytes, max_nodes=max_nodes, max_depth=max_depth)
+
+
+def limit_options(f: Any) -> Any:
+    d = Limits()
+    f = click.option("--max-depth", type=int, default=d.max_depth, show_default=True,
+                     help="Deepest nesting of mappings and lists.")(f)
+    f = click.option("--max-nodes", type=int, default=d.max_nodes, show_default=True,
+                     help="Most YAML nodes after alias expansion.")(f)
+    f = click.option("--max-bytes", type=int, default=d.max_bytes, show_default=True,
+                     help="Largest recipe file read.")(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="recipe-compiler")
+def main() -> None:
+    """Validate, plan and compile SparseML recipes."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Output format.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--fix", is_flag=True,
+              help="Add missing '- ' list markers in place (atomic), then lint.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default: .recipelint.yaml here or above).")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="Override a recipe variable, as SparseML's recipe_variables.")
+@limit_options
+def lint(
+    paths: tuple[str, ...],
+    fmt: str,
+    strict: bool,
+    fix: bool,
+    config_path: str | None,
+    variables: tuple[str, ...],
+    max_bytes: int,
+    max_nodes: int,
+    max_depth: int,
+) -> None:
+    """Check recipes (files or folders, recursively); '-' reads standard input."""
+    from .lint import config as lint_config
+    from .lint import exit_code, lint_paths, lint_recipe
+    from .lint.reporters import REPORTERS
+    from .recipe import OverrideError, from_source
+    from .source import from_bytes
+
+    limits = _limits(max_bytes, max_nodes, max_depth)
+    overrides = parse_var(variables)
+    try:
+        cfg = lint_config.load(
+            Path(config_path) if config_path else lint_config.find()
+        )
+    except lint_config.ConfigError as exc:
+        click.echo(f"recipe lint: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    files = [p for p in paths if p != "-"]
+    missing = [p for p in files if not os.path.exists(p)]
+    if missing:
+        click.echo(f"recipe lint: no such file or folder: {missing[0]}", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        if fix:
+            _fix(files, limits)
+        problems, recipes = lint_paths(files, cfg, overrides, limits)
+        if "-" in paths:
+            data = sys.stdin.buffer.read(limits.max_bytes + 1)
+            recipe = from_source(from_bytes(data, "<stdin>", "text", limits),
+                                 overrides, limits)
+            recipes.append(recipe)
+            problems.extend(lint_recipe(recipe, cfg))
+    except OverrideError as exc:
+        click.echo(f"recipe lint: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    problems.sort()
+    click.echo(REPORTERS[fmt](problems, len(recipes)), nl=False)
+    sys.exit(exit_code(problems, strict))
+
+
+def _fix(files: list[str], limits: Limits) -> None:
+    from .fileio import write_atomic
+    from .lint import discover
+    from .lint.fix import add_markers, missing_markers
+    from .source import read
+
+    for path in discover(files):
+        src = read(path, limits)
+        fixed = add_markers(src)
+        if fixed is not None:
+            n = len(missing_markers(src))
+            write_atomic(path, fixed)
+            click.echo(f"fixed {path}: added {n} '- ' list markers", err=True)
+
+
+@main.command()
+@click.argument("recipe_path", metavar="RECIPE")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="Override a recipe variable.")
+def show(recipe_path: str, variables: tuple[str, ...]) -> None:
+    """Print a recipe's modifiers as SparseML resolves them."""
+    from .lint import lint_recipe
+    from .recipe import OverrideError, load
+
+    if not os.path.exists(recipe_path):
+        click.echo(f"recipe show: no such file: {recipe_path}", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        recipe = load(recipe_path, parse_var(variables), text=False)
+    except OverrideError as exc:
+        click.echo(f"recipe show: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    problems = lint_recipe(recipe)
+    click.echo(render_modifiers(recipe.path, recipe), nl=False)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        click.echo(_brief(errors), err=True)
+        sys.exit(EXIT_PROBLEMS)
+
+
+def render_modifiers(name: str, recipe: Any) -> str:
+    """A readable table of resolved modifiers (file order) and the training length."""
+    lines = [f"{name}: {len(recipe.modifiers)} modifiers, max_epochs {recipe.max_epochs}"]
+    width = max((len(e.tag) for e in recipe.modifiers), default=8)
+    for e in recipe.modifiers:
+        m = e.model
+        window = "invalid" if m is None else f"{_ep(m.start)} -> {_ep(m.end)}"
+        fields = "" if m is None else ", ".join(
+            f"{k}={_val(v)}"
+            for k, v in m.model_dump(exclude={"start_epoch", "end_epoch"}).items()
+            if k in e.fields
+        )
+        lines.append(f"  {e.index:>2}  {e.tag:<{width}}  line {e.line:<4} "
+                     f"epochs {window:<16} {fields}")
+    return "\n".join(lines) + "\n"
+
+
+def _ep(x: float) -> str:
+    return "-1" if x == -1 else f"{x:g}"
+
+
+def _val(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, list) and len(v) > 3:
+        return f"[{len(v)} items]"
+    return str(v)
+
+
+def _brief(problems: list[Problem]) -> str:
+    return "\n".join(f"{p.path}:{p.line}:{p.column}: {p.code} {p.severity} {p.message}"
+                     for p in problems)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              default="schemas/recipe.schema.json", show_default=True)
+@click.option("--check", is_flag=True, help="Exit 1 if the file is out of date.")
+def schema(output: str, check: bool) -> None:
+    """Write the JSON Schema of the recipe format, generated from the models."""
+    from .fileio import write_atomic
+    from .schema import render
+
+    text = render()
+    if check:
+        current = Path(output).read_text(encoding="utf-8") if Path(output).exists() else ""
+        if current != text:
+            click.echo(f"{output} is out of date: run `recipe schema`", err=True)
+            sys.exit(EXIT_PROBLEMS)
+        return
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(output, text)
+    click.echo(f"wrote {output}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,109 @@
+"""Codes of the problems the loader finds itself (reading, YAML, variables, schema).
+
+Lint rules that look at a loaded recipe live one per module in `lint/rules/`; the
+loader's findings are listed here so that config, docs and SARIF see one catalogue.
+Families: RC0xx reading and YAML, RC1xx structure and schema, RC2xx schedule,
+RC3xx sparsity and learning-rate values, RC4xx variables and `eval(...)`.
+Codes are never reused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .problems import Problem, Severity
+
+
+@dataclasses.dataclass(frozen=True)
+class Code:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
+
+LOADER_CODES: dict[str, Code] = {
+    c.code: c
+    for c in [
+        Code("RC000", "unreadable-input", E, "The file cannot be read as a recipe."),
+        Code("RC001", "yaml-syntax", E, "The YAML does not parse."),
+        Code("RC002", "missing-list-marker", E,
+             "Modifiers listed without `- ` list markers."),
+        Code("RC003", "front-matter-missing", E,
+             "A markdown recipe has no `---` front matter."),
+        Code("RC004", "front-matter-cut", W,
+             "SparseML ends the front matter at a `---` inside a line."),
+        Code("RC005", "modifiers-after-front-matter", W,
+             "Modifier tags after the front matter are never loaded."),
+        Code("RC006", "tag-line-with-dot", E,
+             "A modifier tag on a line that contains a `.` is not recognised."),
+        Code("RC007", "file-extension", E,
+             "SparseML only reads `.yaml` and `.md` recipe files."),
+        Code("RC008", "resource-limit", E,
+             "The recipe exceeds a size, nesting or alias-expansion limit."),
+        Code("RC009", "multiple-documents", E,
+             "The YAML holds more than one document."),
+        Code("RC010", "duplicate-key", W, "A mapping repeats a key; the last wins."),
+        Code("RC011", "unsupported-tag", E, "A YAML tag that is not a modifier."),
+        Code("RC012", "non-string-key", E, "A mapping key that is not a string."),
+        Code("RC101", "unknown-modifier", E, "The tag names no SparseML modifier."),
+        Code("RC102", "unknown-field", E, "The modifier has no such field."),
+        Code("RC103", "missing-field", E, "A required field is missing."),
+        Code("RC104", "wrong-type", E, "A field has the wrong type."),
+        Code("RC105", "invalid-value", E, "A field's value is not allowed."),
+        Code("RC106", "no-modifiers", E,
+             "No modifiers where SparseML looks for them."),
+        Code("RC107", "modifier-location", E,
+             "Modifiers listed under a key without `modifiers` in its name."),
+        Code("RC108", "not-a-modifier", E,
+             "An entry of a modifiers list is not a tagged modifier."),
+        Code("RC109", "top-level-list", E,
+             "The recipe is a bare list; SparseML needs a mapping."),
+        Code("RC110", "untagged-recipe", E,
+             "A new-framework (untagged) recipe that the legacy loader cannot run."),
+        Code("RC201", "epoch-order", E, "end_epoch comes before start_epoch."),
+        Code("RC202", "epoch-range", E, "An epoch below -1."),
+        Code("RC203", "end-epoch-disabled", E,
+             "This modifier does not allow an end_epoch."),
+        Code("RC204", "update-frequency-range", E, "update_frequency below -1."),
+        Code("RC301", "sparsity-range", E,
+             "A sparsity outside the range SparseML accepts."),
+        Code("RC302", "lr-range", E,
+             "A learning rate outside the range SparseML accepts."),
+        Code("RC401", "undefined-variable", E,
+             "eval(...) uses a name that is not a numeric variable."),
+        Code("RC403", "unsupported-expression", E,
+             "eval(...) uses syntax or a function SparseML does not evaluate."),
+        Code("RC404", "unary-minus", E,
+             "eval(...) with a unary minus crashes SparseML 1.8."),
+        Code("RC405", "variable-cycle", E, "Variables depend on each other in a cycle."),
+        Code("RC406", "eval-not-number", E,
+             "eval(...) in a modifier does not give a number."),
+        Code("RC407", "eval-not-evaluated", W,
+             "A string that looks like eval(...) but SparseML leaves as text."),
+    ]
+}
+
+
+def make(
+    code: str,
+    path: str,
+    line: int,
+    column: int,
+    message: str,
+    hint: str | None = None,
+    json_path: str | None = None,
+) -> Problem:
+    """A loader Problem with the code's default severity."""
+    return Problem(
+        path=path,
+        line=max(1, line),
+        column=max(1, column),
+        code=code,
+        severity=LOADER_CODES[code].severity,
+        message=message,
+        hint=hint,
+        json_path=json_path,
+    )

@@ -1,0 +1,114 @@
+"""The linter: loader problems plus rules, filtered by config and inline comments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..problems import Problem, Severity
+from ..recipe import Recipe, from_source
+from ..source import FRONT_MATTER, Limits, read
+from .config import Config
+from .rules import RULES
+
+RECIPE_SUFFIXES = (".yaml", ".yml", ".md")
+_DISABLE = re.compile(r"#\s*recipe:\s*disable=([A-Za-z0-9_,\- ]+)")
+
+
+def lint_recipe(recipe: Recipe, config: Config | None = None) -> list[Problem]:
+    """Every problem of a loaded recipe, after config and `# recipe: disable=`."""
+    config = config or Config()
+    problems = list(recipe.problems)
+    if recipe.ok:
+        for code, rule in RULES.items():
+            if code in config.disabled:
+                continue
+            for f in rule.check(recipe):
+                problems.append(
+                    Problem(recipe.path, f.line, f.column, code, rule.SEVERITY,
+                            f.message, f.hint)
+                )
+    out = []
+    disabled_lines = _inline_disables(recipe.source.text)
+    for p in problems:
+        if p.code in config.disabled and p.code != "RC000":
+            continue
+        if p.code in disabled_lines.get(p.line, ()):
+            continue
+        if p.code in config.severity:
+            p = p.replace(severity=config.severity[p.code])
+        out.append(p)
+    return sorted(set(out))
+
+
+def _inline_disables(text: str) -> dict[int, set[str]]:
+    from .rules import NAMES
+    from ..codes import LOADER_CODES
+
+    names = {**NAMES, **{c.name: c.code for c in LOADER_CODES.values()}}
+    out: dict[int, set[str]] = {}
+    if "recipe:" not in text:
+        return out
+    for i, line in enumerate(text.split("\n"), start=1):
+        m = _DISABLE.search(line)
+        if m:
+            out[i] = {names.get(c.strip(), c.strip()) for c in m.group(1).split(",")}
+    return out
+
+
+def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files to lint: given files as they are; folders recursively.
+
+    In folders, .yaml and .yml files are recipes; a .md file counts only when it
+    has front matter that mentions modifiers (so READMEs are skipped).
+    """
+    for p in paths:
+        p = Path(p)
+        if not p.is_dir():
+            yield p
+            continue
+        for f in sorted(p.rglob("*")):
+            if f.suffix.lower() not in RECIPE_SUFFIXES or not f.is_file():
+                continue
+            if any(part.startswith(".") for part in f.relative_to(p).parts):
+                continue
+            if f.suffix.lower() == ".md" and not _is_recipe_card(f):
+                continue
+            yield f
+
+
+def _is_recipe_card(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")[:200_000]
+    except OSError:
+        return True
+    m = FRONT_MATTER.search(text)
+    return bool(m and ("modifiers" in m.group(1) or "Modifier" in m.group(1)))
+
+
+def lint_paths(
+    paths: Iterable[str | Path],
+    config: Config | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
+) -> tuple[list[Problem], list[Recipe]]:
+    problems: list[Problem] = []
+    recipes: list[Recipe] = []
+    for path in discover(paths):
+        recipe = from_source(read(path, limits), overrides, limits)
+        recipes.append(recipe)
+        problems.extend(lint_recipe(recipe, config))
+    return problems, recipes
+
+
+def exit_code(problems: Iterable[Problem], strict: bool = False) -> int:
+    codes = [p for p in problems]
+    if any(p.code == "RC000" for p in codes):
+        return 2
+    if any(p.severity is Severity.ERROR for p in codes):
+        return 1
+    if strict and any(p.severity is Severity.WARNING for p in codes):
+        return 1
+    return 0

@@ -1,0 +1,96 @@
+"""Project configuration: which rules run and at what severity.
+
+Found as `.recipelint.yaml` in the working directory or a parent, or given with
+`--config`. Format::
+
+    rules:
+      RC402: disable            # or the rule's name: unused-variable: disable
+      RC208: error              # a severity: error | warning | info
+      RC207: {severity: info}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from ..codes import LOADER_CODES
+from ..problems import Severity
+from .rules import NAMES, RULES
+
+CONFIG_NAMES = (".recipelint.yaml", ".recipelint.yml")
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the CLI exits with code 2."""
+
+
+@dataclasses.dataclass
+class Config:
+    disabled: set[str] = dataclasses.field(default_factory=set)
+    severity: dict[str, Severity] = dataclasses.field(default_factory=dict)
+    path: str | None = None
+
+
+def all_codes() -> dict[str, tuple[str, Severity, str]]:
+    """code -> (name, default severity, summary) for loader codes and rules."""
+    out = {c.code: (c.name, c.severity, c.summary) for c in LOADER_CODES.values()}
+    for code, mod in RULES.items():
+        out[code] = (mod.NAME, mod.SEVERITY, (mod.__doc__ or "").strip().split("\n")[0])
+    return out
+
+
+def find(start: Path | None = None) -> Path | None:
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        for name in CONFIG_NAMES:
+            if (d / name).is_file():
+                return d / name
+    return None
+
+
+def load(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    cfg = Config(path=str(path))
+    if data is None:
+        return cfg
+    if not isinstance(data, dict) or set(data) - {"rules"}:
+        raise ConfigError(f"{path}: the config holds one key, 'rules'")
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise ConfigError(f"{path}: 'rules' must be a mapping of rule to setting")
+    known = all_codes()
+    names = {**NAMES, **{c.name: c.code for c in LOADER_CODES.values()}}
+    for key, setting in rules.items():
+        code = names.get(str(key), str(key))
+        if code not in known:
+            raise ConfigError(f'{path}: no such rule: "{key}"')
+        if code == "RC000":
+            raise ConfigError(f"{path}: RC000 (unreadable input) cannot be configured")
+        if isinstance(setting, dict):
+            unknown = set(setting) - {"severity"}
+            if unknown:
+                raise ConfigError(
+                    f'{path}: unknown option "{sorted(unknown)[0]}" for rule "{key}"'
+                )
+            setting = setting.get("severity")
+        if setting in ("disable", False):
+            cfg.disabled.add(code)
+        elif setting in ("enable", True, None):
+            continue
+        elif setting in tuple(s.value for s in Severity):
+            cfg.severity[code] = Severity(setting)
+        else:
+            raise ConfigError(
+                f'{path}: rule "{key}": use disable, enable, error, warning or info, '
+                f"not {setting!r}"
+            )
+    return cfg

@@ -1,0 +1,110 @@
+"""Output formats of `recipe lint`, all built from `Problem.to_dict()`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+from ..problems import Problem
+from .config import all_codes
+
+DOCS = "https://github.com/recipe-compiler/recipe-compiler/blob/main/docs/rules.md"
+
+
+def text(problems: Sequence[Problem], checked: int) -> str:
+    lines = []
+    for p in problems:
+        lines.append(f"{p.path}:{p.line}:{p.column}: {p.code} {p.severity} {p.message}")
+        if p.hint:
+            lines.append(f"    hint: {p.hint}")
+    counts = {s: sum(1 for p in problems if p.severity == s)
+              for s in ("error", "warning", "info")}
+    summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    lines.append(
+        f"{checked} recipe{'s' if checked != 1 else ''} checked: "
+        + (summary or "no problems")
+    )
+    return "\n".join(lines) + "\n"
+
+
+def as_json(problems: Sequence[Problem], checked: int) -> str:
+    return json.dumps([p.to_dict() for p in problems], indent=2) + "\n"
+
+
+def _escape(value: str, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def github(problems: Sequence[Problem], checked: int) -> str:
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    out = []
+    for p in problems:
+        msg = p.message + (f" (hint: {p.hint})" if p.hint else "")
+        out.append(
+            f"::{level[p.severity.value]} file={_escape(p.path, True)},line={p.line},"
+            f"col={p.column},title={p.code}::{_escape(msg)}"
+        )
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def sarif(problems: Sequence[Problem], checked: int) -> str:
+    catalogue = all_codes()
+    used = sorted({p.code for p in problems})
+    level = {"error": "error", "warning": "warning", "info": "note"}
+    rules = [
+        {
+            "id": code,
+            "name": catalogue[code][0],
+            "shortDescription": {"text": catalogue[code][2]},
+            "defaultConfiguration": {"level": level[catalogue[code][1].value]},
+            "helpUri": f"{DOCS}#{code.lower()}",
+        }
+        for code in used
+        if code in catalogue
+    ]
+    index = {r["id"]: i for i, r in enumerate(rules)}
+    results = []
+    for p in problems:
+        result = {
+            "ruleId": p.code,
+            "ruleIndex": index.get(p.code, 0),
+            "level": level[p.severity.value],
+            "message": {"text": p.message + (f" Hint: {p.hint}" if p.hint else "")},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": p.path},
+                        "region": {"startLine": p.line, "startColumn": p.column},
+                    }
+                }
+            ],
+        }
+        results.append(result)
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "recipe-compiler",
+                        "informationUri": DOCS,
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+REPORTERS: dict[str, Callable[[Sequence[Problem], int], str]] = {
+    "text": text,
+    "json": as_json,
+    "github": github,
+    "sarif": sarif,
+}

@@ -1,0 +1,40 @@
+"""The lint rules, one module each, in an explicit registry keyed by code."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import (
+    rc205_gmp_zero_window,
+    rc206_end_epoch_minus_one,
+    rc207_update_frequency,
+    rc208_final_sparsity_not_applied,
+    rc209_starts_after_training,
+    rc210_ignored_field,
+    rc211_milestones,
+    rc303_init_above_final,
+    rc402_unused_variable,
+)
+
+RULES: dict[str, ModuleType] = {
+    m.CODE: m
+    for m in (
+        rc205_gmp_zero_window,
+        rc206_end_epoch_minus_one,
+        rc207_update_frequency,
+        rc208_final_sparsity_not_applied,
+        rc209_starts_after_training,
+        rc210_ignored_field,
+        rc211_milestones,
+        rc303_init_above_final,
+        rc402_unused_variable,
+    )
+}
+NAMES: dict[str, str] = {m.NAME: code for code, m in RULES.items()}
+
+
+def get(code_or_name: str) -> ModuleType:
+    code = NAMES.get(code_or_name, code_or_name)
+    if code not in RULES:
+        raise ValueError(f'no such rule: "{code_or_name}"')
+    return RULES[code]

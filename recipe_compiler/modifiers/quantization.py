@@ -1,0 +1,163 @@
+"""QuantizationModifier in its two forms, and the distillation modifiers.
+
+SparseML swaps to the legacy class when any key of the mapping is a field only the
+legacy class has (`_select_quantization_modifier`); `select` does the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .base import Epoch, Frequency, Modifier, Number, fail
+
+SCHEME_PRESETS = ("default", "deepsparse", "tensorrt")
+
+
+class QuantizationArgs(BaseModel):
+    """quantization_scheme.py: QuantizationArgs."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    num_bits: int = 8
+    symmetric: bool = False
+    strategy: Literal["tensor", "channel"] = "tensor"
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+
+
+class QuantizationScheme(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    input_activations: QuantizationArgs | None = None
+    weights: QuantizationArgs | None = None
+    output_activations: QuantizationArgs | None = None
+    target_hardware: str | None = None
+
+
+Scheme = Literal["default", "deepsparse", "tensorrt"] | QuantizationScheme | None
+
+
+class _QAT(Modifier):
+    KIND = "quantization"
+    EPOCH_FIELDS = (
+        "start_epoch",
+        "end_epoch",
+        "disable_quantization_observer_epoch",
+        "freeze_bn_stats_epoch",
+    )
+    start_epoch: Epoch = -1.0
+    end_epoch: Epoch = Field(default=-1.0, description="Must stay -1.")
+    disable_quantization_observer_epoch: Number | None = None
+    freeze_bn_stats_epoch: Number | None = None
+    model_fuse_fn_name: str | None = None
+    model_fuse_fn_kwargs: dict[str, Any] | None = None
+    num_calibration_steps: int | None = None
+
+    @model_validator(mode="after")
+    def _qat(self) -> _QAT:
+        if self.end_epoch != -1:
+            raise fail(
+                "RC203",
+                "end_epoch is disabled for QuantizationModifier and can only be set "
+                f"to -1, given {self.end_epoch}",
+                "end_epoch",
+            )
+        for name in ("disable_quantization_observer_epoch", "freeze_bn_stats_epoch"):
+            value = getattr(self, name)
+            if value is not None and value < self.start_epoch:
+                raise fail(
+                    "RC201",
+                    f"{name} may not be less than start_epoch for "
+                    f"QuantizationModifier, received {value} with start_epoch "
+                    f"{self.start_epoch}",
+                    name,
+                )
+        return self
+
+
+class QuantizationModifier(_QAT):
+    """Quantization-aware training (the scheme-based form)."""
+
+    TAG = "QuantizationModifier"
+    scheme: Scheme = None
+    scheme_overrides: dict[str, Scheme] | None = None
+    ignore: list[str] | None = None
+    strict: bool = True
+
+
+class LegacyQuantizationModifier(_QAT):
+    """QuantizationModifier as SparseML builds it when a legacy-only field is set."""
+
+    TAG = "QuantizationModifier"
+    submodules: list[str] | None = None
+    quantize_embeddings: bool = True
+    reduce_range: bool = False
+    quantize_linear_activations: bool = True
+    quantize_conv_activations: bool = True
+    quantize_embedding_activations: bool = True
+    activation_bits: int = 8
+    weight_bits: int = 8
+    exclude_batchnorm: bool = True
+    exclude_module_types: list[str] | None = None
+    custom_quantizable_module_types: list[str] | None = None
+    activation_qconfig_kwargs: dict[str, Any] | None = None
+    weight_qconfig_kwargs: dict[str, Any] | None = None
+    tensorrt: bool = False
+
+
+LEGACY_ONLY = frozenset(LegacyQuantizationModifier.model_fields) - frozenset(
+    QuantizationModifier.model_fields
+)
+
+
+def select(fields: dict[str, Any]) -> type[_QAT]:
+    """The class SparseML builds for a QuantizationModifier mapping."""
+    if any(k in LEGACY_ONLY for k in fields):
+        return LegacyQuantizationModifier
+    return QuantizationModifier
+
+
+class DistillationModifier(Modifier):
+    TAG = "DistillationModifier"
+    KIND = "distillation"
+    start_epoch: Epoch = -1.0
+    end_epoch: Epoch = -1.0
+    distill_output_keys: list[Any] | None = None
+    teacher_input_keys: list[Any] | None = None
+    update_frequency: Frequency = -1.0
+    hardness: Number = 0.5
+    temperature: Number = 2.0
+
+
+class PerLayerDistillationModifier(Modifier):
+    TAG = "PerLayerDistillationModifier"
+    KIND = "distillation"
+    gain: Number = 1.5
+    start_epoch: Epoch = -1.0
+    end_epoch: Epoch = -1.0
+    update_frequency: Frequency = -1.0
+    normalize: bool = True
+    student_layer_names: list[str] | None = None
+    teacher_layer_names: list[str] | None = None
+    project_features: bool = True
+    epsilon: Number = 1e-6
+
+    @model_validator(mode="after")
+    def _names(self) -> PerLayerDistillationModifier:
+        if (self.student_layer_names is None) != (self.teacher_layer_names is None):
+            raise fail("RC105", "student_layer_names and teacher_layer_names must be "
+                                "given together", "teacher_layer_names")
+        if (
+            self.student_layer_names is not None
+            and self.teacher_layer_names is not None
+            and len(self.student_layer_names) != len(self.teacher_layer_names)
+        ):
+            raise fail("RC105", "student_layer_names and teacher_layer_names must "
+                                "have the same length", "teacher_layer_names")
+        return self
+
+
+ALL: tuple[type[Modifier], ...] = (
+    QuantizationModifier,
+    DistillationModifier,
+    PerLayerDistillationModifier,
+)

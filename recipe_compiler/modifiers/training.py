@@ -1,0 +1,189 @@
+"""Learning-rate, weight-decay, epoch-range, parameter and logging modifiers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from .base import Epoch, Frequency, LRValue, Modifier, Number, Params, fail
+from .pruning import INTER_FUNCS
+
+LR_FUNCS = ("linear", "cosine", "cyclic_linear")
+LR_CLASSES = {
+    "StepLR": ("gamma", "step_size"),
+    "MultiStepLR": ("gamma", "milestones"),
+    "ExponentialLR": ("gamma",),
+    "CosineAnnealingWarmRestarts": ("lr_min", "cycle_epochs"),
+}
+
+
+class SetLearningRateModifier(Modifier):
+    """Sets the LR once, at the first step at or after start_epoch."""
+
+    TAG = "SetLearningRateModifier"
+    KIND = "lr"
+    END_COMPARATOR = None  # SparseML forces end_epoch to -1
+    learning_rate: LRValue
+    param_groups: list[int] | None = None
+    start_epoch: Epoch = -1.0
+    end_epoch: Epoch = Field(default=-1.0, description="Ignored: forced to -1.")
+    constant_logging: bool = False
+
+    @model_validator(mode="after")
+    def _lr(self) -> SetLearningRateModifier:
+        if self.learning_rate <= 0.0:
+            raise fail("RC302", "learning_rate must be greater than 0",
+                       "learning_rate")
+        if self.learning_rate > 1.0:
+            raise fail("RC302", "learning_rate must be less than or equal to 1.0",
+                       "learning_rate")
+        return self
+
+    @property
+    def end(self) -> float:
+        return -1.0
+
+
+class LearningRateFunctionModifier(Modifier):
+    """Sets the LR on every step in [start, end] from a function of the epoch."""
+
+    TAG = "LearningRateFunctionModifier"
+    KIND = "lr"
+    END_COMPARATOR = 1
+    lr_func: str = Field(description="linear, cosine or cyclic_linear")
+    init_lr: LRValue
+    final_lr: LRValue
+    start_epoch: Epoch
+    end_epoch: Epoch
+    cycle_epochs: Number = 1.0
+    param_groups: list[int] | None = None
+    update_frequency: Frequency = Field(
+        default=-1.0, description="Accepted but ignored: the LR is set every step."
+    )
+
+    @model_validator(mode="after")
+    def _lr(self) -> LearningRateFunctionModifier:
+        if self.lr_func not in LR_FUNCS:
+            raise fail("RC105", f"lr_func must be one of {list(LR_FUNCS)}, got "
+                                f"{self.lr_func!r}", "lr_func")
+        for name in ("init_lr", "final_lr"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise fail("RC302", f"{name} must be within range [0.0, 1.0], given "
+                                    f"{value}", name)
+        return self
+
+
+class LearningRateModifier(Modifier):
+    """A torch LR scheduler (StepLR, MultiStepLR, ExponentialLR, cosine restarts)."""
+
+    TAG = "LearningRateModifier"
+    KIND = "lr"
+    lr_class: str
+    lr_kwargs: dict[str, Any]
+    init_lr: LRValue
+    start_epoch: Epoch
+    end_epoch: Epoch = -1.0
+    update_frequency: Frequency = Field(default=-1.0, description="Forced to -1.")
+    constant_logging: bool = False
+
+    @model_validator(mode="after")
+    def _lr(self) -> LearningRateModifier:
+        if self.lr_class not in LR_CLASSES:
+            raise fail("RC105", f"unknown lr_class given of {self.lr_class}; use one "
+                                f"of {list(LR_CLASSES)}", "lr_class")
+        for key in LR_CLASSES[self.lr_class]:
+            if self.lr_class == "ExponentialLR":
+                break  # rewritten to StepLR(step_size=1) before the check
+            if key not in self.lr_kwargs:
+                raise fail("RC103", f"{key} must be in lr_kwargs for {self.lr_class}",
+                           "lr_kwargs")
+        if self.init_lr <= 0.0:
+            raise fail("RC302", "init_lr must be greater than 0", "init_lr")
+        if self.init_lr > 1.0:
+            raise fail("RC302", "init_lr must be less than or equal to 1.0", "init_lr")
+        return self
+
+
+class SetWeightDecayModifier(Modifier):
+    TAG = "SetWeightDecayModifier"
+    KIND = "training"
+    weight_decay: Number
+    start_epoch: Epoch = -1.0
+    param_groups: list[int] | None = None
+    end_epoch: Epoch = -1.0
+    constant_logging: bool = False
+
+
+class EpochRangeModifier(Modifier):
+    """Does nothing at run time; sets the training length (max_epochs)."""
+
+    TAG = "EpochRangeModifier"
+    KIND = "training"
+    start_epoch: Epoch
+    end_epoch: Epoch
+
+
+class TrainableParamsModifier(Modifier):
+    TAG = "TrainableParamsModifier"
+    KIND = "training"
+    params: Params
+    trainable: bool
+    params_strict: bool = True
+    start_epoch: Epoch = -1.0
+    end_epoch: Epoch = -1.0
+
+
+class SetParamModifier(Modifier):
+    TAG = "SetParamModifier"
+    KIND = "training"
+    END_COMPARATOR = None
+    params: Params
+    val: Any
+    params_strict: bool = True
+    start_epoch: Epoch = 0.0
+    end_epoch: Epoch = -1.0
+
+
+class GradualParamModifier(Modifier):
+    TAG = "GradualParamModifier"
+    KIND = "training"
+    END_COMPARATOR = 1
+    MIN_END = 0.0
+    params: Params
+    init_val: Any
+    final_val: Any
+    start_epoch: Epoch
+    end_epoch: Epoch
+    update_frequency: Frequency
+    inter_func: str = "linear"
+    params_strict: bool = True
+
+    @model_validator(mode="after")
+    def _inter(self) -> GradualParamModifier:
+        if self.inter_func not in INTER_FUNCS:
+            raise fail("RC105", f"{self.inter_func} is not a supported inter_func, "
+                                f"available are {list(INTER_FUNCS)}", "inter_func")
+        return self
+
+
+class SparsificationLoggingModifier(Modifier):
+    TAG = "SparsificationLoggingModifier"
+    KIND = "other"
+    start_epoch: Epoch
+    end_epoch: Epoch = -1.0
+    update_frequency: Frequency = 1.0
+
+
+ALL: tuple[type[Modifier], ...] = (
+    SetLearningRateModifier,
+    LearningRateFunctionModifier,
+    LearningRateModifier,
+    SetWeightDecayModifier,
+    EpochRangeModifier,
+    TrainableParamsModifier,
+    SetParamModifier,
+    GradualParamModifier,
+    SparsificationLoggingModifier,
+)

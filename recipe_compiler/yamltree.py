@@ -1,0 +1,431 @@
+"""YAML to a tree of positioned nodes, with PyYAML's YAML 1.1 scalar rules.
+
+ruamel.yaml composes the node graph (so every node keeps its line and column) but
+nothing is constructed by a YAML library: scalars are resolved here with the exact
+regexes of PyYAML's `SafeLoader`, which SparseML uses, so `1e-5` stays a string and
+`yes` becomes True as they do in SparseML. Tags are kept as names, never turned into
+objects. Alias expansion, nesting and node counts are bounded by `Limits`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from . import codes
+from .problems import Problem
+from .source import Limits, Source
+
+# PyYAML 6 yaml/resolver.py: Resolver implicit resolvers (YAML 1.1)
+_BOOL = re.compile(
+    r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"
+)
+_FLOAT = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+_INT = re.compile(
+    r"""^(?:[-+]?0b[0-1_]+
+    |[-+]?0[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0x[0-9a-fA-F_]+
+    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""",
+    re.X,
+)
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_TRUE = {"yes", "true", "on"}
+
+STD = "tag:yaml.org,2002:"
+
+
+@dataclasses.dataclass(eq=False)
+class Node:
+    """A YAML value with its 1-based position in the file.
+
+    `value` is a dict of key -> Node for mappings, a list of Nodes for sequences and
+    a Python scalar (str, int, float, bool, None) otherwise. `tag` is the name of a
+    local tag (`!GMPruningModifier` -> "GMPruningModifier"), else None.
+    """
+
+    kind: str  # "map" | "seq" | "scalar"
+    value: Any
+    line: int
+    column: int
+    tag: str | None = None
+    tag_line: int = 0
+    tag_column: int = 0
+    keys: dict[Any, tuple[int, int]] = dataclasses.field(default_factory=dict)
+    quoted: bool = False
+    via_alias: bool = False
+    end_line: int = 0
+    expression: str | None = None  # the text inside eval(...) this value came from
+    failed: bool = False  # evaluating it failed (a Problem says why)
+    aliases: int = 0  # how many times a YAML alias repeats this node
+
+    def plain(self) -> Any:
+        """The value without positions (tags dropped)."""
+        if self.kind == "map":
+            return {k: v.plain() for k, v in self.value.items()}
+        if self.kind == "seq":
+            return [v.plain() for v in self.value]
+        return self.value
+
+    def get(self, key: str) -> Node | None:
+        return self.value.get(key) if self.kind == "map" else None
+
+    def key_position(self, key: Any) -> tuple[int, int]:
+        return self.keys.get(key, (self.line, self.column))
+
+    def walk(self) -> Iterator[Node]:
+        yield self
+        children = (
+            self.value.values()
+            if self.kind == "map"
+            else self.value
+            if self.kind == "seq"
+            else ()
+        )
+        for child in children:
+            yield from child.walk()
+
+
+@dataclasses.dataclass
+class Parsed:
+    root: Node | None
+    problems: list[Problem]
+
+
+class _Limit(Exception):
+    def __init__(self, message: str, line: int, column: int):
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+def parse(src: Source, limits: Limits | None = None) -> Parsed:
+    """Compose the Source's YAML into Nodes; syntax errors become Problems."""
+    limits = limits or Limits()
+    if src.yaml_text is None:
+        return Parsed(None, [])
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        graph = yaml.compose(src.yaml_text)
+    except MarkedYAMLError as exc:
+        return Parsed(None, [_syntax_problem(src, exc)])
+    except YAMLError as exc:
+        return Parsed(None, [codes.make("RC001", src.path, 1, 1, str(exc))])
+    except RecursionError:
+        return Parsed(
+            None,
+            [
+                codes.make(
+                    "RC008",
+                    src.path,
+                    1,
+                    1,
+                    "nesting too deep for the YAML parser",
+                    "flatten the recipe",
+                )
+            ],
+        )
+    if graph is None:
+        return Parsed(None, [])
+    builder = _Builder(src, limits)
+    try:
+        root = builder.build(graph, 0)
+    except _Limit as exc:
+        return Parsed(
+            None,
+            [
+                codes.make(
+                    "RC008",
+                    src.path,
+                    exc.line,
+                    exc.column,
+                    str(exc),
+                    "simplify the recipe or raise the limit (see `recipe lint --help`)",
+                )
+            ],
+        )
+    return Parsed(root, builder.problems)
+
+
+def _syntax_problem(src: Source, exc: MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = src.position(mark.line, mark.column) if mark else (1, 1)
+    problem = exc.problem or str(exc)
+    if "expected a single document" in str(exc):
+        return codes.make(
+            "RC009",
+            src.path,
+            line,
+            col,
+            "the YAML holds more than one document (a second '---'); SparseML "
+            "reads a .yaml recipe as a single document",
+            "remove the '---' lines, or save the recipe as .md with front matter",
+        )
+    hint = None
+    if "\t" in problem or "'\\t'" in problem:
+        hint = "YAML does not allow tabs for indentation: use spaces"
+    context = f" (while {exc.context})" if exc.context else ""
+    return codes.make("RC001", src.path, line, col, f"{problem}{context}", hint)
+
+
+class _Builder:
+    def __init__(self, src: Source, limits: Limits):
+        self.src, self.limits = src, limits
+        self.count = 0
+        self.first: dict[int, Node] = {}
+        self.problems: list[Problem] = []
+
+    def pos(self, node: Any) -> tuple[int, int]:
+        m = node.start_mark
+        return self.src.position(m.line, m.column)
+
+    def build(self, node: Any, depth: int) -> Node:
+        self.count += 1
+        line, col = self.pos(node)
+        if self.count > self.limits.max_nodes:
+            raise _Limit(
+                f"more than {self.limits.max_nodes:,} YAML nodes after alias "
+                "expansion (an alias bomb?)",
+                line,
+                col,
+            )
+        if depth > self.limits.max_depth:
+            raise _Limit(
+                f"nesting deeper than {self.limits.max_depth} levels", line, col
+            )
+        via_alias = id(node) in self.first
+        if via_alias:
+            self.first[id(node)].aliases += 1
+        tag, std = self._tag(node, line, col)
+        end = node.end_mark.line + self.src.line_offset + 1
+        if isinstance(node, MappingNode):
+            out = Node("map", {}, line, col, tag, via_alias=via_alias, end_line=end)
+            self._mapping(node, out, depth)
+        elif isinstance(node, SequenceNode):
+            items = [self.build(n, depth + 1) for n in node.value]
+            out = Node("seq", items, line, col, tag, via_alias=via_alias, end_line=end)
+        else:
+            out = Node(
+                "scalar",
+                self._scalar(node, std),
+                line,
+                col,
+                tag,
+                quoted=node.style in ("'", '"', "|", ">"),
+                via_alias=via_alias,
+                end_line=end,
+            )
+            if tag is not None:
+                # `- !EpochRangeModifier` with nothing below: SparseML builds it from
+                # an empty mapping
+                out = Node("map", {}, line, col, tag, via_alias=via_alias, end_line=end)
+        if tag is not None:
+            out.tag_line, out.tag_column = line, col
+        self.first.setdefault(id(node), out)
+        return out
+
+    def _tag(self, node: Any, line: int, col: int) -> tuple[str | None, str | None]:
+        raw = str(getattr(node.tag, "value", node.tag) or "")
+        if raw.startswith(STD):
+            std = raw[len(STD) :]
+            implicit = {"str", "int", "float", "bool", "null", "map", "seq", "merge"}
+            if std in implicit | {"timestamp", "binary", "omap", "set", "pairs"}:
+                return None, std if _explicit(node) else None
+            self.problems.append(
+                codes.make(
+                    "RC011",
+                    self.src.path,
+                    line,
+                    col,
+                    f"the tag !!{std} is not allowed in a recipe",
+                    "remove the tag; recipes hold modifiers, numbers and strings",
+                )
+            )
+            return None, None
+        if raw.startswith("!") and not raw.startswith("!!"):
+            return raw[1:], None
+        if raw and raw != "?":
+            self.problems.append(
+                codes.make(
+                    "RC011",
+                    self.src.path,
+                    line,
+                    col,
+                    f"the tag {raw} is not allowed in a recipe",
+                    "remove the tag",
+                )
+            )
+        return None, None
+
+    def _mapping(self, node: Any, out: Node, depth: int) -> None:
+        merged: list[Node] = []
+        for knode, vnode in node.value:
+            key_raw = str(getattr(knode.tag, "value", knode.tag) or "")
+            if (
+                isinstance(knode, ScalarNode)
+                and knode.value == "<<"
+                and knode.style is None
+            ) or key_raw.endswith(":merge"):
+                value = self.build(vnode, depth + 1)
+                merged.extend(value.value if value.kind == "seq" else [value])
+                continue
+            key = self.build(knode, depth + 1)
+            kline, kcol = key.line, key.column
+            if key.kind != "scalar":
+                self.problems.append(
+                    codes.make(
+                        "RC012",
+                        self.src.path,
+                        kline,
+                        kcol,
+                        "a mapping or list used as a key",
+                        "keys in a recipe are plain names",
+                    )
+                )
+                continue
+            k = key.value
+            if not isinstance(k, str):
+                self.problems.append(
+                    codes.make(
+                        "RC012",
+                        self.src.path,
+                        kline,
+                        kcol,
+                        f"the key {knode.value!r} is read as {type(k).__name__} "
+                        f"{k!r}, not as a name",
+                        f"quote it: '{knode.value}'",
+                    )
+                )
+            if k in out.value:
+                self.problems.append(
+                    codes.make(
+                        "RC010",
+                        self.src.path,
+                        kline,
+                        kcol,
+                        f"the key {k!r} appears again in this mapping (first on line "
+                        f"{out.keys[k][0]}); SparseML keeps only this last value",
+                        "remove one of the two",
+                    )
+                )
+                del out.value[k]  # last wins, and at the position of the last
+            out.value[k] = self.build(vnode, depth + 1)
+            out.keys[k] = (kline, kcol)
+        # PyYAML flatten_mapping: explicit keys win over merged ones, earlier merges
+        # win over later ones
+        for m in merged:
+            if m.kind != "map":
+                line, col = m.line, m.column
+                self.problems.append(
+                    codes.make(
+                        "RC001",
+                        self.src.path,
+                        line,
+                        col,
+                        "a merge key '<<' needs a mapping or a list of mappings",
+                    )
+                )
+                continue
+            for k, v in m.value.items():
+                if k not in out.value:
+                    out.value[k] = v
+                    out.keys[k] = m.keys.get(k, (m.line, m.column))
+
+    def _scalar(self, node: Any, std: str | None) -> Any:
+        text = node.value
+        if std is None and node.style is not None:
+            return text  # quoted or block scalars are strings
+        kind = std or _resolve(text)
+        try:
+            if kind == "null":
+                return None
+            if kind == "bool":
+                return text.lower() in _TRUE
+            if kind == "int":
+                return _construct_int(text)
+            if kind == "float":
+                return _construct_float(text)
+        except ValueError:
+            line, col = self.pos(node)
+            self.problems.append(
+                codes.make(
+                    "RC001",
+                    self.src.path,
+                    line,
+                    col,
+                    f"cannot read {text!r} as {kind}",
+                )
+            )
+        return text
+
+
+def _explicit(node: Any) -> bool:
+    return getattr(getattr(node, "ctag", None), "handle", None) is not None
+
+
+def _resolve(text: str) -> str:
+    if _NULL.match(text):
+        return "null"
+    if _BOOL.match(text):
+        return "bool"
+    if _INT.match(text):
+        return "int"
+    if _FLOAT.match(text):
+        return "float"
+    return "str"
+
+
+def _construct_int(text: str) -> int:
+    value = text.replace("_", "")
+    sign = -1 if value[0] == "-" else 1
+    if value[0] in "+-":
+        value = value[1:]
+    if value == "0":
+        return 0
+    if value.startswith("0b"):
+        return sign * int(value[2:], 2)
+    if value.startswith("0x"):
+        return sign * int(value[2:], 16)
+    if value[0] == "0":
+        return sign * int(value, 8)
+    if ":" in value:
+        digits = [int(p) for p in value.split(":")]
+        digits.reverse()
+        base, result = 1, 0
+        for d in digits:
+            result += d * base
+            base *= 60
+        return sign * result
+    return sign * int(value)
+
+
+def _construct_float(text: str) -> float:
+    value = text.replace("_", "").lower()
+    sign = -1.0 if value[0] == "-" else 1.0
+    if value[0] in "+-":
+        value = value[1:]
+    if value == ".inf":
+        return sign * float("inf")
+    if value == ".nan":
+        return float("nan")
+    if ":" in value:
+        parts = [float(p) for p in value.split(":")]
+        parts.reverse()
+        base, result = 1.0, 0.0
+        for d in parts:
+            result += d * base
+            base *= 60
+        return sign * result
+    return sign * float(value)
