@@ -186,6 +186,7 @@ class _Builder:
         self.count = 0
         self.first: dict[int, Node] = {}
         self.problems: list[Problem] = []
+        self.top: tuple[int, int] | None = None  # the top-level key being built
 
     def pos(self, node: Any) -> tuple[int, int]:
         m = node.start_mark
@@ -198,8 +199,7 @@ class _Builder:
             raise _Limit(
                 f"more than {self.limits.max_nodes:,} YAML nodes after alias "
                 "expansion (an alias bomb?)",
-                line,
-                col,
+                *(self.top or (line, col)),
             )
         if depth > self.limits.max_depth:
             raise _Limit(
@@ -296,6 +296,8 @@ class _Builder:
                 )
                 continue
             k = key.value
+            if depth == 0:
+                self.top = (kline, kcol)
             if not isinstance(k, str):
                 self.problems.append(
                     codes.make(

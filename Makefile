@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install -q --disable-pip-version-check
+export NM_DISABLE_ANALYTICS := 1
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+
+# the core tool: lint, show, schema (no torch, no sparseml)
+$(VENV)/.core: pyproject.toml | $(VENV)/bin/python
+	$(PIP) -e .
+	touch $@
+
+# everything: dev tools and the runner stack (sparseml 1.8, torch 2.13 CPU)
+$(VENV)/.full: pyproject.toml | $(VENV)/bin/python
+	$(PIP) -e '.[dev,runner]'
+	touch $(VENV)/.core $@
+
+.PHONY: demo test lint bench clean
+demo: $(VENV)/.core
+	$(VENV)/bin/recipe lint recipes/
+	$(VENV)/bin/recipe show recipes/yolov5s-gmp.md
+
+test: $(VENV)/.full
+	RECIPE_REQUIRE_RUNNER=1 $(PY) -m pytest -q
+
+lint: $(VENV)/.full
+	$(VENV)/bin/ruff check recipe_compiler tests benchmarks
+	$(VENV)/bin/mypy recipe_compiler
+	$(VENV)/bin/recipe schema --check
+	$(VENV)/bin/recipe lint recipes/
+
+bench: $(VENV)/.full
+	$(PY) benchmarks/lint_speed.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

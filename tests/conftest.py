@@ -1,0 +1,42 @@
+"""Shared helpers. Runner tests fail, not skip, when RECIPE_REQUIRE_RUNNER or CI is set."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from recipe_compiler import source
+from recipe_compiler.lint import lint_recipe
+from recipe_compiler.recipe import from_source
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")
+
+
+def lint_text(text: str, name: str = "r.yaml", overrides=None):
+    kind = "md" if name.endswith(".md") else "yaml"
+    src = source.from_text(text, name, kind)
+    if not name.endswith((".yaml", ".md")):
+        src = source.Source(src.path, src.text, src.kind, src.yaml_text,
+                            src.line_offset, src.column_offset, src.yaml_end,
+                            list(src.problems))
+        from recipe_compiler import codes
+        src.problems.append(codes.make("RC007", name, 1, 1, "extension"))
+    recipe = from_source(src, overrides)
+    return recipe, lint_recipe(recipe)
+
+
+@pytest.fixture(scope="session")
+def sparseml():
+    """The installed sparseml; missing it is a failure where the runner is required."""
+    try:
+        import sparseml.pytorch.optim  # noqa: F401
+        from sparseml.pytorch.optim import ScheduledModifierManager
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        if os.environ.get("RECIPE_REQUIRE_RUNNER") or os.environ.get("CI"):
+            pytest.fail(f"the runner extra is required here but missing: {exc}")
+        pytest.skip("runner extra not installed")
+    return ScheduledModifierManager
