@@ -46,6 +46,7 @@ class Variable:
     expression: str | None = None  # the text inside eval(...), when written so
     overridden: bool = False
     used_by: list[str] = dataclasses.field(default_factory=list)
+    key_position: tuple[int, int] = (1, 1)
 
 
 @dataclasses.dataclass
@@ -289,7 +290,8 @@ class _Resolver:
                 continue
             if isinstance(name, str) and "modifiers" in name:
                 continue
-            var = Variable(name, node, node.plain(), stage)
+            var = Variable(name, node, node.plain(), stage,
+                           key_position=container.key_position(name))
             variables[name] = var
             val = node.value if node.kind == "scalar" else None
             if node.kind == "scalar" and node.tag is None and isinstance(

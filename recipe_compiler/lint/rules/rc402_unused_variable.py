@@ -29,8 +29,7 @@ def check(recipe: Recipe) -> Iterator[Finding]:
         if var.node.aliases:
             continue  # used through a YAML alias instead of eval(...)
         yield Finding(
-            var.node.line,
-            var.node.column,
+            *var.key_position,
             f"the variable '{var.name}' is not used by any eval(...)",
             "remove it, or use it: eval(" + var.name + ")",
         )

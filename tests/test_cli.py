@@ -1,0 +1,166 @@
+"""The `recipe` command: exit codes and exact output of every format."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from recipe_compiler.cli import main
+from tests.conftest import ROOT
+
+BAD = """\
+modifiers:
+  - !EpochRangeModifier
+    start_epoch: 0
+    end_epoch: 10
+  - !SetLearningRateModifer
+    learning_rate: 0.1
+"""
+WARN = """\
+unused: 3
+modifiers:
+  - !EpochRangeModifier
+    start_epoch: 0
+    end_epoch: 10
+"""
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def _run(*args, files=None, stdin=None):
+        for name, text in (files or {}).items():
+            (tmp_path / name).write_text(text)
+        result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return _run
+
+
+def test_text(run):
+    code, out, _ = run("lint", "bad.yaml", files={"bad.yaml": BAD})
+    assert code == 1
+    assert out == (
+        "bad.yaml:5:5: RC101 error !SetLearningRateModifer is not a SparseML 1.8 "
+        "modifier; SparseML fails with \"could not determine a constructor for the "
+        "tag '!pytorch.SetLearningRateModifer'\"\n"
+        "    hint: did you mean !SetLearningRateModifier?\n"
+        "1 recipe checked: 1 error\n"
+    )
+
+
+def test_json_has_exactly_the_contract_keys(run):
+    code, out, _ = run("lint", "--format", "json", "bad.yaml", "w.yaml",
+                       files={"bad.yaml": BAD, "w.yaml": WARN})
+    assert code == 1
+    data = json.loads(out)
+    assert [list(d) for d in data] == [
+        ["path", "line", "column", "code", "severity", "message", "hint"]
+    ] * 2
+    assert [(d["path"], d["line"], d["column"], d["code"], d["severity"]) for d in data] == [
+        ("bad.yaml", 5, 5, "RC101", "error"),
+        ("w.yaml", 1, 1, "RC402", "warning"),
+    ]
+
+
+def test_github(run):
+    code, out, _ = run("lint", "--format", "github", "w.yaml", files={"w.yaml": WARN})
+    assert code == 0
+    assert out == (
+        "::warning file=w.yaml,line=1,col=1,title=RC402::the variable 'unused' is not "
+        "used by any eval(...) (hint: remove it, or use it: eval(unused))\n"
+    )
+
+
+def test_sarif(run):
+    code, out, _ = run("lint", "--format", "sarif", "bad.yaml", files={"bad.yaml": BAD})
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["version"] == "2.1.0"
+    run0 = doc["runs"][0]
+    assert [r["id"] for r in run0["tool"]["driver"]["rules"]] == ["RC101"]
+    (res,) = run0["results"]
+    assert res["ruleId"] == "RC101" and res["level"] == "error"
+    region = res["locations"][0]["physicalLocation"]["region"]
+    assert region == {"startLine": 5, "startColumn": 5}
+
+
+def test_warnings_pass_unless_strict(run):
+    assert run("lint", "w.yaml", files={"w.yaml": WARN})[0] == 0
+    assert run("lint", "--strict", "w.yaml", files={"w.yaml": WARN})[0] == 1
+
+
+def test_clean_recipe(run):
+    code, out, _ = run("lint", str(ROOT / "recipes"))
+    assert (code, out) == (0, "1 recipe checked: no problems\n")
+
+
+def test_usage_errors_exit_2(run):
+    code, _, err = run("lint", "nope.yaml")
+    assert code == 2 and "no such file" in err
+    code, _, err = run("lint", "--var", "nope=1", "w.yaml", files={"w.yaml": WARN})
+    assert code == 2 and "cannot override 'nope'" in err
+    assert run("lint", "--format", "xml", "w.yaml", files={"w.yaml": WARN})[0] == 2
+
+
+def test_unreadable_input_exits_2(run, tmp_path):
+    (tmp_path / "bin.yaml").write_bytes(b"\x00\x01\x02binary")
+    code, out, _ = run("lint", "bin.yaml")
+    assert code == 2
+    assert out.startswith("bin.yaml:1:1: RC000 error binary data")
+
+
+def test_stdin(run):
+    code, out, _ = run("lint", "-", stdin=BAD)
+    assert code == 1 and out.startswith("<stdin>:5:5: RC101")
+
+
+def test_config_disables_and_changes_severity(run):
+    files = {"w.yaml": WARN, ".recipelint.yaml": "rules:\n  unused-variable: error\n"}
+    assert run("lint", "w.yaml", files=files)[0] == 1
+    files[".recipelint.yaml"] = "rules:\n  RC402: disable\n"
+    assert run("lint", "w.yaml", files=files)[1] == "1 recipe checked: no problems\n"
+    files[".recipelint.yaml"] = "rules:\n  RC999: disable\n"
+    code, _, err = run("lint", "w.yaml", files=files)
+    assert code == 2 and 'no such rule: "RC999"' in err
+
+
+def test_inline_disable(run):
+    text = WARN.replace("unused: 3", "unused: 3  # recipe: disable=RC402")
+    assert run("lint", "w.yaml", files={"w.yaml": text})[1] == (
+        "1 recipe checked: no problems\n"
+    )
+
+
+def test_fix_adds_markers_atomically(run, tmp_path):
+    guide = (ROOT / "tests" / "data" / "guide_unmarked.md").read_text()
+    (tmp_path / "g.md").write_text(guide)
+    (tmp_path / "g.md").chmod(0o640)
+    code, out, err = run("lint", "--fix", "g.md")
+    assert code == 0 and "added 4 '- ' list markers" in err
+    assert (tmp_path / "g.md").stat().st_mode & 0o777 == 0o640
+    assert [f.name for f in tmp_path.iterdir()] == ["g.md"]
+    assert run("lint", "g.md")[0] == 0
+
+
+def test_lint_does_not_touch_files_without_fix(run, tmp_path):
+    guide = (ROOT / "tests" / "data" / "guide_unmarked.md").read_text()
+    (tmp_path / "g.md").write_text(guide)
+    assert run("lint", "g.md")[0] == 1
+    assert (tmp_path / "g.md").read_text() == guide
+
+
+def test_show_prints_resolved_modifiers(run):
+    code, out, _ = run("show", str(ROOT / "recipes" / "yolov5s-gmp.md"),
+                       "--var", "final_sparsity=0.75")
+    assert code == 0
+    assert "4 modifiers, max_epochs 50" in out
+    assert "final_sparsity=0.75" in out
+
+
+def test_schema_is_up_to_date(run):
+    code, _, err = run("schema", "--check", "-o", str(ROOT / "schemas" / "recipe.schema.json"))
+    assert code == 0, err
