@@ -29,8 +29,15 @@ _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Pow: operator.pow,
     ast.Mod: operator.mod,
 }
-_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/",
-            ast.FloorDiv: "//", ast.Pow: "**", ast.Mod: "%"}
+_SYMBOLS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Pow: "**",
+    ast.Mod: "%",
+}
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "abs": abs,
     "float": float,
@@ -101,7 +108,9 @@ class Evaluator:
         try:
             tree = ast.parse(expression.strip())
         except SyntaxError as exc:
-            raise ExpressionError("RC403", f"not a valid expression: {exc.msg}") from None
+            raise ExpressionError(
+                "RC403", f"not a valid expression: {exc.msg}"
+            ) from None
         except (RecursionError, MemoryError, ValueError):
             raise ExpressionError("RC403", "expression too deeply nested") from None
         if not tree.body:
@@ -184,18 +193,17 @@ class Evaluator:
 
     def _guard(self, op: type[ast.operator], left: Any, right: Any) -> None:
         """Refuse operations whose result would be too big to compute cheaply."""
-        if op is ast.Pow and isinstance(left, int) and isinstance(right, int):
-            if right > 0 and abs(left) > 1:
-                bits = right * math.log2(abs(left))
-                if bits > self.max_int_bits:
-                    raise ExpressionError(
-                        "RC403",
-                        f"{left} ** {right} is too large (about {bits:,.0f} bits, "
-                        f"over {self.max_int_bits:,})",
-                    )
-        if op is ast.Mult and isinstance(left, int) and isinstance(right, int):
-            if _bits(left) + _bits(right) > self.max_int_bits:
-                raise ExpressionError("RC403", "product too large")
+        ints = isinstance(left, int) and isinstance(right, int)
+        if op is ast.Pow and ints and right > 0 and abs(left) > 1:
+            bits = right * math.log2(abs(left))
+            if bits > self.max_int_bits:
+                raise ExpressionError(
+                    "RC403",
+                    f"{left} ** {right} is too large (about {bits:,.0f} bits, "
+                    f"over {self.max_int_bits:,})",
+                )
+        if op is ast.Mult and ints and _bits(left) + _bits(right) > self.max_int_bits:
+            raise ExpressionError("RC403", "product too large")
 
     def _check(self, value: Any) -> Any:
         if isinstance(value, int) and _bits(value) > self.max_int_bits:

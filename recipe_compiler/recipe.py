@@ -145,7 +145,9 @@ def load(
 
 
 def from_source(
-    src: Source, overrides: Mapping[str, Any] | None = None, limits: Limits | None = None
+    src: Source,
+    overrides: Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
 ) -> Recipe:
     limits = limits or Limits()
     problems = list(src.problems)
@@ -155,8 +157,9 @@ def from_source(
     problems.extend(source.tag_lines_with_dot(src))
     parsed = yamltree.parse(src, limits)
     problems.extend(parsed.problems)
-    if parsed.problems and any(p.code in ("RC001", "RC008", "RC009")
-                               for p in parsed.problems):
+    if parsed.problems and any(
+        p.code in ("RC001", "RC008", "RC009") for p in parsed.problems
+    ):
         from .lint.fix import missing_markers
 
         markers = missing_markers(src)
@@ -174,8 +177,13 @@ class _Resolver:
         self.limits = limits
         self.path = recipe.path
 
-    def problem(self, code: str, node: Node | tuple[int, int], message: str,
-                hint: str | None = None) -> None:
+    def problem(
+        self,
+        code: str,
+        node: Node | tuple[int, int],
+        message: str,
+        hint: str | None = None,
+    ) -> None:
         line, col = (node.line, node.column) if isinstance(node, Node) else node
         self.r.problems.append(codes.make(code, self.path, line, col, message, hint))
 
@@ -186,7 +194,8 @@ class _Resolver:
             self.problem(
                 "RC106",
                 (1, 1) if root is None else root,
-                "the recipe is empty" if root is None or root.value is None
+                "the recipe is empty"
+                if root is None or root.value is None
                 else "the recipe is a single value, not a mapping of modifiers",
                 "list modifiers under a key named 'modifiers'",
             )
@@ -207,7 +216,8 @@ class _Resolver:
             self.r.modifiers = [self.entry(root, "", None, 0)]
             return
         staged = any(
-            v.kind == "map" and v.tag is None
+            v.kind == "map"
+            and v.tag is None
             and any(isinstance(k, str) and "modifiers" in k for k in v.value)
             for v in root.value.values()
         )
@@ -219,7 +229,7 @@ class _Resolver:
         else:
             variables = self.evaluate_container(root, None, {})
             self.r.variables = variables
-            scope = {k: v for k, v in variables.items()}
+            scope = dict(variables)
             for key, value in root.value.items():
                 if isinstance(key, str) and "modifiers" in key:
                     self.evaluate_object(value, scope, key)
@@ -233,11 +243,17 @@ class _Resolver:
         stages = {
             k: v
             for k, v in root.value.items()
-            if v.kind == "map" and v.tag is None
+            if v.kind == "map"
+            and v.tag is None
             and any(isinstance(s, str) and "modifiers" in s for s in v.value)
         }
-        main = Node("map", {k: v for k, v in root.value.items() if k not in stages},
-                    root.line, root.column, keys=root.keys)
+        main = Node(
+            "map",
+            {k: v for k, v in root.value.items() if k not in stages},
+            root.line,
+            root.column,
+            keys=root.keys,
+        )
         globals_ = self.evaluate_container(main, None, {})
         self.r.variables = globals_
         for name, stage in stages.items():
@@ -250,7 +266,9 @@ class _Resolver:
             self.collect(stage, name)
         self.flag_unevaluated(root, skip_top=True)
 
-    def apply_overrides(self, root: Node, overrides: dict[str, Any], staged: bool) -> None:
+    def apply_overrides(
+        self, root: Node, overrides: dict[str, Any], staged: bool
+    ) -> None:
         """`update_recipe_variables`: only keys that already hold a variable."""
         containers = [root]
         if staged:
@@ -261,9 +279,7 @@ class _Resolver:
                 node = c.value.get(name)
                 if node is None or (c is root and staged and node.kind == "map"):
                     continue
-                if node.kind == "seq" and all(
-                    v.kind == "map" for v in node.value
-                ):
+                if node.kind == "seq" and all(v.kind == "map" for v in node.value):
                     continue
                 c.value[name] = Node("scalar", value, node.line, node.column)
                 found = True
@@ -290,19 +306,26 @@ class _Resolver:
                 continue
             if isinstance(name, str) and "modifiers" in name:
                 continue
-            var = Variable(name, node, node.plain(), stage,
-                           key_position=container.key_position(name))
+            var = Variable(
+                name,
+                node,
+                node.plain(),
+                stage,
+                key_position=container.key_position(name),
+            )
             variables[name] = var
             val = node.value if node.kind == "scalar" else None
-            if node.kind == "scalar" and node.tag is None and isinstance(
-                val, int | float
+            if (
+                node.kind == "scalar"
+                and node.tag is None
+                and isinstance(val, int | float)
             ):
                 var.numeric = True
                 numeric[name] = val
-            elif node.kind == "scalar" and is_eval_string(val):
+            elif node.kind == "scalar" and isinstance(val, str) and is_eval_string(val):
                 var.expression = val[5:-1]
-                pending[name] = var.expression
-        for name, node in container.value.items():
+                pending[name] = val[5:-1]
+        for name in container.value:
             if name in variables and name not in pending and name not in numeric:
                 non_eval[name] = variables[name].value
         # fixed point, as SparseML iterates until no new variable is evaluated
@@ -323,8 +346,9 @@ class _Resolver:
                         del pending[name]
                         progress = True
                     continue
-                ev = Evaluator(numeric, self.limits.max_expression_chars,
-                               self.limits.max_int_bits)
+                ev = Evaluator(
+                    numeric, self.limits.max_expression_chars, self.limits.max_int_bits
+                )
                 try:
                     value = ev.evaluate(expr)
                 except UnknownName:
@@ -341,25 +365,38 @@ class _Resolver:
                     del pending[name]
                     progress = True
                 else:
-                    self.problem("RC406", var.node,
-                                 f"eval({expr}) gives {value!r}, not a number")
+                    self.problem(
+                        "RC406", var.node, f"eval({expr}) gives {value!r}, not a number"
+                    )
                     del pending[name]
         for name, expr in pending.items():
             self.unresolved(variables[name], expr, variables, stage, global_vars)
         return variables
 
-    def unresolved(self, var: Variable, expr: str, variables: dict[str, Variable],
-                   stage: str | None, global_vars: dict[str, Variable]) -> None:
+    def unresolved(
+        self,
+        var: Variable,
+        expr: str,
+        variables: dict[str, Variable],
+        stage: str | None,
+        global_vars: dict[str, Variable],
+    ) -> None:
         """Name why a variable's eval(...) never became a number."""
         from .expressions import names_in
 
         names = names_in(expr)
-        if expr in variables and not variables[expr].numeric and \
-                variables[expr].expression is None:
-            self.problem("RC406", var.node,
-                         f"{var.name}: eval({expr}) names a variable that is not a "
-                         "number, so SparseML cannot evaluate it",
-                         "use the value directly, or make it a number")
+        if (
+            expr in variables
+            and not variables[expr].numeric
+            and variables[expr].expression is None
+        ):
+            self.problem(
+                "RC406",
+                var.node,
+                f"{var.name}: eval({expr}) names a variable that is not a "
+                "number, so SparseML cannot evaluate it",
+                "use the value directly, or make it a number",
+            )
             return
         undefined = [n for n in names if n not in variables]
         if undefined:
@@ -367,19 +404,29 @@ class _Resolver:
             in_globals = stage is not None and n in global_vars
             guess = did_you_mean(n, list(variables) + list(global_vars))
             if in_globals:
-                msg = (f"{var.name}: eval({expr}) uses the global variable '{n}' in "
-                       "an expression; SparseML evaluates stage variables with the "
-                       "stage's own numbers only, and fails with \"Unable to "
-                       "evaluate expression\"")
+                msg = (
+                    f"{var.name}: eval({expr}) uses the global variable '{n}' in "
+                    "an expression; SparseML evaluates stage variables with the "
+                    "stage's own numbers only, and fails with \"Unable to "
+                    'evaluate expression"'
+                )
                 hint = f"write eval({n}) alone, or move '{var.name}' to the top level"
             else:
                 msg = f"{var.name}: eval({expr}) uses '{n}', which is not defined"
-                hint = f"did you mean '{guess}'?" if guess else \
-                    f"define '{n}' at the top of the recipe"
+                hint = (
+                    f"did you mean '{guess}'?"
+                    if guess
+                    else f"define '{n}' at the top of the recipe"
+                )
             self.problem("RC401", var.node, msg, hint)
             return
-        non_numeric = [n for n in names if n in variables and not variables[n].numeric
-                       and variables[n].expression is None]
+        non_numeric = [
+            n
+            for n in names
+            if n in variables
+            and not variables[n].numeric
+            and variables[n].expression is None
+        ]
         if non_numeric:
             n = non_numeric[0]
             shown = variables[n].value
@@ -389,7 +436,9 @@ class _Resolver:
                 f"{var.name}: eval({expr}) uses '{n}', which is not a number "
                 f"(YAML reads it as {type(shown).__name__} {shown!r})",
                 "write the number with a dot and a signed exponent (1.0e-5), or "
-                "without an exponent" if isinstance(shown, str) else None,
+                "without an exponent"
+                if isinstance(shown, str)
+                else None,
             )
             return
         cycle = [n for n in names if n in variables and variables[n].expression]
@@ -397,20 +446,27 @@ class _Resolver:
             "RC405",
             var.node,
             f"{var.name}: eval({expr}) cannot be evaluated: "
-            + (f"it depends on {', '.join(cycle)}, which depend back on it"
-               if cycle else "its variables form a cycle"),
+            + (
+                f"it depends on {', '.join(cycle)}, which depend back on it"
+                if cycle
+                else "its variables form a cycle"
+            ),
             "break the cycle: give one of the variables a number",
         )
 
-    def mark_used(self, expr: str, variables: Mapping[str, Variable], user: str) -> None:
+    def mark_used(
+        self, expr: str, variables: Mapping[str, Variable], user: str
+    ) -> None:
         from .expressions import names_in
 
         for n in names_in(expr):
             if n in variables:
                 variables[n].used_by.append(user)
 
-    def evaluate_object(self, node: Node, scope: dict[str, Variable], where: str) -> None:
-        """`_maybe_evaluate_yaml_object`: every eval(...) string under a modifiers key."""
+    def evaluate_object(
+        self, node: Node, scope: dict[str, Variable], where: str
+    ) -> None:
+        """`_maybe_evaluate_yaml_object`: each eval(...) under a modifiers key."""
         for child in node.walk():
             if child.kind != "scalar" or not is_eval_string(child.value):
                 continue
@@ -422,8 +478,9 @@ class _Resolver:
                 child.value = var.value
                 continue
             numbers = {k: v.value for k, v in scope.items() if v.numeric}
-            ev = Evaluator(numbers, self.limits.max_expression_chars,
-                           self.limits.max_int_bits)
+            ev = Evaluator(
+                numbers, self.limits.max_expression_chars, self.limits.max_int_bits
+            )
             try:
                 value = ev.evaluate(expr)
             except UnknownName as exc:
@@ -435,9 +492,10 @@ class _Resolver:
                         child,
                         f"eval({expr}) uses '{name}', which is not a number (YAML "
                         f"reads it as {type(shown).__name__} {shown!r}); SparseML "
-                        f"fails with \"Unknown variable name in eval: {name}\"",
-                        "write the number with a dot and a signed exponent "
-                        "(1.0e-5)" if isinstance(shown, str) else None,
+                        f'fails with "Unknown variable name in eval: {name}"',
+                        "write the number with a dot and a signed exponent (1.0e-5)"
+                        if isinstance(shown, str)
+                        else None,
                     )
                 else:
                     guess = did_you_mean(name, scope)
@@ -445,8 +503,9 @@ class _Resolver:
                         "RC401",
                         child,
                         f"eval({expr}) uses '{name}', which is not defined; SparseML "
-                        f"fails with \"Unknown variable name in eval: {name}\"",
-                        f"did you mean '{guess}'?" if guess
+                        f'fails with "Unknown variable name in eval: {name}"',
+                        f"did you mean '{guess}'?"
+                        if guess
                         else f"define '{name}' at the top of the recipe",
                     )
                 child.value = None
@@ -460,9 +519,11 @@ class _Resolver:
             self.notes(ev, child)
             self.mark_used(expr, scope, where)
             if not isinstance(value, int | float):
-                self.problem("RC406", child,
-                             f"eval({expr}) gives {value!r}; SparseML requires a "
-                             "float or int")
+                self.problem(
+                    "RC406",
+                    child,
+                    f"eval({expr}) gives {value!r}; SparseML requires a float or int",
+                )
                 child.value = None
                 child.failed = True
                 continue
@@ -479,9 +540,13 @@ class _Resolver:
 
     def notes(self, ev: Evaluator, node: Node) -> None:
         for code, message in ev.notes[:1]:
-            self.problem(code, node, message,
-                         "write the subtraction from zero instead, e.g. eval(0 - x), "
-                         "or run `recipe compile --flatten`")
+            self.problem(
+                code,
+                node,
+                message,
+                "write the subtraction from zero instead, e.g. eval(0 - x), "
+                "or run `recipe compile --flatten`",
+            )
 
     def flag_unevaluated(self, root: Node, skip_top: bool) -> None:
         """eval(...) strings SparseML leaves as text, and near misses."""
@@ -516,16 +581,23 @@ class _Resolver:
             elif item.tag is not None:
                 self.add(item, str(key), stage)
             elif item.kind == "seq" and any(c.tag for c in item.value):
-                guess = did_you_mean(str(key), ["modifiers", "training_modifiers",
-                                                "pruning_modifiers",
-                                                "quantization_modifiers"])
+                guess = did_you_mean(
+                    str(key),
+                    [
+                        "modifiers",
+                        "training_modifiers",
+                        "pruning_modifiers",
+                        "quantization_modifiers",
+                    ],
+                )
                 self.problem(
                     "RC107",
                     container.key_position(key),
                     f"modifiers listed under '{key}': SparseML takes modifier lists "
                     "only from keys with 'modifiers' in their name and fails with "
-                    "\"Invalid modifier location\"",
-                    f"rename the key to '{guess}'" if guess
+                    '"Invalid modifier location"',
+                    f"rename the key to '{guess}'"
+                    if guess
                     else f"rename the key to '{key}_modifiers'",
                 )
 
@@ -533,15 +605,17 @@ class _Resolver:
         self.r.modifiers.append(self.entry(node, group, stage, len(self.r.modifiers)))
 
     def entry(self, node: Node, group: str, stage: str | None, index: int) -> Entry:
-        fields = {k: v.plain() for k, v in node.value.items()} if node.kind == "map" \
-            else {}
+        fields = (
+            {k: v.plain() for k, v in node.value.items()} if node.kind == "map" else {}
+        )
         exprs = {
             k: v.expression
             for k, v in (node.value.items() if node.kind == "map" else [])
             if v.expression is not None
         }
-        return Entry(index, node.tag or "", node, group, stage, fields,
-                     expressions=exprs)
+        return Entry(
+            index, node.tag or "", node, group, stage, fields, expressions=exprs
+        )
 
     def validate_all(self) -> None:
         """Build every tagged node: PyYAML constructs tags anywhere in the file."""
@@ -552,8 +626,9 @@ class _Resolver:
             entry = listed.get(id(node)) or self.entry(node, "", None, -1)
             entry.model = self.build(entry)
 
-    def validate_tree(self, node: Node, scope: dict[str, Variable], stage: str | None,
-                      where: str) -> None:
+    def validate_tree(
+        self, node: Node, scope: dict[str, Variable], stage: str | None, where: str
+    ) -> None:
         for child in node.walk():
             if child.tag is not None and child is not node:
                 self.build(self.entry(child, where, stage, -1))
@@ -588,15 +663,17 @@ class _Resolver:
         self.problem(
             "RC101",
             (e.line, e.column),
-            f"!{tag} is not a SparseML 1.8 modifier; SparseML fails with \"could not "
+            f'!{tag} is not a SparseML 1.8 modifier; SparseML fails with "could not '
             f"determine a constructor for the tag '!pytorch.{tag}'\"",
-            f"did you mean !{guess}?" if guess else "see `recipe schema` for the "
-            "modifiers SparseML 1.8 knows",
+            f"did you mean !{guess}?"
+            if guess
+            else "see `recipe schema` for the modifiers SparseML 1.8 knows",
         )
 
-    def schema_problems(self, e: Entry, cls: type[Modifier],
-                        exc: ValidationError) -> None:
-        by_field: dict[str, dict[str, Any]] = {}
+    def schema_problems(
+        self, e: Entry, cls: type[Modifier], exc: ValidationError
+    ) -> None:
+        by_field: dict[str, Any] = {}
         for err in exc.errors():
             loc = err["loc"]
             field = str(loc[0]) if loc else (err.get("ctx") or {}).get("field", "")
@@ -605,8 +682,7 @@ class _Resolver:
             prev = by_field.get(field)
             if prev is None or len(err["loc"]) > len(prev["loc"]):
                 by_field[field] = err
-        name = cls.__name__ if cls.TAG == cls.__name__ else \
-            f"{cls.TAG} (legacy form)"
+        name = cls.__name__ if cls.__name__ == cls.TAG else f"{cls.TAG} (legacy form)"
         for field, err in by_field.items():
             etype = err["type"]
             if etype == "missing":
@@ -614,7 +690,7 @@ class _Resolver:
                     "RC103",
                     (e.line, e.column),
                     f"!{e.tag} is missing the required field '{field}'; SparseML "
-                    f"fails with \"__init__() missing 1 required positional argument: "
+                    f'fails with "__init__() missing 1 required positional argument: '
                     f"'{field}'\"",
                     f"add '{field}: ...' to this modifier",
                 )
@@ -626,28 +702,38 @@ class _Resolver:
                     e.field_position(field, value=False),
                     f"!{e.tag} has no field '{field}'; SparseML fails with "
                     f"\"__init__() got an unexpected keyword argument '{field}'\"",
-                    f"did you mean '{guess}'?" if guess
+                    f"did you mean '{guess}'?"
+                    if guess
                     else f"fields of {name}: " + ", ".join(choices),
                 )
             else:
-                code = etype if etype.startswith("RC") else (
-                    "RC105" if etype in ("literal_error", "enum") else "RC104"
+                code = (
+                    etype
+                    if etype.startswith("RC")
+                    else ("RC105" if etype in ("literal_error", "enum") else "RC104")
                 )
-                where = self.locate(e, err["loc"]) if err["loc"] else \
-                    e.field_position(field)
+                where = (
+                    self.locate(e, err["loc"])
+                    if err["loc"]
+                    else e.field_position(field)
+                )
                 msg = err["msg"]
                 prefix = "" if msg.startswith(field) else f"{field}: "
-                self.problem(code, where, f"!{e.tag} {prefix}{msg}".strip(),
-                             _hint_for(code, field))
+                self.problem(
+                    code,
+                    where,
+                    f"!{e.tag} {prefix}{msg}".strip(),
+                    _hint_for(code, field),
+                )
 
     def locate(self, e: Entry, loc: tuple[Any, ...]) -> tuple[int, int]:
         node = e.node
         pos = (e.line, e.column)
         for part in loc:
             nxt = None
-            if node.kind == "map" and part in node.value:
-                nxt = node.value[part]
-            elif node.kind == "seq" and isinstance(part, int) and part < len(node.value):
+            if (node.kind == "map" and part in node.value) or (
+                node.kind == "seq" and isinstance(part, int) and part < len(node.value)
+            ):
                 nxt = node.value[part]
             if nxt is None:
                 continue
@@ -665,21 +751,32 @@ class _Resolver:
                 break
         where = root.key_position(guess) if guess else (root.line, root.column)
         message = (
-            "SparseML finds no modifiers: it fails with \"Unable to find any "
-            "modifiers in given recipe\""
+            'SparseML finds no modifiers: it fails with "Unable to find any '
+            'modifiers in given recipe"'
         )
         if guess:
             message += f"; the key '{guess}' is read as a plain variable"
             hint = "name the key 'modifiers' (or any name containing 'modifiers')"
         else:
-            hint = ("list the modifiers under a key whose name contains 'modifiers', "
-                    "e.g. 'modifiers:' or 'training_modifiers:'")
-        if any(v.kind == "map" and v.tag is None and any(
-                isinstance(k, str) and "modifiers" in k for k in v.value)
-               for v in root.value.values()) and not self.r.modifiers:
+            hint = (
+                "list the modifiers under a key whose name contains 'modifiers', "
+                "e.g. 'modifiers:' or 'training_modifiers:'"
+            )
+        if (
+            any(
+                v.kind == "map"
+                and v.tag is None
+                and any(isinstance(k, str) and "modifiers" in k for k in v.value)
+                for v in root.value.values()
+            )
+            and not self.r.modifiers
+        ):
             untagged = any(
-                sub.kind == "map" for v in root.value.values() if v.kind == "map"
-                for k, sub in v.value.items() if isinstance(k, str) and "modifiers" in k
+                sub.kind == "map"
+                for v in root.value.values()
+                if v.kind == "map"
+                for k, sub in v.value.items()
+                if isinstance(k, str) and "modifiers" in k
             )
             if untagged:
                 self.problem(
@@ -698,11 +795,11 @@ class _Resolver:
 def _hint_for(code: str, field: str) -> str | None:
     return {
         "RC201": "make end_epoch at least start_epoch, or -1 where the modifier "
-                 "allows it",
+        "allows it",
         "RC202": "epochs are -1 (unset) or at least 0",
         "RC203": "remove end_epoch: QAT runs until training ends",
         "RC204": "use -1 (every step) or a positive number of epochs",
         "RC301": "sparsities are fractions: init_sparsity in [0, 1], "
-                 "final_sparsity in (0, 1)",
+        "final_sparsity in (0, 1)",
         "RC302": "learning rates are in (0, 1]",
     }.get(code)

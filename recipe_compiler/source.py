@@ -235,7 +235,7 @@ def tag_lines_with_dot(src: Source) -> list[Problem]:
                     f"SparseML does not recognise the tag !{m.group('name')} "
                     "because a '.' follows on the same line "
                     f"({after[max(0, dot - 10) : dot + 10].strip()!r}); it fails "
-                    f"with \"could not determine a constructor for the tag "
+                    f'with "could not determine a constructor for the tag '
                     f"'!{m.group('name')}'\"",
                     "put the tag on its own line and the fields below it (block "
                     "style), or write numbers on this line without a '.', "

@@ -34,7 +34,9 @@ def run(tmp_path, monkeypatch):
     def _run(*args, files=None, stdin=None):
         for name, text in (files or {}).items():
             (tmp_path / name).write_text(text)
-        result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+        result = CliRunner().invoke(
+            main, list(args), input=stdin, catch_exceptions=False
+        )
         return result.exit_code, result.stdout, result.stderr
 
     return _run
@@ -45,7 +47,7 @@ def test_text(run):
     assert code == 1
     assert out == (
         "bad.yaml:5:5: RC101 error !SetLearningRateModifer is not a SparseML 1.8 "
-        "modifier; SparseML fails with \"could not determine a constructor for the "
+        'modifier; SparseML fails with "could not determine a constructor for the '
         "tag '!pytorch.SetLearningRateModifer'\"\n"
         "    hint: did you mean !SetLearningRateModifier?\n"
         "1 recipe checked: 1 error\n"
@@ -53,14 +55,22 @@ def test_text(run):
 
 
 def test_json_has_exactly_the_contract_keys(run):
-    code, out, _ = run("lint", "--format", "json", "bad.yaml", "w.yaml",
-                       files={"bad.yaml": BAD, "w.yaml": WARN})
+    code, out, _ = run(
+        "lint",
+        "--format",
+        "json",
+        "bad.yaml",
+        "w.yaml",
+        files={"bad.yaml": BAD, "w.yaml": WARN},
+    )
     assert code == 1
     data = json.loads(out)
     assert [list(d) for d in data] == [
         ["path", "line", "column", "code", "severity", "message", "hint"]
     ] * 2
-    assert [(d["path"], d["line"], d["column"], d["code"], d["severity"]) for d in data] == [
+    assert [
+        (d["path"], d["line"], d["column"], d["code"], d["severity"]) for d in data
+    ] == [
         ("bad.yaml", 5, 5, "RC101", "error"),
         ("w.yaml", 1, 1, "RC402", "warning"),
     ]
@@ -139,7 +149,7 @@ def test_fix_adds_markers_atomically(run, tmp_path):
     guide = (ROOT / "tests" / "data" / "guide_unmarked.md").read_text()
     (tmp_path / "g.md").write_text(guide)
     (tmp_path / "g.md").chmod(0o640)
-    code, out, err = run("lint", "--fix", "g.md")
+    code, _, err = run("lint", "--fix", "g.md")
     assert code == 0 and "added 4 '- ' list markers" in err
     assert (tmp_path / "g.md").stat().st_mode & 0o777 == 0o640
     assert [f.name for f in tmp_path.iterdir()] == ["g.md"]
@@ -154,13 +164,16 @@ def test_lint_does_not_touch_files_without_fix(run, tmp_path):
 
 
 def test_show_prints_resolved_modifiers(run):
-    code, out, _ = run("show", str(ROOT / "recipes" / "yolov5s-gmp.md"),
-                       "--var", "final_sparsity=0.75")
+    code, out, _ = run(
+        "show", str(ROOT / "recipes" / "yolov5s-gmp.md"), "--var", "final_sparsity=0.75"
+    )
     assert code == 0
     assert "4 modifiers, max_epochs 50" in out
     assert "final_sparsity=0.75" in out
 
 
 def test_schema_is_up_to_date(run):
-    code, _, err = run("schema", "--check", "-o", str(ROOT / "schemas" / "recipe.schema.json"))
+    code, _, err = run(
+        "schema", "--check", "-o", str(ROOT / "schemas" / "recipe.schema.json")
+    )
     assert code == 0, err

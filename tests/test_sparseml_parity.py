@@ -21,7 +21,7 @@ def sparseml_verdict(manager_cls, text):
     """(loaded, max_epochs, n_modifiers) from sparseml's own from_yaml."""
     try:
         m = manager_cls.from_yaml(text)
-    except Exception:  # noqa: BLE001 - any refusal counts
+    except Exception:
         return False, None, None
     return True, m.max_epochs, len(list(m.iter_modifiers()))
 
@@ -47,7 +47,9 @@ def test_fields_and_defaults_match_sparseml_signatures(sparseml):
 
     for tag, model in REGISTRY.items():
         sig = inspect.signature(getattr(sps, tag).__init__)
-        params = {n: p for n, p in sig.parameters.items() if n not in ("self", "kwargs")}
+        params = {
+            n: p for n, p in sig.parameters.items() if n not in ("self", "kwargs")
+        }
         assert set(params) == set(model.model_fields) - {"log_types"}, tag
         for name, p in params.items():
             field = model.model_fields[name]
@@ -60,8 +62,8 @@ def test_fields_and_defaults_match_sparseml_signatures(sparseml):
 
 
 def test_legacy_only_quantization_fields_match(sparseml):
-    from sparseml.pytorch.sparsification.quantization import modifier_quantization as mq
     from sparseml.optim.modifier import ModifierProp
+    from sparseml.pytorch.sparsification.quantization import modifier_quantization as mq
 
     def props(cls):
         return {p for p in dir(cls) if isinstance(getattr(cls, p), ModifierProp)}
@@ -111,27 +113,47 @@ def _fmt(v):
 @st.composite
 def recipes(draw):
     lines = ["modifiers:"]
-    kinds = draw(st.lists(st.sampled_from(
-        ["epoch", "gmp", "lrf", "setlr", "qat", "const", "lrm"]), min_size=1, max_size=4))
+    kinds = draw(
+        st.lists(
+            st.sampled_from(["epoch", "gmp", "lrf", "setlr", "qat", "const", "lrm"]),
+            min_size=1,
+            max_size=4,
+        )
+    )
     for k in kinds:
         s, e = draw(EPOCHS), draw(EPOCHS)
         if k == "epoch":
-            lines += ["  - !EpochRangeModifier", f"    start_epoch: {s}", f"    end_epoch: {e}"]
+            lines += [
+                "  - !EpochRangeModifier",
+                f"    start_epoch: {s}",
+                f"    end_epoch: {e}",
+            ]
         elif k == "gmp":
-            lines += ["  - !GMPruningModifier", "    params: __ALL_PRUNABLE__",
-                      f"    init_sparsity: {_fmt(draw(SPARSITY))}",
-                      f"    final_sparsity: {_fmt(draw(SPARSITY))}",
-                      f"    start_epoch: {s}", f"    end_epoch: {e}",
-                      f"    update_frequency: {draw(st.sampled_from([-2, -1, 0, 1, 0.5]))}",
-                      f"    inter_func: {draw(st.sampled_from(['cubic', 'linear', 'exponential']))}"]
+            lines += [
+                "  - !GMPruningModifier",
+                "    params: __ALL_PRUNABLE__",
+                f"    init_sparsity: {_fmt(draw(SPARSITY))}",
+                f"    final_sparsity: {_fmt(draw(SPARSITY))}",
+                f"    start_epoch: {s}",
+                f"    end_epoch: {e}",
+                f"    update_frequency: {draw(st.sampled_from([-2, -1, 0, 1, 0.5]))}",
+                f"    inter_func: {draw(st.sampled_from(['cubic', 'linear', 'exponential']))}",
+            ]
         elif k == "lrf":
-            lines += ["  - !LearningRateFunctionModifier",
-                      f"    lr_func: {draw(st.sampled_from(['linear', 'cosine', 'step']))}",
-                      f"    init_lr: {_fmt(draw(LR))}", f"    final_lr: {_fmt(draw(LR))}",
-                      f"    start_epoch: {s}", f"    end_epoch: {e}"]
+            lines += [
+                "  - !LearningRateFunctionModifier",
+                f"    lr_func: {draw(st.sampled_from(['linear', 'cosine', 'step']))}",
+                f"    init_lr: {_fmt(draw(LR))}",
+                f"    final_lr: {_fmt(draw(LR))}",
+                f"    start_epoch: {s}",
+                f"    end_epoch: {e}",
+            ]
         elif k == "setlr":
-            lines += ["  - !SetLearningRateModifier", f"    learning_rate: {_fmt(draw(LR))}",
-                      f"    start_epoch: {s}"]
+            lines += [
+                "  - !SetLearningRateModifier",
+                f"    learning_rate: {_fmt(draw(LR))}",
+                f"    start_epoch: {s}",
+            ]
         elif k == "qat":
             lines += ["  - !QuantizationModifier", f"    start_epoch: {s}"]
             if draw(st.booleans()):
@@ -139,16 +161,31 @@ def recipes(draw):
             if draw(st.booleans()):
                 lines.append(f"    freeze_bn_stats_epoch: {draw(EPOCHS)}")
         elif k == "const":
-            lines += ["  - !ConstantPruningModifier", "    params: __ALL_PRUNABLE__",
-                      f"    start_epoch: {s}", f"    end_epoch: {e}"]
+            lines += [
+                "  - !ConstantPruningModifier",
+                "    params: __ALL_PRUNABLE__",
+                f"    start_epoch: {s}",
+                f"    end_epoch: {e}",
+            ]
         elif k == "lrm":
-            cls = draw(st.sampled_from(["StepLR", "ExponentialLR", "CosineLR", "MultiStepLR"]))
-            kw = {"StepLR": "{step_size: 1, gamma: 0.5}", "ExponentialLR": "{gamma: 0.9}",
-                  "CosineLR": "{}", "MultiStepLR": draw(st.sampled_from(
-                      ["{milestones: [5], gamma: 0.1}", "{gamma: 0.1}"]))}[cls]
-            lines += ["  - !LearningRateModifier", f"    lr_class: {cls}",
-                      f"    lr_kwargs: {kw}", f"    init_lr: {_fmt(draw(LR))}",
-                      f"    start_epoch: {s}"]
+            cls = draw(
+                st.sampled_from(["StepLR", "ExponentialLR", "CosineLR", "MultiStepLR"])
+            )
+            kw = {
+                "StepLR": "{step_size: 1, gamma: 0.5}",
+                "ExponentialLR": "{gamma: 0.9}",
+                "CosineLR": "{}",
+                "MultiStepLR": draw(
+                    st.sampled_from(["{milestones: [5], gamma: 0.1}", "{gamma: 0.1}"])
+                ),
+            }[cls]
+            lines += [
+                "  - !LearningRateModifier",
+                f"    lr_class: {cls}",
+                f"    lr_kwargs: {kw}",
+                f"    init_lr: {_fmt(draw(LR))}",
+                f"    start_epoch: {s}",
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -164,19 +201,37 @@ def test_load_verdict_and_max_epochs_match_sparseml(sparseml, text):
 
 @settings(max_examples=150, deadline=None)
 @given(
-    a=st.sampled_from(["3", "2.5", "1e-5", "1.0e-5", "yes", "0x10", "017", "eval(b * 2)"]),
+    a=st.sampled_from(
+        ["3", "2.5", "1e-5", "1.0e-5", "yes", "0x10", "017", "eval(b * 2)"]
+    ),
     b=st.sampled_from(["4", "0.5", "eval(a + 1)", "eval(c)", "name"]),
-    expr=st.sampled_from(["eval(a)", "eval(b)", "eval(a * b)", "eval(max(a, b) // 2)",
-                          "eval(round(a / 3, 2))", "eval(a ** 2 % 7)", "eval(-a)",
-                          "eval(pow(a, 2))", "eval(a if b else 1)", "eval(undefined)"]),
+    expr=st.sampled_from(
+        [
+            "eval(a)",
+            "eval(b)",
+            "eval(a * b)",
+            "eval(max(a, b) // 2)",
+            "eval(round(a / 3, 2))",
+            "eval(a ** 2 % 7)",
+            "eval(-a)",
+            "eval(pow(a, 2))",
+            "eval(a if b else 1)",
+            "eval(undefined)",
+        ]
+    ),
 )
 def test_variables_and_eval_match_sparseml(sparseml, a, b, expr):
-    text = (f"a: {a}\nb: {b}\nmodifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n"
-            f"    end_epoch: {expr}\n")
+    text = (
+        f"a: {a}\nb: {b}\nmodifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n"
+        f"    end_epoch: {expr}\n"
+    )
     loaded, max_epochs, _ = sparseml_verdict(sparseml, text)
     recipe = load(text, text=True)
     assert recipe.ok == loaded, (text, recipe.problems)
     if loaded:
         assert recipe.max_epochs == max_epochs
         (entry,) = recipe.modifiers
-        assert math.isclose(entry.model.end_epoch, list(sparseml.from_yaml(text).iter_modifiers())[0].end_epoch)
+        assert math.isclose(
+            entry.model.end_epoch,
+            next(iter(sparseml.from_yaml(text).iter_modifiers())).end_epoch,
+        )

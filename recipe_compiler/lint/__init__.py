@@ -27,8 +27,15 @@ def lint_recipe(recipe: Recipe, config: Config | None = None) -> list[Problem]:
                 continue
             for f in rule.check(recipe):
                 problems.append(
-                    Problem(recipe.path, f.line, f.column, code, rule.SEVERITY,
-                            f.message, f.hint)
+                    Problem(
+                        recipe.path,
+                        f.line,
+                        f.column,
+                        code,
+                        rule.SEVERITY,
+                        f.message,
+                        f.hint,
+                    )
                 )
     out = []
     disabled_lines = _inline_disables(recipe.source.text)
@@ -44,8 +51,8 @@ def lint_recipe(recipe: Recipe, config: Config | None = None) -> list[Problem]:
 
 
 def _inline_disables(text: str) -> dict[int, set[str]]:
-    from .rules import NAMES
     from ..codes import LOADER_CODES
+    from .rules import NAMES
 
     names = {**NAMES, **{c.name: c.code for c in LOADER_CODES.values()}}
     out: dict[int, set[str]] = {}
@@ -104,7 +111,7 @@ def lint_paths(
 
 
 def exit_code(problems: Iterable[Problem], strict: bool = False) -> int:
-    codes = [p for p in problems]
+    codes = list(problems)
     if any(p.code == "RC000" for p in codes):
         return 2
     if any(p.severity is Severity.ERROR for p in codes):

@@ -15,7 +15,9 @@ from .. import codes
 from ..problems import Problem
 from ..source import Source
 
-_BARE_TAG = re.compile(r"^(?P<indent>[ ]*)!(?P<tag>[A-Za-z_][A-Za-z0-9_^.]*)[ \t]*(#.*)?$")
+_BARE_TAG = re.compile(
+    r"^(?P<indent>[ ]*)!(?P<tag>[A-Za-z_][A-Za-z0-9_^.]*)[ \t]*(#.*)?$"
+)
 _KEY = re.compile(r"^(?P<indent>[ ]*)(?P<key>[^\s#'\"][^:#]*?)[ \t]*:[ \t]*(#.*)?$")
 
 

@@ -17,9 +17,13 @@ def text(problems: Sequence[Problem], checked: int) -> str:
         lines.append(f"{p.path}:{p.line}:{p.column}: {p.code} {p.severity} {p.message}")
         if p.hint:
             lines.append(f"    hint: {p.hint}")
-    counts = {s: sum(1 for p in problems if p.severity == s)
-              for s in ("error", "warning", "info")}
-    summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    counts = {
+        s: sum(1 for p in problems if p.severity == s)
+        for s in ("error", "warning", "info")
+    }
+    summary = ", ".join(
+        f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n
+    )
     lines.append(
         f"{checked} recipe{'s' if checked != 1 else ''} checked: "
         + (summary or "no problems")

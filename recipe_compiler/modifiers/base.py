@@ -17,8 +17,11 @@ Kind = Literal["pruning", "lr", "quantization", "training", "distillation", "oth
 
 def fail(code: str, message: str, field: str | None = None) -> PydanticCustomError:
     """An error whose type is our code; `field` locates model-level checks."""
-    return PydanticCustomError(code, message.replace("{", "(").replace("}", ")"),
-                               {"field": field} if field else None)
+    return PydanticCustomError(
+        code,
+        message.replace("{", "(").replace("}", ")"),
+        {"field": field} if field else None,
+    )
 
 
 def _describe(v: Any) -> str:
@@ -115,8 +118,11 @@ class Modifier(BaseModel):
         if start is None or end is None or self.END_COMPARATOR is None:
             return self
         if any(map(math.isnan, (start, end))):
-            raise fail("RC201", f"start_epoch and end_epoch of {name} must not be NaN",
-                       "end_epoch")
+            raise fail(
+                "RC201",
+                f"start_epoch and end_epoch of {name} must not be NaN",
+                "end_epoch",
+            )
         cmp = self.END_COMPARATOR
         if cmp == -1 and not (end == -1 or end >= start):
             raise fail(

@@ -22,12 +22,16 @@ def _init_sparsity(v: Any) -> float | str:
             "RC104",
             f"init_sparsity must be of float type or be '{FROM_PARAM}', got "
             f"{_describe(v)}"
-            + (f"; write {float(v)}" if isinstance(v, int) and not isinstance(v, bool)
-               else ""),
+            + (
+                f"; write {float(v)}"
+                if isinstance(v, int) and not isinstance(v, bool)
+                else ""
+            ),
         )
     if not 0.0 <= v <= 1.0:
-        raise fail("RC301", f"init_sparsity value must be in the range [0.0, 1.0], "
-                            f"given {v}")
+        raise fail(
+            "RC301", f"init_sparsity value must be in the range [0.0, 1.0], given {v}"
+        )
     return v
 
 
@@ -43,8 +47,11 @@ def _final_sparsity(v: Any) -> Any:
             raise fail(
                 "RC104",
                 f"final_sparsity must be of float type, got {_describe(s)}"
-                + (f"; write {float(s)}" if isinstance(s, int)
-                   and not isinstance(s, bool) else ""),
+                + (
+                    f"; write {float(s)}"
+                    if isinstance(s, int) and not isinstance(s, bool)
+                    else ""
+                ),
             )
         if not 0.0 < s < 1.0:
             raise fail(
@@ -78,16 +85,21 @@ class _Gradual(Modifier):
         description="Param names, re: regexes, __ALL__ or __ALL_PRUNABLE__."
     )
     leave_enabled: bool = True
-    inter_func: str = Field(default="cubic", description="linear, cubic or "
-                            "inverse_cubic")
+    inter_func: str = Field(
+        default="cubic", description="linear, cubic or inverse_cubic"
+    )
     mask_type: Any = "unstructured"
 
     @model_validator(mode="after")
     def _gradual(self) -> _Gradual:
         name = type(self).__name__
         if not self.leave_enabled:
-            raise fail("RC105", f"leave_enabled: false is not supported for {name}; "
-                                "SparseML raises at load", "leave_enabled")
+            raise fail(
+                "RC105",
+                f"leave_enabled: false is not supported for {name}; "
+                "SparseML raises at load",
+                "leave_enabled",
+            )
         if self.inter_func not in INTER_FUNCS:
             raise fail(
                 "RC105",
@@ -115,8 +127,11 @@ class GMPruningModifier(_Gradual):
         if self.phased:
             raise fail("RC105", "phased pruning is not supported", "phased")
         if self.score_type != "magnitude":
-            raise fail("RC105", f"score_type {self.score_type!r} is not supported; "
-                                "use 'magnitude'", "score_type")
+            raise fail(
+                "RC105",
+                f"score_type {self.score_type!r} is not supported; use 'magnitude'",
+                "score_type",
+            )
         return self
 
 
@@ -164,9 +179,12 @@ class StructuredPruningModifier(_Gradual):
     @model_validator(mode="after")
     def _structured(self) -> StructuredPruningModifier:
         if self.mask_type not in ("filter", "channel"):
-            raise fail("RC105", f"mask_type must be 'filter' or 'channel' for "
-                                f"StructuredPruningModifier, got {self.mask_type!r}",
-                       "mask_type")
+            raise fail(
+                "RC105",
+                f"mask_type must be 'filter' or 'channel' for "
+                f"StructuredPruningModifier, got {self.mask_type!r}",
+                "mask_type",
+            )
         return self
 
 
@@ -224,12 +242,19 @@ class RigLPruningModifier(Modifier):
     @model_validator(mode="after")
     def _rigl(self) -> RigLPruningModifier:
         if self.global_sparsity:
-            raise fail("RC105", "global sparsity is not supported for RigL",
-                       "global_sparsity")
-        if self.sparsity_strategy not in ("erdos_renyi", "erdos_renyi_kernel",
-                                          "uniform"):
-            raise fail("RC105", "sparsity_strategy must be erdos_renyi, "
-                                "erdos_renyi_kernel or uniform", "sparsity_strategy")
+            raise fail(
+                "RC105", "global sparsity is not supported for RigL", "global_sparsity"
+            )
+        if self.sparsity_strategy not in (
+            "erdos_renyi",
+            "erdos_renyi_kernel",
+            "uniform",
+        ):
+            raise fail(
+                "RC105",
+                "sparsity_strategy must be erdos_renyi, erdos_renyi_kernel or uniform",
+                "sparsity_strategy",
+            )
         return self
 
 
@@ -271,15 +296,23 @@ class LayerThinningModifier(Modifier):
     @model_validator(mode="after")
     def _thinning(self) -> LayerThinningModifier:
         if self.structure_type not in ("filter", "channel"):
-            raise fail("RC105", f"invalid structure_type {self.structure_type}; "
-                                "use 'filter' or 'channel'", "structure_type")
+            raise fail(
+                "RC105",
+                f"invalid structure_type {self.structure_type}; "
+                "use 'filter' or 'channel'",
+                "structure_type",
+            )
         epochs = self.update_epochs or []
         if len(set(epochs)) != len(epochs):
-            raise fail("RC105", f"update_epochs values may not repeat: {epochs}",
-                       "update_epochs")
+            raise fail(
+                "RC105",
+                f"update_epochs values may not repeat: {epochs}",
+                "update_epochs",
+            )
         if sorted(epochs) != epochs:
-            raise fail("RC105", f"update_epochs must be sorted: {epochs}",
-                       "update_epochs")
+            raise fail(
+                "RC105", f"update_epochs must be sorted: {epochs}", "update_epochs"
+            )
         return self
 
 

@@ -144,15 +144,21 @@ class PerLayerDistillationModifier(Modifier):
     @model_validator(mode="after")
     def _names(self) -> PerLayerDistillationModifier:
         if (self.student_layer_names is None) != (self.teacher_layer_names is None):
-            raise fail("RC105", "student_layer_names and teacher_layer_names must be "
-                                "given together", "teacher_layer_names")
+            raise fail(
+                "RC105",
+                "student_layer_names and teacher_layer_names must be given together",
+                "teacher_layer_names",
+            )
         if (
             self.student_layer_names is not None
             and self.teacher_layer_names is not None
             and len(self.student_layer_names) != len(self.teacher_layer_names)
         ):
-            raise fail("RC105", "student_layer_names and teacher_layer_names must "
-                                "have the same length", "teacher_layer_names")
+            raise fail(
+                "RC105",
+                "student_layer_names and teacher_layer_names must have the same length",
+                "teacher_layer_names",
+            )
         return self
 
 

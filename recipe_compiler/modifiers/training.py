@@ -33,11 +33,13 @@ class SetLearningRateModifier(Modifier):
     @model_validator(mode="after")
     def _lr(self) -> SetLearningRateModifier:
         if self.learning_rate <= 0.0:
-            raise fail("RC302", "learning_rate must be greater than 0",
-                       "learning_rate")
+            raise fail("RC302", "learning_rate must be greater than 0", "learning_rate")
         if self.learning_rate > 1.0:
-            raise fail("RC302", "learning_rate must be less than or equal to 1.0",
-                       "learning_rate")
+            raise fail(
+                "RC302",
+                "learning_rate must be less than or equal to 1.0",
+                "learning_rate",
+            )
         return self
 
     @property
@@ -65,13 +67,19 @@ class LearningRateFunctionModifier(Modifier):
     @model_validator(mode="after")
     def _lr(self) -> LearningRateFunctionModifier:
         if self.lr_func not in LR_FUNCS:
-            raise fail("RC105", f"lr_func must be one of {list(LR_FUNCS)}, got "
-                                f"{self.lr_func!r}", "lr_func")
+            raise fail(
+                "RC105",
+                f"lr_func must be one of {list(LR_FUNCS)}, got {self.lr_func!r}",
+                "lr_func",
+            )
         for name in ("init_lr", "final_lr"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
-                raise fail("RC302", f"{name} must be within range [0.0, 1.0], given "
-                                    f"{value}", name)
+                raise fail(
+                    "RC302",
+                    f"{name} must be within range [0.0, 1.0], given {value}",
+                    name,
+                )
         return self
 
 
@@ -91,14 +99,21 @@ class LearningRateModifier(Modifier):
     @model_validator(mode="after")
     def _lr(self) -> LearningRateModifier:
         if self.lr_class not in LR_CLASSES:
-            raise fail("RC105", f"unknown lr_class given of {self.lr_class}; use one "
-                                f"of {list(LR_CLASSES)}", "lr_class")
+            raise fail(
+                "RC105",
+                f"unknown lr_class given of {self.lr_class}; use one "
+                f"of {list(LR_CLASSES)}",
+                "lr_class",
+            )
         for key in LR_CLASSES[self.lr_class]:
             if self.lr_class == "ExponentialLR":
                 break  # rewritten to StepLR(step_size=1) before the check
             if key not in self.lr_kwargs:
-                raise fail("RC103", f"{key} must be in lr_kwargs for {self.lr_class}",
-                           "lr_kwargs")
+                raise fail(
+                    "RC103",
+                    f"{key} must be in lr_kwargs for {self.lr_class}",
+                    "lr_kwargs",
+                )
         if self.init_lr <= 0.0:
             raise fail("RC302", "init_lr must be greater than 0", "init_lr")
         if self.init_lr > 1.0:
@@ -163,8 +178,12 @@ class GradualParamModifier(Modifier):
     @model_validator(mode="after")
     def _inter(self) -> GradualParamModifier:
         if self.inter_func not in INTER_FUNCS:
-            raise fail("RC105", f"{self.inter_func} is not a supported inter_func, "
-                                f"available are {list(INTER_FUNCS)}", "inter_func")
+            raise fail(
+                "RC105",
+                f"{self.inter_func} is not a supported inter_func, "
+                f"available are {list(INTER_FUNCS)}",
+                "inter_func",
+            )
         return self
 
 

@@ -43,7 +43,9 @@ def test_every_code_has_a_pass_and_a_fail_case():
         kinds = {("pass" if "pass" in c else "fail") for c in data["cases"].values()}
         have[data["rule"]] = kinds
     for code in [*RULES, *(c for c in LOADER_CODES if c not in ("RC000",))]:
-        assert have.get(code) == {"pass", "fail"}, f"{code} needs a pass and a fail case"
+        assert have.get(code) == {"pass", "fail"}, (
+            f"{code} needs a pass and a fail case"
+        )
 
 
 def test_codes_and_names_are_unique():

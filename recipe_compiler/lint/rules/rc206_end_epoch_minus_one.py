@@ -34,11 +34,13 @@ def check(recipe: Recipe) -> Iterator[Finding]:
                 f"!{entry.tag} with end_epoch -1 never reaches final_sparsity: "
                 "SparseML keeps the sparsity at init_sparsity "
                 f"({m.init_sparsity}) for the whole run",
-                "set end_epoch to the epoch where pruning should reach "
-                "final_sparsity",
+                "set end_epoch to the epoch where pruning should reach final_sparsity",
             )
-        if isinstance(m, SetLearningRateModifier) and "end_epoch" in entry.fields \
-                and m.end_epoch != -1:
+        if (
+            isinstance(m, SetLearningRateModifier)
+            and "end_epoch" in entry.fields
+            and m.end_epoch != -1
+        ):
             line, col = entry.field_position("end_epoch")
             yield Finding(
                 line,

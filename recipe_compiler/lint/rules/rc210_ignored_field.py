@@ -23,8 +23,11 @@ SEVERITY = Severity.WARNING
 
 def check(recipe: Recipe) -> Iterator[Finding]:
     for entry, m in recipe.models:
-        if isinstance(m, LearningRateFunctionModifier | LearningRateModifier) and \
-                "update_frequency" in entry.fields and m.update_frequency != -1:
+        if (
+            isinstance(m, LearningRateFunctionModifier | LearningRateModifier)
+            and "update_frequency" in entry.fields
+            and m.update_frequency != -1
+        ):
             line, col = entry.field_position("update_frequency")
             yield Finding(
                 line,

@@ -33,4 +33,3 @@ def check(recipe: Recipe) -> Iterator[Finding]:
             f"the variable '{var.name}' is not used by any eval(...)",
             "remove it, or use it: eval(" + var.name + ")",
         )
-
