@@ -77,6 +77,12 @@ LOADER_CODES: dict[str, Code] = {
         Code("RC010", "duplicate-key", W, "A mapping repeats a key; the last wins."),
         Code("RC011", "unsupported-tag", E, "A YAML tag that is not a modifier."),
         Code("RC012", "non-string-key", E, "A mapping key that is not a string."),
+        Code(
+            "RC013",
+            "tag-after-key",
+            E,
+            "A modifier tag on the same line as its key (`key: !Tag`).",
+        ),
         Code("RC101", "unknown-modifier", E, "The tag names no SparseML modifier."),
         Code("RC102", "unknown-field", E, "The modifier has no such field."),
         Code("RC103", "missing-field", E, "A required field is missing."),

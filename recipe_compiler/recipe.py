@@ -155,6 +155,7 @@ def from_source(
     if src.unreadable or src.yaml_text is None:
         return recipe
     problems.extend(source.tag_lines_with_dot(src))
+    problems.extend(source.tags_after_keys(src))
     parsed = yamltree.parse(src, limits)
     problems.extend(parsed.problems)
     if parsed.problems and any(
@@ -224,8 +225,11 @@ class _Resolver:
         self.r.staged = staged
         if overrides:
             self.apply_overrides(root, overrides, staged)
+        # load_framework_list: a top-level key containing 'modifiers' makes the whole
+        # file one stage, even when variables were evaluated as a staged recipe
+        flat = any(isinstance(k, str) and "modifiers" in k for k in root.value)
         if staged:
-            self.run_staged(root)
+            self.run_staged(root, collect=not flat)
         else:
             variables = self.evaluate_container(root, None, {})
             self.r.variables = variables
@@ -233,13 +237,14 @@ class _Resolver:
             for key, value in root.value.items():
                 if isinstance(key, str) and "modifiers" in key:
                     self.evaluate_object(value, scope, key)
+        if flat:
             self.collect(root, None)
-            self.flag_unevaluated(root, skip_top=True)
+        self.flag_unevaluated(root, skip_top=True)
         self.validate_all()
         if not self.r.modifiers:
             self.no_modifiers(root)
 
-    def run_staged(self, root: Node) -> None:
+    def run_staged(self, root: Node, collect: bool) -> None:
         stages = {
             k: v
             for k, v in root.value.items()
@@ -263,8 +268,8 @@ class _Resolver:
             for key, value in stage.value.items():
                 if isinstance(key, str) and "modifiers" in key:
                     self.evaluate_object(value, scope, f"{name}.{key}")
-            self.collect(stage, name)
-        self.flag_unevaluated(root, skip_top=True)
+            if collect:
+                self.collect(stage, name)
 
     def apply_overrides(
         self, root: Node, overrides: dict[str, Any], staged: bool

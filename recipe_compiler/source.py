@@ -204,6 +204,38 @@ def _unreadable(name: str, message: str, hint: str | None, line: int = 1) -> Sou
     return src
 
 
+def tags_after_keys(src: Source) -> list[Problem]:
+    """`key: !Tag`: SparseML's rewrite makes it `key: OBJECT.Tag:`, a ScannerError."""
+    out: list[Problem] = []
+    if src.yaml_text is None:
+        return out
+    for i, line in enumerate(src.yaml_text.split("\n")):
+        if "!" not in line or ":" not in line:
+            continue
+        for m in SPARSEML_TAG.finditer(line):
+            before = line[: m.start()]
+            if "#" in before or before.count("'") % 2 or before.count('"') % 2:
+                continue
+            if not before.rstrip().endswith(":"):
+                continue
+            line1, col1 = src.position(i, m.start())
+            name = m.group("mod_class")
+            out.append(
+                codes.make(
+                    "RC013",
+                    src.path,
+                    line1,
+                    col1,
+                    f"!{name} on the same line as its key: SparseML rewrites it to "
+                    f"'OBJECT.{name}:' and fails with \"ScannerError: mapping values "
+                    'are not allowed here"',
+                    f"write the modifier as a list item: the key alone on its line, "
+                    f"then '- !{name}' below it",
+                )
+            )
+    return out
+
+
 def tag_lines_with_dot(src: Source) -> list[Problem]:
     """Tags SparseML leaves unrewritten because a `.` follows on their line."""
     out: list[Problem] = []

@@ -235,3 +235,151 @@ def test_variables_and_eval_match_sparseml(sparseml, a, b, expr):
             entry.model.end_epoch,
             next(iter(sparseml.from_yaml(text).iter_modifiers())).end_epoch,
         )
+
+
+STAGED = [
+    # stage variables shadow globals
+    """
+num_epochs: 10
+stage_a:
+  num_epochs: 4
+  stage_modifiers:
+    - !EpochRangeModifier
+      start_epoch: 0
+      end_epoch: eval(num_epochs)
+""",
+    # a stage variable may name a global alone ...
+    """
+total: 6
+stage_a:
+  length: eval(total)
+  stage_modifiers:
+    - !EpochRangeModifier
+      start_epoch: 0
+      end_epoch: eval(length)
+""",
+    # ... but not use it in arithmetic (SparseML: "Unable to evaluate expression")
+    """
+total: 6
+stage_a:
+  length: eval(total * 2)
+  stage_modifiers:
+    - !EpochRangeModifier
+      start_epoch: 0
+      end_epoch: eval(length)
+""",
+    # modifiers see globals and stage variables together
+    """
+total: 6
+stage_a:
+  extra: 2
+  stage_modifiers:
+    - !EpochRangeModifier
+      start_epoch: 0
+      end_epoch: eval(total + extra)
+stage_b:
+  stage_modifiers:
+    - !EpochRangeModifier
+      start_epoch: 8
+      end_epoch: eval(total * 2)
+""",
+    # version and __metadata__ are plain values
+    """
+version: 1.1.0
+__metadata__:
+  framework: pytorch
+  note: eval(not evaluated here)
+modifiers:
+  - !EpochRangeModifier
+    start_epoch: 0
+    end_epoch: 3
+""",
+    # several lists under keys containing 'modifiers' are concatenated
+    """
+training_modifiers:
+  - !EpochRangeModifier
+    start_epoch: 0
+    end_epoch: 3
+my_modifiers_list:
+  - !SetLearningRateModifier
+    learning_rate: 0.1
+    start_epoch: 1
+""",
+    # a bare modifier as the value of another key is taken too
+    """
+modifiers:
+  - !EpochRangeModifier
+    start_epoch: 0
+    end_epoch: 3
+lr: !SetLearningRateModifier
+  learning_rate: 0.1
+  start_epoch: 5
+""",
+]
+
+
+@pytest.mark.parametrize("text", STAGED, ids=range(len(STAGED)))
+def test_structures_match_sparseml(sparseml, text):
+    loaded, max_epochs, n = sparseml_verdict(sparseml, text)
+    ok, our_max, our_n = ours(text)
+    assert ok == loaded
+    if loaded:
+        assert (our_max, our_n) == (max_epochs, n)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "end"),
+    [({"num_epochs": 20}, 20), ({"num_epochs": 7.5}, 10)],  # the anchor stays 10
+)
+def test_overrides_match_sparseml(sparseml, overrides, end):
+    text = """
+num_epochs: 10
+anchored: &anchored 10
+modifiers:
+  - !EpochRangeModifier
+    start_epoch: 0
+    end_epoch: eval(num_epochs)
+  - !SetLearningRateModifier
+    learning_rate: 0.1
+    start_epoch: *anchored
+"""
+    m = sparseml.from_yaml(text, recipe_variables=overrides)
+    recipe = load(text, overrides, text=True)
+    assert recipe.max_epochs == m.max_epochs == end
+
+
+@st.composite
+def layouts(draw):
+    """Recipes that differ in how modifiers are written, not in their values."""
+    key = draw(st.sampled_from(["modifiers", "training_modifiers", "modifers", "pruning"]))
+    style = draw(st.sampled_from(["block", "flow_int", "flow_float", "no_marker", "after_key"]))
+    comment = draw(st.sampled_from(["", "  # prune", "  # ends at 3.0"]))
+    mods = [("EpochRangeModifier", {"start_epoch": 0, "end_epoch": 3})]
+    if draw(st.booleans()):
+        mods.append(("SetLearningRateModifier", {"learning_rate": 0.1, "start_epoch": 1}))
+    lines = [f"{key}:"] if style != "after_key" else []
+    for i, (tag, fields) in enumerate(mods):
+        if style == "block":
+            lines.append(f"  - !{tag}{comment}")
+            lines += [f"    {k}: {v}" for k, v in fields.items()]
+        elif style in ("flow_int", "flow_float"):
+            conv = (lambda v: f"{float(v)}") if style == "flow_float" else str
+            body = ", ".join(f"{k}: {conv(v)}" for k, v in fields.items())
+            lines.append(f"  - !{tag} {{{body}}}{comment}")
+        elif style == "no_marker":
+            lines.append(f"    !{tag}{comment}")
+            lines += [f"        {k}: {v}" for k, v in fields.items()]
+        else:
+            lines.append(f"{key}{i}: !{tag}{comment}")
+            lines += [f"  {k}: {v}" for k, v in fields.items()]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(layouts())
+def test_layout_verdicts_match_sparseml(sparseml, text):
+    loaded, max_epochs, n = sparseml_verdict(sparseml, text)
+    ok, our_max, our_n = ours(text)
+    assert ok == loaded, (text, load(text, text=True).problems)
+    if loaded:
+        assert (our_max, our_n) == (max_epochs, n)
