@@ -265,6 +265,19 @@ def _brief(problems: list[Problem]) -> str:
 
 
 @main.command()
+@click.option("--markdown", is_flag=True, help="Print docs/rules.md.")
+def rules(markdown: bool) -> None:
+    """List every problem code with its name, default severity and summary."""
+    from .lint import docs
+
+    if markdown:
+        click.echo(docs.render(), nl=False)
+        return
+    for code, name, sev, summary in docs.table():
+        click.echo(f"{code}  {name:<30} {sev:<8} {summary}")
+
+
+@main.command()
 @click.option(
     "-o",
     "--output",

@@ -176,6 +176,12 @@ def _syntax_problem(src: Source, exc: MarkedYAMLError) -> Problem:
     hint = None
     if "\t" in problem or "'\\t'" in problem:
         hint = "YAML does not allow tabs for indentation: use spaces"
+    elif "undefined alias" in problem:
+        name = problem.split("'")[1] if "'" in problem else "name"
+        hint = (
+            f"no anchor &{name} is defined above this line: define it on the value "
+            f"it stands for (e.g. '{name}: &{name} 0.001') or write the value here"
+        )
     context = f" (while {exc.context})" if exc.context else ""
     return codes.make("RC001", src.path, line, col, f"{problem}{context}", hint)
 

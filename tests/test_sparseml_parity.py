@@ -351,12 +351,18 @@ modifiers:
 @st.composite
 def layouts(draw):
     """Recipes that differ in how modifiers are written, not in their values."""
-    key = draw(st.sampled_from(["modifiers", "training_modifiers", "modifers", "pruning"]))
-    style = draw(st.sampled_from(["block", "flow_int", "flow_float", "no_marker", "after_key"]))
+    key = draw(
+        st.sampled_from(["modifiers", "training_modifiers", "modifers", "pruning"])
+    )
+    style = draw(
+        st.sampled_from(["block", "flow_int", "flow_float", "no_marker", "after_key"])
+    )
     comment = draw(st.sampled_from(["", "  # prune", "  # ends at 3.0"]))
     mods = [("EpochRangeModifier", {"start_epoch": 0, "end_epoch": 3})]
     if draw(st.booleans()):
-        mods.append(("SetLearningRateModifier", {"learning_rate": 0.1, "start_epoch": 1}))
+        mods.append(
+            ("SetLearningRateModifier", {"learning_rate": 0.1, "start_epoch": 1})
+        )
     lines = [f"{key}:"] if style != "after_key" else []
     for i, (tag, fields) in enumerate(mods):
         if style == "block":

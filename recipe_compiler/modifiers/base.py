@@ -27,6 +27,16 @@ def fail(code: str, message: str, field: str | None = None) -> PydanticCustomErr
 def _describe(v: Any) -> str:
     if isinstance(v, str) and v.startswith("eval(") and v.endswith(")"):
         return f"the unevaluated expression {v!r}"
+    if isinstance(v, str):
+        try:
+            float(v)
+        except ValueError:
+            pass
+        else:
+            return (
+                f"the string {v!r} (SparseML's YAML 1.1 parser reads it as text; "
+                "write it with a dot and a signed exponent, e.g. 1.0e-5)"
+            )
     return f"{type(v).__name__} {v!r}"
 
 
