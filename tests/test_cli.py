@@ -177,3 +177,9 @@ def test_schema_is_up_to_date(run):
         "schema", "--check", "-o", str(ROOT / "schemas" / "recipe.schema.json")
     )
     assert code == 0, err
+
+
+def test_rules_doc_is_up_to_date(run):
+    code, out, _ = run("rules", "--markdown")
+    assert code == 0
+    assert out == (ROOT / "docs" / "rules.md").read_text()
