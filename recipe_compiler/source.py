@@ -30,7 +30,7 @@ Kind = Literal["yaml", "md", "text"]
 class Limits:
     """What a recipe may cost. Every limit is an option of `recipe lint`."""
 
-    max_bytes: int = 10 * 1024 * 1024
+    max_bytes: int = 1024 * 1024  # the largest real recipe we know is 8.5 KB
     max_nodes: int = 100_000  # YAML nodes after alias expansion
     max_depth: int = 64  # nesting of mappings and lists
     max_expression_chars: int = 2_000

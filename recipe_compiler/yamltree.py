@@ -203,8 +203,8 @@ class _Builder:
         line, col = self.pos(node)
         if self.count > self.limits.max_nodes:
             raise _Limit(
-                f"more than {self.limits.max_nodes:,} YAML nodes after alias "
-                "expansion (an alias bomb?)",
+                f"more than {self.limits.max_nodes:,} YAML nodes, counting each "
+                "alias as a copy of what it names",
                 *(self.top or (line, col)),
             )
         if depth > self.limits.max_depth:
