@@ -178,7 +178,7 @@ def lint(
 def _fix(files: list[str], limits: Limits) -> None:
     from .fileio import write_atomic
     from .lint import discover
-    from .lint.fix import add_markers, missing_markers
+    from .markers import add_markers, missing_markers
     from .source import read
 
     for path in discover(files):

@@ -23,7 +23,9 @@ from .expressions import (
     UnknownName,
     is_eval_string,
     looks_like_eval,
+    names_in,
 )
+from .markers import missing_markers
 from .modifiers import REGISTRY, RENAMED, Modifier, did_you_mean, model_for
 from .problems import Problem, Severity
 from .source import Limits, Source
@@ -161,8 +163,6 @@ def from_source(
     if parsed.problems and any(
         p.code in ("RC001", "RC008", "RC009") for p in parsed.problems
     ):
-        from .lint.fix import missing_markers
-
         markers = missing_markers(src)
         if markers:
             problems[:] = [p for p in problems if p.code != "RC001"] + markers
@@ -213,8 +213,8 @@ class _Resolver:
             return
         if root.tag is not None:
             # a single modifier at the top: SparseML takes it (no eval inside)
-            self.validate_tree(root, {}, None, "")
             self.r.modifiers = [self.entry(root, "", None, 0)]
+            self.validate_all()
             return
         staged = any(
             v.kind == "map"
@@ -239,7 +239,7 @@ class _Resolver:
                     self.evaluate_object(value, scope, key)
         if flat:
             self.collect(root, None)
-        self.flag_unevaluated(root, skip_top=True)
+        self.flag_unevaluated(root)
         self.validate_all()
         if not self.r.modifiers:
             self.no_modifiers(root)
@@ -387,8 +387,6 @@ class _Resolver:
         global_vars: dict[str, Variable],
     ) -> None:
         """Name why a variable's eval(...) never became a number."""
-        from .expressions import names_in
-
         names = names_in(expr)
         if (
             expr in variables
@@ -462,8 +460,6 @@ class _Resolver:
     def mark_used(
         self, expr: str, variables: Mapping[str, Variable], user: str
     ) -> None:
-        from .expressions import names_in
-
         for n in names_in(expr):
             if n in variables:
                 variables[n].used_by.append(user)
@@ -553,7 +549,7 @@ class _Resolver:
                 "or run `recipe compile --flatten`",
             )
 
-    def flag_unevaluated(self, root: Node, skip_top: bool) -> None:
+    def flag_unevaluated(self, root: Node) -> None:
         """eval(...) strings SparseML leaves as text, and near misses."""
         for node in root.walk():
             if node.kind != "scalar" or not isinstance(node.value, str):
@@ -630,13 +626,6 @@ class _Resolver:
                 continue
             entry = listed.get(id(node)) or self.entry(node, "", None, -1)
             entry.model = self.build(entry)
-
-    def validate_tree(
-        self, node: Node, scope: dict[str, Variable], stage: str | None, where: str
-    ) -> None:
-        for child in node.walk():
-            if child.tag is not None and child is not node:
-                self.build(self.entry(child, where, stage, -1))
 
     def build(self, e: Entry) -> Modifier | None:
         if any(n.failed for n in e.node.walk()):

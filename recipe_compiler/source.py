@@ -78,24 +78,32 @@ def read(path: str | os.PathLike[str], limits: Limits | None = None) -> Source:
         return _unreadable(name, f"cannot read file: {exc.strerror or exc}", None)
     kind: Kind = "md" if p.suffix.lower() == ".md" else "yaml"
     src = from_bytes(data, name, kind, limits)
-    if not src.unreadable and p.suffix.lower() not in (".yaml", ".md"):
-        hint = (
-            f"rename it to {p.with_suffix('.yaml').name}"
-            if p.suffix.lower() == ".yml"
-            else "save the recipe as .yaml, or as .md with YAML front matter"
-        )
-        src.problems.append(
-            codes.make(
-                "RC007",
-                name,
-                1,
-                1,
-                f"SparseML refuses the extension '{p.suffix}': it reads only "
-                "'.md' and '.yaml' recipes",
-                hint,
-            )
-        )
+    if not src.unreadable:
+        check_extension(src)
     return src
+
+
+def check_extension(src: Source) -> None:
+    """SparseML reads only `.md` and `.yaml` paths (case-insensitive)."""
+    p = Path(src.path)
+    if p.suffix.lower() in (".yaml", ".md"):
+        return
+    hint = (
+        f"rename it to {p.with_suffix('.yaml').name}"
+        if p.suffix.lower() == ".yml"
+        else "save the recipe as .yaml, or as .md with YAML front matter"
+    )
+    src.problems.append(
+        codes.make(
+            "RC007",
+            src.path,
+            1,
+            1,
+            f"SparseML refuses the extension '{p.suffix}': it reads only '.md' and "
+            "'.yaml' recipes",
+            hint,
+        )
+    )
 
 
 def from_bytes(

@@ -19,20 +19,7 @@ os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")
 def lint_text(text: str, name: str = "r.yaml", overrides=None):
     kind = "md" if name.endswith(".md") else "yaml"
     src = source.from_text(text, name, kind)
-    if not name.endswith((".yaml", ".md")):
-        src = source.Source(
-            src.path,
-            src.text,
-            src.kind,
-            src.yaml_text,
-            src.line_offset,
-            src.column_offset,
-            src.yaml_end,
-            list(src.problems),
-        )
-        from recipe_compiler import codes
-
-        src.problems.append(codes.make("RC007", name, 1, 1, "extension"))
+    source.check_extension(src)
     recipe = from_source(src, overrides)
     return recipe, lint_recipe(recipe)
 

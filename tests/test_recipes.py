@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from recipe_compiler import source
 from recipe_compiler.lint import discover, lint_paths
-from recipe_compiler.lint.fix import add_markers
+from recipe_compiler.markers import add_markers
 from recipe_compiler.recipe import from_source
 from tests.conftest import ROOT
 

@@ -389,3 +389,9 @@ def test_layout_verdicts_match_sparseml(sparseml, text):
     assert ok == loaded, (text, load(text, text=True).problems)
     if loaded:
         assert (our_max, our_n) == (max_epochs, n)
+
+
+def test_a_single_modifier_as_the_whole_recipe(sparseml):
+    text = "!EpochRangeModifier\nstart_epoch: 0\nend_epoch: 4\n"
+    assert sparseml_verdict(sparseml, text) == (True, 4, 1)
+    assert ours(text) == (True, 4, 1)

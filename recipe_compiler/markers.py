@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from .. import codes
-from ..problems import Problem
-from ..source import Source
+from . import codes
+from .problems import Problem
+from .source import Source
 
 _BARE_TAG = re.compile(
     r"^(?P<indent>[ ]*)!(?P<tag>[A-Za-z_][A-Za-z0-9_^.]*)[ \t]*(#.*)?$"
