@@ -110,8 +110,8 @@ LOADER_CODES: dict[str, Code] = {
         Code(
             "RC110",
             "untagged-recipe",
-            E,
-            "A new-framework (untagged) recipe that the legacy loader cannot run.",
+            W,
+            "A new-framework (untagged) recipe: the legacy loader ignores it.",
         ),
         Code("RC201", "epoch-order", E, "end_epoch comes before start_epoch."),
         Code("RC202", "epoch-range", E, "An epoch below -1."),

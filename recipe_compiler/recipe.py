@@ -174,6 +174,7 @@ def from_source(
 
 class _Resolver:
     def __init__(self, recipe: Recipe, limits: Limits):
+        self.stage_counts: dict[str, int] = {}
         self.r = recipe
         self.limits = limits
         self.path = recipe.path
@@ -241,7 +242,9 @@ class _Resolver:
             self.collect(root, None)
         self.flag_unevaluated(root)
         self.validate_all()
-        if not self.r.modifiers:
+        if staged and not flat:
+            self.empty_stages(root)
+        elif not self.r.modifiers:
             self.no_modifiers(root)
 
     def run_staged(self, root: Node, collect: bool) -> None:
@@ -566,6 +569,7 @@ class _Resolver:
     # -- modifiers -----------------------------------------------------------------
     def collect(self, container: Node, stage: str | None) -> None:
         """`_load_stage_modifiers` for the top level or one stage."""
+        before = len(self.r.modifiers)
         for key, item in container.value.items():
             if isinstance(key, str) and "modifiers" in key and item.kind == "seq":
                 for child in item.value:
@@ -601,6 +605,8 @@ class _Resolver:
                     if guess
                     else f"rename the key to '{key}_modifiers'",
                 )
+        if stage is not None:
+            self.stage_counts[stage] = len(self.r.modifiers) - before
 
     def add(self, node: Node, group: str, stage: str | None) -> None:
         self.r.modifiers.append(self.entry(node, group, stage, len(self.r.modifiers)))
@@ -736,19 +742,27 @@ class _Resolver:
         return pos
 
     def no_modifiers(self, root: Node) -> None:
+        """RC106: SparseML's "Unable to find any modifiers", with the likely cause."""
         keys = [k for k in root.value if isinstance(k, str)]
-        guess = None
-        for k in keys:
-            g = did_you_mean(k, ["modifiers"], cutoff=0.75)
-            if g or "modifier" in k.lower():
-                guess = k
-                break
+        holder = next((k for k in keys if "modifiers" in k), None)
+        guess = holder or next(
+            (
+                k
+                for k in keys
+                if did_you_mean(k, ["modifiers"], cutoff=0.75)
+                or "modifier" in k.lower()
+            ),
+            None,
+        )
         where = root.key_position(guess) if guess else (root.line, root.column)
         message = (
             'SparseML finds no modifiers: it fails with "Unable to find any '
             'modifiers in given recipe"'
         )
-        if guess:
+        if holder:
+            message += f"; '{holder}' holds no list of tagged modifiers"
+            hint = f"list the modifiers under '{holder}', each as '- !ModifierName'"
+        elif guess:
             message += f"; the key '{guess}' is read as a plain variable"
             hint = "name the key 'modifiers' (or any name containing 'modifiers')"
         else:
@@ -756,34 +770,45 @@ class _Resolver:
                 "list the modifiers under a key whose name contains 'modifiers', "
                 "e.g. 'modifiers:' or 'training_modifiers:'"
             )
-        if (
-            any(
-                v.kind == "map"
-                and v.tag is None
-                and any(isinstance(k, str) and "modifiers" in k for k in v.value)
-                for v in root.value.values()
-            )
-            and not self.r.modifiers
-        ):
-            untagged = any(
-                sub.kind == "map"
-                for v in root.value.values()
-                if v.kind == "map"
-                for k, sub in v.value.items()
-                if isinstance(k, str) and "modifiers" in k
-            )
-            if untagged:
-                self.problem(
-                    "RC110",
-                    (root.line, root.column),
-                    "this is a new-framework recipe (untagged modifiers in stage "
-                    "mappings); SparseML's legacy ScheduledModifierManager loads no "
-                    "modifiers from it",
-                    "load it with sparseml.core's Recipe, or rewrite the modifiers as "
-                    "a tagged list",
-                )
-                return
         self.problem("RC106", where, message, hint)
+
+    def empty_stages(self, root: Node) -> None:
+        """Stages without modifiers: one loads and does nothing, several crash."""
+        empty = [s for s, n in self.stage_counts.items() if n == 0]
+        if not empty:
+            return
+        stage = root.value[empty[0]]
+        untagged = any(
+            sub.kind == "map"
+            for k, sub in stage.value.items()
+            if isinstance(k, str) and "modifiers" in k
+        )
+        crash = len(self.stage_counts) > 1
+        consequence = (
+            'SparseML fails with "ValueError: max() arg is an empty sequence" when '
+            "it orders the stages"
+            if crash
+            else "SparseML loads it with no modifiers, so training runs unmodified"
+        )
+        if untagged:
+            code = "RC110"
+            message = (
+                f"stage '{empty[0]}' lists untagged new-framework modifiers, which "
+                f"SparseML's legacy ScheduledModifierManager ignores: {consequence}"
+            )
+            hint = (
+                "load it with sparseml.core's Recipe, or write each modifier as a "
+                "tagged list item ('- !GMPruningModifier')"
+            )
+        else:
+            code = "RC106"
+            message = f"stage '{empty[0]}' has no modifiers: {consequence}"
+            hint = "list the stage's modifiers as '- !ModifierName' items"
+        line, col = root.key_position(empty[0])
+        problem = codes.make(code, self.path, line, col, message, hint)
+        self.r.problems.append(
+            problem.replace(severity=Severity.ERROR if crash else Severity.WARNING)
+        )
 
 
 def _hint_for(code: str, field: str) -> str | None:

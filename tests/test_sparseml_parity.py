@@ -15,6 +15,8 @@ from recipe_compiler.modifiers.quantization import LEGACY_ONLY
 from recipe_compiler.recipe import load
 
 warnings.filterwarnings("ignore")
+# a manager whose construction failed raises again in its __del__ (sparseml's own bug)
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 
 def sparseml_verdict(manager_cls, text):
@@ -238,6 +240,39 @@ def test_variables_and_eval_match_sparseml(sparseml, a, b, expr):
 
 
 STAGED = [
+    # an untagged (new-framework) stage: loads with no modifiers ...
+    """
+sparsity_stage:
+  pruning_modifiers:
+    GMPruningModifier:
+      start: 0
+      end: 10
+""",
+    # ... two of them crash ("max() arg is an empty sequence")
+    """
+a_stage:
+  pruning_modifiers:
+    GMPruningModifier:
+      start: 0
+b_stage:
+  x_modifiers:
+    ConstantPruningModifier:
+      start: 0
+""",
+    # an untagged entry in a modifiers list crashes the manager
+    """
+modifiers:
+  - !EpochRangeModifier
+    start_epoch: 0
+    end_epoch: 4
+  - start_epoch: 0
+""",
+    # empty, null and scalar modifiers keys
+    "modifiers: []\n",
+    "num: 1\nmodifiers:\n",
+    "modifiers: 5\n",
+    # a staged recipe whose only stage has an empty list loads, with nothing to do
+    "stage_a:\n  stage_modifiers: []\n",
     # stage variables shadow globals
     """
 num_epochs: 10
