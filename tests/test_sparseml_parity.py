@@ -23,9 +23,10 @@ def sparseml_verdict(manager_cls, text):
     """(loaded, max_epochs, n_modifiers) from sparseml's own from_yaml."""
     try:
         m = manager_cls.from_yaml(text)
-    except Exception:
+        # integrations read max_epochs first thing; a crash there is a refusal too
+        return True, m.max_epochs, len(list(m.iter_modifiers()))
+    except Exception:  # any refusal counts
         return False, None, None
-    return True, m.max_epochs, len(list(m.iter_modifiers()))
 
 
 def ours(text):
