@@ -265,6 +265,82 @@ def _brief(problems: list[Problem]) -> str:
 
 
 @main.command()
+@click.argument("recipe_path", metavar="RECIPE")
+@click.option(
+    "--steps-per-epoch",
+    "spe",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Optimizer steps per epoch (batches / gradient accumulation).",
+)
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a recipe variable.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json", "csv")),
+    default="table",
+    show_default=True,
+)
+@click.option("--epochs", type=float, help="Training length (default: max_epochs).")
+@click.option(
+    "--param-groups", type=click.IntRange(min=1), default=1, show_default=True
+)
+@click.option(
+    "--grad-accum",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Batches per optimizer step.",
+)
+def plan(
+    recipe_path: str,
+    spe: int,
+    variables: tuple[str, ...],
+    fmt: str,
+    epochs: float | None,
+    param_groups: int,
+    grad_accum: int,
+) -> None:
+    """Print what SparseML will do at every optimizer step of a recipe."""
+    from . import planfmt
+    from .recipe import OverrideError, load
+    from .schedule import ScheduleError
+    from .schedule import plan as make_plan
+
+    if not os.path.exists(recipe_path):
+        click.echo(f"recipe plan: no such file: {recipe_path}", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        recipe = load(recipe_path, parse_var(variables), text=False)
+    except OverrideError as exc:
+        click.echo(f"recipe plan: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    errors = [p for p in recipe.problems if p.severity == "error"]
+    if errors:
+        click.echo(_brief(errors), err=True)
+        sys.exit(EXIT_PROBLEMS)
+    try:
+        t = make_plan(
+            recipe, spe, epochs=epochs, param_groups=param_groups, grad_accum=grad_accum
+        )
+    except ScheduleError as exc:
+        click.echo(f"recipe plan: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    if fmt == "json":
+        click.echo(planfmt.as_json(t), nl=False)
+    elif fmt == "csv":
+        click.echo(planfmt.as_csv(t), nl=False)
+    else:
+        click.echo(planfmt.as_table(t, recipe.path), nl=False)
+
+
+@main.command()
 @click.option("--markdown", is_flag=True, help="Print docs/rules.md.")
 def rules(markdown: bool) -> None:
     """List every problem code with its name, default severity and summary."""

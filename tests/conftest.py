@@ -35,3 +35,9 @@ def sparseml():
             pytest.fail(f"the runner extra is required here but missing: {exc}")
         pytest.skip("runner extra not installed")
     return ScheduledModifierManager
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp_dir(tmp_path, monkeypatch):
+    """SparseML writes sparse_logs/ into the working directory: keep it out of the repo."""
+    monkeypatch.chdir(tmp_path)

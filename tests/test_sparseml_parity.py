@@ -16,7 +16,9 @@ from recipe_compiler.recipe import load
 
 warnings.filterwarnings("ignore")
 # a manager whose construction failed raises again in its __del__ (sparseml's own bug)
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::pytest.PytestUnraisableExceptionWarning"
+)
 
 
 def sparseml_verdict(manager_cls, text):

@@ -69,12 +69,27 @@ def _float_or_str(v: Any) -> float:
     return _number(v)
 
 
+def _params(v: Any) -> Any:
+    """`utils/helpers.py: validate_str_iterable`: a list, or one of two tokens."""
+    if isinstance(v, str):
+        if v.upper() not in ("__ALL__", "__ALL_PRUNABLE__"):
+            raise fail(
+                "RC105",
+                f"a single string must be __ALL__ or __ALL_PRUNABLE__, got {v!r}; "
+                'SparseML raises "unsupported string" at load',
+            )
+        return v
+    if v is None or isinstance(v, list):
+        return v
+    raise fail("RC104", f"must be a list of names, got {_describe(v)}")
+
+
 # Epoch-valued fields are cast with float() by BaseScheduled; "-1" means "not set".
 Epoch = Annotated[float, BeforeValidator(_sparseml_float)]
 Frequency = Annotated[float, BeforeValidator(_sparseml_float)]
 Number = Annotated[float, BeforeValidator(_number)]
 LRValue = Annotated[float, BeforeValidator(_float_or_str)]
-Params = str | list[str]
+Params = Annotated[str | list[str] | None, BeforeValidator(_params)]
 
 
 class Modifier(BaseModel):

@@ -1,0 +1,143 @@
+"""Output formats of `recipe plan`: table, json (the contract in docs/plan.md), csv."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from .schedule import Timeline, modifier_rows
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def _list(a: np.ndarray) -> list[float | None]:
+    out: list[float | None] = a.tolist()
+    if np.isnan(a).any():
+        out = [None if v != v else v for v in out]
+    return out
+
+
+def as_dict(t: Timeline) -> dict[str, Any]:
+    return {
+        "max_epochs": t.max_epochs,
+        "steps_per_epoch": t.steps_per_epoch,
+        "total_steps": t.total_steps,
+        "grad_accum": t.grad_accum,
+        "modifiers": list(modifier_rows(t)),
+        "phases": [
+            {
+                "name": p.name,
+                "start_epoch": p.start_epoch,
+                "end_epoch": p.end_epoch,
+                "start_step": p.start_step,
+                "end_step": p.end_step,
+            }
+            for p in t.phases
+        ],
+        "steps": {
+            "lr": _list(t.lr[0]),
+            "sparsity": {str(i): _list(s) for i, s in sorted(t.sparsity.items())},
+        },
+    }
+
+
+def as_json(t: Timeline) -> str:
+    return json.dumps(as_dict(t), separators=(",", ":"), allow_nan=False) + "\n"
+
+
+def as_csv(t: Timeline) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    groups = t.lr.shape[0]
+    lr_cols = ["lr"] if groups == 1 else [f"lr_group{g}" for g in range(groups)]
+    sp = sorted(t.sparsity)
+    w.writerow(
+        ["step", "epoch", *lr_cols, "weight_decay", *[f"sparsity_{i}" for i in sp]]
+    )
+    cols = (
+        [t.lr[g] for g in range(groups)]
+        + [t.weight_decay]
+        + [t.sparsity[i] for i in sp]
+    )
+    for k in range(t.total_steps):
+        w.writerow(
+            [k, repr(float(t.epochs[k]))]
+            + ["" if c[k] != c[k] else repr(float(c[k])) for c in cols]
+        )
+    return buf.getvalue()
+
+
+def _ep(x: float) -> str:
+    return "-1" if x == -1 else f"{x:g}"
+
+
+def _what(p: Any, t: Timeline) -> str:
+    m = p.model
+    kind = type(m).__name__
+    if p.sparsity is not None and len(p.sparsity):
+        return (
+            f"sparsity {p.sparsity[0]:.4g} -> {p.sparsity[-1]:.4g} "
+            f"({getattr(m, 'inter_func', '')})"
+        )
+    if kind == "SetLearningRateModifier":
+        return f"LR = {m.learning_rate:g}"
+    if kind == "LearningRateFunctionModifier":
+        return f"LR {m.lr_func} {m.init_lr:g} -> {m.final_lr:g}"
+    if kind == "LearningRateModifier":
+        return f"LR {m.lr_class} from {m.init_lr:g}"
+    if kind == "SetWeightDecayModifier":
+        return f"weight decay = {m.weight_decay:g}"
+    if kind == "EpochRangeModifier":
+        return "training length"
+    if kind in ("QuantizationModifier", "LegacyQuantizationModifier"):
+        parts = ["QAT"]
+        if m.freeze_bn_stats_epoch is not None:
+            parts.append(f"BN freeze @{m.freeze_bn_stats_epoch:g}")
+        if m.disable_quantization_observer_epoch is not None:
+            parts.append(f"observers off @{m.disable_quantization_observer_epoch:g}")
+        return ", ".join(parts)
+    if kind == "ConstantPruningModifier":
+        return "holds sparsity"
+    return ""
+
+
+def as_table(t: Timeline, name: str) -> str:
+    epochs = t.total_steps / t.steps_per_epoch
+    lines = [
+        f"{name}: {t.total_steps:,} steps = {epochs:g} epochs "
+        f"x {t.steps_per_epoch} steps/epoch (max_epochs {t.max_epochs})",
+        "",
+        f"{'#':>3}  {'modifier':<31} {'epochs':<15} {'steps':<17} {'updates':>7}  what",
+    ]
+    for p in t.modifiers:
+        m = p.model
+        window = f"{_ep(m.start)} -> {_ep(m.end)}"
+        a = "-" if p.start_step is None else str(p.start_step)
+        b = "end" if p.end_step is None else str(p.end_step)
+        n = "" if p.update_steps is None else f"{len(p.update_steps):,}"
+        what = _what(p, t) + (f"  CRASH: {p.crash}" if p.crash else "")
+        lines.append(
+            f"{p.index:>3}  {p.type:<31} {window:<15} {a + ' -> ' + b:<17} "
+            f"{n:>7}  {what}"
+        )
+    if t.phases:
+        lines += ["", "phases:"]
+        for ph in t.phases:
+            lines.append(
+                f"  {ph.name:<14} epochs {ph.start_epoch:g} -> {ph.end_epoch:g}"
+                f"  (steps {ph.start_step} -> {ph.end_step})"
+            )
+    final_lr = t.lr[0][-1] if t.total_steps else float("nan")
+    lines += ["", f"final LR {_num(final_lr)}"]
+    for i, s in sorted(t.sparsity.items()):
+        lines.append(
+            f"final target sparsity of modifier {i}: {_num(s[-1]) if len(s) else None}"
+        )
+    return "\n".join(lines) + "\n"
