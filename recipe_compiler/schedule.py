@@ -1,26 +1,34 @@
-"""What SparseML 1.8 will do at every optimizer step, computed without a model.
+"""The planned schedule: per-step arrays on top of `clock.Events`.
 
-The step clock is SparseML's (`RecipeManagerStepWrapper`): step k runs at epoch
-`k // spe + (k % spe) / spe`, and a modifier acts at the first step whose float
-epoch passes its comparison. Update timing replays `ScheduledUpdateModifier`
-exactly, drift included: the next update is due at `last actual epoch + frequency`.
-Values use SparseML's formulas (`utils/helpers.py: interpolate`,
-`LearningRateFunctionModifier._linear/_cosine/_cyclic_linear`, torch's chainable
-StepLR and MultiStepLR). Everything is numpy over the step axis, except the few
-update points, which are computed with Python floats as SparseML computes them.
+`plan()` gives a `Timeline`: per modifier its window and update steps (from
+`clock`), and per optimizer step the learning rate of each param group, the
+weight decay and each pruning modifier's target sparsity, as SparseML 1.8 sets
+them. LR values use SparseML's formulas (`LearningRateFunctionModifier`) and torch's
+chainable StepLR / MultiStepLR and CosineAnnealingWarmRestarts as SparseML drives
+them; modifiers that update at one step apply in SparseML's update order.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .modifiers import Modifier
+from .clock import (
+    EPS,
+    Clock,
+    Events,
+    ScheduleError,
+    events,
+    last_epoch_at,
+    qat_marker_steps,
+    scheduler_calls,
+    scheduler_steps,
+    update_order,
+)
 from .modifiers.pruning import GRADUAL
 from .modifiers.quantization import _QAT
 from .modifiers.training import (
@@ -30,32 +38,9 @@ from .modifiers.training import (
     SetLearningRateModifier,
     SetWeightDecayModifier,
 )
-from .recipe import Entry, Recipe
+from .recipe import Recipe
 
-EPS = 2.220446049250313e-16  # sys.float_info.epsilon, as SparseML compares
-
-
-class ScheduleError(ValueError):
-    """The schedule cannot be planned (for example, no training length)."""
-
-
-@dataclasses.dataclass
-class ModifierPlan:
-    """One modifier on the step axis."""
-
-    index: int  # file order
-    entry: Entry
-    model: Modifier
-    start_step: int | None  # first step it acts; None: never within training
-    end_step: int | None  # the step its end update runs; None: never ends in training
-    update_steps: np.ndarray | None = None  # steps where it updates (None: n/a)
-    sparsity: np.ndarray | None = None  # target after each update (pruning)
-    crash: str | None = None  # what SparseML raises when it reaches this modifier
-    crash_step: int | None = None  # the step where it raises
-
-    @property
-    def type(self) -> str:
-        return self.entry.tag
+__all__ = ["Phase", "ScheduleError", "Timeline", "modifier_rows", "plan"]
 
 
 @dataclasses.dataclass
@@ -75,7 +60,7 @@ class Timeline:
     steps_per_epoch: int
     total_steps: int
     epochs: np.ndarray  # the float epoch SparseML sees at each step
-    modifiers: list[ModifierPlan]
+    modifiers: list[Events]  # file order
     lr: np.ndarray  # (param groups, steps); NaN where no modifier has set it yet
     lr_source: np.ndarray  # (param groups, steps): file index of the setting modifier
     weight_decay: np.ndarray  # (steps,); NaN until a SetWeightDecayModifier acts
@@ -88,110 +73,17 @@ class Timeline:
         """The first data batch of an optimizer step under gradient accumulation."""
         return step * self.grad_accum
 
+    @property
+    def crashes(self) -> list[Events]:
+        return sorted(
+            (e for e in self.modifiers if e.crash), key=lambda e: e.crash_step
+        )
+
 
 def step_epochs(total_steps: int, spe: int) -> np.ndarray:
     """SparseML's epoch at each step: `steps // spe + (steps % spe) / spe`."""
     k = np.arange(total_steps, dtype=np.int64)
     return (k // spe).astype(np.float64) + (k % spe).astype(np.float64) / float(spe)
-
-
-def _first_at_or_after(epochs: np.ndarray, x: float) -> int | None:
-    i = int(np.searchsorted(epochs, x, side="left"))
-    return i if i < len(epochs) else None
-
-
-def _start_step(epochs: np.ndarray, start: float) -> int | None:
-    """`start_pending`: epoch >= start >= 0, or start == -1 (from step 0)."""
-    if start == -1.0:
-        return 0 if len(epochs) else None
-    if start < 0:
-        return None  # SparseML never starts a modifier with start in (-1, 0)
-    return _first_at_or_after(epochs, start)
-
-
-def _end_step(epochs: np.ndarray, end: float) -> int | None:
-    """`end_pending`: epoch >= end >= 0."""
-    if end < 0:
-        return None
-    return _first_at_or_after(epochs, end)
-
-
-def update_points(
-    epochs: np.ndarray, start: float, end: float, frequency: float
-) -> tuple[np.ndarray, int | None, int | None]:
-    """Steps where a `ScheduledUpdateModifier` updates, with SparseML's drift.
-
-    Returns (update steps, start step, end step).
-    """
-    k0 = _start_step(epochs, start)
-    if k0 is None:
-        return np.zeros(0, dtype=np.int64), None, None
-    k_end = _end_step(epochs, end)
-    if k_end is not None and k_end < k0:
-        k_end = k0  # started and ended in one update
-    stop = len(epochs) if k_end is None else k_end + 1
-    if frequency in (-1.0, 0.0) or frequency < 0:
-        return np.arange(k0, stop, dtype=np.int64), k0, k_end
-    steps = [k0]
-    last = float(epochs[k0])
-    k = k0
-    while True:
-        if k_end is not None and k >= k_end:
-            break
-        nxt = _first_at_or_after(epochs, last + frequency)
-        if nxt is not None and nxt <= k:
-            nxt = k + 1
-        if k_end is not None and (nxt is None or nxt > k_end):
-            nxt = k_end
-        if nxt is None or nxt >= stop:
-            break
-        steps.append(nxt)
-        last = float(epochs[nxt])
-        k = nxt
-    return np.asarray(steps, dtype=np.int64), k0, k_end
-
-
-def interpolate(x: float, x0: float, x1: float, y0: float, y1: float, func: str) -> Any:
-    """`sparseml.utils.interpolate`, operation for operation (raises as it does)."""
-    x_per = (x - x0) / (x1 - x0)
-    if func == "linear":
-        y_per = x_per
-    elif func == "cubic":
-        y_per = 1 - (1 - x_per) ** 3
-    else:
-        y_per = 1 - (1 - x_per) ** (1 / 3)
-    if y_per <= 0.0 + EPS:  # complex results raise TypeError here, as in SparseML
-        return y0
-    if y_per >= 1.0 - EPS:
-        return y1
-    return y_per * (y1 - y0) + y0
-
-
-def _sort_key_cmp(a: tuple[int, Modifier], b: tuple[int, Modifier]) -> int:
-    """`BaseModifier.comparator`: end (-1 last), then start, then identifier.
-
-    SparseML's identifier starts with the class name and then hashes the fields;
-    ties between two modifiers of the same class with the same window are put in
-    file order here (see docs/schedule.md).
-    """
-    (ia, ma), (ib, mb) = a, b
-    ea, eb = ma.end, mb.end
-    if ea != eb:
-        if eb == -1:
-            return -1
-        if ea == -1:
-            return 1
-        return -1 if ea < eb else 1
-    if ma.start != mb.start:
-        return 1 if ma.start > mb.start else -1
-    na, nb = _class_name(ma), _class_name(mb)
-    if na != nb:
-        return -1 if na < nb else 1
-    return -1 if ia < ib else (1 if ia > ib else 0)
-
-
-def _class_name(m: Modifier) -> str:
-    return "QuantizationModifier" if isinstance(m, _QAT) else type(m).__name__
 
 
 def plan(
@@ -206,50 +98,30 @@ def plan(
     """Plan every optimizer step of `recipe` at `steps_per_epoch`.
 
     `epochs` overrides the training length (default: SparseML's `max_epochs`);
-    `base_lr` is the optimizer's LR before any modifier sets one (default: unknown,
+    `base_lr` is the optimizer's LR before any modifier sets one (default unknown:
     NaN); `grad_accum` batches make one optimizer step.
     """
-    if steps_per_epoch < 1:
-        raise ScheduleError("steps_per_epoch must be at least 1")
-    if not recipe.ok:
-        raise ScheduleError("the recipe has errors; run `recipe lint` first")
-    max_epochs = recipe.max_epochs
-    length = max_epochs if epochs is None else epochs
-    if length is None or length <= 0:
-        raise ScheduleError(
-            "the recipe sets no training length (no modifier ends or starts after "
-            "epoch 0); give one with --epochs"
-        )
-    total = round(length * steps_per_epoch)
-    ep = step_epochs(total, steps_per_epoch)
-    models = [(e.index, e, e.model) for e in recipe.modifiers if e.model is not None]
-    order = [
-        i
-        for i, _ in sorted(
-            ((i, m) for i, _, m in models), key=functools.cmp_to_key(_sort_key_cmp)
-        )
-    ]
-    plans: dict[int, ModifierPlan] = {}
-    for index, entry, m in models:
-        plans[index] = _plan_one(index, entry, m, ep)
-    lr, source = _learning_rates(
-        ep, steps_per_epoch, plans, order, param_groups, base_lr
-    )
-    wd = np.full(total, np.nan)
+    clock, evs = events(recipe, steps_per_epoch, epochs)
+    ep = step_epochs(clock.total, steps_per_epoch)
+    by_index = {e.index: e for e in evs}
+    order = update_order(recipe)
+    lr, source = _learning_rates(clock, ep, by_index, order, param_groups, base_lr)
+    wd = np.full(clock.total, np.nan)
     for i in order:
-        p = plans[i]
-        if isinstance(p.model, SetWeightDecayModifier) and p.start_step is not None:
-            wd[p.start_step :] = p.model.weight_decay
-    sparsity = {}
-    for i, p in plans.items():
-        if p.sparsity is not None and p.update_steps is not None:
-            sparsity[i] = _hold(total, p.update_steps, p.sparsity)
-    timeline = Timeline(
-        max_epochs=max_epochs,
+        e = by_index[i]
+        if isinstance(e.model, SetWeightDecayModifier) and e.start_step is not None:
+            wd[e.start_step :] = e.model.weight_decay
+    sparsity = {
+        e.index: _hold(clock.total, _steps(e.update_steps), np.asarray(e.sparsity))
+        for e in evs
+        if e.sparsity is not None
+    }
+    t = Timeline(
+        max_epochs=recipe.max_epochs,
         steps_per_epoch=steps_per_epoch,
-        total_steps=total,
+        total_steps=clock.total,
         epochs=ep,
-        modifiers=[plans[i] for i, _, _ in models],
+        modifiers=evs,
         lr=lr,
         lr_source=source,
         weight_decay=wd,
@@ -258,65 +130,24 @@ def plan(
         order=order,
         grad_accum=grad_accum,
     )
-    timeline.phases = phases(timeline)
-    return timeline
+    t.phases = phases(t, clock)
+    return t
+
+
+def _steps(steps: Sequence[int]) -> np.ndarray:
+    if isinstance(steps, range):
+        return np.arange(steps.start, steps.stop, dtype=np.int64)
+    return np.asarray(steps, dtype=np.int64)
 
 
 def _hold(total: int, steps: np.ndarray, values: np.ndarray) -> np.ndarray:
     """A step function: each value holds from its update step on; NaN before."""
     out = np.full(total, np.nan)
-    if len(steps) == 0:
-        return out
-    idx = np.searchsorted(steps, np.arange(total), side="right") - 1
-    valid = idx >= 0
-    out[valid] = values[idx[valid]]
+    if len(steps):
+        idx = np.searchsorted(steps, np.arange(total), side="right") - 1
+        ok = idx >= 0
+        out[ok] = values[idx[ok]]
     return out
-
-
-def _plan_one(index: int, entry: Entry, m: Modifier, ep: np.ndarray) -> ModifierPlan:
-    start, end = m.start, m.end
-    if isinstance(m, GRADUAL):
-        steps, k0, k_end = update_points(ep, start, end, m.update_frequency)
-        p = ModifierPlan(index, entry, m, k0, k_end, steps)
-        init = m.init_sparsity if isinstance(m.init_sparsity, float) else 0.0
-        final = m.final_sparsity
-        if isinstance(final, dict):
-            final = next(iter(final))
-        elif isinstance(final, list):
-            final = final[0]
-        values = []
-        for k in steps:
-            try:
-                v = interpolate(float(ep[k]), start, end, init, final, m.inter_func)
-                values.append(float(v))
-            except ZeroDivisionError:
-                p.crash = "ZeroDivisionError: float division by zero"
-                p.crash_step = int(k)
-                break
-            except TypeError:
-                p.crash_step = int(k)
-                p.crash = (
-                    "TypeError: '<=' not supported between instances of 'complex' "
-                    "and 'float' (inverse_cubic past end_epoch)"
-                )
-                break
-        p.update_steps = steps[: len(values)]
-        p.sparsity = np.asarray(values, dtype=np.float64)
-        return p
-    if isinstance(m, LearningRateFunctionModifier | LearningRateModifier):
-        # update_frequency is forced to -1: the LR is set on every step
-        steps, k0, k_end = update_points(ep, start, end, -1.0)
-        return ModifierPlan(index, entry, m, k0, k_end, steps)
-    k0 = _start_step(ep, start)
-    k_end = _end_step(ep, end) if end >= 0 else None
-    if k0 is not None and k_end is not None and k_end < k0:
-        k_end = k0
-    freq = getattr(m, "update_frequency", None)
-    if freq is not None and not isinstance(m, EpochRangeModifier):
-        steps, k0, k_end = update_points(ep, start, end, float(freq))
-        return ModifierPlan(index, entry, m, k0, k_end, steps)
-    steps = np.asarray([k0] if k0 is not None else [], dtype=np.int64)
-    return ModifierPlan(index, entry, m, k0, k_end, steps)
 
 
 # -- learning rate -----------------------------------------------------------------
@@ -324,297 +155,226 @@ def _plan_one(index: int, entry: Entry, m: Modifier, ep: np.ndarray) -> Modifier
 
 def _lrf_values(
     m: LearningRateFunctionModifier, ep: np.ndarray, spe: int
-) -> tuple[np.ndarray, int | None]:
-    """`LearningRateFunctionModifier._linear/_cosine/_cyclic_linear`, vectorised.
-
-    Returns the values and the position of the first update that raises
-    ZeroDivisionError in SparseML (None when none does).
-    """
+) -> np.ndarray:
+    """`LearningRateFunctionModifier._linear/_cosine/_cyclic_linear`, vectorised."""
     init, final = m.init_lr, m.final_lr
     if m.lr_func == "cyclic_linear":
         end_step = m.end_epoch * spe
         start_step = m.start_epoch * spe
         cycle = m.cycle_epochs * spe
-        if cycle == 0:
-            return np.full(len(ep), np.nan), 0
         cur = (ep - m.start_epoch) * spe
         limit = int((end_step - start_step) / cycle) * cycle
         cyc = np.where(cur > limit, (end_step - start_step) % cycle, cycle)
-        bad = np.flatnonzero((cyc == 0) | (cyc - 1 == 0))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            adjusted = np.fmod(cur, cyc)
-            adjusted = np.where(adjusted < 0, adjusted + cyc, adjusted)  # Python's %
-            values = init - (adjusted / (cyc - 1)) * (init - final)
-        return values, int(bad[0]) if len(bad) else None
+        adjusted = np.mod(cur, cyc)  # Python's % for floats
+        return init - (adjusted / (cyc - 1)) * (init - final)
     start = m.start_epoch if m.start_epoch > 0 else 0.0
-    end = m.end_epoch
-    if end - start == 0:
-        return np.full(len(ep), np.nan), 0
-    x = (ep - start) / (end - start)
+    x = (ep - start) / (m.end_epoch - start)
     if m.lr_func == "linear":
-        return init + x * (final - init), None
+        return init + x * (final - init)
     if final < init:
         y_range, y_shift, x_shift = init - final, final, 0.0
     else:
         y_range, y_shift, x_shift = final - init, init, math.pi
-    return np.cos(x * math.pi + x_shift) * y_range / 2 + y_range / 2 + y_shift, None
+    return np.cos(x * math.pi + x_shift) * y_range / 2 + y_range / 2 + y_shift
 
 
-class _Crash(Exception):
-    def __init__(self, step: int, message: str):
-        super().__init__(message)
-        self.step = step
+@dataclasses.dataclass
+class _Ops:
+    """What LR modifiers do at each step, applied in update order."""
+
+    setv: np.ndarray
+    has: np.ndarray
+    fac: np.ndarray
+    who: np.ndarray
+
+    def set(self, steps: Any, values: Any, i: int) -> None:
+        self.setv[steps], self.has[steps], self.fac[steps], self.who[steps] = (
+            values,
+            True,
+            1.0,
+            i,
+        )
+
+    def mul(self, steps: Any, factors: Any, i: int) -> None:
+        self.fac[steps] *= factors
+        self.who[steps] = i
 
 
-def _lrm_ops(
-    m: LearningRateModifier, ep: np.ndarray, steps: np.ndarray, spe: int
-) -> tuple[dict[int, float], dict[int, float]]:
-    """Absolute sets and multiplications a torch-scheduler modifier makes, by step.
-
-    Raises _Crash where torch would raise (a StepLR step_size of 0 steps, a
-    CosineAnnealingWarmRestarts cycle that is not a positive integer).
-    """
-    sets: dict[int, float] = {}
-    muls: dict[int, float] = {}
-    if len(steps) == 0:
-        return sets, muls
-    sets[int(steps[0])] = m.init_lr  # _check_init_lr, until the scheduler exists
-    lr_class = m.lr_class
-    kw = dict(m.lr_kwargs)
-    if lr_class == "ExponentialLR":
-        lr_class, kw["step_size"] = "StepLR", 1.0
-    scheduler_steps = 0
-    created = False
-    last_epoch = 0  # torch scheduler's counter after its initial step
-    cos_base = m.init_lr
-    for k in steps:
-        e = float(ep[k])
-        if not created:
-            sets[int(k)] = m.init_lr
-        if e <= EPS:
-            scheduler_steps -= 1
-            continue
-        if abs(m.end_epoch - e) <= EPS and m.end_epoch >= 0.0:
-            continue
-        if not created:
-            created = True
-            scheduler_steps += round(e * spe)
-            cos_base = m.init_lr
-            if lr_class == "CosineAnnealingWarmRestarts":
-                t0 = kw["cycle_epochs"]
-                if not isinstance(t0, int) or isinstance(t0, bool) or t0 <= 0:
-                    raise _Crash(
-                        int(k),
-                        "ValueError: Expected positive integer T_0, "
-                        f"but got {t0} (cycle_epochs)",
-                    )
-
-        if lr_class == "CosineAnnealingWarmRestarts":
-            t = e - m.start_epoch if m.start_epoch >= 0.0 else 0.0
-            t0 = kw["cycle_epochs"]
-            eta = kw["lr_min"]
-            t_cur = t % t0 if t >= t0 else t
-            sets[int(k)] = (
-                eta + (cos_base - eta) * (1 + math.cos(math.pi * t_cur / t0)) / 2
-            )
-            continue
-        if m.end_epoch < 0.0 or e <= m.end_epoch:
-            global_step = round(e * spe)
-        else:
-            global_step = round(m.end_epoch * spe)
-        diff = global_step - scheduler_steps
-        if diff > 0 and lr_class == "StepLR" and round(kw["step_size"] * spe) == 0:
-            raise _Crash(
-                int(k),
-                "ZeroDivisionError: integer modulo by zero "
-                f"(step_size {kw['step_size']} epochs is 0 steps)",
-            )
-        if diff > 0:
-            factor = 1.0
-            for _ in range(diff):
-                last_epoch += 1
-                factor = _torch_step(lr_class, kw, last_epoch, spe, m, factor)
-            if factor != 1.0:
-                muls[int(k)] = factor
-            scheduler_steps = global_step
-    return sets, muls
-
-
-def _torch_step(
-    lr_class: str,
-    kw: dict[str, Any],
-    last_epoch: int,
-    spe: int,
-    m: LearningRateModifier,
-    factor: float,
-) -> float:
-    """One `scheduler.step()` of torch's chainable StepLR / MultiStepLR."""
+def _lrm_ops(ops: _Ops, e: Events, clock: Clock, ep: np.ndarray, i: int) -> None:
+    """A torch-scheduler LearningRateModifier: `init_lr`, then the scheduler."""
+    m = e.model
+    assert isinstance(m, LearningRateModifier)
+    s = scheduler_steps(m, e, clock)
+    stop = clock.total if e.crash_step is None else e.crash_step
+    ops.set([k for k in s.set_steps if k < stop], m.init_lr, i)
+    if s.created is None or s.created >= stop:
+        return
+    end = clock.total if e.end_step is None else e.end_step
+    if m.lr_class == "CosineAnnealingWarmRestarts":
+        t0, eta = m.lr_kwargs["cycle_epochs"], m.lr_kwargs["lr_min"]
+        last = end
+        if e.end_step is not None and not abs(m.end_epoch - ep[e.end_step]) <= EPS:
+            last = end + 1  # the end update still steps the scheduler
+        steps = np.arange(s.created, min(last, stop))
+        t = ep[steps] - m.start_epoch if m.start_epoch >= 0.0 else np.zeros(len(steps))
+        t_cur = np.where(t >= t0, np.mod(t, t0), t)
+        ops.set(
+            steps, eta + (m.init_lr - eta) * (1 + np.cos(math.pi * t_cur / t0)) / 2, i
+        )
+        return
+    spe = clock.steps_per_epoch
+    kw = m.lr_kwargs
     gamma = kw["gamma"]
-    if lr_class == "StepLR":
-        size = round(kw["step_size"] * spe)
-        if last_epoch != 0 and last_epoch % size == 0:
-            return factor * gamma
-        return factor
-    milestones = [round((mile - m.start_epoch) * spe) for mile in kw["milestones"]]
-    count = milestones.count(last_epoch)
-    if count:
-        return factor * gamma**count
-    return factor
+    calls = scheduler_calls(s, e, clock)
+    if not calls:
+        return
+    lo = calls[0][1]  # last_epoch after the first scheduler.step()
+    if e.end_step is not None and e.end_step < stop:
+        hi = last_epoch_at(s, e, clock, e.end_step)
+    else:
+        hi = last_epoch_at(s, e, clock, stop - 1)
+    if m.lr_class == "MultiStepLR":
+        counts: dict[int, int] = {}
+        for mile in kw["milestones"]:
+            n = round((mile - m.start_epoch) * spe)
+            counts[n] = counts.get(n, 0) + 1
+        decays = {n: gamma**c for n, c in counts.items() if lo <= n <= hi}
+    else:
+        size = round((1.0 if m.lr_class == "ExponentialLR" else kw["step_size"]) * spe)
+        if size == 0:
+            return  # its first scheduler call raises (e.crash_step)
+        first = max(size, (lo + size - 1) // size * size)
+        decays = dict.fromkeys(range(first, hi + 1, size), gamma)
+    for n, factor in decays.items():
+        k = _step_of_last_epoch(s, e, n)
+        if k is not None and k < stop:
+            ops.mul(k, factor, i)
+
+
+def _step_of_last_epoch(s: Any, e: Events, n: int) -> int | None:
+    """The step whose scheduler call brings last_epoch to n (one call a step)."""
+    if n <= 0 or (n == s.first_last_epoch and s.first_last_epoch == 0):
+        return None
+    return int(s.created + (n - s.first_last_epoch))
 
 
 def _learning_rates(
+    clock: Clock,
     ep: np.ndarray,
-    spe: int,
-    plans: dict[int, ModifierPlan],
+    evs: dict[int, Events],
     order: list[int],
     groups: int,
     base_lr: float | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """LR per param group and step, and which modifier set it; marks crashes."""
-    total = len(ep)
+    """LR per param group and step, and which modifier set it."""
+    total = clock.total
     lr = np.full((groups, total), np.nan if base_lr is None else base_lr)
     src = np.full((groups, total), -1, dtype=np.int64)
     for g in range(groups):
-        setv = np.full(total, np.nan)
-        has = np.zeros(total, dtype=bool)
-        fac = np.ones(total)
-        who = np.full(total, -1, dtype=np.int64)
+        ops = _Ops(
+            np.full(total, np.nan),
+            np.zeros(total, dtype=bool),
+            np.ones(total),
+            np.full(total, -1, dtype=np.int64),
+        )
         for i in order:
-            p = plans[i]
-            m = p.model
-            groups_of = getattr(m, "param_groups", None)
-            if groups_of and g not in groups_of:
+            e = evs[i]
+            m = e.model
+            targets = getattr(m, "param_groups", None)
+            if targets and g not in targets:
                 continue
-            if isinstance(m, SetLearningRateModifier) and p.start_step is not None:
-                k = p.start_step
-                setv[k], has[k], fac[k], who[k] = m.learning_rate, True, 1.0, i
-            elif (
-                isinstance(m, LearningRateFunctionModifier)
-                and p.update_steps is not None
-            ):
-                steps = p.update_steps
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    values, bad = _lrf_values(m, ep[steps], spe)
-                if bad is not None:
-                    p.crash = "ZeroDivisionError: float division by zero"
-                    p.crash_step = int(steps[bad])
-                    steps, values = steps[:bad], values[:bad]
-                setv[steps], has[steps], fac[steps], who[steps] = values, True, 1.0, i
-            elif isinstance(m, LearningRateModifier) and p.update_steps is not None:
-                try:
-                    sets, muls = _lrm_ops(m, ep, p.update_steps, spe)
-                except _Crash as crash:
-                    p.crash, p.crash_step = str(crash), crash.step
-                    sets, muls = {p.update_steps[0]: m.init_lr}, {}
-                for k, v in sets.items():
-                    setv[k], has[k], fac[k], who[k] = v, True, 1.0, i
-                for k, f in muls.items():
-                    fac[k] *= f
-                    who[k] = i
-        _compose(lr[g], src[g], setv, has, fac, who)
+            if isinstance(m, SetLearningRateModifier) and e.start_step is not None:
+                ops.set(e.start_step, m.learning_rate, i)
+            elif isinstance(m, LearningRateFunctionModifier) and e.update_steps:
+                steps = _steps(e.update_steps)
+                if e.crash_step is not None:
+                    steps = steps[steps < e.crash_step]
+                ops.set(steps, _lrf_values(m, ep[steps], clock.steps_per_epoch), i)
+            elif isinstance(m, LearningRateModifier) and e.update_steps:
+                _lrm_ops(ops, e, clock, ep, i)
+        _compose(lr[g], src[g], ops)
     return lr, src
 
 
-def _compose(
-    lr: np.ndarray,
-    src: np.ndarray,
-    setv: np.ndarray,
-    has: np.ndarray,
-    fac: np.ndarray,
-    who: np.ndarray,
-) -> None:
+def _compose(lr: np.ndarray, src: np.ndarray, ops: _Ops) -> None:
     """Carry the LR forward: sets replace it, multiplications scale what is there."""
     total = len(lr)
-    set_steps = np.flatnonzero(has)
+    set_steps = np.flatnonzero(ops.has)
     if len(set_steps):
         idx = np.searchsorted(set_steps, np.arange(total), side="right") - 1
         ok = idx >= 0
         carried = set_steps[idx[ok]]
-        lr[ok] = setv[carried] * fac[carried]
-        src[ok] = who[carried]
-    for k in np.flatnonzero((fac != 1.0) & ~has):
+        lr[ok] = ops.setv[carried] * ops.fac[carried]
+        src[ok] = ops.who[carried]
+    for k in np.flatnonzero((ops.fac != 1.0) & ~ops.has):
         prev = lr[k - 1] if k > 0 else lr[k]
         nxt = np.searchsorted(set_steps, k, side="right")
         stop = set_steps[nxt] if nxt < len(set_steps) else total
-        lr[k:stop] = prev * fac[k]
-        src[k:stop] = who[k]
+        lr[k:stop] = prev * ops.fac[k]
+        src[k:stop] = ops.who[k]
 
 
 # -- phases ------------------------------------------------------------------------
 
 
-def phases(t: Timeline) -> list[Phase]:
+def phases(t: Timeline, clock: Clock) -> list[Phase]:
     """Stabilization, pruning, fine-tuning and QAT spans, and the QAT markers."""
     out: list[Phase] = []
     total = t.total_steps
-    end_epoch = total / t.steps_per_epoch
 
-    def ph(name: str, a: int, b: int) -> None:
+    def epoch(k: int) -> float:
+        return clock.epoch(k) if k < total else total / t.steps_per_epoch
+
+    def add(name: str, a: int, b: int) -> None:
         if b > a:
-            out.append(
-                Phase(
-                    name,
-                    float(t.epochs[a]) if a < total else end_epoch,
-                    float(t.epochs[b]) if b < total else end_epoch,
-                    a,
-                    b,
-                )
-            )
+            out.append(Phase(name, epoch(a), epoch(b), a, b))
 
     pruning = [
-        p
-        for p in t.modifiers
-        if isinstance(p.model, GRADUAL) and p.start_step is not None
+        e
+        for e in t.modifiers
+        if isinstance(e.model, GRADUAL) and e.start_step is not None
     ]
-    qat = [
-        p for p in t.modifiers if isinstance(p.model, _QAT) and p.start_step is not None
-    ]
-    q0 = min((p.start_step for p in qat if p.start_step is not None), default=total)
+    qat = [e for e in t.modifiers if isinstance(e.model, _QAT)]
+    markers = [qat_marker_steps(e.model, clock) for e in qat]  # type: ignore[arg-type]
+    q0 = min((mk["qat"] for mk in markers if mk["qat"] is not None), default=total)
     if pruning:
-        p0 = min(p.start_step for p in pruning if p.start_step is not None)
-        p1 = max((p.end_step if p.end_step is not None else total) for p in pruning)
-        ph("stabilization", 0, p0)
-        ph("pruning", p0, p1)
-        ph("fine-tuning", p1, max(p1, q0))
-    if qat:
-        ph("qat", q0, total)
-        for p in qat:
-            m = p.model
-            assert isinstance(m, _QAT)
-            for name, value in (
-                ("bn-freeze", m.freeze_bn_stats_epoch),
-                ("observers-off", m.disable_quantization_observer_epoch),
-            ):
-                if value is None:
-                    continue
-                k = _first_at_or_after(t.epochs, float(value))
+        p0 = min(e.start_step for e in pruning if e.start_step is not None)
+        p1 = max(e.end_step if e.end_step is not None else total for e in pruning)
+        add("stabilization", 0, p0)
+        add("pruning", p0, p1)
+        add("fine-tuning", p1, max(p1, q0))
+    if q0 < total:
+        add("qat", q0, total)
+        for mk in markers:
+            for name in ("bn-freeze", "observers-off"):
+                k = mk[name]
                 if k is not None:
-                    ph(name, k, total)
+                    add(name, k, total)
     return out
 
 
-def modifier_rows(t: Timeline) -> Sequence[dict[str, Any]]:
+def modifier_rows(t: Timeline) -> list[dict[str, Any]]:
     """The `modifiers` list of the JSON contract, in file order."""
     rows = []
-    for p in t.modifiers:
-        m = p.model
+    for e in t.modifiers:
+        m = e.model
         params = {
             k: v
             for k, v in m.model_dump(exclude={"log_types"}).items()
-            if k in p.entry.fields
+            if k in e.entry.fields
         }
         row: dict[str, Any] = {
-            "index": p.index,
-            "type": p.type,
+            "index": e.index,
+            "type": e.type,
             "params": params or None,
             "start_epoch": m.start,
             "end_epoch": m.end,
-            "start_step": p.start_step,
-            "end_step": p.end_step,
+            "start_step": e.start_step,
+            "end_step": e.end_step,
         }
-        if p.update_steps is not None and not isinstance(m, EpochRangeModifier):
-            row["update_steps"] = [int(k) for k in p.update_steps]
-        if p.crash:
-            row["crash"] = p.crash
+        if not isinstance(m, EpochRangeModifier):
+            row["update_steps"] = [int(k) for k in e.update_steps]
+        if e.crash:
+            row["crash"] = {"step": e.crash_step, "error": e.crash}
         rows.append(row)
     return rows

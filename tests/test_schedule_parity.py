@@ -97,10 +97,13 @@ def compare(text: str, spe: int):
         z = np.asarray(zeros[name])
         numel = sml_harness.numel(name)
         block = 4 if p.model.mask_type in ("block4", [1, 4]) else 1
-        target = (np.round(numel / block * p.sparsity) * block).astype(int)
+        target = (np.round(numel / block * np.asarray(p.sparsity)) * block).astype(int)
         ours = np.flatnonzero(np.diff(np.concatenate([[0], target])))
         theirs = np.flatnonzero(np.diff(np.concatenate([[0], z])))
-        assert list(p.update_steps[ours]) == list(theirs), (name, text)
+        assert list(np.asarray(list(p.update_steps))[ours]) == list(theirs), (
+            name,
+            text,
+        )
         assert list(target[ours]) == list(z[theirs]), (name, text)
     return t
 
