@@ -76,7 +76,7 @@ class Timeline:
     @property
     def crashes(self) -> list[Events]:
         return sorted(
-            (e for e in self.modifiers if e.crash), key=lambda e: e.crash_step
+            (e for e in self.modifiers if e.crash), key=lambda e: e.crash_step or 0
         )
 
 
