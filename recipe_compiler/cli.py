@@ -125,6 +125,15 @@ def main() -> None:
     metavar="NAME=VALUE",
     help="Override a recipe variable, as SparseML's recipe_variables.",
 )
+@click.option(
+    "--steps-per-epoch",
+    "spe",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Optimizer steps per epoch for the schedule rules (RC220-RC227): "
+    "len(train loader) / gradient accumulation of your run.",
+)
 @limit_options
 def lint(
     paths: tuple[str, ...],
@@ -133,6 +142,7 @@ def lint(
     fix: bool,
     config_path: str | None,
     variables: tuple[str, ...],
+    spe: int,
     max_bytes: int,
     max_nodes: int,
     max_depth: int,
@@ -159,14 +169,14 @@ def lint(
     try:
         if fix:
             _fix(files, limits)
-        problems, recipes = lint_paths(files, cfg, overrides, limits)
+        problems, recipes = lint_paths(files, cfg, overrides, limits, spe)
         if "-" in paths:
             data = sys.stdin.buffer.read(limits.max_bytes + 1)
             recipe = from_source(
                 from_bytes(data, "<stdin>", "text", limits), overrides, limits
             )
             recipes.append(recipe)
-            problems.extend(lint_recipe(recipe, cfg))
+            problems.extend(lint_recipe(recipe, cfg, spe))
     except OverrideError as exc:
         click.echo(f"recipe lint: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -12,20 +12,37 @@ from ..recipe import Recipe, from_source
 from ..source import FRONT_MATTER, Limits, read
 from .config import Config
 from .rules import RULES
+from .rules._timeline import DEFAULT_STEPS_PER_EPOCH
+from .rules._timeline import build as build_timeline
 
 RECIPE_SUFFIXES = (".yaml", ".yml", ".md")
 _DISABLE = re.compile(r"#\s*recipe:\s*disable=([A-Za-z0-9_,\- ]+)")
 
 
-def lint_recipe(recipe: Recipe, config: Config | None = None) -> list[Problem]:
-    """Every problem of a loaded recipe, after config and `# recipe: disable=`."""
+def lint_recipe(
+    recipe: Recipe,
+    config: Config | None = None,
+    steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
+) -> list[Problem]:
+    """Every problem of a loaded recipe, after config and `# recipe: disable=`.
+
+    Timeline rules replay the schedule at `steps_per_epoch` optimizer steps.
+    """
     config = config or Config()
     problems = list(recipe.problems)
     if recipe.ok:
+        timeline = None
         for code, rule in RULES.items():
             if code in config.disabled:
                 continue
-            for f in rule.check(recipe):
+            if getattr(rule, "TIMELINE", False):
+                timeline = timeline or build_timeline(recipe, steps_per_epoch)
+                if timeline is None:
+                    continue
+                findings = rule.check(recipe, timeline)
+            else:
+                findings = rule.check(recipe)
+            for f in findings:
                 problems.append(
                     Problem(
                         recipe.path,
@@ -100,13 +117,14 @@ def lint_paths(
     config: Config | None = None,
     overrides: Mapping[str, Any] | None = None,
     limits: Limits | None = None,
+    steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
 ) -> tuple[list[Problem], list[Recipe]]:
     problems: list[Problem] = []
     recipes: list[Recipe] = []
     for path in discover(paths):
         recipe = from_source(read(path, limits), overrides, limits)
         recipes.append(recipe)
-        problems.extend(lint_recipe(recipe, config))
+        problems.extend(lint_recipe(recipe, config, steps_per_epoch))
     return problems, recipes
 
 

@@ -1,0 +1,32 @@
+"""What timeline rules see: the recipe's events on SparseML's step clock."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ...clock import Clock, Events, events, update_order
+from ...recipe import Recipe
+
+DEFAULT_STEPS_PER_EPOCH = 100
+
+
+@dataclasses.dataclass
+class Timeline:
+    clock: Clock
+    events: list[Events]  # file order
+    order: list[int]  # update order (file indexes)
+
+    @property
+    def spe(self) -> int:
+        return self.clock.steps_per_epoch
+
+    def where(self, step: int) -> str:
+        return f"step {step} (epoch {self.clock.epoch(step):g})"
+
+
+def build(recipe: Recipe, steps_per_epoch: int) -> Timeline | None:
+    """The events of a recipe that loaded cleanly and has a training length."""
+    if not recipe.ok or recipe.max_epochs <= 0:
+        return None
+    clock, evs = events(recipe, steps_per_epoch)
+    return Timeline(clock, evs, update_order(recipe))

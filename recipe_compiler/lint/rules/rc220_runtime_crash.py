@@ -1,0 +1,52 @@
+"""SparseML loads the recipe but raises during training.
+
+Found by replaying the schedule at the given steps per epoch: a cyclic_linear
+learning rate whose cycle is one step, a StepLR whose step_size rounds to 0 steps,
+CosineAnnealingWarmRestarts with a cycle_epochs that is not a positive integer
+(torch's T_0), inverse_cubic pruning whose end update lands past end_epoch.
+(Gradual pruning with start_epoch == end_epoch is RC205.)
+
+Passes: `cycle_epochs: 2` on a cosine-restarts LearningRateModifier.
+Fails: `cycle_epochs: 2.0` (torch: "Expected positive integer T_0").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...modifiers.pruning import GRADUAL
+from ...problems import Severity
+from ...recipe import Recipe
+from ._base import Finding
+from ._timeline import Timeline
+
+CODE = "RC220"
+NAME = "runtime-crash"
+SEVERITY = Severity.ERROR
+TIMELINE = True
+
+
+def check(recipe: Recipe, t: Timeline) -> Iterator[Finding]:
+    for e in t.events:
+        if not e.crash or e.crash_step is None:
+            continue
+        m = e.model
+        if isinstance(m, GRADUAL) and m.start == m.end:
+            continue  # RC205 says it without depending on steps per epoch
+        yield Finding(
+            e.entry.line,
+            e.entry.column,
+            f"!{e.type} makes SparseML raise {e.crash} at {t.where(e.crash_step)}, "
+            f"at {t.spe} steps per epoch",
+            _hint(e.crash),
+        )
+
+
+def _hint(crash: str) -> str:
+    if "T_0" in crash:
+        return "write cycle_epochs as a whole number without a dot, e.g. 2"
+    if "modulo" in crash:
+        return "make step_size at least one step: step_size * steps_per_epoch >= 0.5"
+    if "complex" in crash:
+        return "use cubic or linear, or put end_epoch on the step grid"
+    return "make the cycle longer than one step (cycle_epochs * steps_per_epoch > 1)"

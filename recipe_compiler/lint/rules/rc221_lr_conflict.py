@@ -1,0 +1,82 @@
+"""Two learning-rate modifiers set the LR at the same step.
+
+SparseML updates modifiers in its own order (by end_epoch, -1 last, then
+start_epoch), so the one it updates last wins at that step, whatever the file order.
+
+Passes: SetLearningRateModifier at 0, LearningRateFunctionModifier from 30 to 50.
+Fails: SetLearningRateModifier at 30 and a LearningRateFunctionModifier from 30.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...clock import Events
+from ...modifiers.training import (
+    LearningRateFunctionModifier,
+    LearningRateModifier,
+    SetLearningRateModifier,
+)
+from ...problems import Severity
+from ...recipe import Recipe
+from ._base import Finding
+from ._timeline import Timeline
+
+CODE = "RC221"
+NAME = "lr-conflict"
+SEVERITY = Severity.WARNING
+TIMELINE = True
+LR = (SetLearningRateModifier, LearningRateFunctionModifier, LearningRateModifier)
+
+
+def _span(e: Events, t: Timeline) -> tuple[int, int] | None:
+    """First and last step where the modifier writes the LR."""
+    if e.start_step is None:
+        return None
+    m = e.model
+    if isinstance(m, SetLearningRateModifier):
+        return e.start_step, e.start_step
+    last = e.end_step if e.end_step is not None else t.clock.total - 1
+    if (
+        isinstance(m, LearningRateModifier)
+        and e.end_step is not None
+        and e.end_step > e.start_step
+        and t.clock.epoch(e.end_step) == m.end_epoch
+    ):
+        last -= 1  # an on-grid end update returns before touching the LR
+    if e.crash_step is not None:
+        last = min(last, e.crash_step)
+    return e.start_step, last
+
+
+def check(recipe: Recipe, t: Timeline) -> Iterator[Finding]:
+    lr = [e for e in t.events if isinstance(e.model, LR)]
+    rank = {i: n for n, i in enumerate(t.order)}
+    for a_i, a in enumerate(lr):
+        for b in lr[a_i + 1 :]:
+            sa, sb = _span(a, t), _span(b, t)
+            if sa is None or sb is None:
+                continue
+            lo, hi = max(sa[0], sb[0]), min(sa[1], sb[1])
+            if lo > hi or not _same_groups(a, b):
+                continue
+            first, last = sorted((a, b), key=lambda e: rank[e.index])
+            if lo == hi == first.end_step == last.start_step:
+                continue  # a hand-off: one ends where the next starts, and wins
+            yield Finding(
+                b.entry.line,
+                b.entry.column,
+                f"!{b.type} (line {b.entry.line}) and !{a.type} (line {a.entry.line}) "
+                f"both set the learning rate from {t.where(lo)}"
+                + (f" to {t.where(hi)}" if hi > lo else "")
+                + f"; SparseML applies !{last.type} (line {last.entry.line}) last, "
+                "so its value wins",
+                "make the windows meet without overlapping: end one where the next "
+                "starts, and start the next one step later if both act at that step",
+            )
+
+
+def _same_groups(a: Events, b: Events) -> bool:
+    ga = getattr(a.model, "param_groups", None)
+    gb = getattr(b.model, "param_groups", None)
+    return not ga or not gb or bool(set(ga) & set(gb))

@@ -1,0 +1,48 @@
+"""BN freezing or observer disabling at or before QAT starts.
+
+With `freeze_bn_stats_epoch` or `disable_quantization_observer_epoch` equal to
+`start_epoch`, quantization starts with frozen batch-norm statistics or fixed
+observer ranges: the observers never see the training data (SparseML refuses
+values below start_epoch outright; equal ones load).
+
+Passes: QAT from 50, BN freeze at 52, observers off at 53.
+Fails: QAT from 50 with freeze_bn_stats_epoch 50.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...modifiers.quantization import _QAT
+from ...problems import Severity
+from ...recipe import Recipe
+from ._base import Finding
+from ._timeline import Timeline
+
+CODE = "RC224"
+NAME = "qat-markers-at-start"
+SEVERITY = Severity.WARNING
+TIMELINE = True
+
+
+def check(recipe: Recipe, t: Timeline) -> Iterator[Finding]:
+    for e in t.events:
+        m = e.model
+        if not isinstance(m, _QAT):
+            continue
+        start = t.clock.start_step(m.start)
+        for name in ("freeze_bn_stats_epoch", "disable_quantization_observer_epoch"):
+            value = getattr(m, name)
+            if value is None or start is None:
+                continue
+            step = t.clock.first_at_or_after(float(value))
+            if step is not None and step <= start:
+                line, col = e.entry.field_position(name)
+                yield Finding(
+                    line,
+                    col,
+                    f"{name} {value:g} acts at {t.where(step)}, the same step QAT "
+                    "starts: the observers never calibrate on training data",
+                    "give QAT a few epochs first, e.g. freeze BN stats 2 epochs and "
+                    "observers 3 epochs after start_epoch",
+                )
