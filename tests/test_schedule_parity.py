@@ -68,20 +68,23 @@ def tiny_version(recipe):
     return modifiers_yaml(items)
 
 
+def param_groups_used(recipe) -> int:
+    """How many optimizer param groups the recipe's LR modifiers address."""
+    used = [
+        g
+        for e in recipe.modifiers
+        for g in (getattr(e.model, "param_groups", None) or [])
+    ]
+    return 1 + max(used, default=0)
+
+
 def compare(text: str, spe: int):
     """Assert the plan of `text` equals SparseML's replay; returns the timeline."""
     from tests import sml_harness
 
     recipe = load(text, text=True)
     assert recipe.ok, recipe.problems
-    groups = 1 + max(
-        [
-            g
-            for e in recipe.modifiers
-            for g in (getattr(e.model, "param_groups", None) or [])
-        ]
-        or [0]
-    )
+    groups = param_groups_used(recipe)
     t = plan(recipe, spe, param_groups=groups)
     manager, lrs, zeros = sml_harness.run(text, spe, t.total_steps, n_groups=groups)
     assert t.max_epochs == manager.max_epochs

@@ -1,0 +1,155 @@
+"""`recipe plan` and the schedule API: the JSON contract, formats, phases."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import pytest
+from click.testing import CliRunner
+
+from recipe_compiler.cli import main
+from recipe_compiler.clock import Clock, update_points
+from recipe_compiler.recipe import load
+from recipe_compiler.schedule import plan
+from tests.conftest import CORPUS, ROOT
+
+BUNDLED = ROOT / "recipes" / "yolov5s-gmp.md"
+
+
+def run(*args):
+    r = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_json_contract():
+    code, out, _ = run(
+        "plan", str(BUNDLED), "--steps-per-epoch", "4", "--format", "json"
+    )
+    assert code == 0
+    doc = json.loads(out)
+    assert {
+        "max_epochs",
+        "steps_per_epoch",
+        "total_steps",
+        "modifiers",
+        "steps",
+    } <= set(doc)
+    assert (doc["max_epochs"], doc["steps_per_epoch"], doc["total_steps"]) == (
+        50,
+        4,
+        200,
+    )
+    mods = doc["modifiers"]
+    assert [m["type"] for m in mods] == [
+        "EpochRangeModifier",
+        "SetLearningRateModifier",
+        "LearningRateFunctionModifier",
+        "GlobalMagnitudePruningModifier",
+    ]
+    for m in mods:
+        assert {
+            "type",
+            "params",
+            "start_epoch",
+            "end_epoch",
+            "start_step",
+            "end_step",
+        } <= set(m)
+    gmp = mods[3]
+    assert (
+        gmp["params"]["final_sparsity"] == 0.8
+        and gmp["params"]["params"] == "__ALL_PRUNABLE__"
+    )
+    assert (gmp["start_step"], gmp["end_step"]) == (0, 120)
+    assert gmp["update_steps"] == list(range(0, 121, 2))
+    steps = doc["steps"]
+    assert len(steps["lr"]) == 200 and steps["lr"][0] == 0.00505
+    assert list(steps["sparsity"]) == ["3"]
+    sp = steps["sparsity"]["3"]
+    assert (
+        len(sp) == 200 and sp[0] == 0.05 and sp[119] < 0.8 and sp[120] == 0.8 == sp[-1]
+    )
+    # fine-tuning: cosine from 0.00505 at epoch 30 towards 0.0001 at 50 (not reached)
+    assert steps["lr"][120] == pytest.approx(0.00505)
+    assert 0.0001 < steps["lr"][-1] < 0.0002
+    assert [p["name"] for p in doc["phases"]] == ["pruning", "fine-tuning"]
+
+
+def test_table_and_csv():
+    code, out, _ = run("plan", str(BUNDLED), "--steps-per-epoch", "10")
+    assert code == 0
+    assert "500 steps = 50 epochs x 10 steps/epoch (max_epochs 50)" in out
+    assert "GlobalMagnitudePruningModifier  0 -> 30" in out
+    code, out, _ = run(
+        "plan", str(BUNDLED), "--steps-per-epoch", "10", "--format", "csv"
+    )
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["step", "epoch", "lr", "weight_decay", "sparsity_3"]
+    assert len(rows) == 501 and rows[1][:3] == ["0", "0.0", "0.00505"]
+
+
+def test_plan_refuses_bad_recipes_and_input():
+    guide = ROOT / "tests" / "data" / "guide_unmarked.md"
+    assert run("plan", str(guide), "--steps-per-epoch", "4")[0] == 1
+    assert run("plan", "nope.md", "--steps-per-epoch", "4")[0] == 2
+    assert run("plan", str(BUNDLED), "--steps-per-epoch", "0")[0] == 2
+    code, _, err = run("plan", str(BUNDLED), "--steps-per-epoch", "4", "--var", "x=1")
+    assert code == 2 and "cannot override 'x'" in err
+
+
+@pytest.mark.parametrize("path", sorted((CORPUS / "sparseml").iterdir())[:73:9])
+def test_plan_runs_on_corpus_recipes(path):
+    recipe = load(path)
+    if not recipe.ok:
+        return
+    t = plan(recipe, 7)
+    assert t.total_steps == round(recipe.max_epochs * 7)
+    assert t.lr.shape == (1, t.total_steps)
+
+
+def test_drift_as_the_semantics_document_it():
+    # freq 0.4 at 3 steps per epoch: 0, 0.667, 1.333, 2.0 (SEMANTICS c.1)
+    steps, _, _ = update_points(Clock(3, 30), 0.0, 2.0, 0.4)
+    assert list(steps) == [0, 2, 4, 6]
+    # freq 0.1 at 10: the update at 0.3 is skipped, 0.2 + 0.1 > 0.3
+    steps, _, _ = update_points(Clock(10, 30), 0.0, 1.0, 0.1)
+    assert 3 not in steps and 4 in steps
+
+
+def test_gradient_accumulation_maps_steps_to_batches():
+    t = plan(load(BUNDLED), 4, grad_accum=8)
+    assert t.batch_of_step(10) == 80
+
+
+def test_qat_phases_and_markers():
+    text = """
+modifiers:
+  - !EpochRangeModifier
+    start_epoch: 0
+    end_epoch: 12
+  - !GMPruningModifier
+    params: __ALL_PRUNABLE__
+    init_sparsity: 0.05
+    final_sparsity: 0.8
+    start_epoch: 1
+    end_epoch: 6
+    update_frequency: 1
+  - !QuantizationModifier
+    start_epoch: 9
+    freeze_bn_stats_epoch: 10
+    disable_quantization_observer_epoch: 11
+"""
+    t = plan(load(text, text=True), 2)
+    got = [(p.name, p.start_epoch, p.end_epoch) for p in t.phases]
+    assert got == [
+        ("stabilization", 0.0, 1.0),
+        ("pruning", 1.0, 6.0),
+        ("fine-tuning", 6.0, 9.0),
+        ("qat", 9.0, 12.0),
+        ("bn-freeze", 10.0, 12.0),
+        ("observers-off", 11.0, 12.0),
+    ]
+    assert math.isnan(t.lr[0][0])  # no LR modifier: the optimizer's own LR
