@@ -23,6 +23,7 @@ $(VENV)/.full: pyproject.toml | $(VENV)/bin/python
 demo: $(VENV)/.core
 	$(VENV)/bin/recipe lint recipes/
 	$(VENV)/bin/recipe show recipes/yolov5s-gmp.md
+	$(VENV)/bin/recipe plan recipes/yolov5s-gmp.md --steps-per-epoch 1849
 
 test: $(VENV)/.full
 	RECIPE_REQUIRE_RUNNER=1 $(PY) -m pytest -q
@@ -35,6 +36,7 @@ lint: $(VENV)/.full
 
 bench: $(VENV)/.full
 	$(PY) benchmarks/lint_speed.py
+	$(PY) benchmarks/plan_speed.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

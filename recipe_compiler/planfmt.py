@@ -120,7 +120,7 @@ def as_table(t: Timeline, name: str) -> str:
         m = p.model
         window = f"{_ep(m.start)} -> {_ep(m.end)}"
         a = "-" if p.start_step is None else str(p.start_step)
-        b = "end" if p.end_step is None else str(p.end_step)
+        b = "(none)" if p.end_step is None else str(p.end_step)
         n = "" if p.update_steps is None else f"{len(p.update_steps):,}"
         what = _what(p, t) + (f"  CRASH: {p.crash}" if p.crash else "")
         lines.append(

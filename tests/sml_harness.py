@@ -73,7 +73,7 @@ def run(
         if mm is not None:
             for i, name in enumerate(mm.names):
                 masks[name.replace(".sparsity_mask", "")] = (mm, i)
-    lrs, zeros = [], {n: [] for n in masks}
+    lrs, decays, zeros = [], [], {n: [] for n in masks}
     for step in range(total_steps):
         epoch = float(step // spe) + float(step % spe) / float(spe)
         try:
@@ -84,8 +84,10 @@ def run(
         manager.optimizer_pre_step(model, opt, epoch, spe)
         manager.optimizer_post_step(model, opt, epoch, spe)
         lrs.append([g["lr"] for g in opt.param_groups])
+        decays.append(opt.param_groups[0]["weight_decay"])
         for n, (mm, i) in masks.items():
             zeros[n].append(int((mm.param_masks[i] == 0).sum()))
+    run.weight_decay = decays  # group 0's weight decay per step (SGD default 0)
     return manager, lrs, zeros
 
 

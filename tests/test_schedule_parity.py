@@ -93,6 +93,9 @@ def compare(text: str, spe: int):
     unset = np.isnan(planned) & (observed == 0.5)  # the optimizer's own LR
     same = np.isclose(planned, observed, rtol=1e-12, atol=0) | unset
     assert same.all(), (np.flatnonzero(~same.all(axis=0))[:5], text)
+    wd = np.asarray(sml_harness.run.weight_decay)
+    planned_wd = np.where(np.isnan(t.weight_decay), 0.0, t.weight_decay)
+    assert np.array_equal(planned_wd, wd), text
     for p in t.modifiers:
         if p.sparsity is None:
             continue
@@ -156,6 +159,16 @@ def recipes(draw):
                         st.sampled_from(["linear", "cubic", "inverse_cubic"])
                     ),
                     "mask_type": draw(st.sampled_from(["unstructured", "block4"])),
+                },
+            )
+        )
+    if draw(st.booleans()):
+        mods.append(
+            (
+                "SetWeightDecayModifier",
+                {
+                    "weight_decay": draw(st.sampled_from([0.0001, 0.00005])),
+                    "start_epoch": draw(st.sampled_from([-1, 0, 1.5, 2])),
                 },
             )
         )
