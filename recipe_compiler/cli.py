@@ -350,6 +350,229 @@ def plan(
         click.echo(planfmt.as_table(t, recipe.path), nl=False)
 
 
+def _write_output(path: str, text: str, like: str) -> None:
+    """Write atomically; SparseML reads only .yaml and .md, in the input's format."""
+    from .fileio import write_atomic
+
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".yaml", ".md"):
+        raise click.UsageError(
+            f"{path}: SparseML reads only .yaml and .md recipes; name the output "
+            f"{Path(path).with_suffix('.yaml').name}"
+        )
+    if (suffix == ".md") != (Path(like).suffix.lower() == ".md"):
+        raise click.UsageError(f"{path}: the output keeps the input's format ({like})")
+    write_atomic(path, text)
+
+
+def _load_or_exit(command: str, recipe_path: str, overrides: dict[str, Any]) -> Any:
+    from .recipe import OverrideError, load
+
+    if not os.path.exists(recipe_path):
+        click.echo(f"recipe {command}: no such file: {recipe_path}", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        return load(recipe_path, overrides, text=False)
+    except OverrideError as exc:
+        click.echo(f"recipe {command}: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _emit(
+    text: str, original: str, name: str, output: str | None, in_place: bool, diff: bool
+) -> None:
+    import difflib
+
+    if diff:
+        click.echo(
+            "".join(
+                difflib.unified_diff(
+                    original.splitlines(True), text.splitlines(True), name, name
+                )
+            ),
+            nl=False,
+        )
+    if in_place:
+        from .fileio import write_atomic
+
+        if os.path.islink(name):
+            raise click.UsageError(f"{name} is a symbolic link; write with -o instead")
+        with open(name, encoding="utf-8", newline="") as f:
+            if f.read().lstrip("\ufeff") != original:
+                raise click.UsageError(f"{name} changed since it was read; run again")
+        write_atomic(name, text)
+        click.echo(f"rewrote {name}", err=True)
+    elif output:
+        _write_output(output, text, name)
+        click.echo(f"wrote {output}", err=True)
+    elif not diff:
+        click.echo(text, nl=False)
+
+
+def _lr_pair(value: str | None) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    try:
+        a, b = (float(x) for x in value.split(":"))
+    except ValueError:
+        raise click.BadParameter(
+            "use INIT:FINAL, e.g. 0.01:0.0001", param_hint="--lr"
+        ) from None
+    return a, b
+
+
+@main.command()
+@click.argument("recipe_path", metavar="RECIPE")
+@click.option(
+    "--epochs", type=float, required=True, help="Target dense training length."
+)
+@click.option(
+    "--from-epochs",
+    type=float,
+    help="Base length (default: __metadata__.base_epochs, the last rescale "
+    "header, else 90).",
+)
+@click.option(
+    "--update-frequency",
+    type=click.Choice(("keep", "scale")),
+    default="keep",
+    show_default=True,
+    help="keep: masks update as often per epoch as before.",
+)
+@click.option(
+    "--round", "round_to", type=float, help="Snap new epochs to multiples of this."
+)
+@click.option(
+    "--steps-per-epoch",
+    type=click.IntRange(min=1),
+    help="Snap new epochs to the step grid instead.",
+)
+@click.option(
+    "--lr",
+    "lr",
+    metavar="INIT:FINAL",
+    help="Dense run's LRs: pruning at their midpoint, fine-tuning down to FINAL.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here.")
+@click.option("--in-place", is_flag=True, help="Rewrite RECIPE (atomically).")
+@click.option("--diff", is_flag=True, help="Print a unified diff.")
+@click.option(
+    "--flatten",
+    is_flag=True,
+    help="Write a plain recipe with every value a number (comments lost).",
+)
+def rescale(
+    recipe_path: str,
+    epochs: float,
+    from_epochs: float | None,
+    update_frequency: str,
+    round_to: float | None,
+    steps_per_epoch: int | None,
+    lr: str | None,
+    output: str | None,
+    in_place: bool,
+    diff: bool,
+    flatten: bool,
+) -> None:
+    """Retarget a recipe to EPOCHS dense epochs by the 90-epoch rule."""
+    from . import rescale as rs
+
+    if output and in_place:
+        raise click.UsageError("use -o or --in-place, not both")
+    if round_to and steps_per_epoch:
+        raise click.UsageError("use --round or --steps-per-epoch, not both")
+    if steps_per_epoch:
+        round_to = 1.0 / steps_per_epoch
+    recipe = _load_or_exit("rescale", recipe_path, {})
+    errors = [p for p in recipe.problems if p.severity == "error"]
+    if errors:
+        click.echo(_brief(errors), err=True)
+        sys.exit(EXIT_PROBLEMS)
+    pair = _lr_pair(lr)
+    try:
+        if flatten:
+            base = from_epochs or rs.declared_base(recipe) or rs.RULE_BASE_EPOCHS
+            text = (
+                f"# rescaled from {base:g} to {epochs:g} epochs by recipe-compiler "
+                f"(flattened from {recipe.path})\n"
+                + rs.flatten(recipe, epochs / base, update_frequency == "scale")
+            )
+        else:
+            text = rs.rescale(
+                recipe,
+                epochs,
+                from_epochs=from_epochs,
+                update_frequency=update_frequency,  # type: ignore[arg-type]
+                round_to=round_to,
+                lr=pair,
+            ).text
+    except rs.RescaleError as exc:
+        click.echo(f"recipe rescale: {exc}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    _emit(text, recipe.source.text, recipe_path, output, in_place, diff)
+
+
+@main.command(name="compile")
+@click.argument("recipe_path", metavar="RECIPE")
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a recipe variable (written into the output).",
+)
+@click.option(
+    "--flatten",
+    is_flag=True,
+    help="Evaluate every expression: a plain recipe of numbers.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+def compile_command(
+    recipe_path: str, variables: tuple[str, ...], flatten: bool, output: str
+) -> None:
+    """Write a SparseML-ready recipe, refusing what SparseML would refuse."""
+    from .compile import CompileError, compile_recipe
+
+    overrides = parse_var(variables)
+    recipe = _load_or_exit("compile", recipe_path, {})
+    try:
+        text = compile_recipe(recipe, overrides, flatten)
+    except CompileError as exc:
+        click.echo(f"recipe compile: {exc}", err=True)
+        if exc.problems:
+            click.echo(_brief(exc.problems), err=True)
+        sys.exit(EXIT_PROBLEMS)
+    if flatten and Path(output).suffix.lower() == ".md":
+        raise click.UsageError(
+            "a flattened recipe is plain YAML: name the output .yaml"
+        )
+    if flatten:
+        from .fileio import write_atomic
+
+        if Path(output).suffix.lower() != ".yaml":
+            raise click.UsageError(f"{output}: name the output .yaml")
+        write_atomic(output, text)
+    else:
+        _write_output(
+            output,
+            text,
+            recipe_path
+            if not recipe_path.lower().endswith(".yml")
+            else recipe_path[:-4] + ".yaml",
+        )
+    click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
+@click.argument("recipe_path", metavar="RECIPE")
+def explain(recipe_path: str) -> None:
+    """Print every variable and eval(...) with its value and the fields using it."""
+    from .compile import explain as render
+
+    recipe = _load_or_exit("explain", recipe_path, {})
+    click.echo(render(recipe), nl=False)
+
+
 @main.command()
 @click.option("--markdown", is_flag=True, help="Print docs/rules.md.")
 def rules(markdown: bool) -> None:

@@ -56,6 +56,11 @@ class Source:
         return line0 + self.line_offset + 1, col + 1
 
     @property
+    def yaml_start(self) -> int:
+        """Index in `text` where `yaml_text` begins."""
+        return self.yaml_end - len(self.yaml_text or "")
+
+    @property
     def unreadable(self) -> bool:
         return any(p.code == "RC000" for p in self.problems)
 

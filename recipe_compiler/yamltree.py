@@ -71,6 +71,9 @@ class Node:
     expression: str | None = None  # the text inside eval(...) this value came from
     failed: bool = False  # evaluating it failed (a Problem says why)
     aliases: int = 0  # how many times a YAML alias repeats this node
+    span: tuple[int, int] = (0, 0)  # [start, end) in the file's text; for an alias,
+    # the span of the node it names
+    anchor: int = 0  # identifies the YAML node: copies made by aliases share it
 
     def plain(self) -> Any:
         """The value without positions (tags dropped)."""
@@ -239,8 +242,22 @@ class _Builder:
                 out = Node("map", {}, line, col, tag, via_alias=via_alias, end_line=end)
         if tag is not None:
             out.tag_line, out.tag_column = line, col
+        out.span = self._span(node)
+        out.anchor = id(node)
         self.first.setdefault(id(node), out)
         return out
+
+    def _span(self, node: Any) -> tuple[int, int]:
+        """The node's text in the file, without a leading `&anchor` or `!tag`."""
+        text = self.src.yaml_text or ""
+        start, end = node.start_mark.index, node.end_mark.index
+        while start < end and text[start] in "&!":
+            while start < end and not text[start].isspace():
+                start += 1
+            while start < end and text[start] in " \t":
+                start += 1
+        base = self.src.yaml_start
+        return base + start, base + end
 
     def _tag(self, node: Any, line: int, col: int) -> tuple[str | None, str | None]:
         raw = str(getattr(node.tag, "value", node.tag) or "")

@@ -100,7 +100,9 @@ def test_plan_refuses_bad_recipes_and_input():
     assert code == 2 and "cannot override 'x'" in err
 
 
-@pytest.mark.parametrize("path", sorted((CORPUS / "sparseml").iterdir()), ids=lambda p: p.name[-40:])
+@pytest.mark.parametrize(
+    "path", sorted((CORPUS / "sparseml").iterdir()), ids=lambda p: p.name[-40:]
+)
 def test_plan_runs_on_corpus_recipes(path):
     recipe = load(path)
     if not recipe.ok:

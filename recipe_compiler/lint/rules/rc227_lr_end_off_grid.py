@@ -2,7 +2,8 @@
 
 SparseML computes the last update at the first step at or after end_epoch, without
 clamping: for an off-grid end, a linear or cosine schedule goes past final_lr (a
-linear 0.1 to 0 can end negative).
+linear 0.1 to 0 can end negative). Overshoots under 0.1% of the LR range are not
+reported.
 
 Passes: end_epoch 50 at 100 steps per epoch.
 Fails: end_epoch 50.005 at 100 steps per epoch.
@@ -23,6 +24,7 @@ CODE = "RC227"
 NAME = "lr-end-off-grid"
 SEVERITY = Severity.WARNING
 TIMELINE = True
+TOLERANCE = 0.001  # of the LR range; smaller overshoots are not reported
 
 
 def check(recipe: Recipe, t: Timeline) -> Iterator[Finding]:
@@ -43,6 +45,8 @@ def check(recipe: Recipe, t: Timeline) -> Iterator[Finding]:
             lo, hi = sorted((m.init_lr, m.final_lr))
             shift = 0.0 if m.final_lr < m.init_lr else math.pi
             value = math.cos(x * math.pi + shift) * (hi - lo) / 2 + (hi - lo) / 2 + lo
+        if abs(value - m.final_lr) <= TOLERANCE * abs(m.init_lr - m.final_lr):
+            continue  # a sliver of a step: the overshoot does not matter
         line, col = e.entry.field_position("end_epoch")
         yield Finding(
             line,

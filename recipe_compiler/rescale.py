@@ -1,0 +1,398 @@
+"""Retarget a recipe to another training length by the 90-epoch rule.
+
+A recipe written for a base length of M dense epochs (the rule: 30 pruning and 20
+fine-tuning epochs for a 90-epoch dense run) moves to N epochs by scaling every
+epoch-valued field by N/M: start and end epochs (not -1), QAT's BN-freeze and
+observer epochs, LR windows, `cycle_epochs`, StepLR `step_size` and MultiStepLR
+`milestones`. Fields written through variables or YAML anchors are changed by
+editing the numbers those chains start from, so the recipe stays parametric and
+every other byte of the file stays as it was. `update_frequency` is kept by
+default (masks keep being recomputed as often per epoch of data; longer windows get
+more, smaller steps); `--update-frequency scale` scales it too.
+
+With `lr=(init, final)`, the dense run's learning rates, the pruning LR becomes
+their midpoint and the fine-tuning schedule runs from it down to the final LR.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import math
+import re
+from typing import Literal
+
+from . import emit
+from .dimensions import DimensionError, Equations, Form, form_of
+from .expressions import names_in
+from .modifiers.pruning import GRADUAL
+from .modifiers.training import LearningRateFunctionModifier, SetLearningRateModifier
+from .recipe import METADATA_KEY, Recipe, from_source
+from .source import from_text
+from .sources import (
+    Edit,
+    Resolver,
+    Site,
+    SourceError,
+    apply,
+    number_text,
+    numeric_sites,
+)
+from .yamltree import Node
+
+RULE_BASE_EPOCHS = 90.0
+HEADER = re.compile(
+    r"^# rescaled from (?P<base>[0-9.]+) to (?P<to>[0-9.]+) epochs "
+    r"by recipe-compiler.*$",
+    re.M,
+)
+KINDS = {
+    "start_epoch": "epoch",
+    "end_epoch": "epoch",
+    "freeze_bn_stats_epoch": "epoch",
+    "disable_quantization_observer_epoch": "epoch",
+    "cycle_epochs": "epoch",
+    "update_epochs": "epoch",
+    "lr_kwargs.step_size": "epoch",
+    "lr_kwargs.milestones": "epoch",
+    "lr_kwargs.cycle_epochs": "epoch",
+    "update_frequency": "frequency",
+    "learning_rate": "lr",
+    "init_lr": "lr",
+    "final_lr": "lr",
+}
+DECIMALS = 4  # new epoch values are written with at most this many decimals
+
+
+class RescaleError(ValueError):
+    """The recipe cannot be rescaled as asked; the message says why and what to do."""
+
+
+@dataclasses.dataclass
+class Result:
+    text: str
+    base: float
+    epochs: float
+    edits: list[Edit]
+    notes: list[str]
+
+    @property
+    def factor(self) -> float:
+        return self.epochs / self.base
+
+
+def declared_base(recipe: Recipe) -> float | None:
+    """`__metadata__: {base_epochs: M}`, else the last rescale header, else None."""
+    root = recipe.root
+    meta = root.get(METADATA_KEY) if root is not None else None
+    if meta is not None and meta.kind == "map":
+        node = meta.get("base_epochs")
+        if node is not None and isinstance(node.value, int | float):
+            return float(node.value)
+    m = HEADER.search(recipe.source.yaml_text or "")
+    return float(m.group("to")) if m else None
+
+
+def rescale(
+    recipe: Recipe,
+    epochs: float,
+    *,
+    from_epochs: float | None = None,
+    update_frequency: Literal["keep", "scale"] = "keep",
+    round_to: float | None = None,
+    lr: tuple[float, float] | None = None,
+) -> Result:
+    """Rescale `recipe` to `epochs` dense epochs; returns the new file text."""
+    if not recipe.ok:
+        raise RescaleError(
+            "the recipe has errors; run `recipe lint` and fix them first"
+        )
+    if epochs <= 0:
+        raise RescaleError("--epochs must be positive")
+    base = from_epochs or declared_base(recipe) or RULE_BASE_EPOCHS
+    factor = epochs / base
+    text = recipe.source.text
+    if factor == 1 and lr is None:
+        return Result(text, base, epochs, [], [])
+    resolver = Resolver(recipe)
+    scaled = {"epoch"} | ({"frequency"} if update_frequency == "scale" else set())
+    sites = list(numeric_sites(recipe, KINDS))
+    owners: dict[int, list[Site]] = {}
+    roots: dict[int, Node] = {}
+    eqs = Equations()
+    forms = _Forms(recipe, resolver, roots, eqs)
+    for site in sites:
+        kind = _kind(site)
+        try:
+            forms.touched = set()
+            form = forms.site(site)
+            for key in forms.touched:
+                owners.setdefault(key, []).append(site)
+        except (SourceError, DimensionError) as exc:
+            if kind in scaled or kind == "lr":
+                raise RescaleError(
+                    f"{site.label} is computed from {exc}, which cannot be edited in "
+                    "place; use --flatten"
+                ) from None
+            continue
+        eqs.add(form, 1 if kind in scaled else 0, site.label)
+    try:
+        dims = eqs.solve({})
+    except DimensionError as exc:
+        for site in sites:
+            if site.label == str(exc) and _kind(site) == "fixed":
+                raise RescaleError(
+                    f"{site.label} is -1 ('not set') computed as "
+                    f"eval({site.node.expression}) from epoch variables; scaling them "
+                    "would move it below -1: write -1 there, or use --flatten"
+                ) from None
+        raise RescaleError(
+            f"the numbers behind {exc} are used both as epochs and as something else "
+            "(a frequency kept as is, a learning rate, a fraction): split them into "
+            "separate variables, or use --flatten"
+        ) from None
+    new: dict[int, tuple[Node, float]] = {}
+    for key, users in owners.items():
+        if not any(_kind(u) in scaled for u in users):
+            continue
+        if key not in dims:
+            raise RescaleError(
+                f"cannot tell whether the number on line {roots[key].line} is in "
+                f"epochs ({users[0].label} multiplies it with another variable): "
+                "use --flatten"
+            )
+        if dims[key] == 1 and factor != 1:
+            new[key] = (roots[key], float(roots[key].value) * factor)
+    if round_to:
+        for key, (root, value) in new.items():
+            snapped = round(value / round_to) * round_to
+            if any(_kind(u) == "frequency" for u in owners[key]) and snapped <= 0:
+                continue
+            new[key] = (root, snapped)
+    for key, (root, value) in new.items():
+        if any(s.path == ("lr_kwargs", "cycle_epochs") for s in owners[key]):
+            new[key] = (root, float(max(1, round(value))))  # torch's T_0 is an int
+        elif not round_to:
+            new[key] = (root, round(value, DECIMALS))
+    notes: list[str] = []
+    if lr is not None:
+        _lr_rule(recipe, resolver, sites, owners, new, lr, notes)
+    edits = []
+    for root, value in new.values():
+        old = text[root.span[0] : root.span[1]]
+        edits.append(Edit(root.span[0], root.span[1], number_text(value, old)))
+    out = apply(text, edits)
+    out = _header(recipe, out, base, epochs, factor, lr)
+    result = Result(out, base, epochs, edits, notes)
+    _verify(recipe, result, round_to, scaled)
+    return result
+
+
+class _Forms:
+    """Dimension forms of site values, over the literal numbers they come from."""
+
+    def __init__(
+        self, recipe: Recipe, resolver: Resolver, roots: dict[int, Node], eqs: Equations
+    ):
+        self.recipe, self.resolver, self.roots, self.eqs = recipe, resolver, roots, eqs
+        self.touched: set[int] = set()  # literal numbers the current site reads
+
+    def literal(self, node: Node) -> Form:
+        self.roots[id(node)] = node
+        self.touched.add(id(node))
+        return {id(node): 1}, 0
+
+    def site(self, site: Site) -> Form:
+        node = site.node
+        if node.expression is None:
+            return self.literal(self.resolver.roots(node, site.entry)[0])
+        return self.expression(node.expression, site.entry, frozenset(), site.label)
+
+    def expression(
+        self, expr: str, entry: object, seen: frozenset[str], why: str
+    ) -> Form:
+        scope = self.resolver.scope(entry)  # type: ignore[arg-type]
+        leaf: dict[str, Form] = {}
+        for name in names_in(expr):
+            var = scope.get(name)
+            if var is None or name in seen:
+                raise SourceError(f"eval({expr})")
+            if var.expression is not None:
+                leaf[name] = self.expression(var.expression, entry, seen | {name}, why)
+            elif var.numeric:
+                node = var.node
+                if node.via_alias:
+                    node = self.resolver.defined.get(node.anchor, node)
+                leaf[name] = self.literal(node)
+            else:
+                raise SourceError(f"the variable '{name}', which is not a number")
+        form = form_of(ast.parse(expr.strip(), mode="eval"), leaf, self.eqs, why)
+        return form if form is not None else ({}, 0)
+
+
+def _kind(site: Site) -> str:
+    kind = site.kind
+    if (
+        kind == "epoch"
+        and site.path[-1] in ("start_epoch", "end_epoch")
+        and (site.node.value == -1)
+    ):
+        return "fixed"  # -1 means "not set"; it stays -1
+    return kind
+
+
+def _lr_rule(
+    recipe: Recipe,
+    resolver: Resolver,
+    sites: list[Site],
+    owners: dict[int, list[Site]],
+    new: dict[int, tuple[Node, float]],
+    lr: tuple[float, float],
+    notes: list[str],
+) -> None:
+    """Pruning at the midpoint of the dense LRs; fine-tuning down to the final LR."""
+    init, final = lr
+    mid = (init + final) / 2
+    pruning = [m for _, m in recipe.models if isinstance(m, GRADUAL)]
+    if not pruning:
+        raise RescaleError("--lr needs a pruning modifier to find the pruning phase")
+    p_end = max(m.end for m in pruning)
+    wanted: dict[int, tuple[Node, float, Site]] = {}
+    for site in sites:
+        m = site.entry.model
+        field = site.path[-1]
+        value = None
+        if isinstance(m, SetLearningRateModifier) and field == "learning_rate":
+            if m.start < p_end:
+                value = mid
+        elif isinstance(m, LearningRateFunctionModifier) and m.start_epoch >= p_end:
+            value = {"init_lr": mid, "final_lr": final}.get(str(field))
+        if value is None:
+            continue
+        if not resolver.is_direct(site.node, site.entry):
+            raise RescaleError(
+                f"{site.label} is computed by an expression; --lr can set only "
+                "fields written as a number, an alias or eval(variable)"
+            )
+        (root,) = resolver.roots(site.node, site.entry)
+        prev = wanted.get(id(root))
+        if prev is not None and prev[1] != value:
+            raise RescaleError(
+                f"{site.label} and {prev[2].label} share the number on line "
+                f"{root.line} but the 90-epoch rule gives them different rates"
+            )
+        for other in owners.get(id(root), []):
+            if _kind(other) != "lr":
+                raise RescaleError(
+                    f"the number on line {root.line} sets {site.label} and also "
+                    f"{other.label}; split it into two variables"
+                )
+        wanted[id(root)] = (root, value, site)
+    if not wanted:
+        raise RescaleError(
+            "--lr found no pruning SetLearningRateModifier and no fine-tuning "
+            "LearningRateFunctionModifier to set"
+        )
+    for key, (root, value, site) in wanted.items():
+        new[key] = (root, value)
+        notes.append(f"{site.label}: {value:g}")
+
+
+def _header(
+    recipe: Recipe,
+    text: str,
+    base: float,
+    epochs: float,
+    factor: float,
+    lr: tuple[float, float] | None,
+) -> str:
+    src = recipe.source
+    first = HEADER.search(src.yaml_text or "")
+    origin = float(first.group("base")) if first else base
+    line = f"# rescaled from {origin:g} to {epochs:g} epochs by recipe-compiler"
+    if lr is not None:
+        line += f" (learning rates by the 90-epoch rule from {lr[0]:g}:{lr[1]:g})"
+    start = src.yaml_start
+    region = text[start:]
+    m = HEADER.search(region)
+    if m:
+        return text[: start + m.start()] + line + text[start + m.end() :]
+    if src.kind == "md":
+        return text[:start] + "\n" + line + text[start:]
+    return line + "\n" + text
+
+
+def _events(recipe: Recipe) -> list[tuple[float, str]]:
+    out = []
+    for e, m in recipe.models:
+        for name in ("start_epoch", "end_epoch"):
+            value = getattr(m, name, None)
+            if value is not None and value != -1:
+                out.append((float(value), f"!{e.tag} {name} (line {e.line})"))
+    return out
+
+
+def _verify(
+    before: Recipe, result: Result, round_to: float | None, scaled: set[str]
+) -> None:
+    """Every epoch moved by the factor (up to rounding), nothing reordered."""
+    after = from_source(from_text(result.text, before.path, before.source.kind))
+    if not after.ok:
+        problems = [p for p in after.problems if p.severity == "error"]
+        if round_to:
+            raise RescaleError(
+                f"rounding to {round_to:g} changes the order of events or collapses a "
+                f"window ({problems[0].message}): use a finer --round"
+            )
+        raise RescaleError(f"the rescaled recipe does not load: {problems[0].message}")
+    tol = (round_to or 0) * 4 + 10**-DECIMALS
+    f = result.factor
+    for (e0, m0), (_, m1) in zip(before.models, after.models, strict=True):
+        for name in ("start_epoch", "end_epoch"):
+            v0, v1 = getattr(m0, name, None), getattr(m1, name, None)
+            if v0 is None or v1 is None or v0 == -1:
+                continue
+            if not math.isclose(v1, v0 * f, abs_tol=tol * max(1.0, f)):
+                raise RescaleError(
+                    f"!{e0.tag} {name} (line {e0.line}) would be {v1:g}, not "
+                    f"{v0 * f:g}: its expression is not proportional to its "
+                    "variables; use --flatten"
+                )
+    a, b = _events(before), _events(after)
+    for (x0, l0), (y0, _) in zip(a, b, strict=True):
+        for (x1, l1), (y1, _) in zip(a, b, strict=True):
+            if (x0 < x1) != (y0 < y1) or (x0 == x1) != (y0 == y1):
+                raise RescaleError(
+                    f"rounding changes the order of {l0} and {l1}: use a finer --round"
+                )
+
+
+def flatten(recipe: Recipe, factor: float = 1.0, scale_frequency: bool = False) -> str:
+    """A plain recipe: every value a number, epochs scaled by `factor`."""
+    items = []
+    for e, m in recipe.models:
+        fields = {
+            k: v
+            for k, v in m.model_dump(exclude={"log_types"}).items()
+            if k in e.fields
+        }
+        for k in list(fields):
+            kind = KINDS.get(k)
+            if kind == "epoch" or (kind == "frequency" and scale_frequency):
+                fields[k] = _scale(fields[k], factor)
+        kw = fields.get("lr_kwargs")
+        if isinstance(kw, dict):
+            for k in ("step_size", "milestones", "cycle_epochs"):
+                if k in kw:
+                    kw[k] = _scale(kw[k], factor)
+        items.append((e.tag, fields))
+    return emit.modifiers_yaml(items)
+
+
+def _scale(value: object, factor: float) -> object:
+    if isinstance(value, list):
+        return [_scale(v, factor) for v in value]
+    if isinstance(value, int | float) and not isinstance(value, bool) and value != -1:
+        scaled = round(value * factor, DECIMALS)
+        return int(scaled) if isinstance(value, int) and scaled.is_integer() else scaled
+    return value

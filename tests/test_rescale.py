@@ -1,0 +1,252 @@
+"""`recipe rescale` by the 90-epoch rule, `recipe compile` and `recipe explain`."""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from recipe_compiler.cli import main
+from recipe_compiler.compile import CompileError, apply_overrides, compile_recipe
+from recipe_compiler.lint import lint_recipe
+from recipe_compiler.recipe import from_source, load
+from recipe_compiler.rescale import RescaleError, rescale
+from recipe_compiler.source import from_text
+from tests.conftest import CORPUS, ROOT
+
+BUNDLED = ROOT / "recipes" / "yolov5s-gmp.md"
+ROWS = [
+    r
+    for r in csv.DictReader((CORPUS / "INDEX.tsv").open(), delimiter="\t")
+    if r["loads_sparseml_1_8"] == "yes"
+]
+
+
+def reload(recipe, text):
+    return from_source(from_text(text, recipe.path, recipe.source.kind))
+
+
+def windows(recipe):
+    return [(e.tag, m.start, m.end) for e, m in recipe.models]
+
+
+def test_guide_recipe_90_to_300():
+    recipe = load(BUNDLED)
+    out = reload(recipe, rescale(recipe, 300, lr=(0.01, 0.0001)).text)
+    got = {tag: (s, e) for tag, s, e in windows(out)}
+    assert got["GlobalMagnitudePruningModifier"] == (0, 100)
+    s, e = got["LearningRateFunctionModifier"]
+    assert (s, round(e, 2)) == (100, 166.67)
+    assert round(got["EpochRangeModifier"][1], 2) == 166.67
+    assert out.max_epochs == 167
+    (setlr,) = [m for e, m in out.models if e.tag == "SetLearningRateModifier"]
+    assert setlr.learning_rate == pytest.approx(0.00505)
+    assert lint_recipe(out) == []
+
+
+def test_lr_rule_sets_the_variables():
+    text = BUNDLED.read_text().replace("pruning_lr: 0.00505", "pruning_lr: 0.02")
+    recipe = load(text, text=True)
+    res = rescale(recipe, 90, lr=(0.01, 0.0001))
+    assert "pruning_lr: 0.00505" in res.text
+    assert "learning_rate: eval(pruning_lr)" in res.text  # the expression stays
+
+
+@pytest.mark.parametrize(
+    "path",
+    [BUNDLED] + [CORPUS / r["local_name"] for r in ROWS],
+    ids=lambda p: p.name[-45:],
+)
+def test_rescale_to_the_base_is_byte_identical(path):
+    recipe = load(path)
+    if not recipe.ok:
+        return
+    assert rescale(recipe, 90).text == recipe.source.text
+
+
+def _rescalable(path):
+    recipe = load(path)
+    try:
+        rescale(recipe, 300)
+    except RescaleError:
+        return None
+    return recipe
+
+
+CASES = [BUNDLED] + [CORPUS / r["local_name"] for r in ROWS]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    path=st.sampled_from(CASES),
+    a=st.sampled_from([45, 120, 300, 77.5]),
+    b=st.sampled_from([30, 90, 180, 600]),
+)
+def test_rescale_properties(path, a, b):
+    recipe = _rescalable(path)
+    if recipe is None:
+        return
+    one = reload(recipe, rescale(recipe, a).text)
+    two = reload(recipe, rescale(one, b).text)  # base read from the header: a
+    direct = reload(recipe, rescale(recipe, b).text)
+    # M -> A -> B equals M -> B, up to the 4 decimals written
+    for (t1, s1, e1), (t2, s2, e2) in zip(windows(two), windows(direct), strict=True):
+        assert t1 == t2
+        assert math.isclose(s1, s2, abs_tol=2e-3) and math.isclose(e1, e2, abs_tol=2e-3)
+    # every window and event moves by b/90, and the order of events is kept
+    f = b / 90
+    before, after = windows(recipe), windows(direct)
+    for (_, s0, e0), (_, s1, e1) in zip(before, after, strict=True):
+        for v0, v1 in ((s0, s1), (e0, e1)):
+            assert v1 == -1 if v0 == -1 else math.isclose(v1, v0 * f, abs_tol=1e-3 * f)
+    points0 = [v for _, s, e in before for v in (s, e) if v != -1]
+    points1 = [v for _, s, e in after for v in (s, e) if v != -1]
+    for i in range(len(points0)):
+        for j in range(len(points0)):
+            assert (points0[i] < points0[j]) == (points1[i] < points1[j])
+    # comments survive, and only numbers change
+    comments = [
+        ln.strip()
+        for ln in recipe.source.text.splitlines()
+        if ln.strip().startswith("#")
+    ]
+    out_text = rescale(recipe, b).text
+    for c in comments:
+        assert c in out_text
+    assert re.sub(r"[0-9.]+", "N", _drop_header(out_text)) == re.sub(
+        r"[0-9.]+", "N", recipe.source.text
+    )
+
+
+def _drop_header(text):
+    return re.sub(r"(?m)^# rescaled from .*by recipe-compiler.*\n", "", text, count=1)
+
+
+def test_corpus_recipe_with_variables_edits_variables_not_expressions():
+    path = (
+        CORPUS
+        / "sparseml"
+        / "integrations__dbolya-yolact__recipes__yolact.pruned_quant.md"
+    )
+    recipe = load(path)
+    out = rescale(recipe, 300).text
+    assert "num_epochs: 206.6667" in out and "num_quantization_epochs: 6.6667" in out
+    assert "quantization_observer_end_target: 0.5" in out  # a fraction, not epochs
+    exprs = re.findall(r"eval\([^)]*\)", recipe.source.text)
+    assert exprs == re.findall(r"eval\([^)]*\)", out)
+
+
+def test_variable_shared_with_a_non_epoch_field_is_refused():
+    text = """
+n: 10
+modifiers:
+  - !EpochRangeModifier
+    start_epoch: 0
+    end_epoch: eval(n)
+  - !GMPruningModifier
+    params: __ALL_PRUNABLE__
+    init_sparsity: 0.05
+    final_sparsity: 0.8
+    start_epoch: 0
+    end_epoch: 5
+    update_frequency: eval(n / 10)
+"""
+    with pytest.raises(RescaleError, match="split them into separate variables"):
+        rescale(load(text, text=True), 300)
+    rescale(load(text, text=True), 300, update_frequency="scale")
+
+
+def test_rounding_snaps_and_never_reorders():
+    recipe = load(BUNDLED)
+    out = reload(recipe, rescale(recipe, 300, round_to=1).text)
+    assert [e for _, _, e in windows(out)] == [167, -1, 167, 100]
+    with pytest.raises(RescaleError, match="order"):
+        text = BUNDLED.read_text().replace(
+            "num_finetuning_epochs: 20", "num_finetuning_epochs: 1"
+        )
+        rescale(load(text, text=True), 30, round_to=10)
+
+
+def run(*args):
+    r = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_cli_outputs(tmp_path):
+    src = tmp_path / "r.md"
+    src.write_text(BUNDLED.read_text())
+    code, out, _ = run("rescale", str(src), "--epochs", "300", "--diff")
+    assert code == 0 and "+num_pruning_epochs: 100" in out
+    assert src.read_text() == BUNDLED.read_text()  # nothing written without -o
+    code, _, _ = run(
+        "rescale", str(src), "--epochs", "300", "-o", str(tmp_path / "o.md")
+    )
+    assert code == 0 and "num_pruning_epochs: 100" in (tmp_path / "o.md").read_text()
+    assert (
+        run("rescale", str(src), "--epochs", "300", "-o", str(tmp_path / "o.yml"))[0]
+        == 2
+    )
+    code, _, _ = run("rescale", str(src), "--epochs", "300", "--in-place")
+    assert code == 0 and "num_pruning_epochs: 100" in src.read_text()
+    link = tmp_path / "link.md"
+    link.symlink_to(src)
+    assert (
+        run(
+            "rescale", str(link), "--epochs", "90", "--in-place", "--lr", "0.01:0.0001"
+        )[0]
+        == 2
+    )
+
+
+def test_compile_overrides_and_flatten(tmp_path):
+    out = tmp_path / "c.md"
+    code, _, err = run(
+        "compile", str(BUNDLED), "--var", "final_sparsity=0.9", "-o", str(out)
+    )
+    assert code == 0, err
+    compiled = load(out)
+    assert compiled.ok and "final_sparsity: 0.9" in out.read_text()
+    flat = tmp_path / "flat.yaml"
+    code, _, err = run("compile", str(BUNDLED), "--flatten", "-o", str(flat))
+    assert code == 0, err
+    assert "eval(" not in flat.read_text() and lint_recipe(load(flat)) == []
+    assert load(flat).max_epochs == 50
+
+
+def test_compile_refuses_what_sparseml_refuses():
+    guide = load(ROOT / "tests" / "data" / "guide_unmarked.md")
+    with pytest.raises(CompileError):
+        compile_recipe(guide, {}, flat=False)
+    text = "x: &x 10\nmodifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n    end_epoch: *x\n"
+    with pytest.raises(CompileError, match="alias"):
+        apply_overrides(load(text, text=True), {"x": 20})
+    minus = "modifiers:\n  - !EpochRangeModifier\n    start_epoch: eval(0)\n    end_epoch: eval(-(-5))\n"
+    with pytest.raises(CompileError):
+        compile_recipe(load(minus, text=True), {}, flat=False)
+    assert "end_epoch: 5" in compile_recipe(load(minus, text=True), {}, flat=True)
+
+
+def test_explain():
+    code, out, _ = run("explain", str(BUNDLED))
+    assert code == 0
+    assert "num_pruning_epochs = 30" in out
+    assert "!GlobalMagnitudePruningModifier end_epoch (line 46)" in out
+    assert "eval(num_pruning_epochs + num_finetuning_epochs) = 50" in out
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.name[-45:])
+def test_rescaled_recipes_load_in_sparseml(sparseml, path):
+    recipe = _rescalable(path)
+    if recipe is None:
+        return
+    text = rescale(recipe, 300).text
+    manager = sparseml.from_yaml(text)
+    largest = max(v for _, m in recipe.models for v in (m.start, m.end) if v > -1)
+    assert manager.max_epochs == math.ceil(round(largest * 300 / 90, 4))
+    assert manager.max_epochs == reload(recipe, text).max_epochs
