@@ -24,6 +24,7 @@ demo: $(VENV)/.core
 	$(VENV)/bin/recipe lint recipes/
 	$(VENV)/bin/recipe show recipes/yolov5s-gmp.md
 	$(VENV)/bin/recipe plan recipes/yolov5s-gmp.md --steps-per-epoch 1849
+	$(VENV)/bin/recipe rescale recipes/yolov5s-gmp.md --epochs 300 --lr 0.01:0.0001 --diff
 
 test: $(VENV)/.full
 	RECIPE_REQUIRE_RUNNER=1 $(PY) -m pytest -q
