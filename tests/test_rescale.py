@@ -250,3 +250,69 @@ def test_rescaled_recipes_load_in_sparseml(sparseml, path):
     largest = max(v for _, m in recipe.models for v in (m.start, m.end) if v > -1)
     assert manager.max_epochs == math.ceil(round(largest * 300 / 90, 4))
     assert manager.max_epochs == reload(recipe, text).max_epochs
+
+
+@st.composite
+def parametric_recipes(draw):
+    """Generated recipes whose epochs come from variables, anchors and literals."""
+    prune = draw(st.sampled_from([10, 30, 45.5]))
+    tune = draw(st.sampled_from([5, 20, 12.5]))
+    freq = draw(st.sampled_from([0.5, 1.0]))
+    style = draw(st.sampled_from(["eval", "anchor", "literal"]))
+    if style == "eval":
+        end_prune, end_all = "eval(prune)", "eval(prune + tune)"
+    elif style == "anchor":
+        end_prune, end_all = "*prune", "*total"
+    else:
+        end_prune, end_all = str(prune), str(prune + tune)
+    qat = draw(st.booleans())
+    lines = [
+        "# generated",
+        f"prune: &prune {prune}",
+        f"tune: {tune}",
+        f"total: &total {prune + tune}",
+        f"freq: {freq}",
+        "modifiers:",
+        "  - !EpochRangeModifier",
+        "    start_epoch: 0",
+        f"    end_epoch: {end_all}  # training length",
+        "  - !GMPruningModifier",
+        "    params: __ALL_PRUNABLE__",
+        "    init_sparsity: 0.05",
+        "    final_sparsity: 0.8",
+        f"    start_epoch: {draw(st.sampled_from(['0', '1.5']))}",
+        f"    end_epoch: {end_prune}",
+        "    update_frequency: eval(freq)",
+        "  - !LearningRateFunctionModifier",
+        "    lr_func: cosine",
+        "    init_lr: 0.005",
+        "    final_lr: 0.0001",
+        f"    start_epoch: {end_prune}",
+        f"    end_epoch: {end_all}",
+    ]
+    if qat:
+        lines += [
+            "  - !QuantizationModifier",
+            f"    start_epoch: {prune + tune - 2}",
+            f"    freeze_bn_stats_epoch: {prune + tune - 1}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=parametric_recipes(), n=st.sampled_from([30, 90, 150, 300, 1000]))
+def test_generated_recipes_rescale(text, n):
+    recipe = load(text, text=True)
+    assert recipe.ok, recipe.problems
+    out = rescale(recipe, n)
+    after = reload(recipe, out.text)
+    f = n / 90
+    for (_, s0, e0), (_, s1, e1) in zip(windows(recipe), windows(after), strict=True):
+        assert math.isclose(s1, s0 * f, abs_tol=1e-3) or s0 == s1 == -1
+        assert math.isclose(e1, e0 * f, abs_tol=1e-3) or e0 == e1 == -1
+    assert (
+        "update_frequency: eval(freq)" in out.text
+        and "freq: " + str(recipe.variables["freq"].value) in out.text
+    )  # kept
+    assert "# training length" in out.text
+    assert rescale(recipe, 90).text == text
