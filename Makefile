@@ -25,6 +25,9 @@ demo: $(VENV)/.core
 	$(VENV)/bin/recipe show recipes/yolov5s-gmp.md
 	$(VENV)/bin/recipe plan recipes/yolov5s-gmp.md --steps-per-epoch 1849
 	$(VENV)/bin/recipe rescale recipes/yolov5s-gmp.md --epochs 300 --lr 0.01:0.0001 --diff
+	mkdir -p out
+	$(VENV)/bin/recipe rescale recipes/yolov5s-gmp.md --epochs 300 --lr 0.01:0.0001 -o out/yolov5s-gmp-300.md
+	$(VENV)/bin/recipe preview recipes/yolov5s-gmp.md out/yolov5s-gmp-300.md --steps-per-epoch 1849 -o out/preview.html
 
 test: $(VENV)/.full
 	RECIPE_REQUIRE_RUNNER=1 $(PY) -m pytest -q
@@ -38,6 +41,7 @@ lint: $(VENV)/.full
 bench: $(VENV)/.full
 	$(PY) benchmarks/lint_speed.py
 	$(PY) benchmarks/plan_speed.py
+	$(PY) benchmarks/preview_speed.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -574,6 +574,77 @@ def explain(recipe_path: str) -> None:
 
 
 @main.command()
+@click.argument("recipe_paths", metavar="RECIPE...", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="The HTML file to write.",
+)
+@click.option(
+    "--steps-per-epoch",
+    "spe",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Optimizer steps per epoch.",
+)
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a recipe variable (in every recipe that has it).",
+)
+@click.option(
+    "--open", "open_browser", is_flag=True, help="Open the page when written."
+)
+def preview(
+    recipe_paths: tuple[str, ...],
+    output: str,
+    spe: int,
+    variables: tuple[str, ...],
+    open_browser: bool,
+) -> None:
+    """Write one self-contained HTML page of the schedule; several recipes compare."""
+    from .fileio import write_atomic
+    from .lint import lint_recipe
+    from .preview import Planned, render
+    from .schedule import ScheduleError
+    from .schedule import plan as make_plan
+
+    overrides = parse_var(variables)
+    planned = []
+    for path in recipe_paths:
+        recipe = _load_or_exit("preview", path, {})
+        own = {
+            k: v
+            for k, v in overrides.items()
+            if any(var.name == k for var in recipe.all_variables())
+        }
+        if own:
+            recipe = _load_or_exit("preview", path, own)
+        problems = lint_recipe(recipe, steps_per_epoch=spe)
+        errors = [p for p in recipe.problems if p.severity == "error"]
+        if errors:
+            click.echo(_brief(errors), err=True)
+            sys.exit(EXIT_PROBLEMS)
+        try:
+            timeline = make_plan(recipe, spe)
+        except ScheduleError as exc:
+            click.echo(f"recipe preview: {path}: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        planned.append(Planned(recipe, timeline, problems, Path(path).name))
+    write_atomic(output, render(planned))
+    click.echo(f"wrote {output}", err=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(Path(output).resolve().as_uri())
+
+
+@main.command()
 @click.option("--markdown", is_flag=True, help="Print docs/rules.md.")
 def rules(markdown: bool) -> None:
     """List every problem code with its name, default severity and summary."""

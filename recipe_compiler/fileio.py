@@ -10,7 +10,12 @@ from pathlib import Path
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Replace `path` with `text` so that readers see the old or the new file, whole."""
     target = Path(path)
-    mode = target.stat().st_mode & 0o7777 if target.exists() else None
+    if target.exists():
+        mode = target.stat().st_mode & 0o7777
+    else:  # what open() would give a new file: 0o666 less the umask
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
     )
@@ -19,8 +24,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
