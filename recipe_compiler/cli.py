@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 problems of severity error (warnings too with --strict),
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -60,33 +61,26 @@ def parse_var(values: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def _limits(max_bytes: int, max_nodes: int, max_depth: int) -> Limits:
-    return Limits(max_bytes=max_bytes, max_nodes=max_nodes, max_depth=max_depth)
+LIMIT_HELP = {
+    "max_bytes": "Largest recipe file read, in bytes.",
+    "max_nodes": "Most YAML nodes, counting what aliases repeat.",
+    "max_depth": "Deepest nesting of mappings and lists.",
+    "max_expression_chars": "Longest eval(...) expression.",
+    "max_int_bits": "Largest integer an eval(...) may compute, in bits.",
+}
 
 
 def limit_options(f: Any) -> Any:
-    d = Limits()
-    f = click.option(
-        "--max-depth",
-        type=int,
-        default=d.max_depth,
-        show_default=True,
-        help="Deepest nesting of mappings and lists.",
-    )(f)
-    f = click.option(
-        "--max-nodes",
-        type=int,
-        default=d.max_nodes,
-        show_default=True,
-        help="Most YAML nodes after alias expansion.",
-    )(f)
-    f = click.option(
-        "--max-bytes",
-        type=int,
-        default=d.max_bytes,
-        show_default=True,
-        help="Largest recipe file read.",
-    )(f)
+    """One option per field of `Limits`: what a recipe may cost."""
+    for field in reversed(dataclasses.fields(Limits)):
+        f = click.option(
+            "--" + field.name.replace("_", "-"),
+            field.name,
+            type=click.IntRange(min=1),
+            default=field.default,
+            show_default=True,
+            help=LIMIT_HELP[field.name],
+        )(f)
     return f
 
 
@@ -143,9 +137,7 @@ def lint(
     config_path: str | None,
     variables: tuple[str, ...],
     spe: int,
-    max_bytes: int,
-    max_nodes: int,
-    max_depth: int,
+    **limit_values: int,
 ) -> None:
     """Check recipes (files or folders, recursively); '-' reads standard input."""
     from .lint import config as lint_config
@@ -154,7 +146,7 @@ def lint(
     from .recipe import OverrideError, from_source
     from .source import from_bytes
 
-    limits = _limits(max_bytes, max_nodes, max_depth)
+    limits = Limits(**limit_values)
     overrides = parse_var(variables)
     try:
         cfg = lint_config.load(Path(config_path) if config_path else lint_config.find())
@@ -186,7 +178,7 @@ def lint(
 
 
 def _fix(files: list[str], limits: Limits) -> None:
-    from .fileio import write_atomic
+    from .fileio import RewriteError, rewrite
     from .lint import discover
     from .markers import add_markers, missing_markers
     from .source import read
@@ -196,7 +188,11 @@ def _fix(files: list[str], limits: Limits) -> None:
         fixed = add_markers(src)
         if fixed is not None:
             n = len(missing_markers(src))
-            write_atomic(path, fixed)
+            try:
+                rewrite(path, src.text, fixed)
+            except RewriteError as exc:
+                click.echo(f"recipe lint --fix: {exc}", err=True)
+                sys.exit(EXIT_USAGE)
             click.echo(f"fixed {path}: added {n} '- ' list markers", err=True)
 
 
@@ -393,14 +389,12 @@ def _emit(
             nl=False,
         )
     if in_place:
-        from .fileio import write_atomic
+        from .fileio import RewriteError, rewrite
 
-        if os.path.islink(name):
-            raise click.UsageError(f"{name} is a symbolic link; write with -o instead")
-        with open(name, encoding="utf-8", newline="") as f:
-            if f.read().lstrip("\ufeff") != original:
-                raise click.UsageError(f"{name} changed since it was read; run again")
-        write_atomic(name, text)
+        try:
+            rewrite(name, original, text)
+        except RewriteError as exc:
+            raise click.UsageError(str(exc)) from None
         click.echo(f"rewrote {name}", err=True)
     elif output:
         _write_output(output, text, name)

@@ -30,3 +30,37 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+class RewriteError(ValueError):
+    """An in-place rewrite that would be unsafe; the file is left untouched."""
+
+
+def rewrite(path: str | os.PathLike[str], original: str, text: str) -> Path:
+    """Rewrite a file the user asked to change in place, atomically.
+
+    Refuses a symbolic link that leads out of the working tree (the link is kept and
+    its target, inside the tree, is replaced), and a file whose content is no longer
+    `original` (changed since it was read). Returns the path written.
+    """
+    link = Path(path)
+    target = link.resolve()
+    if link.is_symlink():
+        tree = Path.cwd().resolve()
+        if tree not in target.parents:
+            raise RewriteError(
+                f"{link} is a symbolic link to {target}, outside {tree}: write the "
+                "result with -o instead"
+            )
+    try:
+        current = target.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RewriteError(f"{link}: cannot read it again: {exc}") from None
+    if current.lstrip("\ufeff") != original:
+        raise RewriteError(
+            f"{link} changed since it was read; nothing written, run again"
+        )
+    if current.startswith("\ufeff") and not text.startswith("\ufeff"):
+        text = "\ufeff" + text  # keep the byte-order mark the file had
+    write_atomic(target, text)
+    return target

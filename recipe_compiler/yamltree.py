@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from . import codes
@@ -119,9 +120,52 @@ def parse(src: Source, limits: Limits | None = None) -> Parsed:
     limits = limits or Limits()
     if src.yaml_text is None:
         return Parsed(None, [])
+    deep = _flow_depth(src.yaml_text, limits.max_depth)
+    if deep is not None:
+        line, col = src.position(*deep)
+        return Parsed(
+            None,
+            [
+                codes.make(
+                    "RC008",
+                    src.path,
+                    line,
+                    col,
+                    f"brackets nested deeper than {limits.max_depth} levels",
+                    "flatten the recipe or raise the limit (--max-depth)",
+                )
+            ],
+        )
     yaml = YAML(typ="rt", pure=True)
     try:
-        graph = yaml.compose(src.yaml_text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("error", ReusedAnchorWarning)
+            graph = yaml.compose(src.yaml_text)
+    except ReusedAnchorWarning as exc:
+        # ruamel only warns; PyYAML, and so SparseML, refuses the file
+        marks = re.findall(r"line (\d+), column (\d+)", str(exc))
+        line, col = (
+            src.position(int(marks[-1][0]) - 1, int(marks[-1][1]) - 1)
+            if marks
+            else (1, 1)
+        )
+        name = re.search(r"duplicate anchor '([^']*)'", str(exc))
+        anchor = name.group(1) if name else "?"
+        return Parsed(
+            None,
+            [
+                codes.make(
+                    "RC001",
+                    src.path,
+                    line,
+                    col,
+                    f"the anchor &{anchor} is defined a second time here; SparseML "
+                    'fails with "found duplicate anchor"',
+                    f"rename one of the two anchors (and its aliases *{anchor})",
+                )
+            ],
+        )
     except MarkedYAMLError as exc:
         return Parsed(None, [_syntax_problem(src, exc)])
     except YAMLError as exc:
@@ -162,6 +206,24 @@ def parse(src: Source, limits: Limits | None = None) -> Parsed:
     return Parsed(root, builder.problems)
 
 
+def _flow_depth(text: str, limit: int) -> tuple[int, int] | None:
+    """Where `[`/`{` nesting first passes `limit` (0-based line, column), if it does.
+
+    The YAML parser recurses once a level: checking first keeps a file of a million
+    brackets from costing seconds.
+    """
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        depth += 1 if m.group() in "[{" else -1
+        if depth > limit:
+            start = text.rfind("\n", 0, m.start()) + 1
+            return text.count("\n", 0, m.start()), m.start() - start
+    return None
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
 def _syntax_problem(src: Source, exc: MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, col = src.position(mark.line, mark.column) if mark else (1, 1)
@@ -185,7 +247,7 @@ def _syntax_problem(src: Source, exc: MarkedYAMLError) -> Problem:
             f"no anchor &{name} is defined above this line: define it on the value "
             f"it stands for (e.g. '{name}: &{name} 0.001') or write the value here"
         )
-    context = f" (while {exc.context})" if exc.context else ""
+    context = f" ({exc.context})" if exc.context else ""
     return codes.make("RC001", src.path, line, col, f"{problem}{context}", hint)
 
 

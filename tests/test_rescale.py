@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -193,14 +194,34 @@ def test_cli_outputs(tmp_path):
     )
     code, _, _ = run("rescale", str(src), "--epochs", "300", "--in-place")
     assert code == 0 and "num_pruning_epochs: 100" in src.read_text()
+    # a link inside the working tree: its target is rewritten, the link stays
     link = tmp_path / "link.md"
     link.symlink_to(src)
-    assert (
-        run(
-            "rescale", str(link), "--epochs", "90", "--in-place", "--lr", "0.01:0.0001"
-        )[0]
-        == 2
-    )
+    args = ["--epochs", "300", "--in-place", "--lr", "0.02:0.0002"]
+    assert run("rescale", str(link), *args)[0] == 0
+    assert link.is_symlink() and "pruning_lr: 0.0101" in src.read_text()
+
+
+def test_in_place_refuses_links_out_of_the_tree_and_changed_files(
+    tmp_path, monkeypatch
+):
+    import tempfile
+
+    outside = Path(tempfile.mkdtemp()) / "r.md"
+    outside.write_text(BUNDLED.read_text())
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    (work / "link.md").symlink_to(outside)
+    code, _, err = run("rescale", "link.md", "--epochs", "300", "--in-place")
+    assert code == 2 and "outside" in err
+    assert outside.read_text() == BUNDLED.read_text()
+    from recipe_compiler.fileio import RewriteError, rewrite
+
+    (work / "r.md").write_text("changed")
+    with pytest.raises(RewriteError, match="changed since it was read"):
+        rewrite(work / "r.md", BUNDLED.read_text(), "new")
+    assert (work / "r.md").read_text() == "changed"
 
 
 def test_compile_overrides_and_flatten(tmp_path):

@@ -274,6 +274,9 @@ modifiers:
     "modifiers: []\n",
     "num: 1\nmodifiers:\n",
     "modifiers: 5\n",
+    # a duplicate anchor: ruamel only warns, PyYAML refuses
+    "a: &x 1\nb: &x 2\nmodifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n"
+    "    end_epoch: *x\n",
     # a staged recipe whose only stage has an empty list loads, with nothing to do
     "stage_a:\n  stage_modifiers: []\n",
     # stage variables shadow globals

@@ -18,6 +18,10 @@ LR_CLASSES = {
 }
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 class SetLearningRateModifier(Modifier):
     """Sets the LR once, at the first step at or after start_epoch."""
 
@@ -114,6 +118,25 @@ class LearningRateModifier(Modifier):
                     f"{key} must be in lr_kwargs for {self.lr_class}",
                     "lr_kwargs",
                 )
+        for key in ("gamma", "step_size", "lr_min", "cycle_epochs"):
+            value = self.lr_kwargs.get(key)
+            if key in self.lr_kwargs and not _is_number(value):
+                raise fail(
+                    "RC104",
+                    f"lr_kwargs {key} must be a number, got {value!r}: SparseML loads "
+                    "it and torch raises TypeError once the scheduler runs",
+                    "lr_kwargs",
+                )
+        milestones = self.lr_kwargs.get("milestones")
+        if "milestones" in self.lr_kwargs and not (
+            isinstance(milestones, list) and all(_is_number(m) for m in milestones)
+        ):
+            raise fail(
+                "RC104",
+                f"lr_kwargs milestones must be a list of epochs, got {milestones!r}: "
+                "SparseML raises once the scheduler starts",
+                "lr_kwargs",
+            )
         if self.init_lr <= 0.0:
             raise fail("RC302", "init_lr must be greater than 0", "init_lr")
         if self.init_lr > 1.0:

@@ -1,0 +1,94 @@
+"""Recipes are untrusted input; files are precious. Tests that try to break both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from recipe_compiler.recipe import load
+from recipe_compiler.source import Limits
+from tests.conftest import ROOT, lint_text
+
+ATTACKS = [
+    "__import__('os').system('touch {sentinel}')",
+    "open('{sentinel}', 'w')",
+    "exec(\"open('{sentinel}','w')\")",
+    "eval(\"open('{sentinel}','w')\")",
+    "(lambda: open('{sentinel}', 'w'))()",
+    "[open('{sentinel}', 'w') for _ in (1,)][0]",
+    "().__class__.__base__.__subclasses__()",
+    "n.__class__",
+    "globals()",
+    'f\'{{open("{sentinel}", "w")}}\'',
+    "(s := open('{sentinel}', 'w'))",
+    "breakpoint()",
+]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_nothing_runs(tmp_path, attack):
+    sentinel = tmp_path / "pwned"
+    expr = attack.format(sentinel=sentinel)
+    text = (
+        f"n: 2\nmodifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n"
+        f"    end_epoch: |-\n      eval({expr})\n"
+    )
+    _, problems = lint_text(text)
+    assert [p.code for p in problems if p.severity == "error"] in (["RC403"], ["RC401"])
+    assert not sentinel.exists()
+
+
+def test_names_that_shadow_builtins_are_variables():
+    text = (
+        "abs: 3\nint: 4\nmodifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n"
+        "    end_epoch: eval(abs + int + abs(-1 + 0))\n"
+    )
+    recipe, _ = lint_text(text)
+    assert recipe.max_epochs == 8  # as SparseML: names are variables, calls functions
+
+
+def test_expression_limits_are_options():
+    text = "modifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n    end_epoch: eval(2 ** 20)\n"
+    assert load(text, text=True).ok
+    recipe = load(text, limits=Limits(max_int_bits=10), text=True)
+    assert [p.code for p in recipe.problems] == ["RC403"]
+
+
+def test_a_100_mb_file_is_refused_before_it_is_read(tmp_path):
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as f:
+        f.truncate(100 * 1024 * 1024)  # sparse: costs no disk
+    recipe = load(big)  # refused on its size, before a byte is read
+    assert [p.code for p in recipe.problems] == ["RC000"]
+    assert "over the limit" in recipe.problems[0].message
+
+
+WRITER = """
+import os, sys, time
+from recipe_compiler import fileio
+real_fsync = os.fsync
+def slow_fsync(fd):
+    print("writing", flush=True)
+    time.sleep(60)
+os.fsync = slow_fsync
+fileio.write_atomic(sys.argv[1], "NEW CONTENT\\n" * 200000)
+"""
+
+
+def test_killed_mid_write_leaves_the_original_intact(tmp_path):
+    target = tmp_path / "recipe.md"
+    original = (ROOT / "recipes" / "yolov5s-gmp.md").read_text()
+    target.write_text(original)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(target)], stdout=subprocess.PIPE, cwd=ROOT
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == b"writing\n"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert target.read_text() == original
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "recipe.md"]
+    assert all(n.startswith(".recipe.md.") and n.endswith(".tmp") for n in leftovers)
