@@ -30,6 +30,8 @@ def timed(fn, value, *args) -> None:
     stats["problems"] += out or 0
     if dt > stats["slowest"]:
         stats["slowest"], stats["slowest_input"] = dt, repr(value)[:120]
+        (ROOT / "artifacts").mkdir(exist_ok=True)
+        (ROOT / "artifacts" / "fuzz-slowest.txt").write_text(repr(value))
     if stats["n"] % 1000 == 0:
         print(
             f"  {stats['n']:,} inputs, slowest so far {stats['slowest'] * 1000:.0f} ms",

@@ -109,6 +109,8 @@ def update_points(
     stop = clock.total if k_end is None else k_end + 1
     if frequency <= 0:  # -1 and 0 both update on every step
         return range(k0, stop), k0, k_end
+    if frequency * clock.steps_per_epoch < 1 - 1e-9:
+        return range(k0, stop), k0, k_end  # shorter than a step: due on every step
     steps = [k0]
     last = clock.epoch(k0)
     k = k0

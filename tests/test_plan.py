@@ -155,3 +155,11 @@ modifiers:
         ("observers-off", 11.0, 12.0),
     ]
     assert math.isnan(t.lr[0][0])  # no LR modifier: the optimizer's own LR
+
+
+def test_frequencies_shorter_than_a_step_update_on_every_step():
+    steps, _, _ = update_points(Clock(100, 4000), 0.0, 40.0, 1e-5)
+    assert isinstance(steps, range) and (steps.start, steps.stop) == (0, 4000)
+    # exactly one step is not "shorter": it is replayed, drift and all
+    steps, _, _ = update_points(Clock(100, 4000), 0.0, 40.0, 0.01)
+    assert not isinstance(steps, range)

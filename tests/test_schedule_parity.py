@@ -134,7 +134,7 @@ def test_corpus_schedules_match_sparseml(sparseml, row):
 
 
 EPOCH = st.sampled_from([0, 0.5, 1, 1.3, 2, 2.25, 3, 4.7, 5])
-FREQ = st.sampled_from([-1, 0, 0.1, 0.25, 0.4, 0.5, 1, 1.5])
+FREQ = st.sampled_from([-1, 0, 0.001, 0.1, 0.25, 0.4, 0.5, 1, 1.5])
 
 
 @st.composite

@@ -34,6 +34,8 @@ def check(recipe: Recipe, t: Timeline) -> Iterator[Finding]:
         if e.end_step is None or m.start < 0:
             continue
         freq = m.update_frequency
+        if freq * t.spe < 1 - 1e-9:
+            continue  # shorter than a step: SparseML updates on every step
         # on paper: start, start + f, start + 2f, ..., then end
         n = math.floor((m.end - m.start) / freq + 1e-9)
         nominal = [m.start + i * freq for i in range(n + 1)]
