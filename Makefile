@@ -19,7 +19,7 @@ $(VENV)/.full: pyproject.toml | $(VENV)/bin/python
 	$(PIP) -e '.[dev,runner]'
 	touch $(VENV)/.core $@
 
-.PHONY: demo test lint bench clean
+.PHONY: demo run test lint bench clean
 demo: $(VENV)/.core
 	$(VENV)/bin/recipe lint recipes/
 	$(VENV)/bin/recipe show recipes/yolov5s-gmp.md
@@ -28,6 +28,10 @@ demo: $(VENV)/.core
 	mkdir -p out
 	$(VENV)/bin/recipe rescale recipes/yolov5s-gmp.md --epochs 300 --lr 0.01:0.0001 -o out/yolov5s-gmp-300.md
 	$(VENV)/bin/recipe preview recipes/yolov5s-gmp.md out/yolov5s-gmp-300.md --steps-per-epoch 1849 -o out/preview.html
+
+# the runner on scikit-learn's digits: dense training, the GMP recipe, ONNX export
+run: $(VENV)/.full
+	$(VENV)/bin/recipe run recipes/digits-gmp.yaml --model digits-cnn --out out/digits
 
 test: $(VENV)/.full
 	RECIPE_REQUIRE_RUNNER=1 $(PY) -m pytest -q

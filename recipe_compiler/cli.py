@@ -638,6 +638,69 @@ def preview(
         webbrowser.open(Path(output).resolve().as_uri())
 
 
+@main.command(name="run")
+@click.argument("recipe_path", metavar="RECIPE")
+@click.option(
+    "--model",
+    "model_name",
+    default="digits-cnn",
+    show_default=True,
+    help="digits-cnn (YOLOv5 comes next).",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for observed.csv, model.onnx, report.json.",
+)
+@click.option(
+    "--dense-epochs",
+    type=click.IntRange(min=0),
+    default=8,
+    show_default=True,
+    help="Dense training before the recipe, as real sparsification starts.",
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def run_command(
+    recipe_path: str,
+    model_name: str,
+    out: str,
+    dense_epochs: int,
+    batch_size: int,
+    seed: int,
+) -> None:
+    """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
+    try:
+        from .runner.train import RunError, run
+    except ImportError as exc:
+        click.echo(
+            f"recipe run: the runner extra is not installed ({exc}): "
+            "pip install 'recipe-compiler[runner]'",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)
+    try:
+        report = run(
+            recipe_path,
+            out,
+            model_name=model_name,
+            dense_epochs=dense_epochs,
+            batch_size=batch_size,
+            seed=seed,
+            progress=lambda line: click.echo(line, err=True),
+        )
+    except RunError as exc:
+        click.echo(f"recipe run: {exc}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    sparsity = ", ".join(f"{k} {v:.3f}" for k, v in report.sparsity.items())
+    click.echo(
+        f"dense accuracy {report.dense_accuracy:.4f} -> {report.accuracy:.4f} after "
+        f"the recipe; sparsity {sparsity}; ONNX {report.onnx} "
+        f"(max |onnxruntime - torch| {report.onnx_max_abs_diff:.2g})"
+    )
+
+
 @main.command()
 @click.option("--markdown", is_flag=True, help="Print docs/rules.md.")
 def rules(markdown: bool) -> None:

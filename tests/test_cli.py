@@ -105,7 +105,7 @@ def test_warnings_pass_unless_strict(run):
 
 def test_clean_recipe(run):
     code, out, _ = run("lint", str(ROOT / "recipes"))
-    assert (code, out) == (0, "1 recipe checked: no problems\n")
+    assert (code, out) == (0, "2 recipes checked: no problems\n")
 
 
 def test_usage_errors_exit_2(run):

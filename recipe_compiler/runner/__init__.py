@@ -1,0 +1,5 @@
+"""The runner: a recipe executed by SparseML 1.8 on a real model (the `runner` extra).
+
+Import `recipe_compiler.runner.compat` first: it patches torch 2.13 so that sparseml
+1.8 works with it. Nothing here is imported by lint, plan, rescale or preview.
+"""

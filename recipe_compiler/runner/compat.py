@@ -1,0 +1,61 @@
+"""Small fixes that make sparseml 1.8 run on torch 2.13, applied before sparseml loads.
+
+Each fix is needed for one documented reason and is tested on its own
+(`tests/test_runner.py`):
+
+1. `torch.onnx.export` defaults to the dynamo exporter in torch 2.13, which needs
+   onnxscript (not installed, and not what sparseml's exporter expects): the wrapper
+   passes `dynamo=False` unless the caller chose.
+2. sparseml's QAT sets an attribute on torch's `QConfig`
+   (`qconfig.quantization_scheme = scheme`), and torch 2.13's `QConfig` is a
+   namedtuple with `__slots__ = ()`, which refuses it (AttributeError). A subclass
+   without `__slots__` has a `__dict__`; it replaces `QConfig` where sparseml looks it
+   up (`torch.quantization`, `torch.ao.quantization` and its `qconfig` module), and is
+   still a `QConfig` for every isinstance check in torch.
+3. sparseml needs `NM_DISABLE_ANALYTICS=1` so that nothing reaches the network.
+
+`apply()` is idempotent; `applied()` tells whether it ran.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+_APPLIED = False
+
+
+def apply() -> None:
+    """Patch torch for sparseml 1.8. Call before importing sparseml."""
+    global _APPLIED
+    if _APPLIED:
+        return
+    os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")
+    import torch
+    import torch.ao.quantization as ao_quantization
+    import torch.ao.quantization.qconfig as qconfig_module
+    import torch.onnx
+
+    original_export = torch.onnx.export
+
+    @functools.wraps(original_export)
+    def export(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("dynamo", False)
+        return original_export(*args, **kwargs)
+
+    torch.onnx.export = export
+
+    base = qconfig_module.QConfig
+
+    class QConfig(base):  # type: ignore[misc, valid-type]
+        """torch's QConfig with a __dict__, so sparseml can tag it with its scheme."""
+
+    QConfig.__name__ = QConfig.__qualname__ = "QConfig"
+    for module in (qconfig_module, ao_quantization, torch.quantization):
+        module.QConfig = QConfig  # type: ignore[attr-defined]
+    _APPLIED = True
+
+
+def applied() -> bool:
+    return _APPLIED

@@ -1,0 +1,214 @@
+"""`recipe run`: train densely, apply the recipe with SparseML, export, and record
+what training actually did next to what `recipe plan` said it would do."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import re
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import compat
+
+compat.apply()
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from ..modifiers.pruning import GRADUAL  # noqa: E402
+from ..recipe import load  # noqa: E402
+from .data import digits  # noqa: E402
+from .models import MODELS  # noqa: E402
+
+
+class RunError(RuntimeError):
+    """The run cannot start (a bad recipe or model); the message says why."""
+
+
+@dataclasses.dataclass
+class Report:
+    out: str
+    model: str
+    steps_per_epoch: int
+    epochs: float
+    dense_accuracy: float
+    accuracy: float
+    sparsity: dict[str, float]  # modifier label -> fraction of zeros at the end
+    onnx: str | None
+    onnx_max_abs_diff: float | None
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def prunable(model: nn.Module) -> dict[str, torch.Tensor]:
+    """`__ALL_PRUNABLE__`: the weights of every conv and linear layer."""
+    return {
+        f"{name}.weight": m.weight
+        for name, m in model.named_modules()
+        if isinstance(m, nn.Conv1d | nn.Conv2d | nn.Conv3d | nn.Linear)
+    }
+
+
+def params_of(model: nn.Module, spec: Any) -> dict[str, torch.Tensor]:
+    """The tensors a modifier's `params` names (names, `re:` patterns or tokens)."""
+    named: dict[str, torch.Tensor] = dict(model.named_parameters())
+    if spec in (None, []) or (
+        isinstance(spec, str) and spec.upper() == "__ALL_PRUNABLE__"
+    ):
+        return prunable(model)
+    if isinstance(spec, str) and spec.upper() == "__ALL__":
+        return named
+    out: dict[str, torch.Tensor] = {}
+    for item in spec if isinstance(spec, list) else [spec]:
+        if item.startswith("re:"):
+            out.update({n: p for n, p in named.items() if re.match(item[3:], n)})
+        elif item in named:
+            out[item] = named[item]
+    return out
+
+
+def _accuracy(model: nn.Module, loader: Any) -> float:
+    model.eval()
+    right = total = 0
+    with torch.no_grad():
+        for x, y in loader:
+            right += int((model(x).argmax(1) == y).sum())
+            total += len(y)
+    model.train()
+    return right / total
+
+
+def run(
+    recipe_path: str,
+    out: str,
+    *,
+    model_name: str = "digits-cnn",
+    dense_epochs: int = 8,
+    batch_size: int = 32,
+    lr: float = 0.05,
+    seed: int = 0,
+    progress: Callable[[str], None] = print,
+) -> Report:
+    """Train `model_name` densely, then under the recipe; writes `out/`."""
+    from sparseml.pytorch.optim import ScheduledModifierManager
+    from sparseml.pytorch.utils import ModuleExporter
+
+    start = time.perf_counter()
+    recipe = load(recipe_path)
+    errors = [p for p in recipe.problems if p.severity == "error"]
+    if errors:
+        raise RunError(f"{recipe_path}:{errors[0].line}: {errors[0].message}")
+    if model_name not in MODELS:
+        raise RunError(f"unknown model {model_name!r}; known: {', '.join(MODELS)}")
+    torch.manual_seed(seed)
+    model = MODELS[model_name]()
+    train_loader, val_loader = digits(batch_size, seed)
+    loss_fn = nn.CrossEntropyLoss()
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    for epoch in range(dense_epochs):
+        for x, y in train_loader:
+            opt.zero_grad()
+            loss_fn(model(x), y).backward()
+            opt.step()
+        progress(
+            f"dense epoch {epoch + 1}/{dense_epochs}: "
+            f"accuracy {_accuracy(model, val_loader):.4f}"
+        )
+    dense_accuracy = _accuracy(model, val_loader)
+
+    spe = len(train_loader)
+    manager = ScheduledModifierManager.from_yaml(str(recipe_path))
+    wrapped = manager.modify(model, opt, steps_per_epoch=spe)
+    watched = {
+        e.index: (
+            f"#{e.index} {e.tag}",
+            params_of(model, getattr(e.model, "params", None)),
+        )
+        for e in recipe.modifiers
+        if isinstance(e.model, GRADUAL)
+    }
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    epochs = manager.max_epochs
+    step = 0
+    with (out_dir / "observed.csv").open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(
+            ["step", "epoch", "lr", "loss", *[f"sparsity_{i}" for i in watched]]
+        )
+        for epoch in range(int(epochs)):
+            losses = []
+            for x, y in train_loader:
+                wrapped.zero_grad()
+                loss = loss_fn(model(x), y)
+                loss.backward()
+                wrapped.step()
+                losses.append(loss.item())
+                row = [step, step / spe, opt.param_groups[0]["lr"], losses[-1]]
+                for _, tensors in watched.values():
+                    zeros = sum(int((t == 0).sum()) for t in tensors.values())
+                    row.append(zeros / max(1, sum(t.numel() for t in tensors.values())))
+                writer.writerow(row)
+                step += 1
+            sparsity = ", ".join(f"{row[4 + n]:.3f}" for n in range(len(watched)))
+            progress(
+                f"epoch {epoch + 1}/{int(epochs)}: loss {sum(losses) / len(losses):.4f}"
+                f", lr {opt.param_groups[0]['lr']:.6g}"
+                + (f", sparsity {sparsity}" if watched else "")
+            )
+    manager.finalize(model)
+    accuracy = _accuracy(model, val_loader)
+    shutil.copyfile(
+        recipe_path, out_dir / ("recipe" + Path(recipe_path).suffix.lower())
+    )
+    onnx_path, diff = _export(model, val_loader, out_dir, ModuleExporter)
+    final = {
+        label: sum(int((t == 0).sum()) for t in ts.values())
+        / max(1, sum(t.numel() for t in ts.values()))
+        for label, ts in watched.values()
+    }
+    report = Report(
+        str(out_dir),
+        model_name,
+        spe,
+        float(epochs),
+        dense_accuracy,
+        accuracy,
+        final,
+        onnx_path,
+        diff,
+        time.perf_counter() - start,
+    )
+    (out_dir / "report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    return report
+
+
+def _export(
+    model: nn.Module, loader: Any, out_dir: Path, exporter_cls: Any
+) -> tuple[str | None, float | None]:
+    """ONNX through sparseml's exporter, checked in onnxruntime against torch."""
+    import numpy as np
+    import onnxruntime as ort
+
+    model.eval()
+    x, _ = next(iter(loader))
+    sample = x[:4]
+    exporter_cls(model, str(out_dir)).export_onnx(
+        sample_batch=sample, name="model.onnx"
+    )
+    path = out_dir / "model.onnx"
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    got = session.run(None, {name: sample.numpy()})[0]
+    with torch.no_grad():
+        want = model(sample).numpy()
+    np.save(out_dir / "sample_input.npy", sample.numpy())
+    np.save(out_dir / "sample_output.npy", want)
+    return str(path), float(np.max(np.abs(got - want)))

@@ -1,0 +1,100 @@
+"""The runner: compat fixes on their own, and a real run on digits-cnn whose every
+step is compared with the plan (the runner extra; never skipped in CI)."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pytest
+
+from recipe_compiler.recipe import load
+from recipe_compiler.schedule import plan
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::pytest.PytestUnraisableExceptionWarning"
+)
+RECIPE = ROOT / "recipes" / "digits-gmp.yaml"
+
+
+def test_compat_qconfig_takes_attributes(sparseml):
+    from recipe_compiler.runner import compat
+
+    compat.apply()
+    import torch
+
+    q = torch.quantization.QConfig(
+        activation=torch.nn.Identity, weight=torch.nn.Identity
+    )
+    q.quantization_scheme = "scheme"  # what sparseml's QAT does
+    assert isinstance(q, torch.ao.quantization.qconfig.QConfig)
+    assert compat.applied()
+
+
+def test_compat_onnx_export_without_dynamo(sparseml, tmp_path):
+    from recipe_compiler.runner import compat
+
+    compat.apply()
+    import torch
+
+    model = torch.nn.Linear(3, 2)
+    torch.onnx.export(model, (torch.randn(1, 3),), str(tmp_path / "m.onnx"))
+    assert (tmp_path / "m.onnx").stat().st_size > 0
+
+
+def test_qat_applies_on_torch_2_13(sparseml):
+    from recipe_compiler.runner import compat
+
+    compat.apply()
+    import torch
+    from sparseml.pytorch.optim import ScheduledModifierManager
+
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3),
+        torch.nn.BatchNorm2d(4),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(144, 10),
+    )
+    text = (
+        "modifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n    end_epoch: 2\n"
+        "  - !QuantizationModifier\n    start_epoch: 0\n"
+    )
+    opt = ScheduledModifierManager.from_yaml(text).modify(
+        model, torch.optim.SGD(model.parameters(), lr=0.1), steps_per_epoch=2
+    )
+    model(torch.randn(2, 1, 8, 8)).sum().backward()
+    opt.step()
+    assert any("FakeQuantize" in type(m).__name__ for m in model.modules())
+
+
+def test_digits_run_matches_the_plan(sparseml, tmp_path):
+    from recipe_compiler.runner.train import run
+
+    lines = []
+    report = run(
+        str(RECIPE), str(tmp_path / "run"), dense_epochs=4, progress=lines.append
+    )
+    assert report.dense_accuracy > 0.9 and report.accuracy > 0.9
+    assert any(line.startswith("epoch 5/5") for line in lines)
+    assert report.onnx_max_abs_diff is not None and report.onnx_max_abs_diff < 1e-4
+    recipe = load(RECIPE)
+    t = plan(recipe, report.steps_per_epoch)
+    rows = list(csv.DictReader((tmp_path / "run" / "observed.csv").open()))
+    assert len(rows) == t.total_steps
+    observed_lr = np.array([float(r["lr"]) for r in rows])
+    assert np.allclose(observed_lr, t.lr[0], rtol=1e-12, atol=0)  # identical
+    (index,) = t.sparsity
+    from recipe_compiler.runner.models import DigitsCNN
+    from recipe_compiler.runner.train import prunable
+
+    sizes = [p.numel() for p in prunable(DigitsCNN()).values()]
+    observed = np.array([float(r[f"sparsity_{index}"]) for r in rows])
+    target = t.sparsity[index]
+    # per tensor, SparseML masks round(numel * target) weights: within one weight each
+    assert np.all(np.abs(observed - target) * sum(sizes) <= len(sizes) + 1e-9)
+    assert math.isclose(
+        report.sparsity[f"#{index} GMPruningModifier"], 0.8, abs_tol=1e-3
+    )
