@@ -43,6 +43,13 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json", "github", "sarif")
 
 
+def var_option(help_text: str) -> Any:
+    """`--var NAME=VALUE`, repeatable: an override of a recipe variable."""
+    return click.option(
+        "--var", "variables", multiple=True, metavar="NAME=VALUE", help=help_text
+    )
+
+
 def parse_var(values: tuple[str, ...]) -> dict[str, Any]:
     """`--var k=v`: numbers become int or float, anything else stays a string."""
     out: dict[str, Any] = {}
@@ -112,13 +119,7 @@ def main() -> None:
     type=click.Path(dir_okay=False),
     help="Config file (default: .recipelint.yaml here or above).",
 )
-@click.option(
-    "--var",
-    "variables",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a recipe variable, as SparseML's recipe_variables.",
-)
+@var_option("Override a recipe variable, as SparseML's recipe_variables.")
 @click.option(
     "--steps-per-epoch",
     "spe",
@@ -198,13 +199,7 @@ def _fix(files: list[str], limits: Limits) -> None:
 
 @main.command()
 @click.argument("recipe_path", metavar="RECIPE")
-@click.option(
-    "--var",
-    "variables",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a recipe variable.",
-)
+@var_option("Override a recipe variable.")
 def show(recipe_path: str, variables: tuple[str, ...]) -> None:
     """Print a recipe's modifiers as SparseML resolves them."""
     from .lint import lint_recipe
@@ -279,13 +274,7 @@ def _brief(problems: list[Problem]) -> str:
     required=True,
     help="Optimizer steps per epoch (batches / gradient accumulation).",
 )
-@click.option(
-    "--var",
-    "variables",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a recipe variable.",
-)
+@var_option("Override a recipe variable.")
 @click.option(
     "--format",
     "fmt",
@@ -508,13 +497,7 @@ def rescale(
 
 @main.command(name="compile")
 @click.argument("recipe_path", metavar="RECIPE")
-@click.option(
-    "--var",
-    "variables",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a recipe variable (written into the output).",
-)
+@var_option("Override a recipe variable (written into the output).")
 @click.option(
     "--flatten",
     is_flag=True,
@@ -584,13 +567,7 @@ def explain(recipe_path: str) -> None:
     show_default=True,
     help="Optimizer steps per epoch.",
 )
-@click.option(
-    "--var",
-    "variables",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a recipe variable (in every recipe that has it).",
-)
+@var_option("Override a recipe variable (in every recipe that has it).")
 @click.option(
     "--open", "open_browser", is_flag=True, help="Open the page when written."
 )

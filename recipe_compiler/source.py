@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -217,74 +218,69 @@ def _unreadable(name: str, message: str, hint: str | None, line: int = 1) -> Sou
     return src
 
 
-def tags_after_keys(src: Source) -> list[Problem]:
-    """`key: !Tag`: SparseML's rewrite makes it `key: OBJECT.Tag:`, a ScannerError."""
-    out: list[Problem] = []
-    if src.yaml_text is None:
-        return out
-    for i, line in enumerate(src.yaml_text.split("\n")):
-        if "!" not in line or ":" not in line:
+def _tags_in_code(
+    src: Source, pattern: re.Pattern[str]
+) -> Iterator[tuple[int, str, re.Match[str]]]:
+    """(line index, line, match) of tags outside comments and quoted strings."""
+    for i, line in enumerate((src.yaml_text or "").split("\n")):
+        if "!" not in line:
             continue
-        for m in SPARSEML_TAG.finditer(line):
+        for m in pattern.finditer(line):
             before = line[: m.start()]
             if "#" in before or before.count("'") % 2 or before.count('"') % 2:
                 continue
-            if not before.rstrip().endswith(":"):
-                continue
-            line1, col1 = src.position(i, m.start())
-            name = m.group("mod_class")
-            out.append(
-                codes.make(
-                    "RC013",
-                    src.path,
-                    line1,
-                    col1,
-                    f"!{name} on the same line as its key: SparseML rewrites it to "
-                    f"'OBJECT.{name}:' and fails with \"ScannerError: mapping values "
-                    'are not allowed here"',
-                    f"write the modifier as a list item: the key alone on its line, "
-                    f"then '- !{name}' below it",
-                )
+            yield i, line, m
+
+
+def tags_after_keys(src: Source) -> list[Problem]:
+    """`key: !Tag`: SparseML's rewrite makes it `key: OBJECT.Tag:`, a ScannerError."""
+    out: list[Problem] = []
+    for i, line, m in _tags_in_code(src, SPARSEML_TAG):
+        if not line[: m.start()].rstrip().endswith(":"):
+            continue
+        line1, col1 = src.position(i, m.start())
+        name = m.group("mod_class")
+        out.append(
+            codes.make(
+                "RC013",
+                src.path,
+                line1,
+                col1,
+                f"!{name} on the same line as its key: SparseML rewrites it to "
+                f"'OBJECT.{name}:' and fails with \"ScannerError: mapping values "
+                'are not allowed here"',
+                f"write the modifier as a list item: the key alone on its line, "
+                f"then '- !{name}' below it",
             )
+        )
     return out
 
 
 def tag_lines_with_dot(src: Source) -> list[Problem]:
     """Tags SparseML leaves unrewritten because a `.` follows on their line."""
     out: list[Problem] = []
-    if src.yaml_text is None:
-        return out
-    for i, line in enumerate(src.yaml_text.split("\n")):
-        if "!" not in line:
+    for i, line, m in _tags_in_code(src, ANY_TAG):
+        if m.start() > 0 and line[m.start() - 1] not in " \t-[{,:":
             continue
-        code_part = line
-        for m in ANY_TAG.finditer(code_part):
-            if m.start() > 0 and code_part[m.start() - 1] not in " \t-[{,:":
-                continue
-            before = code_part[: m.start()]
-            if "#" in before or before.count("'") % 2 or before.count('"') % 2:
-                continue  # in a comment or a string
-            if SPARSEML_TAG.match(code_part, m.start()):
-                continue
-            if not m.group("name")[0].isupper():
-                continue
-            after = code_part[m.end() :]
-            dot = after.index(".") if "." in after else 0
-            line1, col1 = src.position(i, m.start())
-            out.append(
-                codes.make(
-                    "RC006",
-                    src.path,
-                    line1,
-                    col1,
-                    f"SparseML does not recognise the tag !{m.group('name')} "
-                    "because a '.' follows on the same line "
-                    f"({after[max(0, dot - 10) : dot + 10].strip()!r}); it fails "
-                    f'with "could not determine a constructor for the tag '
-                    f"'!{m.group('name')}'\"",
-                    "put the tag on its own line and the fields below it (block "
-                    "style), or write numbers on this line without a '.', "
-                    "e.g. 0 instead of 0.0",
-                )
+        if SPARSEML_TAG.match(line, m.start()) or not m.group("name")[0].isupper():
+            continue
+        after = line[m.end() :]
+        dot = after.index(".") if "." in after else 0
+        line1, col1 = src.position(i, m.start())
+        out.append(
+            codes.make(
+                "RC006",
+                src.path,
+                line1,
+                col1,
+                f"SparseML does not recognise the tag !{m.group('name')} "
+                "because a '.' follows on the same line "
+                f"({after[max(0, dot - 10) : dot + 10].strip()!r}); it fails "
+                f'with "could not determine a constructor for the tag '
+                f"'!{m.group('name')}'\"",
+                "put the tag on its own line and the fields below it (block "
+                "style), or write numbers on this line without a '.', "
+                "e.g. 0 instead of 0.0",
             )
+        )
     return out

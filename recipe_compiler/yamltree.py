@@ -488,13 +488,7 @@ def _construct_int(text: str) -> int:
     if value[0] == "0":
         return sign * int(value, 8)
     if ":" in value:
-        digits = [int(p) for p in value.split(":")]
-        digits.reverse()
-        base, result = 1, 0
-        for d in digits:
-            result += d * base
-            base *= 60
-        return sign * result
+        return sign * _base60([int(p) for p in value.split(":")])
     return sign * int(value)
 
 
@@ -508,11 +502,14 @@ def _construct_float(text: str) -> float:
     if value == ".nan":
         return float("nan")
     if ":" in value:
-        parts = [float(p) for p in value.split(":")]
-        parts.reverse()
-        base, result = 1.0, 0.0
-        for d in parts:
-            result += d * base
-            base *= 60
-        return sign * result
+        return sign * _base60([float(p) for p in value.split(":")])
     return sign * float(value)
+
+
+def _base60(digits: list[Any]) -> Any:
+    """YAML 1.1's sexagesimal numbers (`1:30` is 90), as PyYAML adds them up."""
+    result, base = digits[0] * 0, 1
+    for d in reversed(digits):
+        result += d * base
+        base *= 60
+    return result
