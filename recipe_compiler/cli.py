@@ -639,6 +639,16 @@ def preview(
 )
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--bench",
+    "bench_seconds",
+    type=float,
+    default=0.0,
+    is_flag=False,
+    flag_value=2.0,
+    help="Benchmark the dense and the recipe's model in DeepSparse and onnxruntime "
+    "for SECONDS an engine (2 when given alone).",
+)
 def run_command(
     recipe_path: str,
     model_name: str,
@@ -646,6 +656,7 @@ def run_command(
     dense_epochs: int,
     batch_size: int,
     seed: int,
+    bench_seconds: float,
 ) -> None:
     """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
     try:
@@ -665,6 +676,7 @@ def run_command(
             dense_epochs=dense_epochs,
             batch_size=batch_size,
             seed=seed,
+            bench_seconds=bench_seconds,
             progress=lambda line: click.echo(line, err=True),
         )
     except RunError as exc:

@@ -80,6 +80,12 @@ def test_digits_run_matches_the_plan(sparseml, tmp_path):
     assert report.dense_accuracy > 0.9 and report.accuracy > 0.9
     assert any(line.startswith("epoch 5/5") for line in lines)
     assert report.onnx_max_abs_diff is not None and report.onnx_max_abs_diff < 1e-4
+    engines = {(r["model"], r["engine"]) for r in report.bench}
+    assert engines == {
+        (m, e) for m in ("dense", "recipe") for e in ("onnxruntime", "deepsparse")
+    }
+    assert all(r["items_per_s"] > 0 for r in report.bench)
+    assert (tmp_path / "run" / "dense.onnx").exists()
     recipe = load(RECIPE)
     t = plan(recipe, report.steps_per_epoch)
     rows = list(csv.DictReader((tmp_path / "run" / "observed.csv").open()))

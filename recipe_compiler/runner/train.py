@@ -42,6 +42,7 @@ class Report:
     onnx: str | None
     onnx_max_abs_diff: float | None
     seconds: float
+    bench: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -94,6 +95,7 @@ def run(
     batch_size: int = 32,
     lr: float = 0.05,
     seed: int = 0,
+    bench_seconds: float = 0.0,
     progress: Callable[[str], None] = print,
 ) -> Report:
     """Train `model_name` densely, then under the recipe; writes `out/`."""
@@ -122,6 +124,10 @@ def run(
             f"accuracy {_accuracy(model, val_loader):.4f}"
         )
     dense_accuracy = _accuracy(model, val_loader)
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dense_onnx, _ = _export(model, val_loader, out_dir, ModuleExporter, "dense.onnx")
+    model.train()
 
     spe = len(train_loader)
     manager = ScheduledModifierManager.from_yaml(str(recipe_path))
@@ -134,8 +140,6 @@ def run(
         for e in recipe.modifiers
         if isinstance(e.model, GRADUAL)
     }
-    out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     epochs = manager.max_epochs
     step = 0
     with (out_dir / "observed.csv").open("w", newline="") as f:
@@ -168,7 +172,19 @@ def run(
     shutil.copyfile(
         recipe_path, out_dir / ("recipe" + Path(recipe_path).suffix.lower())
     )
-    onnx_path, diff = _export(model, val_loader, out_dir, ModuleExporter)
+    onnx_path, diff = _export(model, val_loader, out_dir, ModuleExporter, "model.onnx")
+    rows: list[dict[str, Any]] = []
+    if bench_seconds > 0:
+        from .bench import compare, table
+
+        sample = next(iter(val_loader))[0].numpy()
+        rows = compare(
+            {"dense": dense_onnx or "", "recipe": onnx_path or ""},
+            sample,
+            bench_seconds,
+            progress,
+        )
+        progress(table(rows))
     final = {
         label: sum(int((t == 0).sum()) for t in ts.values())
         / max(1, sum(t.numel() for t in ts.values()))
@@ -185,13 +201,14 @@ def run(
         onnx_path,
         diff,
         time.perf_counter() - start,
+        rows,
     )
     (out_dir / "report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
     return report
 
 
 def _export(
-    model: nn.Module, loader: Any, out_dir: Path, exporter_cls: Any
+    model: nn.Module, loader: Any, out_dir: Path, exporter_cls: Any, name: str
 ) -> tuple[str | None, float | None]:
     """ONNX through sparseml's exporter, checked in onnxruntime against torch."""
     import numpy as np
@@ -200,15 +217,13 @@ def _export(
     model.eval()
     x, _ = next(iter(loader))
     sample = x[:4]
-    exporter_cls(model, str(out_dir)).export_onnx(
-        sample_batch=sample, name="model.onnx"
-    )
-    path = out_dir / "model.onnx"
+    exporter_cls(model, str(out_dir)).export_onnx(sample_batch=sample, name=name)
+    path = out_dir / name
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    name = session.get_inputs()[0].name
-    got = session.run(None, {name: sample.numpy()})[0]
+    got = session.run(None, {session.get_inputs()[0].name: sample.numpy()})[0]
     with torch.no_grad():
         want = model(sample).numpy()
-    np.save(out_dir / "sample_input.npy", sample.numpy())
-    np.save(out_dir / "sample_output.npy", want)
+    stem = name.removesuffix(".onnx")
+    np.save(out_dir / f"{stem}_sample_input.npy", sample.numpy())
+    np.save(out_dir / f"{stem}_sample_output.npy", want)
     return str(path), float(np.max(np.abs(got - want)))
