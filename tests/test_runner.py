@@ -75,7 +75,11 @@ def test_digits_run_matches_the_plan(sparseml, tmp_path):
 
     lines = []
     report = run(
-        str(RECIPE), str(tmp_path / "run"), dense_epochs=4, progress=lines.append
+        str(RECIPE),
+        str(tmp_path / "run"),
+        dense_epochs=4,
+        bench_seconds=0.2,
+        progress=lines.append,
     )
     assert report.dense_accuracy > 0.9 and report.accuracy > 0.9
     assert any(line.startswith("epoch 5/5") for line in lines)
