@@ -108,3 +108,48 @@ def test_digits_run_matches_the_plan(sparseml, tmp_path):
     assert math.isclose(
         report.sparsity[f"#{index} GMPruningModifier"], 0.8, abs_tol=1e-3
     )
+
+
+@pytest.mark.parametrize(
+    ("size", "params"),
+    [
+        ("n", 1_872_157),
+        ("s", 7_235_389),
+        ("m", 21_190_557),
+        ("l", 46_563_709),
+        ("x", 86_749_405),
+    ],
+)
+def test_yolov5_parameter_counts_match_the_published_ones(sparseml, size, params):
+    from recipe_compiler.runner.yolov5 import yolov5
+
+    model = yolov5(size)
+    assert sum(p.numel() for p in model.parameters()) == params
+
+
+def test_yolov5_runs_and_exports(sparseml, tmp_path):
+    import torch
+
+    from recipe_compiler.runner import compat
+    from recipe_compiler.runner.yolov5 import yolov5
+
+    compat.apply()
+    model = yolov5("n")
+    model.train()
+    outs = model(torch.randn(2, 3, 64, 64))
+    assert [tuple(o.shape) for o in outs] == [
+        (2, 3, 8, 8, 85),
+        (2, 3, 4, 4, 85),
+        (2, 3, 2, 2, 85),
+    ]
+    model.eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        want = model(x)
+    assert tuple(want.shape) == (1, 3 * (64 + 16 + 4), 85)
+    torch.onnx.export(model, (x,), str(tmp_path / "yolo.onnx"), opset_version=13)
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(tmp_path / "yolo.onnx"))
+    got = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
+    assert float(abs(got - want.numpy()).max()) < 1e-3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -28,4 +30,16 @@ class DigitsCNN(nn.Module):
         return self.classifier(self.features(x))
 
 
-MODELS = {"digits-cnn": DigitsCNN}
+def _yolo(size: str) -> type[nn.Module]:
+    from .yolov5 import YOLOv5
+
+    class Sized(YOLOv5):
+        def __init__(self) -> None:
+            super().__init__(size)
+
+    Sized.__name__ = f"YOLOv5{size}"
+    return Sized
+
+
+MODELS: dict[str, Any] = {"digits-cnn": DigitsCNN}
+MODELS.update({f"yolov5{s}": _yolo(s) for s in "nsmlx"})
