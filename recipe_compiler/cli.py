@@ -626,9 +626,14 @@ def preview(
 )
 @click.option(
     "--out",
-    required=True,
     type=click.Path(file_okay=False),
-    help="Folder for observed.csv, model.onnx, report.json.",
+    help="Folder for observed.csv, checkpoints, model.onnx, report.json.",
+)
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(file_okay=False, exists=True),
+    help="Continue the run in this folder from its last checkpoint.",
 )
 @click.option(
     "--dense-epochs",
@@ -652,11 +657,12 @@ def preview(
 def run_command(
     recipe_path: str,
     model_name: str,
-    out: str,
+    out: str | None,
     dense_epochs: int,
     batch_size: int,
     seed: int,
     bench_seconds: float,
+    resume_dir: str | None,
 ) -> None:
     """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
     try:
@@ -668,20 +674,31 @@ def run_command(
             err=True,
         )
         sys.exit(EXIT_USAGE)
+    if (out is None) == (resume_dir is None):
+        raise click.UsageError("give --out DIR for a new run, or --resume DIR")
+    folder = str(out or resume_dir)
     try:
         report = run(
             recipe_path,
-            out,
+            folder,
             model_name=model_name,
             dense_epochs=dense_epochs,
             batch_size=batch_size,
             seed=seed,
             bench_seconds=bench_seconds,
+            resume=resume_dir is not None,
             progress=lambda line: click.echo(line, err=True),
         )
     except RunError as exc:
         click.echo(f"recipe run: {exc}", err=True)
         sys.exit(EXIT_PROBLEMS)
+    except KeyboardInterrupt:
+        click.echo(
+            f"recipe run: interrupted; the last finished epoch is saved: "
+            f"resume with --resume {out}",
+            err=True,
+        )
+        sys.exit(130)
     sparsity = ", ".join(f"{k} {v:.3f}" for k, v in report.sparsity.items())
     click.echo(
         f"dense accuracy {report.dense_accuracy:.4f} -> {report.accuracy:.4f} after "

@@ -153,3 +153,82 @@ def test_yolov5_runs_and_exports(sparseml, tmp_path):
     session = ort.InferenceSession(str(tmp_path / "yolo.onnx"))
     got = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
     assert float(abs(got - want.numpy()).max()) < 1e-3
+
+
+def _recipe_cli(*args):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NM_DISABLE_ANALYTICS": "1", "PYTHONWARNINGS": "ignore"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "recipe_compiler.cli", *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+        text=True,
+    )
+
+
+def test_kill_9_then_resume_gives_the_same_weights(sparseml, tmp_path):
+    import os
+    import signal
+
+    import torch
+
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    args = [str(RECIPE), "--dense-epochs", "2"]
+    assert _recipe_cli("run", *args, "--out", str(whole)).wait() == 0
+    proc = _recipe_cli("run", *args, "--out", str(cut))
+    for line in proc.stderr:  # kill -9 right after epoch 2 of the recipe
+        if line.startswith("epoch 2/"):
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert not (cut / "model.pt").exists()
+    resumed = _recipe_cli("run", str(RECIPE), "--resume", str(cut))
+    _, err = resumed.communicate()
+    assert resumed.returncode == 0, err
+    assert "resuming" in err
+    a = torch.load(whole / "model.pt")
+    b = torch.load(cut / "model.pt")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert (whole / "observed.csv").read_text() == (cut / "observed.csv").read_text()
+
+
+def test_corrupt_checkpoint_is_refused(sparseml, tmp_path):
+    from recipe_compiler.runner.train import RunError, run
+
+    run(str(RECIPE), str(tmp_path), dense_epochs=1, progress=lambda _: None)
+    data = (tmp_path / "checkpoint.pt").read_bytes()
+    (tmp_path / "checkpoint.pt").write_bytes(data[: len(data) // 2])
+    with pytest.raises(RunError, match="corrupt or partial"):
+        run(str(RECIPE), str(tmp_path), resume=True, progress=lambda _: None)
+
+
+def test_disk_full_while_checkpointing_keeps_the_previous_checkpoint(
+    sparseml, tmp_path, monkeypatch
+):
+    import errno
+
+    import torch
+
+    from recipe_compiler.runner import train
+
+    train.run(str(RECIPE), str(tmp_path), dense_epochs=1, progress=lambda _: None)
+    before = (tmp_path / "checkpoint.pt").read_bytes()
+    real_save = torch.save
+
+    def full_disk(obj, f, *a, **kw):
+        f.write(b"partial bytes")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        train._save_checkpoint(tmp_path, load(RECIPE), {"epoch": 9})
+    monkeypatch.setattr(torch, "save", real_save)
+    assert (tmp_path / "checkpoint.pt").read_bytes() == before
+    assert [p.name for p in tmp_path.glob(".checkpoint.*")] == []
+    assert train._load_checkpoint(tmp_path, load(RECIPE))["epoch"] == 5

@@ -96,9 +96,15 @@ def run(
     lr: float = 0.05,
     seed: int = 0,
     bench_seconds: float = 0.0,
+    resume: bool = False,
     progress: Callable[[str], None] = print,
 ) -> Report:
-    """Train `model_name` densely, then under the recipe; writes `out/`."""
+    """Train `model_name` densely, then under the recipe; writes `out/`.
+
+    After every epoch of the recipe, `out/checkpoint.pt` holds the model, the
+    optimizer, SparseML's manager state, the random generators and the epoch, written
+    atomically; `resume=True` continues from it with the schedule unchanged.
+    """
     from sparseml.pytorch.optim import ScheduledModifierManager
     from sparseml.pytorch.utils import ModuleExporter
 
@@ -109,12 +115,14 @@ def run(
         raise RunError(f"{recipe_path}:{errors[0].line}: {errors[0].message}")
     if model_name not in MODELS:
         raise RunError(f"unknown model {model_name!r}; known: {', '.join(MODELS)}")
+    out_dir = Path(out)
+    ckpt = _load_checkpoint(out_dir, recipe) if resume else None
     torch.manual_seed(seed)
     model = MODELS[model_name]()
     train_loader, val_loader = digits(batch_size, seed)
     loss_fn = nn.CrossEntropyLoss()
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    for epoch in range(dense_epochs):
+    for epoch in range(0 if ckpt else dense_epochs):
         for x, y in train_loader:
             opt.zero_grad()
             loss_fn(model(x), y).backward()
@@ -123,15 +131,26 @@ def run(
             f"dense epoch {epoch + 1}/{dense_epochs}: "
             f"accuracy {_accuracy(model, val_loader):.4f}"
         )
-    dense_accuracy = _accuracy(model, val_loader)
-    out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    dense_onnx, _ = _export(model, val_loader, out_dir, ModuleExporter, "dense.onnx")
+    if ckpt is None:
+        dense_accuracy = _accuracy(model, val_loader)
+        _export(model, val_loader, out_dir, ModuleExporter, "dense.onnx")
+        first_epoch = 0
+    else:
+        dense_accuracy = ckpt["dense_accuracy"]
+        model.load_state_dict(ckpt["model"])
+        first_epoch = ckpt["epoch"]
+        progress(f"resuming {out_dir} after epoch {first_epoch}")
+    dense_onnx = str(out_dir / "dense.onnx")
     model.train()
 
     spe = len(train_loader)
     manager = ScheduledModifierManager.from_yaml(str(recipe_path))
-    wrapped = manager.modify(model, opt, steps_per_epoch=spe)
+    wrapped = manager.modify(model, opt, steps_per_epoch=spe, epoch=float(first_epoch))
+    if ckpt is not None:
+        opt.load_state_dict(ckpt["optimizer"])
+        manager.load_state_dict(ckpt["manager"])
+        _set_rng(ckpt["rng"], train_loader)
     watched = {
         e.index: (
             f"#{e.index} {e.tag}",
@@ -141,13 +160,20 @@ def run(
         if isinstance(e.model, GRADUAL)
     }
     epochs = manager.max_epochs
-    step = 0
-    with (out_dir / "observed.csv").open("w", newline="") as f:
+    step = first_epoch * spe
+    observed = out_dir / "observed.csv"
+    if ckpt is not None:  # drop the rows of the epoch that was cut short
+        with observed.open(newline="") as f:
+            kept = list(csv.reader(f))[: 1 + step]
+        with observed.open("w", newline="") as f:
+            csv.writer(f).writerows(kept)
+    with observed.open("a" if ckpt else "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(
-            ["step", "epoch", "lr", "loss", *[f"sparsity_{i}" for i in watched]]
-        )
-        for epoch in range(int(epochs)):
+        if ckpt is None:
+            writer.writerow(
+                ["step", "epoch", "lr", "loss", *[f"sparsity_{i}" for i in watched]]
+            )
+        for epoch in range(first_epoch, int(epochs)):
             losses = []
             for x, y in train_loader:
                 wrapped.zero_grad()
@@ -162,12 +188,26 @@ def run(
                 writer.writerow(row)
                 step += 1
             sparsity = ", ".join(f"{row[4 + n]:.3f}" for n in range(len(watched)))
+            f.flush()
+            _save_checkpoint(
+                out_dir,
+                recipe,
+                {
+                    "epoch": epoch + 1,
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "manager": manager.state_dict(),
+                    "rng": _get_rng(train_loader),
+                    "dense_accuracy": dense_accuracy,
+                },
+            )
             progress(
                 f"epoch {epoch + 1}/{int(epochs)}: loss {sum(losses) / len(losses):.4f}"
                 f", lr {opt.param_groups[0]['lr']:.6g}"
                 + (f", sparsity {sparsity}" if watched else "")
             )
     manager.finalize(model)
+    torch.save(model.state_dict(), out_dir / "model.pt")
     accuracy = _accuracy(model, val_loader)
     shutil.copyfile(
         recipe_path, out_dir / ("recipe" + Path(recipe_path).suffix.lower())
@@ -227,3 +267,76 @@ def _export(
     np.save(out_dir / f"{stem}_sample_input.npy", sample.numpy())
     np.save(out_dir / f"{stem}_sample_output.npy", want)
     return str(path), float(np.max(np.abs(got - want)))
+
+
+CHECKPOINT = "checkpoint.pt"
+
+
+def _recipe_hash(recipe: Any) -> str:
+    import hashlib
+
+    return hashlib.sha256(recipe.source.text.encode()).hexdigest()
+
+
+def _save_checkpoint(out_dir: Path, recipe: Any, state: dict[str, Any]) -> None:
+    """torch.save to a temporary file, fsync, rename: a kill leaves the last one."""
+    import os
+    import tempfile
+
+    state = {**state, "recipe_sha256": _recipe_hash(recipe), "format": 1}
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".checkpoint.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out_dir / CHECKPOINT)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _load_checkpoint(out_dir: Path, recipe: Any) -> dict[str, Any]:
+    path = out_dir / CHECKPOINT
+    if not path.exists():
+        raise RunError(f"nothing to resume: {path} does not exist")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # a truncated or corrupt file: say so, never guess
+        raise RunError(
+            f"{path} is corrupt or partial ({type(exc).__name__}); it cannot be "
+            "resumed: start the run again"
+        ) from None
+    if not isinstance(state, dict) or state.get("format") != 1 or "epoch" not in state:
+        raise RunError(f"{path} is not a recipe-compiler checkpoint")
+    if state.get("recipe_sha256") != _recipe_hash(recipe):
+        raise RunError(
+            f"{path} was written for another version of the recipe: resuming would "
+            "change the schedule mid-run"
+        )
+    return state
+
+
+def _get_rng(loader: Any) -> dict[str, Any]:
+    import random
+
+    import numpy as np
+
+    return {
+        "torch": torch.get_rng_state(),
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "loader": loader.generator.get_state(),
+    }
+
+
+def _set_rng(state: dict[str, Any], loader: Any) -> None:
+    import random
+
+    import numpy as np
+
+    torch.set_rng_state(state["torch"])
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    loader.generator.set_state(state["loader"])
