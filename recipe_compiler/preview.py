@@ -57,6 +57,8 @@ class Planned:
     timeline: Timeline
     problems: list[Problem]
     name: str
+    # what a run measured, per step: "lr" and "sparsity_<modifier index>"
+    observed: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 def keep_points(values: np.ndarray, must: np.ndarray | None = None) -> np.ndarray:
@@ -163,6 +165,32 @@ def lr_traces(p: Planned, color: str | None, prefix: str) -> list[dict[str, Any]
     ]
 
 
+def observed_traces(p: Planned, key: str, prefix: str) -> list[dict[str, Any]]:
+    """What training measured, dotted over the plan (from a run's observed.csv)."""
+    t = p.timeline
+    out = []
+    for name, values in sorted(p.observed.items()):
+        if not name.startswith(key):
+            continue
+        values = np.asarray(values[: t.total_steps], dtype=np.float64)
+        idx = keep_points(values)
+        out.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "line": {"shape": "hv", "width": 2, "dash": "dot", "color": "#111"},
+                "name": f"{prefix}observed {name.replace('_', ' #')}",
+                "x": _round(t.epochs[idx]),
+                "y": _round(values[idx], 12),
+                "customdata": idx.tolist(),
+                "hovertemplate": "epoch %{x:.4f}<br>step %{customdata}<br>"
+                "observed %{y:.6g}"
+                "<extra>%{fullData.name}</extra>",
+            }
+        )
+    return out
+
+
 def gantt_traces(p: Planned, color: str | None, prefix: str) -> list[dict[str, Any]]:
     t = p.timeline
     end_of_training = t.total_steps / t.steps_per_epoch
@@ -246,6 +274,8 @@ def figures(planned: list[Planned]) -> list[dict[str, Any]]:
         prefix = f"{p.name}: " if compare else ""
         sparsity += sparsity_traces(p, color, prefix)
         lr += lr_traces(p, color, prefix)
+        sparsity += observed_traces(p, "sparsity_", prefix)
+        lr += observed_traces(p, "lr", prefix)
         gantt += gantt_traces(p, color, prefix)
         shapes += phase_shapes(p, color if i else None)
     annotations = [

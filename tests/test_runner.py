@@ -90,6 +90,8 @@ def test_digits_run_matches_the_plan(sparseml, tmp_path):
     }
     assert all(r["items_per_s"] > 0 for r in report.bench)
     assert (tmp_path / "run" / "dense.onnx").exists()
+    page = (tmp_path / "run" / "report.html").read_text()
+    assert "observed lr" in page and f"observed sparsity #{3}" in page
     recipe = load(RECIPE)
     t = plan(recipe, report.steps_per_epoch)
     rows = list(csv.DictReader((tmp_path / "run" / "observed.csv").open()))

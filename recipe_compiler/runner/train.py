@@ -244,6 +244,7 @@ def run(
         rows,
     )
     (out_dir / "report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    _planned_vs_observed(recipe, spe, out_dir)
     return report
 
 
@@ -340,3 +341,33 @@ def _set_rng(state: dict[str, Any], loader: Any) -> None:
     random.setstate(state["python"])
     np.random.set_state(state["numpy"])
     loader.generator.set_state(state["loader"])
+
+
+def _planned_vs_observed(recipe: Any, spe: int, out_dir: Path) -> None:
+    """`out/report.html`: the preview page, the run's measurements dotted over it."""
+    import numpy as np
+
+    from ..fileio import write_atomic
+    from ..lint import lint_recipe
+    from ..preview import Planned, render
+    from ..schedule import plan
+
+    with (out_dir / "observed.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    observed = {
+        key: np.array([float(r[key]) for r in rows])
+        for key in (rows[0] if rows else {})
+        if key == "lr" or key.startswith("sparsity_")
+    }
+    page = render(
+        [
+            Planned(
+                recipe,
+                plan(recipe, spe),
+                lint_recipe(recipe, None, spe),
+                Path(recipe.path).name,
+                observed,
+            )
+        ]
+    )
+    write_atomic(out_dir / "report.html", page)
