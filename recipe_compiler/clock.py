@@ -250,6 +250,10 @@ def _pruning_targets(ev: Events, clock: Clock) -> None:
             )
             ev.crash_step = k
             break
+        if v != v:  # NaN: the mask creator's round(numel * NaN) raises
+            ev.crash = "ValueError: cannot convert float NaN to integer"
+            ev.crash_step = k
+            break
         values.append(float(v))
     ev.update_steps = ev.update_steps[: len(values)]
     ev.sparsity = values

@@ -133,7 +133,7 @@ def test_corpus_schedules_match_sparseml(sparseml, row):
     compare(text, 3)
 
 
-EPOCH = st.sampled_from([0, 0.5, 1, 1.3, 2, 2.25, 3, 4.7, 5])
+EPOCH = st.sampled_from([0, 0.5, 1, 1.3, 2, 2.25, 3, 4.7, 5, float("nan")])
 FREQ = st.sampled_from([-1, 0, 0.001, 0.1, 0.25, 0.4, 0.5, 1, 1.5])
 
 

@@ -104,7 +104,7 @@ modifiers:
 
 
 EPOCHS = st.one_of(
-    st.sampled_from([-2, -1, 0, 1, 5, 10, 0.5, 2.5, 30.0]),
+    st.sampled_from([-2, -1, 0, 1, 5, 10, 0.5, 2.5, 30.0, ".nan", ".inf", "-.inf"]),
     st.integers(-3, 40),
 )
 SPARSITY = st.sampled_from([0, 1, 0.0, 0.05, 0.5, 0.8, 0.99, 1.0, 1.5, -0.1, "0.5"])

@@ -140,30 +140,35 @@ class Modifier(BaseModel):
                 f"{self.MIN_FREQUENCY} for {name}",
                 "update_frequency",
             )
+        for field, value in (("start_epoch", start), ("end_epoch", end)):
+            if value is not None and math.isinf(value):
+                raise fail(
+                    "RC202",
+                    f"{field} of {value} for {name}: SparseML loads it, then its "
+                    "max_epochs raises OverflowError (cannot convert float infinity "
+                    "to integer)",
+                    field,
+                )
         if start is None or end is None or self.END_COMPARATOR is None:
             return self
-        if any(map(math.isnan, (start, end))):
-            raise fail(
-                "RC201",
-                f"start_epoch and end_epoch of {name} must not be NaN",
-                "end_epoch",
-            )
+        # BaseScheduled.validate_schedule, comparison for comparison (so NaN passes,
+        # as it does in SparseML: RC229 warns about it)
         cmp = self.END_COMPARATOR
-        if cmp == -1 and not (end == -1 or end >= start):
+        if cmp == -1 and end < start and end != -1:
             raise fail(
                 "RC201",
                 f"end_epoch of {end} must be greater than or equal to start_epoch "
                 f"of {start} for {name} or equal to -1",
                 "end_epoch",
             )
-        if cmp == 0 and end < start:
+        if cmp == 0 and start > end:
             raise fail(
                 "RC201",
                 f"end_epoch of {end} must be greater than or equal to start_epoch "
                 f"of {start} for {name}",
                 "end_epoch",
             )
-        if cmp == 1 and end <= start:
+        if cmp == 1 and start >= end:
             raise fail(
                 "RC201",
                 f"end_epoch of {end} must be greater than start_epoch of {start} "

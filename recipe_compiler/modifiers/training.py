@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import Field, model_validator
@@ -102,6 +103,13 @@ class LearningRateModifier(Modifier):
 
     @model_validator(mode="after")
     def _lr(self) -> LearningRateModifier:
+        if math.isnan(self.start_epoch):
+            raise fail(
+                "RC202",
+                "start_epoch is NaN: LearningRateModifier takes math.floor of it and "
+                "SparseML raises ValueError at load",
+                "start_epoch",
+            )
         if self.lr_class not in LR_CLASSES:
             raise fail(
                 "RC105",

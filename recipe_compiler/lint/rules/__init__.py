@@ -20,6 +20,7 @@ from . import (
     rc226_update_drift,
     rc227_lr_end_off_grid,
     rc228_pruning_overlap,
+    rc229_nan_epoch,
     rc303_init_above_final,
     rc402_unused_variable,
 )
@@ -42,6 +43,7 @@ RULES: dict[str, ModuleType] = {
         rc226_update_drift,
         rc227_lr_end_off_grid,
         rc228_pruning_overlap,
+        rc229_nan_epoch,
         rc303_init_above_final,
         rc402_unused_variable,
     )
