@@ -234,3 +234,20 @@ def test_disk_full_while_checkpointing_keeps_the_previous_checkpoint(
     assert (tmp_path / "checkpoint.pt").read_bytes() == before
     assert [p.name for p in tmp_path.glob(".checkpoint.*")] == []
     assert train._load_checkpoint(tmp_path, load(RECIPE))["epoch"] == 5
+
+
+def test_yolov5_decodes_boxes_in_pixels(sparseml):
+    import torch
+
+    from recipe_compiler.runner.yolov5 import ANCHORS, yolov5
+
+    model = yolov5("n").eval()
+    # with every raw output 0 (sigmoid 0.5), a box is centred in its cell and has its
+    # anchor's size in pixels
+    for conv in model.model[-1].m:
+        torch.nn.init.zeros_(conv.weight)
+        torch.nn.init.zeros_(conv.bias)
+    with torch.no_grad():
+        out = model(torch.zeros(1, 3, 64, 64))
+    first = out[0, 0]  # scale P3 (stride 8), anchor 0, cell (0, 0)
+    assert first[:4].tolist() == pytest.approx([4.0, 4.0, *ANCHORS[0][:2]])

@@ -140,9 +140,9 @@ class Detect(nn.Module):
             len(ANCHORS),
             len(ANCHORS[0]) // 2,
         )
-        self.register_buffer(
-            "anchors", torch.tensor(ANCHORS, dtype=torch.float32).view(self.nl, -1, 2)
-        )
+        # anchors in grid units of their scale (pixels / stride), as yolov5 keeps them
+        pixels = torch.tensor(ANCHORS, dtype=torch.float32).view(self.nl, -1, 2)
+        self.register_buffer("anchors", pixels / self.stride.view(-1, 1, 1))
         self.m = nn.ModuleList(nn.Conv2d(x, self.no * self.na, 1) for x in ch)
 
     def forward(self, xs: list[torch.Tensor]) -> Any:
