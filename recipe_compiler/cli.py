@@ -203,22 +203,11 @@ def _fix(files: list[str], limits: Limits) -> None:
 def show(recipe_path: str, variables: tuple[str, ...]) -> None:
     """Print a recipe's modifiers as SparseML resolves them."""
     from .lint import lint_recipe
-    from .recipe import OverrideError, load
 
-    if not os.path.exists(recipe_path):
-        click.echo(f"recipe show: no such file: {recipe_path}", err=True)
-        sys.exit(EXIT_USAGE)
-    try:
-        recipe = load(recipe_path, parse_var(variables), text=False)
-    except OverrideError as exc:
-        click.echo(f"recipe show: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+    recipe = _load_or_exit("show", recipe_path, parse_var(variables))
     problems = lint_recipe(recipe)
     click.echo(render_modifiers(recipe.path, recipe), nl=False)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        click.echo(_brief(errors), err=True)
-        sys.exit(EXIT_PROBLEMS)
+    _exit_on_errors(problems)
 
 
 def render_modifiers(name: str, recipe: Any) -> str:
@@ -256,6 +245,14 @@ def _val(v: Any) -> str:
     if isinstance(v, list) and len(v) > 3:
         return f"[{len(v)} items]"
     return str(v)
+
+
+def _exit_on_errors(problems: list[Problem]) -> None:
+    """Commands other than lint refuse a recipe with errors, listing them briefly."""
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        click.echo(_brief(errors), err=True)
+        sys.exit(EXIT_PROBLEMS)
 
 
 def _brief(problems: list[Problem]) -> str:
@@ -304,22 +301,11 @@ def plan(
 ) -> None:
     """Print what SparseML will do at every optimizer step of a recipe."""
     from . import planfmt
-    from .recipe import OverrideError, load
     from .schedule import ScheduleError
     from .schedule import plan as make_plan
 
-    if not os.path.exists(recipe_path):
-        click.echo(f"recipe plan: no such file: {recipe_path}", err=True)
-        sys.exit(EXIT_USAGE)
-    try:
-        recipe = load(recipe_path, parse_var(variables), text=False)
-    except OverrideError as exc:
-        click.echo(f"recipe plan: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-    errors = [p for p in recipe.problems if p.severity == "error"]
-    if errors:
-        click.echo(_brief(errors), err=True)
-        sys.exit(EXIT_PROBLEMS)
+    recipe = _load_or_exit("plan", recipe_path, parse_var(variables))
+    _exit_on_errors(recipe.problems)
     try:
         t = make_plan(
             recipe, spe, epochs=epochs, param_groups=param_groups, grad_accum=grad_accum
@@ -467,10 +453,7 @@ def rescale(
     if steps_per_epoch:
         round_to = 1.0 / steps_per_epoch
     recipe = _load_or_exit("rescale", recipe_path, {})
-    errors = [p for p in recipe.problems if p.severity == "error"]
-    if errors:
-        click.echo(_brief(errors), err=True)
-        sys.exit(EXIT_PROBLEMS)
+    _exit_on_errors(recipe.problems)
     pair = _lr_pair(lr)
     try:
         if flatten:
@@ -597,10 +580,7 @@ def preview(
         if own:
             recipe = _load_or_exit("preview", path, own)
         problems = lint_recipe(recipe, steps_per_epoch=spe)
-        errors = [p for p in recipe.problems if p.severity == "error"]
-        if errors:
-            click.echo(_brief(errors), err=True)
-            sys.exit(EXIT_PROBLEMS)
+        _exit_on_errors(recipe.problems)
         try:
             timeline = make_plan(recipe, spe)
         except ScheduleError as exc:
