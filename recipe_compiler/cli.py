@@ -602,7 +602,7 @@ def preview(
     "model_name",
     default="digits-cnn",
     show_default=True,
-    help="digits-cnn (YOLOv5 comes next).",
+    help="digits-cnn, or yolov5n/s/m/l/x on generated shapes.",
 )
 @click.option(
     "--out",
@@ -625,6 +625,13 @@ def preview(
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
+    "--image-size",
+    type=click.IntRange(min=32),
+    default=64,
+    show_default=True,
+    help="Image size of the generated detection data (YOLOv5 models).",
+)
+@click.option(
     "--bench",
     "bench_seconds",
     type=float,
@@ -643,6 +650,7 @@ def run_command(
     seed: int,
     bench_seconds: float,
     resume_dir: str | None,
+    image_size: int,
 ) -> None:
     """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
     try:
@@ -667,6 +675,7 @@ def run_command(
             seed=seed,
             bench_seconds=bench_seconds,
             resume=resume_dir is not None,
+            image_size=image_size,
             progress=lambda line: click.echo(line, err=True),
         )
     except RunError as exc:
@@ -681,8 +690,8 @@ def run_command(
         sys.exit(130)
     sparsity = ", ".join(f"{k} {v:.3f}" for k, v in report.sparsity.items())
     click.echo(
-        f"dense accuracy {report.dense_accuracy:.4f} -> {report.accuracy:.4f} after "
-        f"the recipe; sparsity {sparsity}; ONNX {report.onnx} "
+        f"dense {report.score_name} {report.dense_score:.4f} -> {report.score:.4f} "
+        f"after the recipe; sparsity {sparsity}; ONNX {report.onnx} "
         f"(max |onnxruntime - torch| {report.onnx_max_abs_diff:.2g})"
     )
 

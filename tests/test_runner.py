@@ -81,7 +81,8 @@ def test_digits_run_matches_the_plan(sparseml, tmp_path):
         bench_seconds=0.2,
         progress=lines.append,
     )
-    assert report.dense_accuracy > 0.9 and report.accuracy > 0.9
+    assert report.score_name == "accuracy"
+    assert report.dense_score > 0.9 and report.score > 0.9
     assert any(line.startswith("epoch 5/5") for line in lines)
     assert report.onnx_max_abs_diff is not None and report.onnx_max_abs_diff < 1e-4
     engines = {(r["model"], r["engine"]) for r in report.bench}
@@ -251,3 +252,30 @@ def test_yolov5_decodes_boxes_in_pixels(sparseml):
         out = model(torch.zeros(1, 3, 64, 64))
     first = out[0, 0]  # scale P3 (stride 8), anchor 0, cell (0, 0)
     assert first[:4].tolist() == pytest.approx([4.0, 4.0, *ANCHORS[0][:2]])
+
+
+def test_yolov5n_run_on_generated_shapes_matches_the_plan(sparseml, tmp_path):
+    from recipe_compiler.runner.train import prunable, run
+    from recipe_compiler.runner.yolov5 import yolov5
+
+    recipe_path = ROOT / "recipes" / "yolov5n-gmp-tiny.yaml"
+    report = run(
+        str(recipe_path),
+        str(tmp_path),
+        model_name="yolov5n",
+        dense_epochs=1,
+        batch_size=16,
+        progress=lambda _: None,
+    )
+    assert report.score_name == "val_loss" and report.score < report.dense_score
+    assert report.onnx_max_abs_diff is not None and report.onnx_max_abs_diff < 1e-2
+    t = plan(load(recipe_path), report.steps_per_epoch)
+    rows = list(csv.DictReader((tmp_path / "observed.csv").open()))
+    assert len(rows) == t.total_steps
+    assert np.allclose([float(r["lr"]) for r in rows], t.lr[0], rtol=1e-12, atol=0)
+    (index,) = t.sparsity
+    sizes = [p.numel() for p in prunable(yolov5("n", 8)).values()]
+    observed = np.array([float(r[f"sparsity_{index}"]) for r in rows])
+    assert np.all(
+        np.abs(observed - t.sparsity[index]) * sum(sizes) <= len(sizes) + 1e-9
+    )

@@ -34,8 +34,9 @@ def _yolo(size: str) -> type[nn.Module]:
     from .yolov5 import YOLOv5
 
     class Sized(YOLOv5):
-        def __init__(self) -> None:
-            super().__init__(size)
+        def __init__(self, nc: int = 8) -> None:
+            # the generated shapes have 8 classes; --weights of a COCO model need 80
+            super().__init__(size, nc)
 
     Sized.__name__ = f"YOLOv5{size}"
     return Sized

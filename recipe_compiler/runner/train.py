@@ -22,8 +22,8 @@ from torch import nn  # noqa: E402
 
 from ..modifiers.pruning import GRADUAL  # noqa: E402
 from ..recipe import load  # noqa: E402
-from .data import digits  # noqa: E402
 from .models import MODELS  # noqa: E402
+from .tasks import build  # noqa: E402
 
 
 class RunError(RuntimeError):
@@ -36,8 +36,9 @@ class Report:
     model: str
     steps_per_epoch: int
     epochs: float
-    dense_accuracy: float
-    accuracy: float
+    score_name: str  # "accuracy" or "val_loss"
+    dense_score: float
+    score: float
     sparsity: dict[str, float]  # modifier label -> fraction of zeros at the end
     onnx: str | None
     onnx_max_abs_diff: float | None
@@ -75,17 +76,6 @@ def params_of(model: nn.Module, spec: Any) -> dict[str, torch.Tensor]:
     return out
 
 
-def _accuracy(model: nn.Module, loader: Any) -> float:
-    model.eval()
-    right = total = 0
-    with torch.no_grad():
-        for x, y in loader:
-            right += int((model(x).argmax(1) == y).sum())
-            total += len(y)
-    model.train()
-    return right / total
-
-
 def run(
     recipe_path: str,
     out: str,
@@ -97,6 +87,7 @@ def run(
     seed: int = 0,
     bench_seconds: float = 0.0,
     resume: bool = False,
+    image_size: int = 64,
     progress: Callable[[str], None] = print,
 ) -> Report:
     """Train `model_name` densely, then under the recipe; writes `out/`.
@@ -117,10 +108,9 @@ def run(
         raise RunError(f"unknown model {model_name!r}; known: {', '.join(MODELS)}")
     out_dir = Path(out)
     ckpt = _load_checkpoint(out_dir, recipe) if resume else None
-    torch.manual_seed(seed)
-    model = MODELS[model_name]()
-    train_loader, val_loader = digits(batch_size, seed)
-    loss_fn = nn.CrossEntropyLoss()
+    task = build(model_name, batch_size, seed, image_size)
+    model, loss_fn, score = task.model, task.loss, task.score
+    train_loader, val_loader = task.train, task.val
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     for epoch in range(0 if ckpt else dense_epochs):
         for x, y in train_loader:
@@ -129,15 +119,15 @@ def run(
             opt.step()
         progress(
             f"dense epoch {epoch + 1}/{dense_epochs}: "
-            f"accuracy {_accuracy(model, val_loader):.4f}"
+            f"{task.score_name} {score(model):.4f}"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     if ckpt is None:
-        dense_accuracy = _accuracy(model, val_loader)
+        dense_score = score(model)
         _export(model, val_loader, out_dir, ModuleExporter, "dense.onnx")
         first_epoch = 0
     else:
-        dense_accuracy = ckpt["dense_accuracy"]
+        dense_score = ckpt["dense_score"]
         model.load_state_dict(ckpt["model"])
         first_epoch = ckpt["epoch"]
         progress(f"resuming {out_dir} after epoch {first_epoch}")
@@ -198,7 +188,7 @@ def run(
                     "optimizer": opt.state_dict(),
                     "manager": manager.state_dict(),
                     "rng": _get_rng(train_loader),
-                    "dense_accuracy": dense_accuracy,
+                    "dense_score": dense_score,
                 },
             )
             progress(
@@ -208,7 +198,7 @@ def run(
             )
     manager.finalize(model)
     torch.save(model.state_dict(), out_dir / "model.pt")
-    accuracy = _accuracy(model, val_loader)
+    final_score = score(model)
     shutil.copyfile(
         recipe_path, out_dir / ("recipe" + Path(recipe_path).suffix.lower())
     )
@@ -235,8 +225,9 @@ def run(
         model_name,
         spe,
         float(epochs),
-        dense_accuracy,
-        accuracy,
+        task.score_name,
+        dense_score,
+        final_score,
         final,
         onnx_path,
         diff,

@@ -1,0 +1,72 @@
+"""What the runner trains: a model, its loss, its data and how it is scored."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from .data import digits
+from .models import MODELS
+
+
+@dataclasses.dataclass
+class Task:
+    model: nn.Module
+    loss: Callable[[Any, Any], torch.Tensor]
+    train: DataLoader
+    val: DataLoader
+    score: Callable[[nn.Module], float]  # on the validation set
+    score_name: str  # "accuracy" (higher is better) or "val_loss" (lower is better)
+
+
+def _accuracy(model: nn.Module, loader: DataLoader) -> float:
+    model.eval()
+    right = total = 0
+    with torch.no_grad():
+        for x, y in loader:
+            right += int((model(x).argmax(1) == y).sum())
+            total += len(y)
+    model.train()
+    return right / total
+
+
+def _val_loss(loss: Callable[[Any, Any], torch.Tensor], loader: DataLoader) -> Callable:
+    def score(model: nn.Module) -> float:
+        # raw head outputs (training mode) under no_grad: BN uses batch statistics,
+        # the price of scoring with the training loss
+        total, n = 0.0, 0
+        with torch.no_grad():
+            for x, y in loader:
+                total += float(loss(model(x), y))
+                n += 1
+        return total / max(1, n)
+
+    return score
+
+
+def build(model_name: str, batch_size: int, seed: int, image_size: int = 64) -> Task:
+    """digits-cnn on scikit-learn's digits; yolov5* on generated shapes."""
+    if model_name not in MODELS:
+        raise KeyError(model_name)
+    torch.manual_seed(seed)
+    model = MODELS[model_name]()
+    if model_name == "digits-cnn":
+        train, val = digits(batch_size, seed)
+        return Task(
+            model,
+            nn.CrossEntropyLoss(),
+            train,
+            val,
+            lambda m: _accuracy(m, val),
+            "accuracy",
+        )
+    from .detection import YoloLoss, shapes
+
+    train, val = shapes(batch_size, image_size, seed=seed)
+    loss = YoloLoss(model)
+    return Task(model, loss, train, val, _val_loss(loss, val), "val_loss")
