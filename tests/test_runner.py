@@ -279,3 +279,20 @@ def test_yolov5n_run_on_generated_shapes_matches_the_plan(sparseml, tmp_path):
     assert np.all(
         np.abs(observed - t.sparsity[index]) * sum(sizes) <= len(sizes) + 1e-9
     )
+
+
+def test_pruned_quantized_digits_exports_int8(sparseml, tmp_path):
+    import onnx
+
+    from recipe_compiler.runner.train import run
+
+    report = run(
+        str(ROOT / "recipes" / "digits-gmp-qat.yaml"),
+        str(tmp_path),
+        dense_epochs=3,
+        progress=lambda _: None,
+    )
+    assert report.score > 0.9
+    ops = {n.op_type for n in onnx.load(str(tmp_path / "model.onnx")).graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear"} <= ops  # INT8 (QDQ) for DeepSparse
+    assert report.onnx_max_abs_diff is not None and report.onnx_max_abs_diff < 1e-3
