@@ -14,6 +14,13 @@ Each fix is needed for one documented reason and is tested on its own
    still a `QConfig` for every isinstance check in torch.
 3. sparseml needs `NM_DISABLE_ANALYTICS=1` so that nothing reaches the network.
 
+4. Real models need more than torch patches; `prepare_manager` does it on the loaded
+   manager: SparseML wraps each quantized module in a QuantWrapper that quantizes its
+   input, which breaks modules whose input is a list (YOLO's Concat and Detect), so
+   their class names are added to every QuantizationModifier's `ignore`. (Layer
+   fusion must see the model in train mode: the runner calls `modify` on a model in
+   `train()`.)
+
 `apply()` is idempotent; `applied()` tells whether it ran.
 """
 
@@ -59,3 +66,23 @@ def apply() -> None:
 
 def applied() -> bool:
     return _APPLIED
+
+
+LIST_INPUT_MODULES = ("Concat", "Detect")  # their forward takes a list of tensors
+
+
+def prepare_manager(manager: Any, model: Any) -> list[str]:
+    """Make a loaded manager safe for `model`; returns what it changed, for the log."""
+    present = {type(m).__name__ for m in model.modules()}
+    wanted = [name for name in LIST_INPUT_MODULES if name in present]
+    changes = []
+    for mod in manager.iter_modifiers():
+        if type(mod).__name__ == "QuantizationModifier" and hasattr(mod, "ignore"):
+            missing = [n for n in wanted if n not in (mod.ignore or [])]
+            if missing:
+                mod.ignore = [*(mod.ignore or []), *missing]
+                changes.append(
+                    f"QuantizationModifier ignores {', '.join(missing)} "
+                    "(their input is a list)"
+                )
+    return changes

@@ -137,6 +137,8 @@ def run(
 
     spe = len(train_loader)
     manager = ScheduledModifierManager.from_yaml(str(recipe_path))
+    for change in compat.prepare_manager(manager, model):
+        progress(change)
     wrapped = manager.modify(model, opt, steps_per_epoch=spe, epoch=float(first_epoch))
     if ckpt is not None:
         opt.load_state_dict(ckpt["optimizer"])
