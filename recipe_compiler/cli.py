@@ -602,7 +602,7 @@ def preview(
     "model_name",
     default="digits-cnn",
     show_default=True,
-    help="digits-cnn, or yolov5n/s/m/l/x on generated shapes.",
+    help="digits-cnn, yolov5n/s/m/l/x on generated shapes, or pkg.module:factory.",
 )
 @click.option(
     "--out",
@@ -624,6 +624,11 @@ def preview(
 )
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--weights",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A trained state dict to start from (skips dense training).",
+)
 @click.option(
     "--image-size",
     type=click.IntRange(min=32),
@@ -651,6 +656,7 @@ def run_command(
     bench_seconds: float,
     resume_dir: str | None,
     image_size: int,
+    weights: str | None,
 ) -> None:
     """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
     try:
@@ -676,6 +682,7 @@ def run_command(
             bench_seconds=bench_seconds,
             resume=resume_dir is not None,
             image_size=image_size,
+            weights=weights,
             progress=lambda line: click.echo(line, err=True),
         )
     except RunError as exc:

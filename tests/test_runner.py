@@ -326,3 +326,41 @@ def test_yolov5n_qat_runs_with_list_input_modules_ignored(sparseml, tmp_path):
     # INT8 rounding in onnxruntime vs torch's fake quantization: boxes in pixels
     assert np.median(diff) < 1e-3 and diff.max() < 0.05 * np.abs(want).max()
     assert report.score < report.dense_score
+
+
+def test_custom_factory_and_weights(sparseml, tmp_path):
+    from recipe_compiler.runner.train import RunError, run
+
+    first = run(
+        str(RECIPE),
+        str(tmp_path / "a"),
+        model_name="tests.custom_factory:build",
+        dense_epochs=3,
+        progress=lambda _: None,
+    )
+    assert first.score_name == "val_loss" and first.onnx_max_abs_diff < 1e-4
+    lines = []
+    second = run(
+        str(RECIPE),
+        str(tmp_path / "b"),
+        model_name="tests.custom_factory:build",
+        weights=str(tmp_path / "a" / "model.pt"),
+        progress=lines.append,
+    )
+    assert any(line.startswith("loaded ") for line in lines)
+    assert not any(line.startswith("dense epoch") for line in lines)
+    assert second.steps_per_epoch == first.steps_per_epoch
+    with pytest.raises(RunError, match="does not fit the model"):
+        run(
+            str(RECIPE),
+            str(tmp_path / "c"),
+            weights=str(tmp_path / "a" / "model.pt"),
+            progress=lambda _: None,
+        )
+    with pytest.raises(RunError, match="cannot build"):
+        run(
+            str(RECIPE),
+            str(tmp_path / "d"),
+            model_name="tests.nope:build",
+            progress=lambda _: None,
+        )

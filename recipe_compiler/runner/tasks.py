@@ -49,8 +49,41 @@ def _val_loss(loss: Callable[[Any, Any], torch.Tensor], loader: DataLoader) -> C
     return score
 
 
+def custom(spec: str, batch_size: int, seed: int) -> Task:
+    """`pkg.module:factory`: the user's own model and data.
+
+    The factory is called as `factory(batch_size=..., seed=...)` and returns a dict
+    with `model`, `loss` (called as `loss(model(x), y)`), `train` and `val` (loaders
+    of `(x, y)` batches), and optionally `score` (`score(model) -> float`, on the
+    validation set) with `score_name`; without them the validation loss is scored.
+    """
+    import importlib
+
+    module_name, _, attr = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise KeyError(f"{spec}: {exc}") from None
+    parts = factory(batch_size=batch_size, seed=seed)
+    missing = {"model", "loss", "train", "val"} - set(parts)
+    if missing:
+        raise KeyError(f"{spec} returned no {', '.join(sorted(missing))}")
+    score = parts.get("score") or _val_loss(parts["loss"], parts["val"])
+    return Task(
+        parts["model"],
+        parts["loss"],
+        parts["train"],
+        parts["val"],
+        score,
+        parts.get("score_name", "val_loss" if "score" not in parts else "score"),
+    )
+
+
 def build(model_name: str, batch_size: int, seed: int, image_size: int = 64) -> Task:
-    """digits-cnn on scikit-learn's digits; yolov5* on generated shapes."""
+    """digits-cnn on scikit-learn's digits; yolov5* on generated shapes; or
+    `pkg.module:factory` (see `custom`)."""
+    if ":" in model_name:
+        return custom(model_name, batch_size, seed)
     if model_name not in MODELS:
         raise KeyError(model_name)
     torch.manual_seed(seed)

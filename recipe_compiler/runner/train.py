@@ -89,6 +89,7 @@ def run(
     bench_seconds: float = 0.0,
     resume: bool = False,
     image_size: int = 64,
+    weights: str | None = None,
     progress: Callable[[str], None] = print,
 ) -> Report:
     """Train `model_name` densely, then under the recipe; writes `out/`.
@@ -105,13 +106,23 @@ def run(
     errors = [p for p in recipe.problems if p.severity == "error"]
     if errors:
         raise RunError(f"{recipe_path}:{errors[0].line}: {errors[0].message}")
-    if model_name not in MODELS:
-        raise RunError(f"unknown model {model_name!r}; known: {', '.join(MODELS)}")
+    if model_name not in MODELS and ":" not in model_name:
+        raise RunError(
+            f"unknown model {model_name!r}; known: {', '.join(MODELS)}, or "
+            "pkg.module:factory"
+        )
     out_dir = Path(out)
     ckpt = _load_checkpoint(out_dir, recipe) if resume else None
-    task = build(model_name, batch_size, seed, image_size)
+    try:
+        task = build(model_name, batch_size, seed, image_size)
+    except KeyError as exc:
+        raise RunError(f"cannot build {model_name}: {exc}") from None
     model, loss_fn, score = task.model, task.loss, task.score
     train_loader, val_loader = task.train, task.val
+    if weights and not ckpt:
+        _load_weights(model, weights)
+        progress(f"loaded {weights}: dense training skipped")
+        dense_epochs = 0
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     for epoch in range(0 if ckpt else dense_epochs):
         for x, y in train_loader:
@@ -369,3 +380,24 @@ def _planned_vs_observed(recipe: Any, spe: int, out_dir: Path) -> None:
         ]
     )
     write_atomic(out_dir / "report.html", page)
+
+
+def _load_weights(model: nn.Module, path: str) -> None:
+    """A state dict saved with `torch.save(model.state_dict(), path)`."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise RunError(
+            f"{path}: cannot load weights ({type(exc).__name__}: {exc})"
+        ) from None
+    if (
+        isinstance(state, dict)
+        and "model" in state
+        and isinstance(state["model"], dict)
+    ):
+        state = state["model"]  # a checkpoint of ours
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, TypeError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise RunError(f"{path} does not fit the model: {first}") from None
