@@ -695,6 +695,8 @@ def run_command(
             err=True,
         )
         sys.exit(130)
+    if report.onnx is None:
+        return  # another rank of a torchrun: the main rank reports
     sparsity = ", ".join(f"{k} {v:.3f}" for k, v in report.sparsity.items())
     click.echo(
         f"dense {report.score_name} {report.dense_score:.4f} -> {report.score:.4f} "

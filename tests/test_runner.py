@@ -364,3 +364,44 @@ def test_custom_factory_and_weights(sparseml, tmp_path):
             model_name="tests.nope:build",
             progress=lambda _: None,
         )
+
+
+def test_torchrun_two_processes_match_the_plan(sparseml, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    torchrun = Path(sys.executable).parent / "torchrun"
+    env = {**os.environ, "NM_DISABLE_ANALYTICS": "1", "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        [
+            str(torchrun),
+            "--nproc_per_node=2",
+            "--master_port=29633",
+            "-m",
+            "recipe_compiler.cli",
+            "run",
+            str(RECIPE),
+            "--out",
+            str(tmp_path),
+            "--dense-epochs",
+            "2",
+            "--batch-size",
+            "16",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = __import__("json").loads((tmp_path / "report.json").read_text())
+    # each of the 2 ranks takes half of the 1,437 training digits, 16 a batch
+    assert report["steps_per_epoch"] == 44
+    t = plan(load(RECIPE), report["steps_per_epoch"])
+    rows = list(csv.DictReader((tmp_path / "observed.csv").open()))
+    assert len(rows) == t.total_steps
+    assert np.allclose([float(r["lr"]) for r in rows], t.lr[0], rtol=1e-12, atol=0)
+    assert report["score"] > 0.9

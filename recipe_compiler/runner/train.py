@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import os
 import re
 import shutil
 import time
@@ -119,15 +120,22 @@ def run(
         raise RunError(f"cannot build {model_name}: {exc}") from None
     model, loss_fn, score = task.model, task.loss, task.score
     train_loader, val_loader = task.train, task.val
+    dist = Distributed.from_env()
+    if not dist.main:
+        progress = _quiet  # one rank reports, and only it writes files
+    if dist.world > 1:
+        train_loader = dist.shard(train_loader, seed)
     if weights and not ckpt:
         _load_weights(model, weights)
         progress(f"loaded {weights}: dense training skipped")
         dense_epochs = 0
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    net = dist.wrap(model)  # DistributedDataParallel under torchrun, else the model
     for epoch in range(0 if ckpt else dense_epochs):
+        dist.set_epoch(train_loader, epoch)
         for x, y in train_loader:
             opt.zero_grad()
-            loss_fn(model(x), y).backward()
+            loss_fn(net(x), y).backward()
             opt.step()
         progress(
             f"dense epoch {epoch + 1}/{dense_epochs}: "
@@ -136,7 +144,9 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     if ckpt is None:
         dense_score = score(model)
-        _export(model, val_loader, out_dir, ModuleExporter, "dense.onnx")
+        if dist.main:
+            _export(model, val_loader, out_dir, ModuleExporter, "dense.onnx")
+        dist.barrier()
         first_epoch = 0
     else:
         dense_score = ckpt["dense_score"]
@@ -155,6 +165,7 @@ def run(
         opt.load_state_dict(ckpt["optimizer"])
         manager.load_state_dict(ckpt["manager"])
         _set_rng(ckpt["rng"], train_loader)
+    net.train()
     watched = {
         e.index: (
             f"#{e.index} {e.tag}",
@@ -165,8 +176,8 @@ def run(
     }
     epochs = manager.max_epochs
     step = first_epoch * spe
-    observed = out_dir / "observed.csv"
-    if ckpt is not None:  # drop the rows of the epoch that was cut short
+    observed = out_dir / "observed.csv" if dist.main else Path(os.devnull)
+    if ckpt is not None and dist.main:  # drop the rows of the epoch cut short
         with observed.open(newline="") as f:
             kept = list(csv.reader(f))[: 1 + step]
         with observed.open("w", newline="") as f:
@@ -179,9 +190,10 @@ def run(
             )
         for epoch in range(first_epoch, int(epochs)):
             losses = []
+            dist.set_epoch(train_loader, 1000 + epoch)
             for x, y in train_loader:
                 wrapped.zero_grad()
-                loss = loss_fn(model(x), y)
+                loss = loss_fn(net(x), y)
                 loss.backward()
                 wrapped.step()
                 losses.append(loss.item())
@@ -193,26 +205,48 @@ def run(
                 step += 1
             sparsity = ", ".join(f"{row[4 + n]:.3f}" for n in range(len(watched)))
             f.flush()
-            _save_checkpoint(
-                out_dir,
-                recipe,
-                {
-                    "epoch": epoch + 1,
-                    "model": model.state_dict(),
-                    "optimizer": opt.state_dict(),
-                    "manager": manager.state_dict(),
-                    "rng": _get_rng(train_loader),
-                    "dense_score": dense_score,
-                },
-            )
+            if dist.main:
+                _save_checkpoint(
+                    out_dir,
+                    recipe,
+                    {
+                        "epoch": epoch + 1,
+                        "model": model.state_dict(),
+                        "optimizer": opt.state_dict(),
+                        "manager": manager.state_dict(),
+                        "rng": _get_rng(train_loader),
+                        "dense_score": dense_score,
+                    },
+                )
+            dist.barrier()
             progress(
                 f"epoch {epoch + 1}/{int(epochs)}: loss {sum(losses) / len(losses):.4f}"
                 f", lr {opt.param_groups[0]['lr']:.6g}"
                 + (f", sparsity {sparsity}" if watched else "")
             )
     manager.finalize(model)
-    torch.save(model.state_dict(), out_dir / "model.pt")
     final_score = score(model)
+    final = {
+        label: sum(int((t == 0).sum()) for t in ts.values())
+        / max(1, sum(t.numel() for t in ts.values()))
+        for label, ts in watched.values()
+    }
+    if not dist.main:  # the main rank writes the model, the export and the report
+        dist.finish()
+        return Report(
+            str(out_dir),
+            model_name,
+            spe,
+            float(epochs),
+            task.score_name,
+            dense_score,
+            final_score,
+            final,
+            None,
+            None,
+            time.perf_counter() - start,
+        )
+    torch.save(model.state_dict(), out_dir / "model.pt")
     shutil.copyfile(
         recipe_path, out_dir / ("recipe" + Path(recipe_path).suffix.lower())
     )
@@ -229,11 +263,6 @@ def run(
             progress,
         )
         progress(table(rows))
-    final = {
-        label: sum(int((t == 0).sum()) for t in ts.values())
-        / max(1, sum(t.numel() for t in ts.values()))
-        for label, ts in watched.values()
-    }
     report = Report(
         str(out_dir),
         model_name,
@@ -250,6 +279,7 @@ def run(
     )
     (out_dir / "report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
     _planned_vs_observed(recipe, spe, out_dir)
+    dist.finish()
     return report
 
 
@@ -328,6 +358,79 @@ def _load_checkpoint(out_dir: Path, recipe: Any) -> dict[str, Any]:
     return state
 
 
+def _quiet(_: str) -> None:
+    """Progress of the ranks that do not report."""
+
+
+@dataclasses.dataclass
+class Distributed:
+    """Data-parallel training under torchrun (gloo on CPU, NCCL with GPUs), or not."""
+
+    rank: int = 0
+    world: int = 1
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    @classmethod
+    def from_env(cls) -> Distributed:
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        if world <= 1:
+            return cls()
+        import torch.distributed as td
+
+        if not td.is_initialized():
+            td.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        return cls(td.get_rank(), td.get_world_size())
+
+    def shard(self, loader: Any, seed: int) -> Any:
+        """The loader over this rank's share of the data, reshuffled every epoch."""
+        from torch.utils.data import DataLoader
+        from torch.utils.data.distributed import DistributedSampler
+
+        sampler: Any = DistributedSampler(
+            loader.dataset,
+            self.world,
+            self.rank,
+            shuffle=True,
+            seed=seed,
+            drop_last=True,
+        )
+        return DataLoader(
+            loader.dataset,
+            batch_size=loader.batch_size,
+            sampler=sampler,
+            collate_fn=loader.collate_fn,
+            drop_last=True,
+        )
+
+    def wrap(self, model: nn.Module) -> nn.Module:
+        if self.world <= 1:
+            return model
+        from torch.nn.parallel import DistributedDataParallel
+
+        return DistributedDataParallel(model)
+
+    def set_epoch(self, loader: Any, epoch: int) -> None:
+        sampler: Any = getattr(loader, "sampler", None)
+        if hasattr(sampler, "set_epoch"):
+            sampler.set_epoch(epoch)
+
+    def barrier(self) -> None:
+        if self.world > 1:
+            import torch.distributed as td
+
+            td.barrier()
+
+    def finish(self) -> None:
+        if self.world > 1:
+            import torch.distributed as td
+
+            td.barrier()
+            td.destroy_process_group()
+
+
 def _get_rng(loader: Any) -> dict[str, Any]:
     import random
 
@@ -337,7 +440,7 @@ def _get_rng(loader: Any) -> dict[str, Any]:
         "torch": torch.get_rng_state(),
         "python": random.getstate(),
         "numpy": np.random.get_state(),
-        "loader": loader.generator.get_state(),
+        "loader": loader.generator.get_state() if loader.generator else None,
     }
 
 
@@ -349,7 +452,8 @@ def _set_rng(state: dict[str, Any], loader: Any) -> None:
     torch.set_rng_state(state["torch"])
     random.setstate(state["python"])
     np.random.set_state(state["numpy"])
-    loader.generator.set_state(state["loader"])
+    if loader.generator is not None and state["loader"] is not None:
+        loader.generator.set_state(state["loader"])
 
 
 def _planned_vs_observed(recipe: Any, spe: int, out_dir: Path) -> None:
