@@ -625,6 +625,11 @@ def preview(
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
+    "--static-batch",
+    type=click.IntRange(min=1),
+    help="Pin the exported models' batch dimension (default: dynamic).",
+)
+@click.option(
     "--weights",
     type=click.Path(dir_okay=False, exists=True),
     help="A trained state dict to start from (skips dense training).",
@@ -657,6 +662,7 @@ def run_command(
     resume_dir: str | None,
     image_size: int,
     weights: str | None,
+    static_batch: int | None,
 ) -> None:
     """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
     try:
@@ -683,6 +689,7 @@ def run_command(
             resume=resume_dir is not None,
             image_size=image_size,
             weights=weights,
+            static_batch=static_batch,
             progress=lambda line: click.echo(line, err=True),
         )
     except RunError as exc:

@@ -336,8 +336,13 @@ def test_custom_factory_and_weights(sparseml, tmp_path):
         str(tmp_path / "a"),
         model_name="tests.custom_factory:build",
         dense_epochs=3,
+        static_batch=4,
         progress=lambda _: None,
     )
+    import onnx
+
+    graph = onnx.load(str(tmp_path / "a" / "model.onnx")).graph
+    assert graph.input[0].type.tensor_type.shape.dim[0].dim_value == 4
     assert first.score_name == "val_loss" and first.onnx_max_abs_diff < 1e-4
     lines = []
     second = run(

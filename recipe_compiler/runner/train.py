@@ -91,6 +91,7 @@ def run(
     resume: bool = False,
     image_size: int = 64,
     weights: str | None = None,
+    static_batch: int | None = None,
     progress: Callable[[str], None] = print,
 ) -> Report:
     """Train `model_name` densely, then under the recipe; writes `out/`.
@@ -251,6 +252,11 @@ def run(
         recipe_path, out_dir / ("recipe" + Path(recipe_path).suffix.lower())
     )
     onnx_path, diff = _export(model, val_loader, out_dir, ModuleExporter, "model.onnx")
+    if static_batch:
+        for path in (dense_onnx, onnx_path):
+            if path is not None:
+                pin_batch(path, static_batch)
+        progress(f"ONNX batch dimension pinned to {static_batch}")
     rows: list[dict[str, Any]] = []
     if bench_seconds > 0:
         from .bench import compare, table
@@ -505,3 +511,17 @@ def _load_weights(model: nn.Module, path: str) -> None:
     except (RuntimeError, TypeError) as exc:
         first = str(exc).strip().splitlines()[0]
         raise RunError(f"{path} does not fit the model: {first}") from None
+
+
+def pin_batch(onnx_path: str | Path, batch: int) -> None:
+    """Make the exported batch dimension static (sparseml exports it dynamic)."""
+    import onnx
+
+    model = onnx.load(str(onnx_path))
+    for value in [*model.graph.input, *model.graph.output]:
+        dims = value.type.tensor_type.shape.dim
+        if dims and dims[0].dim_param:
+            dims[0].ClearField("dim_param")
+            dims[0].dim_value = batch
+    onnx.checker.check_model(model)
+    onnx.save(model, str(onnx_path))
