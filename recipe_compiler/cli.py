@@ -625,6 +625,12 @@ def preview(
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
+    "--data",
+    type=click.Path(file_okay=False, exists=True),
+    help="YOLO-format folder (images/{train,val}, labels/{train,val}) "
+    "for the yolov5 models; default: generated shapes.",
+)
+@click.option(
     "--static-batch",
     type=click.IntRange(min=1),
     help="Pin the exported models' batch dimension (default: dynamic).",
@@ -663,6 +669,7 @@ def run_command(
     image_size: int,
     weights: str | None,
     static_batch: int | None,
+    data: str | None,
 ) -> None:
     """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
     try:
@@ -690,6 +697,7 @@ def run_command(
             image_size=image_size,
             weights=weights,
             static_batch=static_batch,
+            data=data,
             progress=lambda line: click.echo(line, err=True),
         )
     except RunError as exc:

@@ -410,3 +410,34 @@ def test_torchrun_two_processes_match_the_plan(sparseml, tmp_path):
     assert len(rows) == t.total_steps
     assert np.allclose([float(r["lr"]) for r in rows], t.lr[0], rtol=1e-12, atol=0)
     assert report["score"] > 0.9
+
+
+def test_yolov5n_on_a_yolo_format_folder(sparseml, tmp_path):
+    from PIL import Image
+
+    from recipe_compiler.runner.detection import Shapes
+    from recipe_compiler.runner.train import run
+
+    root = tmp_path / "data"
+    for split, n, seed in (("train", 64, 0), ("val", 16, 1)):
+        (root / "images" / split).mkdir(parents=True)
+        (root / "labels" / split).mkdir(parents=True)
+        shapes = Shapes(n, 64, seed)
+        for i in range(n):
+            x, t = shapes[i]
+            pixels = (x.permute(1, 2, 0).numpy() * 255).astype("uint8")
+            Image.fromarray(pixels).save(root / "images" / split / f"{i}.png")
+            (root / "labels" / split / f"{i}.txt").write_text(
+                "\n".join(" ".join(f"{v:g}" for v in row.tolist()) for row in t)
+            )
+    report = run(
+        str(ROOT / "recipes" / "yolov5n-gmp-tiny.yaml"),
+        str(tmp_path / "run"),
+        model_name="yolov5n",
+        data=str(root),
+        dense_epochs=1,
+        batch_size=16,
+        progress=lambda _: None,
+    )
+    assert report.steps_per_epoch == 4 and report.score < report.dense_score
+    assert report.sparsity["#3 GMPruningModifier"] == pytest.approx(0.6, abs=1e-3)

@@ -188,3 +188,75 @@ class YoloLoss:
             anch.append(anchors[a])
             tcls.append(c)
         return tcls, tbox, indices, anch
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+
+
+class YoloFolder(Dataset):
+    """A folder in the YOLO label format: `images/<split>/x.png` beside
+    `labels/<split>/x.txt`, one `class cx cy w h` line (normalised) an object.
+    Images are resized to `size` x `size` (normalised boxes are unchanged)."""
+
+    def __init__(self, root: str, split: str, size: int = 64):
+        from pathlib import Path
+
+        base = Path(root)
+        images = base / "images" / split
+        if not images.is_dir():
+            raise FileNotFoundError(f"{images} is not a folder of images")
+        self.files = sorted(
+            p for p in images.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
+        )
+        if not self.files:
+            raise FileNotFoundError(f"no images in {images}")
+        self.labels = base / "labels" / split
+        self.size = size
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        import numpy as np
+        from PIL import Image
+
+        with Image.open(self.files[i]) as img:
+            rgb = img.convert("RGB").resize((self.size, self.size))
+            x = torch.from_numpy(np.asarray(rgb, dtype=np.float32) / 255.0)
+        label = self.labels / (self.files[i].stem + ".txt")
+        rows = []
+        if label.exists():
+            for line in label.read_text().split("\n"):
+                parts = line.split()
+                if len(parts) == 5:
+                    rows.append([float(v) for v in parts])
+        t = torch.tensor(rows, dtype=torch.float32).reshape(-1, 5)
+        return x.permute(2, 0, 1).contiguous(), t
+
+    def classes(self) -> int:
+        top = -1
+        for p in self.labels.glob("*.txt"):
+            for line in p.read_text().split("\n"):
+                if line.split():
+                    top = max(top, int(float(line.split()[0])))
+        return top + 1
+
+
+def folder(
+    root: str, batch_size: int, size: int, seed: int
+) -> tuple[DataLoader, DataLoader, int]:
+    """Loaders over `root`'s train and val splits, and the number of classes."""
+    train, val = YoloFolder(root, "train", size), YoloFolder(root, "val", size)
+    g = torch.Generator().manual_seed(seed)
+    return (
+        DataLoader(
+            train,
+            batch_size=batch_size,
+            shuffle=True,
+            generator=g,
+            drop_last=True,
+            collate_fn=collate,
+        ),
+        DataLoader(val, batch_size=batch_size, collate_fn=collate),
+        max(train.classes(), val.classes(), 1),
+    )

@@ -79,7 +79,13 @@ def custom(spec: str, batch_size: int, seed: int) -> Task:
     )
 
 
-def build(model_name: str, batch_size: int, seed: int, image_size: int = 64) -> Task:
+def build(
+    model_name: str,
+    batch_size: int,
+    seed: int,
+    image_size: int = 64,
+    data: str | None = None,
+) -> Task:
     """digits-cnn on scikit-learn's digits; yolov5* on generated shapes; or
     `pkg.module:factory` (see `custom`)."""
     if ":" in model_name:
@@ -87,6 +93,15 @@ def build(model_name: str, batch_size: int, seed: int, image_size: int = 64) -> 
     if model_name not in MODELS:
         raise KeyError(model_name)
     torch.manual_seed(seed)
+    if data is not None and model_name.startswith("yolov5"):
+        from .detection import YoloLoss, folder
+
+        train, val, nc = folder(data, batch_size, image_size, seed)
+        model = MODELS[model_name](nc)
+        loss = YoloLoss(model)
+        return Task(model, loss, train, val, _val_loss(loss, val), "val_loss")
+    if data is not None:
+        raise KeyError(f"--data is for the yolov5 models, not {model_name}")
     model = MODELS[model_name]()
     if model_name == "digits-cnn":
         train, val = digits(batch_size, seed)

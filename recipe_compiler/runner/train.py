@@ -92,6 +92,7 @@ def run(
     image_size: int = 64,
     weights: str | None = None,
     static_batch: int | None = None,
+    data: str | None = None,
     progress: Callable[[str], None] = print,
 ) -> Report:
     """Train `model_name` densely, then under the recipe; writes `out/`.
@@ -116,8 +117,8 @@ def run(
     out_dir = Path(out)
     ckpt = _load_checkpoint(out_dir, recipe) if resume else None
     try:
-        task = build(model_name, batch_size, seed, image_size)
-    except KeyError as exc:
+        task = build(model_name, batch_size, seed, image_size, data)
+    except (KeyError, FileNotFoundError) as exc:
         raise RunError(f"cannot build {model_name}: {exc}") from None
     model, loss_fn, score = task.model, task.loss, task.score
     train_loader, val_loader = task.train, task.val
