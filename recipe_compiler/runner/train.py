@@ -304,7 +304,11 @@ def _export(
         # tracing warns about every Python-level branch (fake-quantize's observer
         # switch, YOLO's grid): noise to a user, and errors under pytest -W error
         warnings.simplefilter("ignore")
-        exporter_cls(model, str(out_dir)).export_onnx(sample_batch=sample, name=name)
+        # convert_qat: QAT becomes real INT8 ops (ConvInteger, QLinearMatMul), not
+        # float convs between Quantize/Dequantize pairs; batch norms may be folded
+        exporter_cls(model, str(out_dir)).export_onnx(
+            sample_batch=sample, name=name, convert_qat=True, disable_bn_fusing=False
+        )
     path = out_dir / name
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(None, {session.get_inputs()[0].name: sample.numpy()})[0]
