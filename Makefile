@@ -20,7 +20,7 @@ $(VENV)/.full: pyproject.toml | $(VENV)/bin/python
 	touch $(VENV)/.core $@
 
 .PHONY: demo run test lint bench clean
-demo: $(VENV)/.core
+demo: $(VENV)/.full
 	$(VENV)/bin/recipe lint recipes/
 	$(VENV)/bin/recipe show recipes/yolov5s-gmp.md
 	$(VENV)/bin/recipe plan recipes/yolov5s-gmp.md --steps-per-epoch 1849
@@ -28,6 +28,7 @@ demo: $(VENV)/.core
 	mkdir -p out
 	$(VENV)/bin/recipe rescale recipes/yolov5s-gmp.md --epochs 300 --lr 0.01:0.0001 -o out/yolov5s-gmp-300.md
 	$(VENV)/bin/recipe preview recipes/yolov5s-gmp.md out/yolov5s-gmp-300.md --steps-per-epoch 1849 -o out/preview.html
+	$(VENV)/bin/recipe run recipes/digits-gmp-qat.yaml --model digits-cnn --out out/digits-qat --bench
 
 # the runner on scikit-learn's digits: dense training, the GMP recipe, ONNX export
 run: $(VENV)/.full
