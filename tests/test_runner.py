@@ -379,7 +379,8 @@ def test_custom_factory_and_weights(sparseml, tmp_path):
         )
 
 
-def test_torchrun_two_processes_match_the_plan(sparseml, tmp_path):
+def _torchrun(recipe, out, port, *command):
+    """Run `recipe run` (or `command`) as two gloo processes under torchrun, as users launch DDP."""
     import os
     import subprocess
     import sys
@@ -391,17 +392,22 @@ def test_torchrun_two_processes_match_the_plan(sparseml, tmp_path):
         [
             str(torchrun),
             "--nproc_per_node=2",
-            "--master_port=29633",
-            "-m",
-            "recipe_compiler.cli",
-            "run",
-            str(RECIPE),
-            "--out",
-            str(tmp_path),
-            "--dense-epochs",
-            "2",
-            "--batch-size",
-            "16",
+            f"--master_port={port}",
+            *(
+                command
+                or (
+                    "-m",
+                    "recipe_compiler.cli",
+                    "run",
+                    str(recipe),
+                    "--out",
+                    str(out),
+                    "--dense-epochs",
+                    "2",
+                    "--batch-size",
+                    "16",
+                )
+            ),
         ],
         cwd=ROOT,
         env=env,
@@ -410,14 +416,42 @@ def test_torchrun_two_processes_match_the_plan(sparseml, tmp_path):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    report = __import__("json").loads((tmp_path / "report.json").read_text())
+    report = __import__("json").loads((out / "report.json").read_text())
     # each of the 2 ranks takes half of the 1,437 training digits, 16 a batch
     assert report["steps_per_epoch"] == 44
-    t = plan(load(RECIPE), report["steps_per_epoch"])
-    rows = list(csv.DictReader((tmp_path / "observed.csv").open()))
+    t = plan(load(recipe), report["steps_per_epoch"])
+    rows = list(csv.DictReader((out / "observed.csv").open()))
     assert len(rows) == t.total_steps
     assert np.allclose([float(r["lr"]) for r in rows], t.lr[0], rtol=1e-12, atol=0)
     assert report["score"] > 0.9
+    return report
+
+
+def test_torchrun_two_processes_match_the_plan(sparseml, tmp_path):
+    _torchrun(RECIPE, tmp_path, 29633)
+
+
+def test_torchrun_qat_exports_int8(sparseml, tmp_path):
+    """QAT starts after DDP wrapped the model: the ranks must still end identical."""
+    import onnx
+    import onnxruntime as ort
+    import torch
+
+    recipe = ROOT / "recipes" / "digits-gmp-qat.yaml"
+    script = ROOT / "tests" / "rank_state.py"
+    _torchrun(recipe, tmp_path, 29634, str(script), str(recipe), str(tmp_path))
+    ranks = [torch.load(tmp_path / f"rank{r}.pt") for r in (0, 1)]
+    assert any(k.endswith("weight_fake_quant.scale") for k in ranks[0])
+    assert ranks[0].keys() == ranks[1].keys()
+    for key, value in ranks[0].items():
+        assert torch.equal(value, ranks[1][key]), key
+    ops = {n.op_type for n in onnx.load(str(tmp_path / "model.onnx")).graph.node}
+    assert {"ConvInteger", "MatMulInteger"} & ops
+    session = ort.InferenceSession(str(tmp_path / "model.onnx"))
+    x = np.load(tmp_path / "model_sample_input.npy")
+    got = session.run(None, {session.get_inputs()[0].name: x})[0]
+    want = np.load(tmp_path / "model_sample_output.npy")
+    assert (got.argmax(1) == want.argmax(1)).all()
 
 
 def test_yolov5n_on_a_yolo_format_folder(sparseml, tmp_path):
