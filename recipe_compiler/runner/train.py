@@ -22,6 +22,7 @@ compat.apply()
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
+from ..fileio import write_atomic  # noqa: E402
 from ..modifiers.pruning import GRADUAL  # noqa: E402
 from ..recipe import load  # noqa: E402
 from .models import MODELS  # noqa: E402
@@ -233,21 +234,22 @@ def run(
         / max(1, sum(t.numel() for t in ts.values()))
         for label, ts in watched.values()
     }
+    report = Report(
+        str(out_dir),
+        model_name,
+        spe,
+        float(epochs),
+        task.score_name,
+        dense_score,
+        final_score,
+        final,
+        None,
+        None,
+        time.perf_counter() - start,
+    )
     if not dist.main:  # the main rank writes the model, the export and the report
         dist.finish()
-        return Report(
-            str(out_dir),
-            model_name,
-            spe,
-            float(epochs),
-            task.score_name,
-            dense_score,
-            final_score,
-            final,
-            None,
-            None,
-            time.perf_counter() - start,
-        )
+        return report
     torch.save(model.state_dict(), out_dir / "model.pt")
     shutil.copyfile(
         recipe_path, out_dir / ("recipe" + Path(recipe_path).suffix.lower())
@@ -270,21 +272,14 @@ def run(
             progress,
         )
         progress(table(rows))
-    report = Report(
-        str(out_dir),
-        model_name,
-        spe,
-        float(epochs),
-        task.score_name,
-        dense_score,
-        final_score,
-        final,
-        onnx_path,
-        diff,
-        time.perf_counter() - start,
-        rows,
+    report = dataclasses.replace(
+        report,
+        onnx=onnx_path,
+        onnx_max_abs_diff=diff,
+        seconds=time.perf_counter() - start,
+        bench=rows,
     )
-    (out_dir / "report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    write_atomic(out_dir / "report.json", json.dumps(report.to_dict(), indent=2) + "\n")
     _planned_vs_observed(recipe, spe, out_dir)
     dist.finish()
     return report
@@ -471,7 +466,6 @@ def _planned_vs_observed(recipe: Any, spe: int, out_dir: Path) -> None:
     """`out/report.html`: the preview page, the run's measurements dotted over it."""
     import numpy as np
 
-    from ..fileio import write_atomic
     from ..lint import lint_recipe
     from ..preview import Planned, render
     from ..schedule import plan
