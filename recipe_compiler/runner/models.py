@@ -13,11 +13,13 @@ class DigitsCNN(nn.Module):
 
     def __init__(self, classes: int = 10):
         super().__init__()
+        # no conv bias before BatchNorm: redundant, and it keeps sparseml's exporter
+        # from folding BN into the INT8 convs, a graph DeepSparse 1.8 aborts on
         self.features = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1),
+            nn.Conv2d(1, 16, 3, padding=1, bias=False),
             nn.BatchNorm2d(16),
             nn.ReLU(),
-            nn.Conv2d(16, 32, 3, padding=1),
+            nn.Conv2d(16, 32, 3, padding=1, bias=False),
             nn.BatchNorm2d(32),
             nn.ReLU(),
             nn.MaxPool2d(2),
