@@ -721,6 +721,78 @@ def run_command(
 
 
 @main.command()
+@click.argument(
+    "models", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False)
+)
+@click.option(
+    "--engine",
+    "engines",
+    default="onnxruntime,deepsparse",
+    show_default=True,
+    help="Comma-separated engines.",
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--scenario",
+    type=click.Choice(["sync", "async"]),
+    default="sync",
+    show_default=True,
+    help="async: two concurrent callers (DeepSparse multi-stream).",
+)
+@click.option(
+    "--seconds", type=click.FloatRange(min=0.01), default=10.0, show_default=True
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def bench(
+    models: tuple[str, ...],
+    engines: str,
+    batch_size: int,
+    scenario: str,
+    seconds: float,
+    fmt: str,
+) -> None:
+    """Throughput and latency of ONNX MODELS in DeepSparse and onnxruntime.
+
+    Pairs are timed in interleaved slices, so ratios within one run are fair on a
+    noisy machine; `vs first` is each row over the first model's first engine.
+    """
+    import json
+
+    chosen = [e.strip() for e in engines.split(",") if e.strip()]
+    unknown = sorted(set(chosen) - {"deepsparse", "onnxruntime"})
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"{', '.join(unknown) or 'none given'}: use deepsparse and/or onnxruntime",
+            param_hint="--engine",
+        )
+    try:
+        from .runner.bench import BenchError, measure, table
+    except ImportError as exc:
+        click.echo(
+            f"recipe bench: the runner extra is not installed ({exc}): "
+            "pip install 'recipe-compiler[runner]'",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)
+    labels = [Path(m).name for m in models]
+    if len(set(labels)) < len(labels):
+        labels = list(models)
+    try:
+        rows = measure(
+            dict(zip(labels, models, strict=True)),
+            engines=chosen,
+            batch_size=batch_size,
+            seconds=seconds,
+            scenario=scenario,
+            progress=lambda line: click.echo(line, err=True),
+        )
+    except BenchError as exc:
+        click.echo(f"recipe bench: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(json.dumps(rows, indent=2) if fmt == "json" else table(rows))
+
+
+@main.command()
 @click.option("--markdown", is_flag=True, help="Print docs/rules.md.")
 def rules(markdown: bool) -> None:
     """List every problem code with its name, default severity and summary."""

@@ -262,14 +262,15 @@ def run(
         progress(f"ONNX batch dimension pinned to {static_batch}")
     rows: list[dict[str, Any]] = []
     if bench_seconds > 0:
-        from .bench import compare, table
+        from .bench import measure, table
 
         sample = next(iter(val_loader))[0].numpy()
-        rows = compare(
+        rows = measure(
             {"dense": dense_onnx or "", "recipe": onnx_path or ""},
-            sample,
-            bench_seconds,
-            progress,
+            batch_size=static_batch or 1,
+            seconds=bench_seconds,
+            sample=sample,
+            progress=progress,
         )
         progress(table(rows))
     report = dataclasses.replace(
