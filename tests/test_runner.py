@@ -4,6 +4,7 @@ step is compared with the plan (the runner extra; never skipped in CI)."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 
 import numpy as np
@@ -91,6 +92,20 @@ def test_digits_run_matches_the_plan(sparseml, tmp_path):
     }
     assert all(r["items_per_sec"] > 0 for r in report.bench)
     assert (tmp_path / "run" / "dense.onnx").exists()
+    saved = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert saved["accuracy"] == {"dense": report.dense_score, "sparse": report.score}
+    assert saved["planned_vs_observed"]["max_lr_diff"] == 0
+    # within one weight of the target at every step, for every tensor it prunes
+    sizes = [16 * 9, 32 * 16 * 9, 64 * 512, 10 * 64]  # digits-cnn's prunable weights
+    assert saved["planned_vs_observed"]["max_sparsity_diff"] <= len(sizes) / sum(sizes)
+    layers = saved["sparsity"]["per_layer"]
+    assert len(layers) == 4 and all(abs(v - 0.8) < 0.01 for v in layers.values())
+    assert saved["export"]["path"].endswith("model.onnx")
+    assert {"items_per_sec", "latency_ms", "batch_size"} <= set(saved["bench"][0])
+    markdown = (tmp_path / "run" / "report.md").read_text()
+    assert (
+        "LR differs by at most 0," in markdown and "| `features.0.weight` |" in markdown
+    )
     page = (tmp_path / "run" / "report.html").read_text()
     assert "observed lr" in page and f"observed sparsity #{3}" in page
     recipe = load(RECIPE)
@@ -422,14 +437,15 @@ def _torchrun(recipe, out, port, *command):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    report = __import__("json").loads((out / "report.json").read_text())
+    report = json.loads((out / "report.json").read_text())
     # each of the 2 ranks takes half of the 1,437 training digits, 16 a batch
     assert report["steps_per_epoch"] == 44
     t = plan(load(recipe), report["steps_per_epoch"])
     rows = list(csv.DictReader((out / "observed.csv").open()))
     assert len(rows) == t.total_steps
     assert np.allclose([float(r["lr"]) for r in rows], t.lr[0], rtol=1e-12, atol=0)
-    assert report["score"] > 0.9
+    assert report["accuracy"]["sparse"] > 0.9
+    assert report["planned_vs_observed"]["max_lr_diff"] == 0
     return report
 
 

@@ -47,9 +47,33 @@ class Report:
     onnx_max_abs_diff: float | None
     seconds: float
     bench: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    recipe: str = ""
+    per_layer: dict[str, float] = dataclasses.field(default_factory=dict)
+    overall_sparsity: float | None = None
+    max_lr_diff: float | None = None  # planned vs observed, over every step
+    max_sparsity_diff: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """report.json: the layout docs/runner.md documents."""
+        return {
+            "recipe": self.recipe,
+            "model": self.model,
+            "epochs": self.epochs,
+            "steps_per_epoch": self.steps_per_epoch,
+            self.score_name: {"dense": self.dense_score, "sparse": self.score},
+            "planned_vs_observed": {
+                "max_lr_diff": self.max_lr_diff,
+                "max_sparsity_diff": self.max_sparsity_diff,
+            },
+            "sparsity": {
+                "overall": self.overall_sparsity,
+                "per_layer": self.per_layer,
+                "per_modifier": self.sparsity,
+            },
+            "export": {"path": self.onnx, "max_abs_diff": self.onnx_max_abs_diff},
+            "bench": self.bench,
+            "seconds": self.seconds,
+        }
 
 
 def prunable(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -234,6 +258,10 @@ def run(
         / max(1, sum(t.numel() for t in ts.values()))
         for label, ts in watched.values()
     }
+    layers = {n: t for _, ts in watched.values() for n, t in ts.items()} or prunable(
+        model
+    )
+    zero_counts = {n: int((t == 0).sum()) for n, t in layers.items()}
     report = Report(
         str(out_dir),
         model_name,
@@ -246,6 +274,10 @@ def run(
         None,
         None,
         time.perf_counter() - start,
+        recipe=str(recipe_path),
+        per_layer={n: zero_counts[n] / max(1, t.numel()) for n, t in layers.items()},
+        overall_sparsity=sum(zero_counts.values())
+        / max(1, sum(t.numel() for t in layers.values())),
     )
     if not dist.main:  # the main rank writes the model, the export and the report
         dist.finish()
@@ -273,15 +305,18 @@ def run(
             progress=progress,
         )
         progress(table(rows))
+    lr_diff, sparsity_diff = _planned_vs_observed(recipe, spe, out_dir)
     report = dataclasses.replace(
         report,
         onnx=onnx_path,
         onnx_max_abs_diff=diff,
         seconds=time.perf_counter() - start,
         bench=rows,
+        max_lr_diff=lr_diff,
+        max_sparsity_diff=sparsity_diff,
     )
     write_atomic(out_dir / "report.json", json.dumps(report.to_dict(), indent=2) + "\n")
-    _planned_vs_observed(recipe, spe, out_dir)
+    write_atomic(out_dir / "report.md", report_markdown(report))
     dist.finish()
     return report
 
@@ -463,8 +498,14 @@ def _set_rng(state: dict[str, Any], loader: Any) -> None:
         loader.generator.set_state(state["loader"])
 
 
-def _planned_vs_observed(recipe: Any, spe: int, out_dir: Path) -> None:
-    """`out/report.html`: the preview page, the run's measurements dotted over it."""
+def _planned_vs_observed(
+    recipe: Any, spe: int, out_dir: Path
+) -> tuple[float | None, float | None]:
+    """`out/report.html`: the preview page, the run's measurements dotted over it.
+
+    Returns the largest differences between plan and run over every step: of the
+    LR (first param group) and of each pruning modifier's sparsity.
+    """
     import numpy as np
 
     from ..lint import lint_recipe
@@ -478,11 +519,24 @@ def _planned_vs_observed(recipe: Any, spe: int, out_dir: Path) -> None:
         for key in (rows[0] if rows else {})
         if key == "lr" or key.startswith("sparsity_")
     }
+    timeline = plan(recipe, spe)
+    n = min(len(rows), timeline.total_steps)
+    lr_diff = sparsity_diff = None
+    if n and "lr" in observed and timeline.lr.shape[0]:
+        planned = timeline.lr[0][:n]
+        known = ~np.isnan(planned)  # NaN: no modifier has set the LR yet
+        if known.any():
+            lr_diff = float(np.max(np.abs(observed["lr"][:n] - planned)[known]))
+    for index, target in timeline.sparsity.items():
+        got = observed.get(f"sparsity_{index}")
+        if n and got is not None:
+            d = float(np.max(np.abs(got[:n] - target[:n])))
+            sparsity_diff = d if sparsity_diff is None else max(sparsity_diff, d)
     page = render(
         [
             Planned(
                 recipe,
-                plan(recipe, spe),
+                timeline,
                 lint_recipe(recipe, None, spe),
                 Path(recipe.path).name,
                 observed,
@@ -490,6 +544,40 @@ def _planned_vs_observed(recipe: Any, spe: int, out_dir: Path) -> None:
         ]
     )
     write_atomic(out_dir / "report.html", page)
+    return lr_diff, sparsity_diff
+
+
+def report_markdown(report: Report) -> str:
+    """`out/report.md`: what report.json holds, for people."""
+
+    def num(v: float | None, fmt: str = ".4g") -> str:
+        return "n/a" if v is None else format(v, fmt)
+
+    lines = [
+        f"# recipe run: {Path(report.recipe).name} on {report.model}",
+        "",
+        f"- epochs {report.epochs:g}, {report.steps_per_epoch} steps an epoch, "
+        f"{report.seconds:.0f} s",
+        f"- {report.score_name}: dense {report.dense_score:.4f}, "
+        f"after the recipe {report.score:.4f}",
+        f"- planned vs observed over every step: LR differs by at most "
+        f"{num(report.max_lr_diff)}, sparsity by at most "
+        f"{num(report.max_sparsity_diff)} (rounding to whole weights)",
+        f"- export: {report.onnx or 'none'}, max |onnxruntime - torch| "
+        f"{num(report.onnx_max_abs_diff, '.2g')}",
+        "",
+        f"## Sparsity: {num(report.overall_sparsity, '.3f')} overall",
+        "",
+        "| tensor | sparsity |",
+        "|---|---:|",
+        *(f"| `{n}` | {v:.3f} |" for n, v in report.per_layer.items()),
+    ]
+    if report.bench:
+        from .bench import table
+
+        lines += ["", "## Benchmark", "", "```", table(report.bench), "```"]
+    lines += ["", "The plan with the run drawn over it: report.html.", ""]
+    return "\n".join(lines)
 
 
 def _load_weights(model: nn.Module, path: str) -> None:
