@@ -48,6 +48,7 @@ bench: $(VENV)/.full
 	$(PY) benchmarks/lint_speed.py
 	$(PY) benchmarks/plan_speed.py
 	$(PY) benchmarks/preview_speed.py
+	$(PY) benchmarks/digits_quality.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
