@@ -296,11 +296,12 @@ def test_yolov5n_run_on_generated_shapes_matches_the_plan(sparseml, tmp_path):
     )
 
 
-def test_pruned_quantized_digits_exports_int8(sparseml, tmp_path):
+def test_pruned_quantized_digits_exports_int8(sparseml, tmp_path, monkeypatch):
     import onnx
 
     from recipe_compiler.runner.train import run
 
+    monkeypatch.chdir(tmp_path)  # sparseml's default logger writes ./sparse_logs/
     report = run(
         str(ROOT / "recipes" / "digits-gmp-qat.yaml"),
         str(tmp_path),
@@ -314,6 +315,8 @@ def test_pruned_quantized_digits_exports_int8(sparseml, tmp_path):
     # BN folded into the convs (FoldConvDivBn): the unfolded Div/Add/BN chain made
     # DeepSparse 1.8 abort the process with an assertion in its JIT
     assert "BatchNormalization" not in ops
+    assert not (tmp_path / "sparse_logs").exists()
+    assert "QuantizationModifier" in (tmp_path / "sparseml.log").read_text()
     timed = {(r["model"], r["engine"]) for r in report.bench if r["items_per_sec"] > 0}
     assert ("recipe", "deepsparse") in timed
     want = np.load(tmp_path / "model_sample_output.npy")

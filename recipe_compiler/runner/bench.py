@@ -79,7 +79,7 @@ def inputs_for(
         shape = [batch_size, *dims[1:]] if dims else []
         if sample is not None and i == 0:
             rows = np.ascontiguousarray(sample[:1])
-            arrays.append(np.repeat(rows, batch_size, axis=0).astype(rows.dtype))
+            arrays.append(np.repeat(rows, batch_size, axis=0))
             continue
         dtype = _DTYPES.get(spec.type)
         if dtype is None:

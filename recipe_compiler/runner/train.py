@@ -187,7 +187,13 @@ def run(
     manager = ScheduledModifierManager.from_yaml(str(recipe_path))
     for change in compat.prepare_manager(manager, model):
         progress(change)
-    wrapped = manager.modify(model, opt, steps_per_epoch=spe, epoch=float(first_epoch))
+    wrapped = manager.modify(
+        model,
+        opt,
+        steps_per_epoch=spe,
+        epoch=float(first_epoch),
+        loggers=[_modifier_log(out_dir, dist.main)],
+    )
     if ckpt is not None:
         opt.load_state_dict(ckpt["optimizer"])
         manager.load_state_dict(ckpt["manager"])
@@ -496,6 +502,29 @@ def _set_rng(state: dict[str, Any], loader: Any) -> None:
     np.random.set_state(state["numpy"])
     if loader.generator is not None and state["loader"] is not None:
         loader.generator.set_state(state["loader"])
+
+
+def _modifier_log(out_dir: Path, main: bool) -> Any:
+    """SparseML's modifier-level log, kept in `DIR/sparseml.log` with the run.
+
+    Left to its default, sparseml writes `./sparse_logs/<time>.log` into whatever
+    folder the user started from.
+    """
+    import logging
+
+    from sparseml.pytorch.utils.logger import PythonLogger
+
+    log = logging.getLogger(f"recipe_compiler.runner.sparseml.{out_dir.resolve()}")
+    log.propagate = False  # the console shows our progress lines, not these
+    log.setLevel(logging.DEBUG)
+    for handler in list(log.handlers):  # a second run into the same folder
+        log.removeHandler(handler)
+        handler.close()
+    if main:
+        log.addHandler(logging.FileHandler(out_dir / "sparseml.log", delay=True))
+    else:
+        log.addHandler(logging.NullHandler())
+    return PythonLogger(log)
 
 
 def _planned_vs_observed(
