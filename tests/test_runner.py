@@ -589,3 +589,21 @@ def test_bench_refuses_bad_models_clearly(sparseml, tmp_path):
     assert result.exit_code == 2 and "run with --batch-size 2" in result.output
     result = CliRunner().invoke(main, ["bench", str(fixed), "--engine", "tensorrt"])
     assert result.exit_code == 2 and "tensorrt" in result.output
+
+
+def test_run_refuses_lint_errors_before_training(sparseml, tmp_path):
+    """A recipe SparseML loads but would crash on (start == end) stops before any
+    training, with the file, line, code and the steps per epoch it was linted at."""
+    from recipe_compiler.runner.train import RunError, run
+
+    recipe = tmp_path / "crash.yaml"
+    recipe.write_text(
+        "modifiers:\n"
+        "  - !EpochRangeModifier\n    start_epoch: 0\n    end_epoch: 2\n"
+        "  - !GMPruningModifier\n    params: __ALL_PRUNABLE__\n"
+        "    init_sparsity: 0.05\n    final_sparsity: 0.8\n"
+        "    start_epoch: 1\n    end_epoch: 1\n    update_frequency: 0.5\n"
+    )
+    with pytest.raises(RunError, match=r"crash.yaml:10:16: RC205 .*linted at 44 steps"):
+        run(str(recipe), str(tmp_path / "out"), progress=lambda _: None)
+    assert not (tmp_path / "out").exists()  # refused before dense training

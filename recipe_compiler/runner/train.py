@@ -152,6 +152,8 @@ def run(
         progress = _quiet  # one rank reports, and only it writes files
     if dist.world > 1:
         train_loader = dist.shard(train_loader, seed)
+    spe = len(train_loader)
+    _refuse_lint_errors(recipe, spe)  # before dense training, not days into it
     if weights and not ckpt:
         _load_weights(model, weights)
         progress(f"loaded {weights}: dense training skipped")
@@ -183,7 +185,6 @@ def run(
     dense_onnx = str(out_dir / "dense.onnx")
     model.train()
 
-    spe = len(train_loader)
     manager = ScheduledModifierManager.from_yaml(str(recipe_path))
     for change in compat.prepare_manager(manager, model):
         progress(change)
@@ -502,6 +503,22 @@ def _set_rng(state: dict[str, Any], loader: Any) -> None:
     np.random.set_state(state["numpy"])
     if loader.generator is not None and state["loader"] is not None:
         loader.generator.set_state(state["loader"])
+
+
+def _refuse_lint_errors(recipe: Any, spe: int) -> None:
+    """Lint at this run's steps per epoch; an error (SparseML would refuse or crash,
+    at load or at some step) stops the run before any training."""
+    from ..lint import lint_recipe
+
+    errors = [p for p in lint_recipe(recipe, None, spe) if p.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f"; {len(errors) - 1} more: run recipe lint" if len(errors) > 1 else ""
+        hint = f"; {first.hint}" if first.hint else ""
+        raise RunError(
+            f"{first.path}:{first.line}:{first.column}: {first.code} {first.message}"
+            f"{hint} (linted at {spe} steps an epoch{more})"
+        )
 
 
 def _modifier_log(out_dir: Path, main: bool) -> Any:
