@@ -648,6 +648,11 @@ def preview(
     help="Image size of the generated detection data (YOLOv5 models).",
 )
 @click.option(
+    "--steps-per-epoch",
+    type=click.IntRange(min=1),
+    help="Train on the first N batches of every epoch (default: all of them).",
+)
+@click.option(
     "--bench",
     "bench_seconds",
     type=float,
@@ -670,6 +675,7 @@ def run_command(
     weights: str | None,
     static_batch: int | None,
     data: str | None,
+    steps_per_epoch: int | None,
 ) -> None:
     """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
     try:
@@ -698,6 +704,7 @@ def run_command(
             weights=weights,
             static_batch=static_batch,
             data=data,
+            steps_per_epoch=steps_per_epoch,
             progress=lambda line: click.echo(line, err=True),
         )
     except RunError as exc:

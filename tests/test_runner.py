@@ -607,3 +607,21 @@ def test_run_refuses_lint_errors_before_training(sparseml, tmp_path):
     with pytest.raises(RunError, match=r"crash.yaml:10:16: RC205 .*linted at 44 steps"):
         run(str(recipe), str(tmp_path / "out"), progress=lambda _: None)
     assert not (tmp_path / "out").exists()  # refused before dense training
+
+
+def test_steps_per_epoch_trains_the_first_batches_on_the_plan(sparseml, tmp_path):
+    from recipe_compiler.runner.train import RunError, run
+
+    report = run(
+        str(RECIPE),
+        str(tmp_path / "run"),
+        dense_epochs=1,
+        steps_per_epoch=10,
+        progress=lambda _: None,
+    )
+    assert report.steps_per_epoch == 10 and report.max_lr_diff == 0
+    t = plan(load(RECIPE), 10)
+    rows = list(csv.DictReader((tmp_path / "run" / "observed.csv").open()))
+    assert len(rows) == t.total_steps == 50
+    with pytest.raises(RunError, match="gives 44 batches an epoch; give 1 to 44"):
+        run(str(RECIPE), str(tmp_path / "x"), steps_per_epoch=45, progress=print)

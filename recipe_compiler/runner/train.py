@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import itertools
 import json
 import os
 import re
@@ -118,6 +119,7 @@ def run(
     weights: str | None = None,
     static_batch: int | None = None,
     data: str | None = None,
+    steps_per_epoch: int | None = None,
     progress: Callable[[str], None] = print,
 ) -> Report:
     """Train `model_name` densely, then under the recipe; writes `out/`.
@@ -153,6 +155,13 @@ def run(
     if dist.world > 1:
         train_loader = dist.shard(train_loader, seed)
     spe = len(train_loader)
+    if steps_per_epoch is not None:  # the first N batches of every epoch
+        if not 1 <= steps_per_epoch <= spe:
+            raise RunError(
+                f"--steps-per-epoch {steps_per_epoch}: the training data gives "
+                f"{spe} batches an epoch; give 1 to {spe}"
+            )
+        spe = steps_per_epoch
     _refuse_lint_errors(recipe, spe)  # before dense training, not days into it
     if weights and not ckpt:
         _load_weights(model, weights)
@@ -162,7 +171,7 @@ def run(
     net = dist.wrap(model)  # DistributedDataParallel under torchrun, else the model
     for epoch in range(0 if ckpt else dense_epochs):
         dist.set_epoch(train_loader, epoch)
-        for x, y in train_loader:
+        for x, y in itertools.islice(train_loader, spe):
             opt.zero_grad()
             loss_fn(net(x), y).backward()
             opt.step()
@@ -225,7 +234,7 @@ def run(
         for epoch in range(first_epoch, int(epochs)):
             losses = []
             dist.set_epoch(train_loader, 1000 + epoch)
-            for x, y in train_loader:
+            for x, y in itertools.islice(train_loader, spe):
                 wrapped.zero_grad()
                 loss = loss_fn(net(x), y)
                 loss.backward()
