@@ -625,3 +625,12 @@ def test_steps_per_epoch_trains_the_first_batches_on_the_plan(sparseml, tmp_path
     assert len(rows) == t.total_steps == 50
     with pytest.raises(RunError, match="gives 44 batches an epoch; give 1 to 44"):
         run(str(RECIPE), str(tmp_path / "x"), steps_per_epoch=45, progress=print)
+
+
+def test_resume_refuses_other_steps_per_epoch(sparseml, tmp_path):
+    from recipe_compiler.runner.train import RunError, run
+
+    out = str(tmp_path / "run")
+    run(str(RECIPE), out, dense_epochs=0, steps_per_epoch=3, progress=lambda _: None)
+    with pytest.raises(RunError, match="ran 3 steps an epoch, this run would take 4"):
+        run(str(RECIPE), out, resume=True, steps_per_epoch=4, progress=print)

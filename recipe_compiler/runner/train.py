@@ -162,6 +162,12 @@ def run(
                 f"{spe} batches an epoch; give 1 to {spe}"
             )
         spe = steps_per_epoch
+    if ckpt is not None and ckpt.get("steps_per_epoch", spe) != spe:
+        raise RunError(
+            f"{out_dir}: the checkpoint ran {ckpt['steps_per_epoch']} steps an epoch, "
+            f"this run would take {spe}: the schedule would shift; resume with the "
+            "same --batch-size, --steps-per-epoch and number of processes"
+        )
     _refuse_lint_errors(recipe, spe)  # before dense training, not days into it
     if weights and not ckpt:
         _load_weights(model, weights)
@@ -259,6 +265,7 @@ def run(
                         "manager": manager.state_dict(),
                         "rng": _get_rng(train_loader),
                         "dense_score": dense_score,
+                        "steps_per_epoch": spe,
                     },
                 )
             dist.barrier()
