@@ -10,7 +10,7 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -245,6 +245,16 @@ def _val(v: Any) -> str:
     if isinstance(v, list) and len(v) > 3:
         return f"[{len(v)} items]"
     return str(v)
+
+
+def _no_runner(command: str, exc: ImportError) -> NoReturn:
+    """The commands that need torch and sparseml name the extra that brings them."""
+    click.echo(
+        f"recipe {command}: the runner extra is not installed ({exc}): "
+        "pip install 'recipe-compiler[runner]'",
+        err=True,
+    )
+    sys.exit(EXIT_USAGE)
 
 
 def _exit_on_errors(problems: list[Problem]) -> None:
@@ -681,12 +691,7 @@ def run_command(
     try:
         from .runner.train import RunError, run
     except ImportError as exc:
-        click.echo(
-            f"recipe run: the runner extra is not installed ({exc}): "
-            "pip install 'recipe-compiler[runner]'",
-            err=True,
-        )
-        sys.exit(EXIT_USAGE)
+        _no_runner("run", exc)
     if (out is None) == (resume_dir is None):
         raise click.UsageError("give --out DIR for a new run, or --resume DIR")
     folder = str(out or resume_dir)
@@ -775,12 +780,7 @@ def bench(
     try:
         from .runner.bench import BenchError, measure, table
     except ImportError as exc:
-        click.echo(
-            f"recipe bench: the runner extra is not installed ({exc}): "
-            "pip install 'recipe-compiler[runner]'",
-            err=True,
-        )
-        sys.exit(EXIT_USAGE)
+        _no_runner("bench", exc)
     labels = [Path(m).name for m in models]
     if len(set(labels)) < len(labels):
         labels = list(models)
