@@ -634,3 +634,13 @@ def test_resume_refuses_other_steps_per_epoch(sparseml, tmp_path):
     run(str(RECIPE), out, dense_epochs=0, steps_per_epoch=3, progress=lambda _: None)
     with pytest.raises(RunError, match="ran 3 steps an epoch, this run would take 4"):
         run(str(RECIPE), out, resume=True, steps_per_epoch=4, progress=print)
+
+
+def test_run_refuses_a_recipe_sparseml_cannot_load(sparseml, tmp_path):
+    from recipe_compiler.runner.train import RunError, run
+
+    recipe = tmp_path / "bad.yaml"
+    recipe.write_text("modifiers:\n  - !NoSuchModifier\n    start_epoch: 0\n")
+    with pytest.raises(RunError, match=r"bad.yaml:2:\d+: RC\d+ .*NoSuchModifier"):
+        run(str(recipe), str(tmp_path / "out"), progress=lambda _: None)
+    assert not (tmp_path / "out").exists()
