@@ -174,7 +174,7 @@ def run(
     net = dist.wrap(model)  # DistributedDataParallel under torchrun, else the model
     for epoch in range(0 if ckpt else dense_epochs):
         dist.set_epoch(train_loader, epoch)
-        for x, y in itertools.islice(train_loader, spe):
+        for x, y in _batches(train_loader, steps_per_epoch):
             opt.zero_grad()
             loss_fn(net(x), y).backward()
             opt.step()
@@ -237,7 +237,7 @@ def run(
         for epoch in range(first_epoch, int(epochs)):
             losses = []
             dist.set_epoch(train_loader, 1000 + epoch)
-            for x, y in itertools.islice(train_loader, spe):
+            for x, y in _batches(train_loader, steps_per_epoch):
                 wrapped.zero_grad()
                 loss = loss_fn(net(x), y)
                 loss.backward()
@@ -516,6 +516,13 @@ def _set_rng(state: dict[str, Any], loader: Any) -> None:
     np.random.set_state(state["numpy"])
     if loader.generator is not None and state["loader"] is not None:
         loader.generator.set_state(state["loader"])
+
+
+def _batches(loader: Any, limit: int | None) -> Any:
+    """The epoch's batches, or its first `limit`. The whole loader is iterated
+    when no limit is set: stopping early draws the shuffling generator
+    differently, which would change every default run's data order."""
+    return loader if limit is None else itertools.islice(loader, limit)
 
 
 def _refuse_lint_errors(recipe: Any, spe: int) -> None:
