@@ -347,17 +347,24 @@ def _verify(
         raise RescaleError(f"the rescaled recipe does not load: {problems[0].message}")
     tol = (round_to or 0) * 4 + 10**-DECIMALS
     f = result.factor
-    for (e0, m0), (_, m1) in zip(before.models, after.models, strict=True):
-        for name in ("start_epoch", "end_epoch"):
-            v0, v1 = getattr(m0, name, None), getattr(m1, name, None)
-            if v0 is None or v1 is None or v0 == -1:
-                continue
-            if not math.isclose(v1, v0 * f, abs_tol=tol * max(1.0, f)):
-                raise RescaleError(
-                    f"!{e0.tag} {name} (line {e0.line}) would be {v1:g}, not "
-                    f"{v0 * f:g}: its expression is not proportional to its "
-                    "variables; use --flatten"
-                )
+    moved = {(s.entry.index, s.path): s for s in numeric_sites(after, KINDS)}
+    for site in numeric_sites(before, KINDS):
+        kind = _kind(site)
+        new = moved.get((site.entry.index, site.path))
+        if kind not in scaled or new is None or "cycle_epochs" in site.path:
+            continue  # cycle counts are rounded to whole epochs on purpose
+        v0, v1 = float(site.node.value), float(new.node.value)
+        if not math.isclose(v1, v0 * f, abs_tol=tol * max(1.0, f)):
+            how = (
+                f"eval({site.node.expression}) is not proportional to its "
+                "variables (a number written inside it does not scale)"
+                if site.node.expression
+                else "it did not move with the rest"
+            )
+            raise RescaleError(
+                f"{site.label} would be {v1:g}, not {v0 * f:g}: {how}; put the "
+                "number in a variable, or use --flatten"
+            )
     a, b = _events(before), _events(after)
     for (x0, l0), (y0, _) in zip(a, b, strict=True):
         for (x1, l1), (y1, _) in zip(a, b, strict=True):

@@ -162,6 +162,31 @@ modifiers:
     rescale(load(text, text=True), 300, update_frequency="scale")
 
 
+def test_a_number_inside_an_epoch_expression_is_refused_not_left_unscaled():
+    """`freeze_bn_stats_epoch: eval(start + 1)` would keep its `1` and freeze the
+    BN statistics at the wrong fraction of the QAT window: refused, with the way out."""
+    text = """
+qat_start: 3
+qat_epochs: 2
+modifiers:
+  - !EpochRangeModifier
+    start_epoch: 0
+    end_epoch: eval(qat_start + qat_epochs)
+  - !QuantizationModifier
+    start_epoch: eval(qat_start)
+    freeze_bn_stats_epoch: eval(qat_start + 1)
+"""
+    with pytest.raises(
+        RescaleError, match=r"freeze_bn_stats_epoch .* would be 7, not 8"
+    ):
+        rescale(load(text, text=True), 180)
+    fixed = text.replace("qat_epochs: 2", "qat_epochs: 2\nfreeze_after: 1").replace(
+        "eval(qat_start + 1)", "eval(qat_start + freeze_after)"
+    )
+    out = reload(load(fixed, text=True), rescale(load(fixed, text=True), 180).text)
+    assert out.models[1][1].freeze_bn_stats_epoch == 8
+
+
 def test_rounding_snaps_and_never_reorders():
     recipe = load(BUNDLED)
     out = reload(recipe, rescale(recipe, 300, round_to=1).text)
