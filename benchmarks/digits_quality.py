@@ -45,7 +45,10 @@ def main() -> None:
     seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     dense_epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 8
     recipe = ROOT / "recipes" / "digits-gmp-qat.yaml"
-    print(f"{recipe.name}, digits-cnn, {dense_epochs} dense epochs, {seeds} seeds")
+    print(
+        f"{recipe.name} rescaled to the run's {dense_epochs} dense epochs, "
+        f"digits-cnn, {seeds} seeds"
+    )
     print(f"{'seed':>4} {'dense':>7} {'QAT torch':>10} {'INT8 onnx':>10} {'kept':>7}")
     kept = []
     for seed in range(seeds):
@@ -54,6 +57,7 @@ def main() -> None:
             str(recipe),
             out,
             dense_epochs=dense_epochs,
+            rescale_to=dense_epochs,
             seed=seed,
             progress=lambda _: None,
         )

@@ -249,7 +249,7 @@ def test_disk_full_while_checkpointing_keeps_the_previous_checkpoint(
     monkeypatch.setattr(torch, "save", real_save)
     assert (tmp_path / "checkpoint.pt").read_bytes() == before
     assert [p.name for p in tmp_path.glob(".checkpoint.*")] == []
-    assert train._load_checkpoint(tmp_path, load(RECIPE))["epoch"] == 5
+    assert train._load_checkpoint(tmp_path)["epoch"] == 5
 
 
 def test_yolov5_decodes_boxes_in_pixels(sparseml):
@@ -644,3 +644,134 @@ def test_run_refuses_a_recipe_sparseml_cannot_load(sparseml, tmp_path):
     with pytest.raises(RunError, match=r"bad.yaml:2:\d+: RC\d+ .*NoSuchModifier"):
         run(str(recipe), str(tmp_path / "out"), progress=lambda _: None)
     assert not (tmp_path / "out").exists()
+
+
+def test_rescale_runs_the_recipe_retargeted_to_the_run(sparseml, tmp_path):
+    """--rescale N: the recipe (written for 9 dense epochs) is retargeted by the
+    90-epoch rule, snapped to the run's step grid, saved as DIR/recipe.yaml, and
+    that is what SparseML runs: the plan of the saved file matches every step."""
+    from recipe_compiler.runner.train import RunError, run
+
+    before = RECIPE.read_bytes()
+    out = tmp_path / "run"
+    report = run(
+        str(RECIPE),
+        str(out),
+        dense_epochs=0,
+        steps_per_epoch=8,
+        rescale_to=4.5,
+        progress=lambda _: None,
+    )
+    applied = out / "recipe.yaml"
+    assert applied.read_text().startswith("# rescaled from 9 to 4.5 epochs")
+    assert RECIPE.read_bytes() == before
+    t = plan(load(applied), 8)
+    windows = [(m.start, m.end) for _, m in load(applied).models]
+    assert (0, 1.5) in windows and (1.5, 2.5) in windows  # prune 3 -> 1.5, tune 2 -> 1
+    rows = list(csv.DictReader((out / "observed.csv").open()))
+    assert len(rows) == t.total_steps == 3 * 8  # SparseML runs ceil(2.5) epochs
+    assert report.max_lr_diff == 0 and report.rescaled_to == 4.5
+    data = json.loads((out / "report.json").read_text())
+    assert data["rescaled_to"] == 4.5 and data["recipe"] == str(RECIPE)
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "q: 3\nmodifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n"
+        "    end_epoch: eval(q + 2)\n  - !QuantizationModifier\n"
+        "    start_epoch: eval(q)\n    freeze_bn_stats_epoch: eval(q + 1)\n"
+    )
+    with pytest.raises(RunError, match=r"cannot rescale to 180 epochs: .*put the num"):
+        run(str(bad), str(tmp_path / "x"), rescale_to=180, progress=lambda _: None)
+
+
+def test_resume_of_a_rescaled_run_keeps_its_rescale(sparseml, tmp_path):
+    from recipe_compiler.runner.train import RunError, run
+
+    out = str(tmp_path / "run")
+    run(
+        str(RECIPE),
+        out,
+        dense_epochs=0,
+        steps_per_epoch=4,
+        rescale_to=4.5,
+        progress=lambda _: None,
+    )
+    lines: list[str] = []
+    report = run(
+        str(RECIPE), out, resume=True, steps_per_epoch=4, progress=lines.append
+    )
+    assert report.rescaled_to == 4.5 and any("resuming" in x for x in lines)
+    with pytest.raises(RunError, match="another version of the recipe"):
+        run(
+            str(RECIPE),
+            out,
+            resume=True,
+            steps_per_epoch=4,
+            rescale_to=9,
+            progress=lambda _: None,
+        )
+
+
+def test_macs_ratio_counts_nonzero_weights_at_each_layers_output_size(sparseml):
+    import torch
+
+    from recipe_compiler.runner.macs import macs, ratio
+
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 2, 3, padding=1, bias=False),  # 18 weights x 16 positions
+        torch.nn.Flatten(),
+        torch.nn.Linear(32, 4, bias=False),  # 128 weights, once
+    )
+    with torch.no_grad():
+        model[0].weight[0] = 0  # half the conv
+    x = torch.zeros(3, 1, 4, 4)  # a batch: counted for one item
+    assert macs(model, x) == (18 * 16 + 128, 9 * 16 + 128)
+    assert ratio(model, x) == pytest.approx((18 * 16 + 128) / (9 * 16 + 128))
+    assert model.training  # restored
+
+
+def test_bundled_yolov5s_block4_qat_recipe_runs_tiny_through_the_cli(
+    sparseml, tmp_path
+):
+    """The YOLOv5s speed recipe, as docs/runner.md runs it at 640x640, here at 64x64
+    and 50 steps: rescaled to 9 epochs, 95% block-4 on every conv, INT8 export,
+    benchmarked in both engines; the observed run matches the plan."""
+    import onnx
+
+    out = tmp_path / "y"
+    proc = _recipe_cli(
+        "run",
+        "recipes/yolov5s-pruned95-block4-qat.md",
+        "--model",
+        "yolov5s",
+        "--image-size",
+        "64",
+        "--batch-size",
+        "2",
+        "--steps-per-epoch",
+        "10",
+        "--rescale",
+        "9",
+        "--dense-epochs",
+        "0",
+        "--out",
+        str(out),
+        "--bench",
+        "0.3",
+    )
+    stdout, err = proc.communicate()
+    assert proc.returncode == 0, err
+    assert "recipe rescaled to 9 epochs" in err and "epoch 5/5" in err
+    report = json.loads((out / "report.json").read_text())
+    assert report["model"] == "yolov5s" and report["rescaled_to"] == 9
+    assert report["planned_vs_observed"]["max_lr_diff"] == 0
+    assert report["sparsity"]["per_modifier"]["#4 GMPruningModifier"] == pytest.approx(
+        0.95, abs=1e-3
+    )
+    assert report["sparsity"]["nonzero_mac_ratio"] == pytest.approx(20, rel=0.02)
+    assert {(r["model"], r["engine"]) for r in report["bench"]} == {
+        (m, e) for m in ("dense", "recipe") for e in ("onnxruntime", "deepsparse")
+    }
+    ops = {n.op_type for n in onnx.load(str(out / "model.onnx")).graph.node}
+    assert "ConvInteger" in ops or "QLinearConv" in ops
+    assert "of outputs up to" in stdout

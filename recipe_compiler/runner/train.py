@@ -26,6 +26,7 @@ from torch import nn  # noqa: E402
 from ..fileio import write_atomic  # noqa: E402
 from ..modifiers.pruning import GRADUAL  # noqa: E402
 from ..recipe import load  # noqa: E402
+from . import macs  # noqa: E402
 from .models import MODELS  # noqa: E402
 from .tasks import build  # noqa: E402
 
@@ -53,11 +54,15 @@ class Report:
     overall_sparsity: float | None = None
     max_lr_diff: float | None = None  # planned vs observed, over every step
     max_sparsity_diff: float | None = None
+    onnx_output_max_abs: float | None = None  # the scale max_abs_diff is out of
+    mac_ratio: float | None = None  # all conv/linear MACs over nonzero-weight ones
+    rescaled_to: float | None = None  # dense epochs the recipe was rescaled to
 
     def to_dict(self) -> dict[str, Any]:
         """report.json: the layout docs/runner.md documents."""
         return {
             "recipe": self.recipe,
+            "rescaled_to": self.rescaled_to,
             "model": self.model,
             "epochs": self.epochs,
             "steps_per_epoch": self.steps_per_epoch,
@@ -70,8 +75,13 @@ class Report:
                 "overall": self.overall_sparsity,
                 "per_layer": self.per_layer,
                 "per_modifier": self.sparsity,
+                "nonzero_mac_ratio": self.mac_ratio,
             },
-            "export": {"path": self.onnx, "max_abs_diff": self.onnx_max_abs_diff},
+            "export": {
+                "path": self.onnx,
+                "max_abs_diff": self.onnx_max_abs_diff,
+                "output_max_abs": self.onnx_output_max_abs,
+            },
             "bench": self.bench,
             "seconds": self.seconds,
         }
@@ -109,7 +119,7 @@ def run(
     out: str,
     *,
     model_name: str = "digits-cnn",
-    dense_epochs: int = 8,
+    dense_epochs: int = 18,
     batch_size: int = 32,
     lr: float = 0.05,
     seed: int = 0,
@@ -120,9 +130,14 @@ def run(
     static_batch: int | None = None,
     data: str | None = None,
     steps_per_epoch: int | None = None,
+    rescale_to: float | None = None,
     progress: Callable[[str], None] = print,
 ) -> Report:
     """Train `model_name` densely, then under the recipe; writes `out/`.
+
+    `rescale_to` retargets the recipe to that many dense epochs by the 90-epoch
+    rule first (`recipe rescale`, epochs snapped to this run's step grid); the
+    rescaled text is `out/recipe.*` and is what SparseML runs.
 
     After every epoch of the recipe, `out/checkpoint.pt` holds the model, the
     optimizer, SparseML's manager state, the random generators and the epoch, written
@@ -132,6 +147,7 @@ def run(
     from sparseml.pytorch.utils import ModuleExporter
 
     start = time.perf_counter()
+    source_path = recipe_path
     recipe = load(recipe_path)  # its problems are refused with the lint's, below
     if model_name not in MODELS and ":" not in model_name:
         raise RunError(
@@ -139,7 +155,9 @@ def run(
             "pkg.module:factory"
         )
     out_dir = Path(out)
-    ckpt = _load_checkpoint(out_dir, recipe) if resume else None
+    ckpt = _load_checkpoint(out_dir) if resume else None
+    if ckpt is not None and rescale_to is None:
+        rescale_to = ckpt.get("rescaled_to")  # resume as the run was started
     try:
         task = build(model_name, batch_size, seed, image_size, data)
     except (KeyError, FileNotFoundError) as exc:
@@ -159,6 +177,13 @@ def run(
                 f"{spe} batches an epoch; give 1 to {spe}"
             )
         spe = steps_per_epoch
+    if rescale_to is not None:
+        recipe_path = _rescaled(recipe, rescale_to, spe, out_dir, dist.main)
+        dist.barrier()  # the main rank wrote it; every rank reads it
+        recipe = load(recipe_path)
+        progress(f"recipe rescaled to {rescale_to:g} epochs: {recipe_path}")
+    if ckpt is not None:
+        _check_recipe(out_dir, ckpt, recipe)
     if ckpt is not None and ckpt.get("steps_per_epoch", spe) != spe:
         raise RunError(
             f"{out_dir}: the checkpoint ran {ckpt['steps_per_epoch']} steps an epoch, "
@@ -263,6 +288,7 @@ def run(
                         "rng": _get_rng(train_loader),
                         "dense_score": dense_score,
                         "steps_per_epoch": spe,
+                        "rescaled_to": rescale_to,
                     },
                 )
             dist.barrier()
@@ -273,6 +299,7 @@ def run(
             )
     manager.finalize(model)
     final_score = score(model)
+    mac_ratio = macs.ratio(model, next(iter(val_loader))[0])
     final = {
         label: sum(int((t == 0).sum()) for t in ts.values())
         / max(1, sum(t.numel() for t in ts.values()))
@@ -294,19 +321,23 @@ def run(
         None,
         None,
         time.perf_counter() - start,
-        recipe=str(recipe_path),
+        recipe=str(source_path),
+        rescaled_to=rescale_to,
         per_layer={n: zero_counts[n] / max(1, t.numel()) for n, t in layers.items()},
         overall_sparsity=sum(zero_counts.values())
         / max(1, sum(t.numel() for t in layers.values())),
+        mac_ratio=mac_ratio,
     )
     if not dist.main:  # the main rank writes the model, the export and the report
         dist.finish()
         return report
     torch.save(model.state_dict(), out_dir / "model.pt")
-    shutil.copyfile(
-        recipe_path, out_dir / ("recipe" + Path(recipe_path).suffix.lower())
+    applied = out_dir / ("recipe" + Path(recipe_path).suffix.lower())
+    if rescale_to is None:
+        shutil.copyfile(recipe_path, applied)
+    onnx_path, diff, scale = _export(
+        model, val_loader, out_dir, ModuleExporter, "model.onnx"
     )
-    onnx_path, diff = _export(model, val_loader, out_dir, ModuleExporter, "model.onnx")
     if static_batch:
         for path in (dense_onnx, onnx_path):
             if path is not None:
@@ -330,6 +361,7 @@ def run(
         report,
         onnx=onnx_path,
         onnx_max_abs_diff=diff,
+        onnx_output_max_abs=scale,
         seconds=time.perf_counter() - start,
         bench=rows,
         max_lr_diff=lr_diff,
@@ -343,8 +375,9 @@ def run(
 
 def _export(
     model: nn.Module, loader: Any, out_dir: Path, exporter_cls: Any, name: str
-) -> tuple[str | None, float | None]:
-    """ONNX through sparseml's exporter, checked in onnxruntime against torch."""
+) -> tuple[str, float, float]:
+    """ONNX through sparseml's exporter, checked in onnxruntime against torch:
+    the path, the largest |difference| and the largest |output| it compares with."""
     import numpy as np
     import onnxruntime as ort
 
@@ -368,10 +401,30 @@ def _export(
     stem = name.removesuffix(".onnx")
     np.save(out_dir / f"{stem}_sample_input.npy", sample.numpy())
     np.save(out_dir / f"{stem}_sample_output.npy", want)
-    return str(path), float(np.max(np.abs(got - want)))
+    return str(path), float(np.max(np.abs(got - want))), float(np.max(np.abs(want)))
 
 
 CHECKPOINT = "checkpoint.pt"
+
+
+def _rescaled(recipe: Any, epochs: float, spe: int, out_dir: Path, main: bool) -> str:
+    """Write the recipe rescaled to `epochs` into `out_dir`; returns its path."""
+    from ..rescale import RescaleError, rescale
+
+    if not recipe.ok:
+        _refuse_lint_errors(recipe, spe)  # names the first problem at file:line
+    try:
+        result = rescale(recipe, epochs, round_to=1.0 / spe)
+    except RescaleError as exc:
+        raise RunError(
+            f"{recipe.path}: cannot rescale to {epochs:g} epochs: {exc}"
+        ) from None
+    suffix = ".md" if str(recipe.path).lower().endswith(".md") else ".yaml"
+    path = out_dir / f"recipe{suffix}"
+    if main:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, result.text)
+    return str(path)
 
 
 def _recipe_hash(recipe: Any) -> str:
@@ -399,7 +452,7 @@ def _save_checkpoint(out_dir: Path, recipe: Any, state: dict[str, Any]) -> None:
         raise
 
 
-def _load_checkpoint(out_dir: Path, recipe: Any) -> dict[str, Any]:
+def _load_checkpoint(out_dir: Path) -> dict[str, Any]:
     path = out_dir / CHECKPOINT
     if not path.exists():
         raise RunError(f"nothing to resume: {path} does not exist")
@@ -412,12 +465,15 @@ def _load_checkpoint(out_dir: Path, recipe: Any) -> dict[str, Any]:
         ) from None
     if not isinstance(state, dict) or state.get("format") != 1 or "epoch" not in state:
         raise RunError(f"{path} is not a recipe-compiler checkpoint")
+    return state
+
+
+def _check_recipe(out_dir: Path, state: dict[str, Any], recipe: Any) -> None:
     if state.get("recipe_sha256") != _recipe_hash(recipe):
         raise RunError(
-            f"{path} was written for another version of the recipe: resuming would "
-            "change the schedule mid-run"
+            f"{out_dir / CHECKPOINT} was written for another version of the recipe: "
+            "resuming would change the schedule mid-run"
         )
-    return state
 
 
 def _quiet(_: str) -> None:
@@ -623,16 +679,24 @@ def report_markdown(report: Report) -> str:
         f"# recipe run: {Path(report.recipe).name} on {report.model}",
         "",
         f"- epochs {report.epochs:g}, {report.steps_per_epoch} steps an epoch, "
-        f"{report.seconds:.0f} s",
+        f"{report.seconds:.0f} s"
+        + (
+            f"; recipe rescaled to {report.rescaled_to:g} dense epochs (recipe.*)"
+            if report.rescaled_to
+            else ""
+        ),
         f"- {report.score_name}: dense {report.dense_score:.4f}, "
         f"after the recipe {report.score:.4f}",
         f"- planned vs observed over every step: LR differs by at most "
         f"{num(report.max_lr_diff)}, sparsity by at most "
         f"{num(report.max_sparsity_diff)} (rounding to whole weights)",
         f"- export: {report.onnx or 'none'}, max |onnxruntime - torch| "
-        f"{num(report.onnx_max_abs_diff, '.2g')}",
+        f"{num(report.onnx_max_abs_diff, '.2g')} (outputs up to "
+        f"{num(report.onnx_output_max_abs, '.3g')})",
         "",
-        f"## Sparsity: {num(report.overall_sparsity, '.3f')} overall",
+        f"## Sparsity: {num(report.overall_sparsity, '.3f')} overall; "
+        f"{num(report.mac_ratio, '.2f')}x fewer multiply-accumulates with a nonzero "
+        "weight (the most sparsity alone can speed up)",
         "",
         "| tensor | sparsity |",
         "|---|---:|",
