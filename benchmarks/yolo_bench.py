@@ -1,15 +1,22 @@
-"""YOLOv5 at 640x640, batch 1: DeepSparse against dense FP32 ONNX Runtime, one run.
+"""YOLOv5 at 640x640, batch 1, through `recipe run`: what each variant buys on this CPU.
 
-Builds the model from its definition (random weights: speed does not depend on
-them), sparsifies it one-shot with SparseML's manager (`manager.apply`), adds QAT and
-exports INT8 with sparseml's exporter, then times every variant in one process:
+Every variant is trained by the runner (SparseML's manager on the model's training
+loop, generated shapes at 640x640) from the same random initial weights: the
+bundled recipes/yolov5s-pruned95-block4-qat.md, rescaled to a short run, and two
+variants of it (its QAT alone, and 80% unstructured + QAT). Each is exported as
+the runner exports (INT8 where quantized), then all are timed in one interleaved
+run (`recipe bench`'s measure) in onnxruntime and DeepSparse, against the dense FP32
+model in onnxruntime. Random weights: speed does not depend on their values. An
+HTML bar chart of the figures is written to out/yolo-bench-<size>.html.
 
-    python benchmarks/yolo_bench.py [s|l] [SECONDS]
+    python benchmarks/yolo_bench.py [s|l] [SECONDS] [STEPS_PER_EPOCH]
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -19,145 +26,129 @@ os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from recipe_compiler.runner import compat  # noqa: E402
-
-compat.apply()
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-PRUNE = """
-modifiers:
-  - !GMPruningModifier
-    params: __ALL_PRUNABLE__
-    init_sparsity: 0.05
-    final_sparsity: {sparsity}
-    start_epoch: 0
-    end_epoch: 1
-    update_frequency: 1
-    mask_type: {mask}
-"""
-QUANT = """
-  - !QuantizationModifier
-    start_epoch: 0
-"""
-VARIANTS = [  # name, sparsity, mask, quantize
-    ("dense fp32", None, None, False),
-    ("dense int8", None, None, True),
-    ("80% unstructured + int8", 0.8, "unstructured", True),
-    ("95% block4 + int8", 0.95, "block4", True),
-]
+RECIPE = ROOT / "recipes" / "yolov5s-pruned95-block4-qat.md"
+IMAGE = 640
+RESCALE_TO = 9  # dense epochs: 3 of pruning, 1.8 of fine-tuning, 0.2 of QAT
+SEED_L_ITEMS_PER_SEC = 74.0  # the seed's figure for pruned-quantized YOLOv5l
 
 
-def macs(model: nn.Module, size: int) -> tuple[float, float]:
-    """Multiply-accumulates of every conv at batch 1: all, and with nonzero weights."""
-    total, nonzero = 0.0, 0.0
-
-    def hook(m: nn.Module, _inp: object, out: torch.Tensor) -> None:
-        nonlocal total, nonzero
-        w = m.weight
-        per_weight = out.shape[2] * out.shape[3]
-        total += w.numel() * per_weight
-        nonzero += int((w != 0).sum()) * per_weight
-
-    handles = [
-        m.register_forward_hook(hook)
-        for m in model.modules()
-        if isinstance(m, nn.Conv2d)
-    ]
-    with torch.no_grad():
-        model.eval()(torch.zeros(1, 3, size, size))
-    for h in handles:
-        h.remove()
-    return total, nonzero
+def variants(text: str) -> dict[str, str]:
+    """The bundled recipe and two variants of it, by editing its variables."""
+    qat_only = re.sub(
+        r"\npruning_modifiers:.*?\nquantization_modifiers:",
+        "\nquantization_modifiers:",
+        text,
+        flags=re.S,
+    )
+    unstructured = text.replace("final_sparsity: 0.95", "final_sparsity: 0.8").replace(
+        "mask_type: block4", "mask_type: unstructured"
+    )
+    assert qat_only != text and unstructured.count("0.8") > text.count("0.8")
+    return {
+        "dense int8": qat_only,
+        "80% unstructured + int8": unstructured,
+        "95% block4 + int8": text,
+    }
 
 
-def build(
-    size_key: str,
-    sparsity: float | None,
-    mask: str | None,
-    quantize: bool,
-    image: int,
-    out: Path,
-    name: str,
-) -> tuple[str, float]:
-    from sparseml.pytorch.optim import ScheduledModifierManager
-    from sparseml.pytorch.utils import ModuleExporter
+def chart(rows: list[dict], title: str, path: Path) -> None:
+    import plotly.graph_objects as go
 
-    from recipe_compiler.runner.yolov5 import yolov5
-
-    torch.manual_seed(0)
-    model = yolov5(size_key).train()
-    recipe = ""
-    if sparsity:
-        recipe = PRUNE.format(sparsity=sparsity, mask=mask)
-    if quantize:
-        recipe = (recipe or "modifiers:\n") + QUANT
-    ratio = 1.0
-    if recipe:
-        manager = ScheduledModifierManager.from_yaml(recipe)
-        compat.prepare_manager(manager, model)
-        manager.apply(model)
-        all_macs, nonzero = macs(model, image)
-        ratio = all_macs / nonzero
-    model.eval()
-    path = out / f"{name}.onnx"
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ModuleExporter(model, str(out)).export_onnx(
-            sample_batch=torch.zeros(1, 3, image, image),
-            name=path.name,
-            convert_qat=True,
-            disable_bn_fusing=False,
+    fig = go.Figure()
+    for engine in ("onnxruntime", "deepsparse"):
+        mine = [r for r in rows if r["engine"] == engine]
+        fig.add_bar(
+            name=engine,
+            x=[r["model"] for r in mine],
+            y=[r["items_per_sec"] for r in mine],
+            text=[f"{r['items_per_sec']:.1f}" for r in mine],
         )
-    return str(path), ratio
+    fig.update_layout(title=title, yaxis_title="items/s (batch 1)", barmode="group")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.write_html(path, include_plotlyjs=True, full_html=True)
 
 
 def main() -> None:
-    from recipe_compiler.runner.bench import throughput
+    from recipe_compiler.runner.bench import measure, table
+    from recipe_compiler.runner.train import run
 
-    size_key = sys.argv[1] if len(sys.argv) > 1 else "s"
+    size = sys.argv[1] if len(sys.argv) > 1 else "s"
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
-    image = 640
-    out = Path(tempfile.mkdtemp())
-    sample = np.random.default_rng(0).random((1, 3, image, image), dtype=np.float32)
-    rows = []
-    for name, sparsity, mask, quantize in VARIANTS:
+    spe = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    work = Path(tempfile.mkdtemp(prefix=f"yolo-bench-{size}-"))
+    models: dict[str, str] = {}
+    mac_ratio = {"dense fp32": 1.0}
+    for name, text in variants(RECIPE.read_text()).items():
+        slug = re.sub(r"\W+", "-", name).strip("-")
+        path = work / f"{slug}.md"
+        path.write_text(text)
         t = time.perf_counter()
-        path, ratio = build(
-            size_key,
-            sparsity,
-            mask,
-            quantize,
-            image,
-            out,
-            name.replace(" ", "_").replace("%", ""),
+        report = run(
+            str(path),
+            str(work / slug),
+            model_name=f"yolov5{size}",
+            image_size=IMAGE,
+            batch_size=1,
+            dense_epochs=0,  # random weights: speed does not depend on them
+            steps_per_epoch=spe,
+            rescale_to=RESCALE_TO,
+            seed=0,
+            progress=lambda line, n=name: print(f"  [{n}] {line}", file=sys.stderr),
         )
+        assert report.onnx is not None and report.mac_ratio is not None
         print(
-            f"  built {name} in {time.perf_counter() - t:.0f} s; timing...",
+            f"  [{name}] trained {report.epochs:g} epochs x {spe} steps and exported "
+            f"in {time.perf_counter() - t:.0f} s; planned vs observed: LR "
+            f"{report.max_lr_diff:g}, sparsity {report.max_sparsity_diff or 0:.2g}",
             file=sys.stderr,
         )
-        rates = throughput(path, sample, seconds)
-        rows.append((name, ratio, rates))
-    base = rows[0][2]["onnxruntime"]
-    ds_int8 = rows[1][2]["deepsparse"]
-    print(
-        f"YOLOv5{size_key}, {image}x{image}, batch 1, {os.cpu_count()} cores, "
-        f"{seconds:g} s an engine"
+        if not models:
+            models["dense fp32"] = str(work / slug / "dense.onnx")
+        models[name] = report.onnx
+        mac_ratio[name] = report.mac_ratio
+    rows = measure(
+        models,
+        seconds=seconds,
+        progress=lambda line: print(f"  {line}", file=sys.stderr),
     )
+    rate = {(r["model"], r["engine"]): r["items_per_sec"] for r in rows}
+    ort_dense = rate["dense fp32", "onnxruntime"]
+    ds_int8 = rate["dense int8", "deepsparse"]
+    print(
+        f"YOLOv5{size} through recipe run, {IMAGE}x{IMAGE}, batch 1, "
+        f"{os.cpu_count()} cores, {seconds:g} s an engine, interleaved"
+    )
+    print(table(rows))
+    print()
     print(
         f"{'variant':<26} {'MAC ratio':>9} {'ORT it/s':>9} {'DS it/s':>9} "
         f"{'DS vs ORT dense':>16} {'DS vs DS int8':>14}"
     )
-    for name, ratio, r in rows:
+    for name in models:
+        ds = rate[name, "deepsparse"]
         print(
-            f"{name:<26} {ratio:>8.1f}x {r['onnxruntime']:>9.2f} "
-            f"{r['deepsparse']:>9.2f} {r['deepsparse'] / base:>15.2f}x "
-            f"{r['deepsparse'] / ds_int8:>13.2f}x"
+            f"{name:<26} {mac_ratio[name]:>8.1f}x {rate[name, 'onnxruntime']:>9.2f} "
+            f"{ds:>9.2f} {ds / ort_dense:>15.2f}x {ds / ds_int8:>13.2f}x"
         )
+    best = rate["95% block4 + int8", "deepsparse"]
+    print(
+        f"bar: 95% block4 + INT8 in DeepSparse {best / ort_dense:.2f}x dense FP32 "
+        f"onnxruntime (>= 2.5x) and {best / ds_int8:.2f}x DeepSparse dense INT8 "
+        f"(>= 1.05x)"
+    )
+    if size == "l":
+        print(
+            f"pruned-quantized YOLOv5l: {best:.1f} items/s here; the seed's figure "
+            f"{SEED_L_ITEMS_PER_SEC:g} items/s"
+        )
+    out = ROOT / "out" / f"yolo-bench-{size}"
+    chart(
+        rows,
+        f"YOLOv5{size} {IMAGE}x{IMAGE}, batch 1, {os.cpu_count()} cores",
+        out.with_suffix(".html"),
+    )
+    out.with_suffix(".json").write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"chart: {out.with_suffix('.html')}")
 
 
 if __name__ == "__main__":

@@ -214,15 +214,16 @@ def throughput(
 
 def table(rows: list[dict[str, Any]]) -> str:
     """The rows as text, in the columns of `deepsparse.benchmark`'s summary."""
+    w = max([14, *(len(r["model"]) for r in rows)])
     head = (
-        f"{'model':<14} {'engine':<12} {'batch':>5} {'items/s':>10} {'mean ms':>9} "
+        f"{'model':<{w}} {'engine':<12} {'batch':>5} {'items/s':>10} {'mean ms':>9} "
         f"{'median':>8} {'p90':>8} {'std':>7} {'vs first':>9}"
     )
     lines = [head]
     for r in rows:
         lat = r["latency_ms"]
         lines.append(
-            f"{r['model']:<14} {r['engine']:<12} {r['batch_size']:>5} "
+            f"{r['model']:<{w}} {r['engine']:<12} {r['batch_size']:>5} "
             f"{r['items_per_sec']:>10.1f} {lat['mean']:>9.3f} {lat['median']:>8.3f} "
             f"{lat['p90']:>8.3f} {lat['std']:>7.3f} {r['vs_baseline']:>8.2f}x"
         )
