@@ -735,9 +735,13 @@ def run_command(
     if report.onnx is None:
         return  # another rank of a torchrun: the main rank reports
     sparsity = ", ".join(f"{k} {v:.3f}" for k, v in report.sparsity.items())
+    more = "".join(
+        f", {name} {v['dense']:.4f} -> {v['sparse']:.4f}"
+        for name, v in report.metrics.items()
+    )
     click.echo(
-        f"dense {report.score_name} {report.dense_score:.4f} -> {report.score:.4f} "
-        f"after the recipe; sparsity {sparsity}; ONNX {report.onnx} "
+        f"dense {report.score_name} {report.dense_score:.4f} -> {report.score:.4f}"
+        f"{more} after the recipe; sparsity {sparsity}; ONNX {report.onnx} "
         f"(max |onnxruntime - torch| {report.onnx_max_abs_diff:.2g} of outputs up "
         f"to {report.onnx_output_max_abs:.3g})"
     )

@@ -774,4 +774,6 @@ def test_bundled_yolov5s_block4_qat_recipe_runs_tiny_through_the_cli(
     }
     ops = {n.op_type for n in onnx.load(str(out / "model.onnx")).graph.node}
     assert "ConvInteger" in ops or "QLinearConv" in ops
-    assert "of outputs up to" in stdout
+    assert "of outputs up to" in stdout and "map50" in stdout
+    for name in ("map50", "map50_95"):  # as YOLOv5's val.py scores a detector
+        assert 0 <= report[name]["sparse"] <= 1 and 0 <= report[name]["dense"] <= 1

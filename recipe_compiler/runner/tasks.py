@@ -22,6 +22,8 @@ class Task:
     val: DataLoader
     score: Callable[[nn.Module], float]  # on the validation set
     score_name: str  # "accuracy" (higher is better) or "val_loss" (lower is better)
+    # more figures for the report, e.g. a detector's mAP: name -> value
+    metrics: Callable[[nn.Module], dict[str, float]] | None = None
 
 
 def _accuracy(model: nn.Module, loader: DataLoader) -> float:
@@ -47,6 +49,17 @@ def _val_loss(loss: Callable[[Any, Any], torch.Tensor], loader: DataLoader) -> C
         return total / max(1, n)
 
     return score
+
+
+def _map(loader: DataLoader) -> Callable[[nn.Module], dict[str, float]]:
+    """mAP@0.5 and mAP@0.5:0.95 on the validation set, as YOLOv5's val.py."""
+
+    def metrics(model: nn.Module) -> dict[str, float]:
+        from .detection_metrics import evaluate
+
+        return evaluate(model, loader)
+
+    return metrics
 
 
 def custom(spec: str, batch_size: int, seed: int) -> Task:
@@ -99,7 +112,9 @@ def build(
         train, val, nc = folder(data, batch_size, image_size, seed)
         model = MODELS[model_name](nc)
         loss = YoloLoss(model)
-        return Task(model, loss, train, val, _val_loss(loss, val), "val_loss")
+        return Task(
+            model, loss, train, val, _val_loss(loss, val), "val_loss", _map(val)
+        )
     if data is not None:
         raise KeyError(f"--data is for the yolov5 models, not {model_name}")
     model = MODELS[model_name]()
@@ -117,4 +132,4 @@ def build(
 
     train, val = shapes(batch_size, image_size, seed=seed)
     loss = YoloLoss(model)
-    return Task(model, loss, train, val, _val_loss(loss, val), "val_loss")
+    return Task(model, loss, train, val, _val_loss(loss, val), "val_loss", _map(val))

@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import itertools
 import json
+import math
 import os
 import re
 import shutil
@@ -57,6 +58,9 @@ class Report:
     onnx_output_max_abs: float | None = None  # the scale max_abs_diff is out of
     mac_ratio: float | None = None  # all conv/linear MACs over nonzero-weight ones
     rescaled_to: float | None = None  # dense epochs the recipe was rescaled to
+    metrics: dict[str, dict[str, float]] = dataclasses.field(
+        default_factory=dict
+    )  # more figures of the task (a detector's mAP): name -> {dense, sparse}
 
     def to_dict(self) -> dict[str, Any]:
         """report.json: the layout docs/runner.md documents."""
@@ -67,6 +71,7 @@ class Report:
             "epochs": self.epochs,
             "steps_per_epoch": self.steps_per_epoch,
             self.score_name: {"dense": self.dense_score, "sparse": self.score},
+            **self.metrics,
             "planned_vs_observed": {
                 "max_lr_diff": self.max_lr_diff,
                 "max_sparsity_diff": self.max_sparsity_diff,
@@ -210,12 +215,14 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     if ckpt is None:
         dense_score = score(model)
+        dense_metrics = task.metrics(model) if task.metrics else {}
         if dist.main:
             _export(model, val_loader, out_dir, ModuleExporter, "dense.onnx")
         dist.barrier()
         first_epoch = 0
     else:
         dense_score = ckpt["dense_score"]
+        dense_metrics = ckpt.get("dense_metrics", {})
         model.load_state_dict(ckpt["model"])
         first_epoch = ckpt["epoch"]
         progress(f"resuming {out_dir} after epoch {first_epoch}")
@@ -287,6 +294,7 @@ def run(
                         "manager": manager.state_dict(),
                         "rng": _get_rng(train_loader),
                         "dense_score": dense_score,
+                        "dense_metrics": dense_metrics,
                         "steps_per_epoch": spe,
                         "rescaled_to": rescale_to,
                     },
@@ -299,6 +307,7 @@ def run(
             )
     manager.finalize(model)
     final_score = score(model)
+    final_metrics = task.metrics(model) if task.metrics else {}
     mac_ratio = macs.ratio(model, next(iter(val_loader))[0])
     final = {
         label: sum(int((t == 0).sum()) for t in ts.values())
@@ -327,6 +336,10 @@ def run(
         overall_sparsity=sum(zero_counts.values())
         / max(1, sum(t.numel() for t in layers.values())),
         mac_ratio=mac_ratio,
+        metrics={
+            k: {"dense": dense_metrics.get(k, math.nan), "sparse": v}
+            for k, v in final_metrics.items()
+        },
     )
     if not dist.main:  # the main rank writes the model, the export and the report
         dist.finish()
@@ -687,6 +700,10 @@ def report_markdown(report: Report) -> str:
         ),
         f"- {report.score_name}: dense {report.dense_score:.4f}, "
         f"after the recipe {report.score:.4f}",
+        *(
+            f"- {name}: dense {v['dense']:.4f}, after the recipe {v['sparse']:.4f}"
+            for name, v in report.metrics.items()
+        ),
         f"- planned vs observed over every step: LR differs by at most "
         f"{num(report.max_lr_diff)}, sparsity by at most "
         f"{num(report.max_sparsity_diff)} (rounding to whole weights)",
