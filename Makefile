@@ -49,6 +49,7 @@ bench: $(VENV)/.full
 	$(PY) benchmarks/plan_speed.py
 	$(PY) benchmarks/preview_speed.py
 	$(PY) benchmarks/digits_quality.py
+	$(PY) benchmarks/yolo_bench.py s
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -701,6 +701,7 @@ def test_resume_of_a_rescaled_run_keeps_its_rescale(sparseml, tmp_path):
         str(RECIPE), out, resume=True, steps_per_epoch=4, progress=lines.append
     )
     assert report.rescaled_to == 4.5 and any("resuming" in x for x in lines)
+    applied = (tmp_path / "run" / "recipe.yaml").read_text()
     with pytest.raises(RunError, match="another version of the recipe"):
         run(
             str(RECIPE),
@@ -710,6 +711,7 @@ def test_resume_of_a_rescaled_run_keeps_its_rescale(sparseml, tmp_path):
             rescale_to=9,
             progress=lambda _: None,
         )
+    assert (tmp_path / "run" / "recipe.yaml").read_text() == applied  # untouched
 
 
 def test_macs_ratio_counts_nonzero_weights_at_each_layers_output_size(sparseml):

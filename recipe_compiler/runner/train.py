@@ -182,13 +182,18 @@ def run(
                 f"{spe} batches an epoch; give 1 to {spe}"
             )
         spe = steps_per_epoch
+    text = recipe.source.text
     if rescale_to is not None:
-        recipe_path = _rescaled(recipe, rescale_to, spe, out_dir, dist.main)
+        recipe_path, text = _rescaled(recipe, rescale_to, spe, out_dir)
+    if ckpt is not None:
+        _check_recipe(out_dir, ckpt, text)  # before anything in DIR changes
+    if rescale_to is not None:
+        if dist.main:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            write_atomic(recipe_path, text)
         dist.barrier()  # the main rank wrote it; every rank reads it
         recipe = load(recipe_path)
         progress(f"recipe rescaled to {rescale_to:g} epochs: {recipe_path}")
-    if ckpt is not None:
-        _check_recipe(out_dir, ckpt, recipe)
     if ckpt is not None and ckpt.get("steps_per_epoch", spe) != spe:
         raise RunError(
             f"{out_dir}: the checkpoint ran {ckpt['steps_per_epoch']} steps an epoch, "
@@ -420,8 +425,8 @@ def _export(
 CHECKPOINT = "checkpoint.pt"
 
 
-def _rescaled(recipe: Any, epochs: float, spe: int, out_dir: Path, main: bool) -> str:
-    """Write the recipe rescaled to `epochs` into `out_dir`; returns its path."""
+def _rescaled(recipe: Any, epochs: float, spe: int, out_dir: Path) -> tuple[str, str]:
+    """The path in `out_dir` and the text of the recipe rescaled to `epochs`."""
     from ..rescale import RescaleError, rescale
 
     if not recipe.ok:
@@ -433,17 +438,13 @@ def _rescaled(recipe: Any, epochs: float, spe: int, out_dir: Path, main: bool) -
             f"{recipe.path}: cannot rescale to {epochs:g} epochs: {exc}"
         ) from None
     suffix = ".md" if str(recipe.path).lower().endswith(".md") else ".yaml"
-    path = out_dir / f"recipe{suffix}"
-    if main:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, result.text)
-    return str(path)
+    return str(out_dir / f"recipe{suffix}"), result.text
 
 
-def _recipe_hash(recipe: Any) -> str:
+def _recipe_hash(text: str) -> str:
     import hashlib
 
-    return hashlib.sha256(recipe.source.text.encode()).hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _save_checkpoint(out_dir: Path, recipe: Any, state: dict[str, Any]) -> None:
@@ -451,7 +452,7 @@ def _save_checkpoint(out_dir: Path, recipe: Any, state: dict[str, Any]) -> None:
     import os
     import tempfile
 
-    state = {**state, "recipe_sha256": _recipe_hash(recipe), "format": 1}
+    state = {**state, "recipe_sha256": _recipe_hash(recipe.source.text), "format": 1}
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".checkpoint.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -481,8 +482,8 @@ def _load_checkpoint(out_dir: Path) -> dict[str, Any]:
     return state
 
 
-def _check_recipe(out_dir: Path, state: dict[str, Any], recipe: Any) -> None:
-    if state.get("recipe_sha256") != _recipe_hash(recipe):
+def _check_recipe(out_dir: Path, state: dict[str, Any], text: str) -> None:
+    if state.get("recipe_sha256") != _recipe_hash(text):
         raise RunError(
             f"{out_dir / CHECKPOINT} was written for another version of the recipe: "
             "resuming would change the schedule mid-run"
