@@ -698,6 +698,7 @@ def run_command(
 ) -> None:
     """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
     try:
+        from .runner.progress import StepBar
         from .runner.train import RunError, run
     except ImportError as exc:
         _no_runner("run", exc)
@@ -721,6 +722,7 @@ def run_command(
             steps_per_epoch=steps_per_epoch,
             rescale_to=rescale_to,
             progress=lambda line: click.echo(line, err=True),
+            bar=StepBar(sys.stderr),
         )
     except RunError as exc:
         click.echo(f"recipe run: {exc}", err=True)

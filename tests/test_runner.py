@@ -779,3 +779,53 @@ def test_bundled_yolov5s_block4_qat_recipe_runs_tiny_through_the_cli(
     assert "of outputs up to" in stdout and "map50" in stdout
     for name in ("map50", "map50_95"):  # as YOLOv5's val.py scores a detector
         assert 0 <= report[name]["sparse"] <= 1 and 0 <= report[name]["dense"] <= 1
+
+
+def test_step_bar_draws_on_a_terminal_only(sparseml):
+    import io
+
+    from recipe_compiler.runner.progress import StepBar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, log = Terminal(), io.StringIO()
+    for stream in (tty, log):
+        bar = StepBar(stream, min_interval=0)
+        bar.begin()
+        for i in range(1, 5):
+            bar.update("epoch 2/5", i, 4, loss=0.25, lr=0.005, sparsity=0.5)
+        bar.clear()
+    assert log.getvalue() == ""  # CI logs and files get the epoch lines only
+    frames = tty.getvalue().split("\r")
+    assert (
+        "epoch 2/5 [##########..........] 2/4 loss 0.25 lr 0.005 sparsity 0.5"
+        in (frames[2])
+    )
+    assert "[####################] 4/4" in frames[4]
+    assert frames[-1] == ""  # cleared: the summary line starts clean
+
+
+def test_run_draws_a_bar_per_epoch(sparseml, tmp_path):
+    import io
+
+    from recipe_compiler.runner.progress import StepBar
+    from recipe_compiler.runner.train import run
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Terminal()
+    run(
+        str(RECIPE),
+        str(tmp_path),
+        dense_epochs=1,
+        steps_per_epoch=3,
+        bar=StepBar(tty, min_interval=0),
+        progress=lambda _: None,
+    )
+    text = tty.getvalue()
+    assert "dense epoch 1/1 [" in text and "3/3 loss" in text
+    assert "epoch 5/5 [####################] 3/3 loss" in text and "sparsity" in text

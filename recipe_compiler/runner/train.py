@@ -29,6 +29,7 @@ from ..modifiers.pruning import GRADUAL  # noqa: E402
 from ..recipe import load  # noqa: E402
 from . import macs  # noqa: E402
 from .models import MODELS  # noqa: E402
+from .progress import StepBar  # noqa: E402
 from .tasks import build  # noqa: E402
 
 
@@ -137,9 +138,11 @@ def run(
     steps_per_epoch: int | None = None,
     rescale_to: float | None = None,
     progress: Callable[[str], None] = print,
+    bar: StepBar | None = None,
 ) -> Report:
     """Train `model_name` densely, then under the recipe; writes `out/`.
 
+    `progress` gets a line per epoch; `bar`, if given, is drawn after every step.
     `rescale_to` retargets the recipe to that many dense epochs by the 90-epoch
     rule first (`recipe rescale`, epochs snapped to this run's step grid); the
     rescaled text is `out/recipe.*` and is what SparseML runs.
@@ -172,6 +175,8 @@ def run(
     dist = Distributed.from_env()
     if not dist.main:
         progress = _quiet  # one rank reports, and only it writes files
+    if bar is None or not dist.main:
+        bar = StepBar(None)  # draws nothing
     if dist.world > 1:
         train_loader = dist.shard(train_loader, seed)
     spe = len(train_loader)
@@ -209,10 +214,16 @@ def run(
     net = dist.wrap(model)  # DistributedDataParallel under torchrun, else the model
     for epoch in range(0 if ckpt else dense_epochs):
         dist.set_epoch(train_loader, epoch)
-        for x, y in _batches(train_loader, steps_per_epoch):
+        bar.begin()
+        for i, (x, y) in enumerate(_batches(train_loader, steps_per_epoch)):
             opt.zero_grad()
-            loss_fn(net(x), y).backward()
+            loss = loss_fn(net(x), y)
+            loss.backward()
             opt.step()
+            bar.update(
+                f"dense epoch {epoch + 1}/{dense_epochs}", i + 1, spe, loss=loss.item()
+            )
+        bar.clear()
         progress(
             f"dense epoch {epoch + 1}/{dense_epochs}: "
             f"{task.score_name} {score(model):.4f}"
@@ -274,6 +285,7 @@ def run(
         for epoch in range(first_epoch, int(epochs)):
             losses = []
             dist.set_epoch(train_loader, 1000 + epoch)
+            bar.begin()
             for x, y in _batches(train_loader, steps_per_epoch):
                 wrapped.zero_grad()
                 loss = loss_fn(net(x), y)
@@ -286,6 +298,18 @@ def run(
                     row.append(zeros / max(1, sum(t.numel() for t in tensors.values())))
                 writer.writerow(row)
                 step += 1
+                bar.update(
+                    f"epoch {epoch + 1}/{int(epochs)}",
+                    step - epoch * spe,
+                    spe,
+                    loss=losses[-1],
+                    lr=row[2],
+                    **{
+                        ("sparsity" if len(watched) == 1 else f"s{i}"): row[4 + n]
+                        for n, i in enumerate(watched)
+                    },
+                )
+            bar.clear()
             sparsity = ", ".join(f"{row[4 + n]:.3f}" for n in range(len(watched)))
             f.flush()
             if dist.main:
