@@ -13,6 +13,9 @@ Each fix is needed for one documented reason and is tested on its own
    up (`torch.quantization`, `torch.ao.quantization` and its `qconfig` module), and is
    still a `QConfig` for every isinstance check in torch.
 3. sparseml needs `NM_DISABLE_ANALYTICS=1` so that nothing reaches the network.
+   Its `import pkg_resources` makes setuptools 80 warn that the API is deprecated
+   (pinned below 81, where it still exists); that one warning is silenced, as it
+   says nothing a user of the runner can act on.
 
 4. Real models need more than torch patches; `prepare_manager` does it on the loaded
    manager: SparseML wraps each quantized module in a QuantWrapper that quantizes its
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from typing import Any
 
 _APPLIED = False
@@ -39,6 +43,9 @@ def apply() -> None:
     if _APPLIED:
         return
     os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")
+    warnings.filterwarnings(
+        "ignore", message="pkg_resources is deprecated", category=UserWarning
+    )
     import torch
     import torch.ao.quantization as ao_quantization
     import torch.ao.quantization.qconfig as qconfig_module

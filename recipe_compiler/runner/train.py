@@ -3,6 +3,7 @@ what training actually did next to what `recipe plan` said it would do."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import itertools
@@ -432,9 +433,13 @@ def _export(
         warnings.simplefilter("ignore")
         # convert_qat: QAT becomes real INT8 ops (ConvInteger, QLinearMatMul), not
         # float convs between Quantize/Dequantize pairs; batch norms may be folded
-        exporter_cls(model, str(out_dir)).export_onnx(
-            sample_batch=sample, name=name, convert_qat=True, disable_bn_fusing=False
-        )
+        with _sparseml_log_to(out_dir / "sparseml.log"):
+            exporter_cls(model, str(out_dir)).export_onnx(
+                sample_batch=sample,
+                name=name,
+                convert_qat=True,
+                disable_bn_fusing=False,
+            )
     path = out_dir / name
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(None, {session.get_inputs()[0].name: sample.numpy()})[0]
@@ -633,6 +638,37 @@ def _refuse_lint_errors(recipe: Any, spe: int) -> None:
             f"{first.path}:{first.line}:{first.column}: {first.code} {first.message}"
             f"{hint} (linted at {spe} steps an epoch{more})"
         )
+
+
+@contextlib.contextmanager
+def _sparseml_log_to(path: Path) -> Any:
+    """sparseml's INFO lines (one per export transform, 18 for a QAT export) go to
+    `path` instead of the terminal, where they buried the run's own output."""
+    import logging
+
+    logger = logging.getLogger("sparseml")
+    consoles = [
+        h
+        for h in logger.handlers
+        if isinstance(h, logging.StreamHandler)
+        and not isinstance(h, logging.FileHandler)
+    ]
+    levels = [h.level for h in consoles]
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(
+        logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s")
+    )
+    to_file.setLevel(logging.INFO)
+    for h in consoles:
+        h.setLevel(max(h.level, logging.WARNING))
+    logger.addHandler(to_file)
+    try:
+        yield
+    finally:
+        logger.removeHandler(to_file)
+        to_file.close()
+        for h, level in zip(consoles, levels, strict=True):
+            h.setLevel(level)
 
 
 def _modifier_log(out_dir: Path, main: bool) -> Any:
