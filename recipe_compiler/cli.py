@@ -728,9 +728,13 @@ def run_command(
         click.echo(f"recipe run: {exc}", err=True)
         sys.exit(EXIT_PROBLEMS)
     except KeyboardInterrupt:
+        saved = Path(folder) / "checkpoint.pt"
         click.echo(
-            f"recipe run: interrupted; the last finished epoch is saved: "
-            f"resume with --resume {out}",
+            f"\nrecipe run: interrupted; the last finished epoch is saved in {saved}: "
+            f"resume with --resume {folder}"
+            if saved.exists()
+            else "\nrecipe run: interrupted before the recipe's first epoch ended; "
+            "nothing was saved to resume: start the run again",
             err=True,
         )
         sys.exit(130)

@@ -829,3 +829,38 @@ def test_run_draws_a_bar_per_epoch(sparseml, tmp_path):
     text = tty.getvalue()
     assert "dense epoch 1/1 [" in text and "3/3 loss" in text
     assert "epoch 5/5 [####################] 3/3 loss" in text and "sparsity" in text
+
+
+def test_ctrl_c_exits_cleanly_and_the_run_resumes(sparseml, tmp_path):
+    """SIGINT mid-run: exit 130, no traceback, a pointer to --resume; the resumed
+    run ends with the weights of an uninterrupted one. Before the recipe's first
+    epoch there is nothing to resume, and the message says so."""
+    import signal
+
+    import torch
+
+    whole, cut, early = tmp_path / "whole", tmp_path / "cut", tmp_path / "early"
+    args = [str(RECIPE), "--dense-epochs", "1"]
+    assert _recipe_cli("run", *args, "--out", str(whole)).wait() == 0
+    proc = _recipe_cli("run", *args, "--out", str(cut))
+    for line in proc.stderr:
+        if line.startswith("epoch 2/"):
+            proc.send_signal(signal.SIGINT)
+            break
+    err = proc.stderr.read()
+    assert proc.wait() == 130
+    assert "Traceback" not in err
+    assert f"saved in {cut / 'checkpoint.pt'}: resume with --resume {cut}" in err
+    resumed = _recipe_cli("run", str(RECIPE), "--resume", str(cut))
+    assert resumed.wait() == 0
+    a, b = torch.load(whole / "model.pt"), torch.load(cut / "model.pt")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+    proc = _recipe_cli("run", str(RECIPE), "--dense-epochs", "3", "--out", str(early))
+    for line in proc.stderr:
+        if line.startswith("dense epoch 1/"):
+            proc.send_signal(signal.SIGINT)
+            break
+    err = proc.stderr.read()
+    assert proc.wait() == 130 and "Traceback" not in err
+    assert "nothing was saved to resume: start the run again" in err
