@@ -232,7 +232,7 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     if ckpt is None:
         dense_score = score(model)
-        dense_metrics = task.metrics(model) if task.metrics else {}
+        dense_metrics = task.metrics(model) if task.metrics and dist.main else {}
         if dist.main:
             _export(model, val_loader, out_dir, ModuleExporter, "dense.onnx")
         dist.barrier()
@@ -337,7 +337,7 @@ def run(
             )
     manager.finalize(model)
     final_score = score(model)
-    final_metrics = task.metrics(model) if task.metrics else {}
+    final_metrics = task.metrics(model) if task.metrics and dist.main else {}
     mac_ratio = macs.ratio(model, next(iter(val_loader))[0])
     final = {
         label: sum(int((t == 0).sum()) for t in ts.values())
