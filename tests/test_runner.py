@@ -376,6 +376,8 @@ def test_custom_factory_and_weights(sparseml, tmp_path):
     graph = onnx.load(str(tmp_path / "a" / "model.onnx")).graph
     assert graph.input[0].type.tensor_type.shape.dim[0].dim_value == 4
     assert first.score_name == "val_loss" and first.onnx_max_abs_diff < 1e-4
+    report = json.loads((tmp_path / "a" / "report.json").read_text())
+    assert set(report["positive_rate"]) == {"dense", "sparse"}  # the factory's own
     lines = []
     second = run(
         str(RECIPE),

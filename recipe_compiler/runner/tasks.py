@@ -69,6 +69,8 @@ def custom(spec: str, batch_size: int, seed: int) -> Task:
     with `model`, `loss` (called as `loss(model(x), y)`), `train` and `val` (loaders
     of `(x, y)` batches), and optionally `score` (`score(model) -> float`, on the
     validation set) with `score_name`; without them the validation loss is scored.
+    `metrics` (`metrics(model) -> {name: value}`), if given, is reported before and
+    after the recipe, as a detector's mAP is.
     """
     import importlib
 
@@ -89,6 +91,7 @@ def custom(spec: str, batch_size: int, seed: int) -> Task:
         parts["val"],
         score,
         parts.get("score_name", "val_loss" if "score" not in parts else "score"),
+        parts.get("metrics"),
     )
 
 
