@@ -20,7 +20,7 @@ import ast
 import dataclasses
 import math
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from . import emit
 from .dimensions import DimensionError, Equations, Form, form_of
@@ -118,6 +118,7 @@ def rescale(
     scaled = {"epoch"} | ({"frequency"} if update_frequency == "scale" else set())
     sites = list(numeric_sites(recipe, KINDS))
     owners: dict[int, list[Site]] = {}
+    site_keys: dict[tuple[int, tuple[Any, ...]], set[int]] = {}
     roots: dict[int, Node] = {}
     eqs = Equations()
     forms = _Forms(recipe, resolver, roots, eqs)
@@ -128,6 +129,7 @@ def rescale(
             form = forms.site(site)
             for key in forms.touched:
                 owners.setdefault(key, []).append(site)
+            site_keys[site.entry.index, site.path] = set(forms.touched)
         except (SourceError, DimensionError) as exc:
             if kind in scaled or kind == "lr":
                 raise RescaleError(
@@ -163,9 +165,12 @@ def rescale(
             )
         if dims[key] == 1 and factor != 1:
             new[key] = (roots[key], float(roots[key].value) * factor)
+    grid = _steps_per_epoch(round_to)
     if round_to:
         for key, (root, value) in new.items():
             snapped = round(value / round_to) * round_to
+            if grid:  # exactly the epoch SparseML's clock computes for that step
+                snapped = engine_epoch(round(value * grid), grid)
             if any(_kind(u) == "frequency" for u in owners[key]) and snapped <= 0:
                 continue
             new[key] = (root, snapped)
@@ -177,12 +182,17 @@ def rescale(
     notes: list[str] = []
     if lr is not None:
         _lr_rule(recipe, resolver, sites, owners, new, lr, notes)
-    edits = []
-    for root, value in new.values():
-        old = text[root.span[0] : root.span[1]]
-        edits.append(Edit(root.span[0], root.span[1], number_text(value, old)))
-    out = apply(text, edits)
-    out = _header(recipe, out, base, epochs, factor, lr)
+
+    def render(new: dict[int, tuple[Node, float]]) -> tuple[list[Edit], str]:
+        edits = []
+        for root, value in new.values():
+            old = text[root.span[0] : root.span[1]]
+            edits.append(Edit(root.span[0], root.span[1], number_text(value, old)))
+        return edits, _header(recipe, apply(text, edits), base, epochs, factor, lr)
+
+    edits, out = render(new)
+    if grid:
+        edits, out = _settle_on_grid(recipe, out, new, site_keys, grid, render)
     result = Result(out, base, epochs, edits, notes)
     _verify(recipe, result, round_to, scaled)
     return result
@@ -330,6 +340,59 @@ def _events(recipe: Recipe) -> list[tuple[float, str]]:
             if value is not None and value != -1:
                 out.append((float(value), f"!{e.tag} {name} (line {e.line})"))
     return out
+
+
+def _steps_per_epoch(round_to: float | None) -> int | None:
+    """The steps per epoch a `round_to` of 1/N stands for, else None."""
+    if not round_to:
+        return None
+    n = round(1 / round_to)
+    return n if n >= 1 and math.isclose(1 / round_to, n, rel_tol=1e-9) else None
+
+
+def engine_epoch(step: int, spe: int) -> float:
+    """The float epoch SparseML's clock holds at `step`: `steps // spe + (steps %
+    spe) / spe` (SPARSEML_SEMANTICS c.0), which is not always `step / spe`."""
+    return step // spe + (step % spe) / spe
+
+
+def _settle_on_grid(
+    recipe: Recipe,
+    out: str,
+    new: dict[int, tuple[Node, float]],
+    site_keys: dict[tuple[int, tuple[Any, ...]], set[int]],
+    spe: int,
+    render: Any,
+) -> tuple[list[Edit], str]:
+    """Make every epoch field land on SparseML's step grid in float arithmetic.
+
+    Each snapped number is on the grid, but a field that adds two of them can come
+    out one ulp above the step's epoch (59/44 + 39/44 > 2 + 10/44 in floats), and
+    SparseML's `epoch >= end` then fires one step late. Lowering a number the field
+    reads by an ulp fixes it and moves nothing else past a step.
+    """
+    for _ in range(32):  # each round lowers numbers by an ulp; a few rounds suffice
+        after = from_source(from_text(out, recipe.path, recipe.source.kind))
+        late = [
+            site
+            for site in numeric_sites(after, KINDS)
+            if _kind(site) == "epoch"
+            and "cycle_epochs" not in site.path
+            and float(site.node.value)
+            > engine_epoch(round(float(site.node.value) * spe), spe)
+        ]
+        if not late:
+            break
+        for site in late:
+            keys = [
+                k for k in site_keys.get((site.entry.index, site.path), ()) if k in new
+            ]
+            if keys:
+                key = max(keys, key=lambda k: new[k][1])
+                root, value = new[key]
+                new[key] = (root, math.nextafter(value, -math.inf))
+        out = render(new)[1]
+    return render(new)
 
 
 def _verify(

@@ -187,6 +187,47 @@ modifiers:
     assert out.models[1][1].freeze_bn_stats_epoch == 8
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    name=st.sampled_from(
+        [
+            "digits-gmp.yaml",
+            "digits-gmp-qat.yaml",
+            "yolov5s-pruned95-block4-qat.md",
+            "yolov5s-gmp.md",
+        ]
+    ),
+    epochs=st.floats(1, 400).map(lambda x: round(x, 2)),
+    spe=st.integers(1, 2000),
+)
+def test_steps_per_epoch_puts_every_field_on_sparsemls_grid(name, epochs, spe):
+    """--steps-per-epoch N: every epoch field, sums of variables included, fires at
+    its step in SparseML's float clock (59/44 + 39/44 is one ulp above 2 + 10/44,
+    which fired a step late before), so lint finds nothing off the grid."""
+    from recipe_compiler.rescale import engine_epoch
+
+    recipe = load(ROOT / "recipes" / name)
+    try:
+        text = rescale(recipe, epochs, round_to=1 / spe).text
+    except RescaleError:
+        return  # rounding would collapse a window at this length: refused, fine
+    after = reload(recipe, text)
+    for _, m in after.models:
+        for field in (
+            "start_epoch",
+            "end_epoch",
+            "freeze_bn_stats_epoch",
+            "disable_quantization_observer_epoch",
+        ):
+            v = getattr(m, field, None)
+            if v is None or v == -1:
+                continue
+            k = round(v * spe)  # SparseML fires at the first step with epoch >= v
+            assert engine_epoch(k - 1, spe) < v <= engine_epoch(k, spe), (field, v)
+    codes = {p.code for p in lint_recipe(after, None, spe)}
+    assert "RC227" not in codes, codes  # (RC226 is about update_frequency, kept)
+
+
 def test_rounding_snaps_and_never_reorders():
     recipe = load(BUNDLED)
     out = reload(recipe, rescale(recipe, 300, round_to=1).text)
