@@ -52,3 +52,28 @@ def test_codes_and_names_are_unique():
     names = [m.NAME for m in RULES.values()] + [c.name for c in LOADER_CODES.values()]
     assert len(names) == len(set(names))
     assert not set(RULES) & set(LOADER_CODES)
+
+
+def test_rc226_counts_an_update_and_the_end_on_one_step_once():
+    """GMP over 2/3 epoch with update_frequency 0.5 at 3 steps an epoch: on paper
+    updates at 0, 0.5 and the end 0.667, but 0.5 and 0.667 are both step 2, where
+    SparseML makes one update. Not drift (it said "2 updates instead of 3, drifting
+    up to 0 steps")."""
+    from recipe_compiler.lint import lint_recipe
+    from recipe_compiler.recipe import load
+
+    text = (
+        "modifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n    end_epoch: 1\n"
+        "  - !GMPruningModifier\n    params: __ALL_PRUNABLE__\n"
+        "    init_sparsity: 0.05\n    final_sparsity: 0.8\n    start_epoch: 0\n"
+        "    end_epoch: 0.6666666666666666\n    update_frequency: 0.5\n"
+    )
+    recipe = load(text, text=True)
+    assert [p for p in lint_recipe(recipe, None, 3) if p.code == "RC226"] == []
+    drifting = (
+        text.replace("update_frequency: 0.5", "update_frequency: 0.1")
+        .replace("end_epoch: 0.6666666666666666", "end_epoch: 30")
+        .replace("end_epoch: 1\n", "end_epoch: 40\n")
+    )
+    codes = [p.code for p in lint_recipe(load(drifting, text=True), None, 100)]
+    assert "RC226" in codes  # the rule still finds real drift
