@@ -525,7 +525,12 @@ def _quiet(_: str) -> None:
 
 @dataclasses.dataclass
 class Distributed:
-    """Data-parallel training under torchrun (gloo on CPU, NCCL with GPUs), or not."""
+    """Data-parallel training under torchrun, or not.
+
+    The runner trains on CPU, so the process group is gloo even where GPUs exist:
+    NCCL only carries CUDA tensors, and a CUDA path (devices, CUDA RNG state in
+    checkpoints) is not built because nothing here could test it.
+    """
 
     rank: int = 0
     world: int = 1
@@ -542,7 +547,7 @@ class Distributed:
         import torch.distributed as td
 
         if not td.is_initialized():
-            td.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+            td.init_process_group("gloo")
         return cls(td.get_rank(), td.get_world_size())
 
     def shard(self, loader: Any, seed: int) -> Any:
