@@ -680,6 +680,9 @@ def preview(
     help="Retarget the recipe to EPOCHS dense epochs by the 90-epoch rule first "
     "(as recipe rescale, snapped to the run's steps); DIR/recipe.* is what runs.",
 )
+@var_option(
+    "Override a recipe variable (written into DIR/recipe.*, as recipe compile does)."
+)
 def run_command(
     recipe_path: str,
     model_name: str,
@@ -695,6 +698,7 @@ def run_command(
     data: str | None,
     steps_per_epoch: int | None,
     rescale_to: float | None,
+    variables: tuple[str, ...],
 ) -> None:
     """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
     try:
@@ -721,6 +725,7 @@ def run_command(
             data=data,
             steps_per_epoch=steps_per_epoch,
             rescale_to=rescale_to,
+            overrides=parse_var(variables),
             progress=lambda line: click.echo(line, err=True),
             bar=StepBar(sys.stderr),
         )

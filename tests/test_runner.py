@@ -866,3 +866,41 @@ def test_ctrl_c_exits_cleanly_and_the_run_resumes(sparseml, tmp_path):
     err = proc.stderr.read()
     assert proc.wait() == 130 and "Traceback" not in err
     assert "nothing was saved to resume: start the run again" in err
+
+
+def test_var_overrides_are_written_into_the_applied_recipe(sparseml, tmp_path):
+    """--var as recipe compile does it, then --rescale on top: DIR/recipe.yaml holds
+    both, SparseML runs it, the sparsity reached is the override's, and a resume
+    keeps them; an unknown variable is refused before training."""
+    from recipe_compiler.runner.train import RunError, run
+
+    out = tmp_path / "run"
+    lines: list[str] = []
+    report = run(
+        str(RECIPE),
+        str(out),
+        dense_epochs=0,
+        steps_per_epoch=4,
+        rescale_to=4.5,
+        overrides={"final_sparsity": 0.6},
+        progress=lines.append,
+    )
+    assert f"recipe with final_sparsity=0.6, rescaled to 4.5 epochs: {out}" in (
+        "\n".join(lines)
+    )
+    applied = load(out / "recipe.yaml")
+    assert applied.variables["final_sparsity"].value == 0.6
+    assert report.overrides == {"final_sparsity": 0.6} and report.max_lr_diff == 0
+    assert list(report.sparsity.values()) == [pytest.approx(0.6, abs=1e-3)]
+    resumed = run(
+        str(RECIPE), str(out), resume=True, steps_per_epoch=4, progress=print
+    )
+    assert resumed.overrides == {"final_sparsity": 0.6} and resumed.rescaled_to == 4.5
+    with pytest.raises(RunError, match="--var: .*no_such"):
+        run(
+            str(RECIPE),
+            str(tmp_path / "x"),
+            overrides={"no_such": 1},
+            progress=lambda _: None,
+        )
+    assert not (tmp_path / "x").exists()

@@ -60,6 +60,7 @@ class Report:
     onnx_output_max_abs: float | None = None  # the scale max_abs_diff is out of
     mac_ratio: float | None = None  # all conv/linear MACs over nonzero-weight ones
     rescaled_to: float | None = None  # dense epochs the recipe was rescaled to
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)  # --var
     metrics: dict[str, dict[str, float]] = dataclasses.field(
         default_factory=dict
     )  # more figures of the task (a detector's mAP): name -> {dense, sparse}
@@ -69,6 +70,7 @@ class Report:
         return {
             "recipe": self.recipe,
             "rescaled_to": self.rescaled_to,
+            "overrides": self.overrides,
             "model": self.model,
             "epochs": self.epochs,
             "steps_per_epoch": self.steps_per_epoch,
@@ -138,15 +140,17 @@ def run(
     data: str | None = None,
     steps_per_epoch: int | None = None,
     rescale_to: float | None = None,
+    overrides: dict[str, Any] | None = None,
     progress: Callable[[str], None] = print,
     bar: StepBar | None = None,
 ) -> Report:
     """Train `model_name` densely, then under the recipe; writes `out/`.
 
     `progress` gets a line per epoch; `bar`, if given, is drawn after every step.
-    `rescale_to` retargets the recipe to that many dense epochs by the 90-epoch
-    rule first (`recipe rescale`, epochs snapped to this run's step grid); the
-    rescaled text is `out/recipe.*` and is what SparseML runs.
+    `overrides` are written into the recipe's variables (`recipe compile --var`),
+    and `rescale_to` retargets it to that many dense epochs by the 90-epoch rule
+    (`recipe rescale`, epochs snapped to this run's step grid); with either, the
+    resulting text is `out/recipe.*` and is what SparseML runs.
 
     After every epoch of the recipe, `out/checkpoint.pt` holds the model, the
     optimizer, SparseML's manager state, the random generators and the epoch, written
@@ -165,8 +169,10 @@ def run(
         )
     out_dir = Path(out)
     ckpt = _load_checkpoint(out_dir) if resume else None
-    if ckpt is not None and rescale_to is None:
-        rescale_to = ckpt.get("rescaled_to")  # resume as the run was started
+    if ckpt is not None:  # resume as the run was started
+        rescale_to = rescale_to if rescale_to is not None else ckpt.get("rescaled_to")
+        overrides = overrides or ckpt.get("overrides") or {}
+    overrides = dict(overrides or {})
     try:
         task = build(model_name, batch_size, seed, image_size, data)
     except (KeyError, FileNotFoundError) as exc:
@@ -189,17 +195,22 @@ def run(
             )
         spe = steps_per_epoch
     text = recipe.source.text
-    if rescale_to is not None:
-        recipe_path, text = _rescaled(recipe, rescale_to, spe, out_dir)
+    changed = bool(overrides) or rescale_to is not None
+    if changed:
+        recipe_path, text = _applied(recipe, overrides, rescale_to, spe, out_dir)
     if ckpt is not None:
         _check_recipe(out_dir, ckpt, text)  # before anything in DIR changes
-    if rescale_to is not None:
+    if changed:
         if dist.main:
             out_dir.mkdir(parents=True, exist_ok=True)
             write_atomic(recipe_path, text)
         dist.barrier()  # the main rank wrote it; every rank reads it
         recipe = load(recipe_path)
-        progress(f"recipe rescaled to {rescale_to:g} epochs: {recipe_path}")
+        what = [f"with {', '.join(f'{k}={v}' for k, v in overrides.items())}"]
+        what = (what if overrides else []) + (
+            [f"rescaled to {rescale_to:g} epochs"] if rescale_to is not None else []
+        )
+        progress(f"recipe {', '.join(what)}: {recipe_path}")
     if ckpt is not None and ckpt.get("steps_per_epoch", spe) != spe:
         raise RunError(
             f"{out_dir}: the checkpoint ran {ckpt['steps_per_epoch']} steps an epoch, "
@@ -327,6 +338,7 @@ def run(
                         "dense_metrics": dense_metrics,
                         "steps_per_epoch": spe,
                         "rescaled_to": rescale_to,
+                        "overrides": overrides,
                     },
                 )
             dist.barrier()
@@ -362,6 +374,7 @@ def run(
         time.perf_counter() - start,
         recipe=str(source_path),
         rescaled_to=rescale_to,
+        overrides=overrides,
         per_layer={n: zero_counts[n] / max(1, t.numel()) for n, t in layers.items()},
         overall_sparsity=sum(zero_counts.values())
         / max(1, sum(t.numel() for t in layers.values())),
@@ -376,7 +389,7 @@ def run(
         return report
     torch.save(model.state_dict(), out_dir / "model.pt")
     applied = out_dir / ("recipe" + Path(recipe_path).suffix.lower())
-    if rescale_to is None:
+    if not changed:  # else DIR/recipe.* was written before training
         shutil.copyfile(recipe_path, applied)
     onnx_path, diff, scale = _export(
         model, val_loader, out_dir, ModuleExporter, "model.onnx"
@@ -454,20 +467,45 @@ def _export(
 CHECKPOINT = "checkpoint.pt"
 
 
-def _rescaled(recipe: Any, epochs: float, spe: int, out_dir: Path) -> tuple[str, str]:
-    """The path in `out_dir` and the text of the recipe rescaled to `epochs`."""
+def _applied(
+    recipe: Any,
+    overrides: dict[str, Any],
+    epochs: float | None,
+    spe: int,
+    out_dir: Path,
+) -> tuple[str, str]:
+    """The path in `out_dir` and the text of the recipe as this run applies it: the
+    overrides written into its variables (`recipe compile`), then rescaled to
+    `epochs` on this run's step grid (`recipe rescale --steps-per-epoch`)."""
+    from ..compile import CompileError, compile_recipe
+    from ..recipe import from_source
     from ..rescale import RescaleError, rescale
+    from ..source import from_text
 
     if not recipe.ok:
         _refuse_lint_errors(recipe, spe)  # names the first problem at file:line
-    try:
-        result = rescale(recipe, epochs, round_to=1.0 / spe)
-    except RescaleError as exc:
-        raise RunError(
-            f"{recipe.path}: cannot rescale to {epochs:g} epochs: {exc}"
-        ) from None
+    if overrides:
+        try:
+            text = compile_recipe(recipe, overrides, False)
+        except CompileError as exc:
+            first = exc.problems[0] if exc.problems else None
+            where = (
+                f" ({first.line}:{first.column} {first.code} {first.message})"
+                if first
+                else ""
+            )
+            raise RunError(f"{recipe.path}: --var: {exc}{where}") from None
+        recipe = from_source(from_text(text, recipe.path, recipe.source.kind))
+    text = recipe.source.text
+    if epochs is not None:
+        try:
+            text = rescale(recipe, epochs, round_to=1.0 / spe).text
+        except RescaleError as exc:
+            raise RunError(
+                f"{recipe.path}: cannot rescale to {epochs:g} epochs: {exc}"
+            ) from None
     suffix = ".md" if str(recipe.path).lower().endswith(".md") else ".yaml"
-    return str(out_dir / f"recipe{suffix}"), result.text
+    return str(out_dir / f"recipe{suffix}"), text
 
 
 def _recipe_hash(text: str) -> str:
