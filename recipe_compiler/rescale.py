@@ -381,8 +381,7 @@ def _settle_on_grid(
             and float(site.node.value)
             > engine_epoch(round(float(site.node.value) * spe), spe)
         ]
-        if not late:
-            break
+        nudged = False
         for site in late:
             keys = [
                 k for k in site_keys.get((site.entry.index, site.path), ()) if k in new
@@ -391,6 +390,9 @@ def _settle_on_grid(
                 key = max(keys, key=lambda k: new[k][1])
                 root, value = new[key]
                 new[key] = (root, math.nextafter(value, -math.inf))
+                nudged = True
+        if not nudged:  # on the grid, or late for a number this rescale did not write
+            break
         out = render(new)[1]
     return render(new)
 
