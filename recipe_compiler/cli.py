@@ -655,7 +655,8 @@ def preview(
     type=click.IntRange(min=32),
     default=64,
     show_default=True,
-    help="Image size of the generated detection data (YOLOv5 models).",
+    help="Square input size of the YOLOv5 models (generated shapes, or --data "
+    "images resized to it).",
 )
 @click.option(
     "--steps-per-epoch",
