@@ -892,11 +892,9 @@ def test_var_overrides_are_written_into_the_applied_recipe(sparseml, tmp_path):
     assert applied.variables["final_sparsity"].value == 0.6
     assert report.overrides == {"final_sparsity": 0.6} and report.max_lr_diff == 0
     assert list(report.sparsity.values()) == [pytest.approx(0.6, abs=1e-3)]
-    resumed = run(
-        str(RECIPE), str(out), resume=True, steps_per_epoch=4, progress=print
-    )
+    resumed = run(str(RECIPE), str(out), resume=True, steps_per_epoch=4, progress=print)
     assert resumed.overrides == {"final_sparsity": 0.6} and resumed.rescaled_to == 4.5
-    with pytest.raises(RunError, match="--var: .*no_such"):
+    with pytest.raises(RunError, match=r"--var: .*no_such"):
         run(
             str(RECIPE),
             str(tmp_path / "x"),
