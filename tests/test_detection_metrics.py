@@ -94,3 +94,21 @@ def test_yolov5n_scores_a_map_on_generated_shapes(dm):
     got = dm.evaluate(yolov5("n", 8), val)
     assert set(got) == {"map50", "map50_95"}
     assert 0 <= got["map50_95"] <= got["map50"] <= 1
+
+
+def test_matching_follows_val_py_one_label_one_detection(dm):
+    # two detections over one label (IoU 0.9 and 1.0): each threshold gives the
+    # label to one of them only. val.py then keeps the first match in detection
+    # order, not the best IoU (its re-sort is commented out): at 0.5 detection 0
+    # is the hit; at 0.95 only detection 1 overlaps enough
+    labels = np.array([[0, 0, 0, 10, 10]], float)
+    det = np.array([[0, 0, 10, 9, 0.9, 0], [0, 0, 10, 10, 0.8, 0]], float)
+    correct = dm.match(det, labels)
+    assert correct[:, 0].tolist() == [True, False]
+    assert correct[:, -1].tolist() == [False, True]
+    # no right detection at all: 0, as val.py reports (not the envelope's sliver)
+    none = np.zeros((3, 10), bool)
+    assert dm.mean_ap(none, np.array([0.9, 0.5, 0.1]), np.zeros(3), np.zeros(2)) == (
+        0.0,
+        0.0,
+    )

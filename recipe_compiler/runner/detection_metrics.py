@@ -1,9 +1,10 @@
 """mAP of a detector, the way YOLOv5's val.py computes it.
 
 Predictions are the decoded head output (cx, cy, w, h in pixels, objectness, class
-probabilities); confidence is objectness x class probability, the best class per
-box. Boxes above `conf` go through class-aware non-maximum suppression, are matched
-greedily to the ground truth at each IoU threshold 0.50:0.05:0.95, and the
+probabilities); confidence is objectness x class probability, one detection per
+class above `conf` (val.py's multi-label NMS). Detections go through class-aware
+non-maximum suppression, are matched to the ground truth at each IoU threshold
+0.50:0.05:0.95 as val.py's `process_batch` does, and the
 average precision of each class is the area under its precision envelope sampled at
 101 recall points (COCO's interpolation). mAP@0.5 and mAP@0.5:0.95 average over the
 classes that have ground truth. Written in numpy and torch: torchvision's NMS is
@@ -44,14 +45,18 @@ def nms(
     conf: float = 0.001,
     iou: float = 0.6,
     max_det: int = 300,
-    max_boxes: int = 3000,
+    max_boxes: int = 30000,
 ) -> np.ndarray:
-    """One image's decoded rows -> detections (x1, y1, x2, y2, confidence, class)."""
+    """One image's decoded rows -> detections (x1, y1, x2, y2, confidence, class).
+
+    As YOLOv5's `non_max_suppression(multi_label=True)` in val.py: rows whose
+    objectness passes `conf`, then one detection per class whose objectness x class
+    probability passes it, the best `max_boxes`, class-aware greedy NMS, `max_det`.
+    """
+    pred = pred[pred[:, 4] > conf]
     scores = pred[:, 5:] * pred[:, 4:5]
-    cls = scores.argmax(1)
-    score = scores[np.arange(len(cls)), cls]
-    keep = score > conf
-    boxes, score, cls = xywh_to_xyxy(pred[keep, :4]), score[keep], cls[keep]
+    rows, cls = np.nonzero(scores > conf)
+    boxes, score = xywh_to_xyxy(pred[rows, :4]), scores[rows, cls]
     order = np.argsort(-score, kind="stable")[:max_boxes]
     boxes, score, cls = boxes[order], score[order], cls[order]
     # class-aware: boxes of different classes are moved apart and never overlap
@@ -72,7 +77,7 @@ def match(det: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """(detections, 10) bool: true positive at each IoU threshold of IOUS.
 
     `labels` rows are (class, x1, y1, x2, y2); each label matches at most one
-    detection, the pairs taken by decreasing IoU (YOLOv5's process_batch)."""
+    detection and each detection one label (YOLOv5 v7's process_batch)."""
     correct = np.zeros((len(det), len(IOUS)), bool)
     if not len(det) or not len(labels):
         return correct
@@ -85,7 +90,8 @@ def match(det: np.ndarray, labels: np.ndarray) -> np.ndarray:
         pairs = np.stack((li, di, iou[li, di]), 1)
         pairs = pairs[np.argsort(-pairs[:, 2], kind="stable")]
         pairs = pairs[np.unique(pairs[:, 1], return_index=True)[1]]
-        pairs = pairs[np.argsort(-pairs[:, 2], kind="stable")]
+        # no re-sort by IoU here: val.py has it commented out, so a label keeps
+        # the first of its matches in detection order
         pairs = pairs[np.unique(pairs[:, 0], return_index=True)[1]]
         correct[pairs[:, 1].astype(int), k] = True
     return correct
@@ -108,8 +114,8 @@ def mean_ap(
     order = np.argsort(-conf, kind="stable")
     correct, pred_cls = correct[order], pred_cls[order]
     classes = np.unique(target_cls)
-    if not len(classes):
-        return 0.0, 0.0
+    if not len(classes) or not correct.any():
+        return 0.0, 0.0  # val.py reports 0 when no detection is right
     ap = np.zeros((len(classes), len(IOUS)))
     for n, c in enumerate(classes):
         mine = pred_cls == c
