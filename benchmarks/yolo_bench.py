@@ -3,7 +3,8 @@
 Every variant is trained by the runner (SparseML's manager on the model's training
 loop, generated shapes at 640x640) from the same random initial weights: the
 bundled recipes/yolov5s-pruned95-block4-qat.md, rescaled to a short run, and two
-variants of it (its QAT alone, and 80% unstructured + QAT). Each is exported as
+variants of it (its QAT alone, 80% unstructured + QAT, and 95% block-4 + QAT with
+the first conv and the Detect convs left dense). Each is exported as
 the runner exports (INT8 where quantized), then all are timed in one interleaved
 run (`recipe bench`'s measure) in onnxruntime and DeepSparse, against the dense FP32
 model in onnxruntime. Random weights: speed does not depend on their values. An
@@ -30,10 +31,12 @@ RECIPE = ROOT / "recipes" / "yolov5s-pruned95-block4-qat.md"
 IMAGE = 640
 RESCALE_TO = 9  # dense epochs: 3 of pruning, 1.8 of fine-tuning, 0.2 of QAT
 SEED_L_ITEMS_PER_SEC = 74.0  # the seed's figure for pruned-quantized YOLOv5l
+# every conv but the first (model.0) and the Detect head's (model.24.m.*)
+INNER_CONVS = r"re:^model\.([1-9]|1\d|2[0-3])\..*conv\.weight$"
 
 
 def variants(text: str) -> dict[str, str]:
-    """The bundled recipe and two variants of it, by editing its variables."""
+    """The bundled recipe and its variants, by editing its text."""
     qat_only = re.sub(
         r"\npruning_modifiers:.*?\nquantization_modifiers:",
         "\nquantization_modifiers:",
@@ -43,11 +46,21 @@ def variants(text: str) -> dict[str, str]:
     unstructured = text.replace("final_sparsity: 0.95", "final_sparsity: 0.8").replace(
         "mask_type: block4", "mask_type: unstructured"
     )
+    # the first conv and the Detect convs dense: every other conv, by regex
+    inner = text.replace(
+        "    params: __ALL_PRUNABLE__\n    init_sparsity",
+        f"    params: ['{INNER_CONVS}']\n    init_sparsity",
+    ).replace(
+        "    params: __ALL_PRUNABLE__\n    start_epoch",
+        f"    params: ['{INNER_CONVS}']\n    start_epoch",
+    )
     assert qat_only != text and unstructured.count("0.8") > text.count("0.8")
+    assert inner.count(INNER_CONVS) == 2
     return {
         "dense int8": qat_only,
         "80% unstructured + int8": unstructured,
         "95% block4 + int8": text,
+        "95% block4 + int8, ends dense": inner,
     }
 
 
@@ -121,13 +134,13 @@ def main() -> None:
     print(table(rows))
     print()
     print(
-        f"{'variant':<26} {'MAC ratio':>9} {'ORT it/s':>9} {'DS it/s':>9} "
+        f"{'variant':<30} {'MAC ratio':>9} {'ORT it/s':>9} {'DS it/s':>9} "
         f"{'DS vs ORT dense':>16} {'DS vs DS int8':>14}"
     )
     for name in models:
         ds = rate[name, "deepsparse"]
         print(
-            f"{name:<26} {mac_ratio[name]:>8.1f}x {rate[name, 'onnxruntime']:>9.2f} "
+            f"{name:<30} {mac_ratio[name]:>8.1f}x {rate[name, 'onnxruntime']:>9.2f} "
             f"{ds:>9.2f} {ds / ort_dense:>15.2f}x {ds / ds_int8:>13.2f}x"
         )
     best = rate["95% block4 + int8", "deepsparse"]
