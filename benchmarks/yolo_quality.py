@@ -2,9 +2,9 @@
 
 The speed side is benchmarks/yolo_bench.py; this is the other half of the trade.
 YOLOv5n learns the generated shapes at 64x64 (30 dense epochs), then each variant of
-recipes/yolov5s-pruned95-block4-qat.md (its QAT alone, 80% unstructured + QAT, the
-recipe itself: 95% block-4 + QAT on every conv, and the same with the first conv and
-the Detect convs dense) runs rescaled to those 30 epochs. The exported
+recipes/yolov5s-pruned95-block4-qat.md (its QAT alone, 80% unstructured + QAT on
+every conv, 95% block-4 + QAT on every conv, and the recipe itself: the same with
+the first conv and the Detect convs dense) runs rescaled to those 30 epochs. The exported
 INT8 model is scored in onnxruntime with the runner's mAP (YOLOv5 val.py's), so the
 figure is the deployed model's. Shapes on noise are not COCO: read the differences
 between variants, not the absolute mAP.
