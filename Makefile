@@ -50,6 +50,7 @@ bench: $(VENV)/.full
 	$(PY) benchmarks/preview_speed.py
 	$(PY) benchmarks/digits_quality.py
 	$(PY) benchmarks/yolo_bench.py s
+	$(PY) benchmarks/yolo_quality.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
