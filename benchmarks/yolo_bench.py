@@ -59,6 +59,17 @@ def variants(text: str) -> dict[str, str]:
     }
 
 
+def write_variants(work: Path) -> dict[str, Path]:
+    """The variants as recipe files in `work`, by name (the file stem is a slug)."""
+    paths = {}
+    for name, text in variants(RECIPE.read_text()).items():
+        slug = re.sub(r"\W+", "-", name).strip("-")
+        path = work / f"{slug}.md"
+        path.write_text(text)
+        paths[name] = path
+    return paths
+
+
 def chart(rows: list[dict], title: str, path: Path) -> None:
     import plotly.graph_objects as go
 
@@ -86,14 +97,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix=f"yolo-bench-{size}-"))
     models: dict[str, str] = {}
     mac_ratio = {"dense fp32": 1.0}
-    for name, text in variants(RECIPE.read_text()).items():
-        slug = re.sub(r"\W+", "-", name).strip("-")
-        path = work / f"{slug}.md"
-        path.write_text(text)
+    for name, path in write_variants(work).items():
         t = time.perf_counter()
         report = run(
             str(path),
-            str(work / slug),
+            str(work / path.stem),
             model_name=f"yolov5{size}",
             image_size=IMAGE,
             batch_size=1,
@@ -111,7 +119,7 @@ def main() -> None:
             file=sys.stderr,
         )
         if not models:
-            models["dense fp32"] = str(work / slug / "dense.onnx")
+            models["dense fp32"] = str(work / path.stem / "dense.onnx")
         models[name] = report.onnx
         mac_ratio[name] = report.mac_ratio
     rows = measure(

@@ -15,7 +15,6 @@ between variants, not the absolute mAP.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.yolo_bench import RECIPE, variants  # noqa: E402
+from benchmarks.yolo_bench import RECIPE, write_variants  # noqa: E402
 
 DENSE_EPOCHS = 30
 
@@ -74,14 +73,11 @@ def main() -> None:
     same_length: dict[str, list[float]] = {}  # over the QAT-only run of that seed
     for seed in range(seeds):
         _, val = shapes(16, 64, seed=seed)
-        for name, text in variants(RECIPE.read_text()).items():
-            slug = re.sub(r"\W+", "-", name).strip("-")
-            path = work / f"{slug}.md"
-            path.write_text(text)
+        for name, path in write_variants(work).items():
             t = time.perf_counter()
             report = run(
                 str(path),
-                str(work / f"{slug}-{seed}"),
+                str(work / f"{path.stem}-{seed}"),
                 model_name="yolov5n",
                 image_size=64,
                 batch_size=16,
