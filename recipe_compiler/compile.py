@@ -9,9 +9,8 @@ from typing import Any
 from .emit import scalar
 from .expressions import names_in
 from .problems import Problem, Severity
-from .recipe import Recipe, from_source
+from .recipe import Recipe
 from .rescale import flatten
-from .source import from_text
 from .sources import Edit, apply, number_text, numeric_sites
 
 
@@ -61,7 +60,7 @@ def compile_recipe(recipe: Recipe, overrides: Mapping[str, Any], flat: bool) -> 
         if blocking:
             raise CompileError("the recipe has errors", blocking)
         if overrides:
-            recipe = _reload(recipe, apply_overrides(recipe, overrides))
+            recipe = recipe.edited(apply_overrides(recipe, overrides))
             blocking = [
                 p
                 for p in recipe.problems
@@ -74,15 +73,11 @@ def compile_recipe(recipe: Recipe, overrides: Mapping[str, Any], flat: bool) -> 
     if errors:
         raise CompileError("the recipe has errors", errors)
     text = apply_overrides(recipe, overrides) if overrides else recipe.source.text
-    compiled = _reload(recipe, text)
+    compiled = recipe.edited(text)
     errors = [p for p in compiled.problems if p.severity is Severity.ERROR]
     if errors:
         raise CompileError("the recipe has errors with these values", errors)
     return text
-
-
-def _reload(recipe: Recipe, text: str) -> Recipe:
-    return from_source(from_text(text, recipe.path, recipe.source.kind))
 
 
 def explain(recipe: Recipe) -> str:

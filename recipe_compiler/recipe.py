@@ -120,6 +120,11 @@ class Recipe:
         vals = [math.floor(m.start) for _, m in self.models if m.start > -1]
         return min(vals) if vals else -1
 
+    def edited(self, text: str) -> Recipe:
+        """This recipe's file holding `text` instead (an edit before it is written),
+        read as the file would be: same path and kind, so problems name it."""
+        return from_source(source.from_text(text, self.path, self.source.kind))
+
     def all_variables(self) -> Iterator[Variable]:
         yield from self.variables.values()
         for stage in self.stage_variables.values():

@@ -27,8 +27,7 @@ from .dimensions import DimensionError, Equations, Form, form_of
 from .expressions import names_in
 from .modifiers.pruning import GRADUAL
 from .modifiers.training import LearningRateFunctionModifier, SetLearningRateModifier
-from .recipe import METADATA_KEY, Recipe, from_source
-from .source import from_text
+from .recipe import METADATA_KEY, Recipe
 from .sources import (
     Edit,
     Resolver,
@@ -372,7 +371,7 @@ def _settle_on_grid(
     reads by an ulp fixes it and moves nothing else past a step.
     """
     for _ in range(32):  # each round lowers numbers by an ulp; a few rounds suffice
-        after = from_source(from_text(out, recipe.path, recipe.source.kind))
+        after = recipe.edited(out)
         late = [
             site
             for site in numeric_sites(after, KINDS)
@@ -401,7 +400,7 @@ def _verify(
     before: Recipe, result: Result, round_to: float | None, scaled: set[str]
 ) -> None:
     """Every epoch moved by the factor (up to rounding), nothing reordered."""
-    after = from_source(from_text(result.text, before.path, before.source.kind))
+    after = before.edited(result.text)
     if not after.ok:
         problems = [p for p in after.problems if p.severity == "error"]
         if round_to:

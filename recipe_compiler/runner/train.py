@@ -207,9 +207,9 @@ def run(
         dist.barrier()  # the main rank wrote it; every rank reads it
         recipe = load(recipe_path)
         what = [f"with {', '.join(f'{k}={v}' for k, v in overrides.items())}"]
-        what = (what if overrides else []) + (
-            [f"rescaled to {rescale_to:g} epochs"] if rescale_to is not None else []
-        )
+        what = what if overrides else []
+        if rescale_to is not None:
+            what.append(f"rescaled to {rescale_to:g} epochs")
         progress(f"recipe {', '.join(what)}: {recipe_path}")
     if ckpt is not None and ckpt.get("steps_per_epoch", spe) != spe:
         raise RunError(
@@ -478,9 +478,7 @@ def _applied(
     overrides written into its variables (`recipe compile`), then rescaled to
     `epochs` on this run's step grid (`recipe rescale --steps-per-epoch`)."""
     from ..compile import CompileError, compile_recipe
-    from ..recipe import from_source
     from ..rescale import RescaleError, rescale
-    from ..source import from_text
 
     if not recipe.ok:
         _refuse_lint_errors(recipe, spe)  # names the first problem at file:line
@@ -495,7 +493,7 @@ def _applied(
                 else ""
             )
             raise RunError(f"{recipe.path}: --var: {exc}{where}") from None
-        recipe = from_source(from_text(text, recipe.path, recipe.source.kind))
+        recipe = recipe.edited(text)
     text = recipe.source.text
     if epochs is not None:
         try:
