@@ -96,6 +96,12 @@ class Report:
         }
 
 
+def _zero_fraction(tensors: dict[str, torch.Tensor]) -> float:
+    """Zeros over all elements of `tensors` together: a modifier's sparsity."""
+    zeros = sum(int((t == 0).sum()) for t in tensors.values())
+    return zeros / max(1, sum(t.numel() for t in tensors.values()))
+
+
 def prunable(model: nn.Module) -> dict[str, torch.Tensor]:
     """`__ALL_PRUNABLE__`: the weights of every conv and linear layer."""
     return {
@@ -305,9 +311,7 @@ def run(
                 wrapped.step()
                 losses.append(loss.item())
                 row = [step, step / spe, opt.param_groups[0]["lr"], losses[-1]]
-                for _, tensors in watched.values():
-                    zeros = sum(int((t == 0).sum()) for t in tensors.values())
-                    row.append(zeros / max(1, sum(t.numel() for t in tensors.values())))
+                row.extend(_zero_fraction(ts) for _, ts in watched.values())
                 writer.writerow(row)
                 step += 1
                 bar.update(
@@ -350,12 +354,8 @@ def run(
     manager.finalize(model)
     final_score = score(model)
     final_metrics = task.metrics(model) if task.metrics and dist.main else {}
-    mac_ratio = macs.ratio(model, next(iter(val_loader))[0])
-    final = {
-        label: sum(int((t == 0).sum()) for t in ts.values())
-        / max(1, sum(t.numel() for t in ts.values()))
-        for label, ts in watched.values()
-    }
+    mac_ratio = macs.ratio(model, next(iter(val_loader))[0]) if dist.main else None
+    final = {label: _zero_fraction(ts) for label, ts in watched.values()}
     layers = {n: t for _, ts in watched.values() for n, t in ts.items()} or prunable(
         model
     )
@@ -396,8 +396,7 @@ def run(
     )
     if static_batch:
         for path in (dense_onnx, onnx_path):
-            if path is not None:
-                pin_batch(path, static_batch)
+            pin_batch(path, static_batch)
         progress(f"ONNX batch dimension pinned to {static_batch}")
     rows: list[dict[str, Any]] = []
     if bench_seconds > 0:
@@ -405,7 +404,7 @@ def run(
 
         sample = next(iter(val_loader))[0].numpy()
         rows = measure(
-            {"dense": dense_onnx or "", "recipe": onnx_path or ""},
+            {"dense": dense_onnx, "recipe": onnx_path},
             batch_size=static_batch or 1,
             seconds=bench_seconds,
             sample=sample,
