@@ -202,16 +202,6 @@ def measure(
     return rows
 
 
-def throughput(
-    onnx_path: str, sample: np.ndarray, seconds: float = 2.0
-) -> dict[str, float]:
-    """Batch-1 items per second of one model in each engine."""
-    rows = measure(
-        {"model": onnx_path}, seconds=seconds, sample=sample, progress=lambda _: None
-    )
-    return {r["engine"]: r["items_per_sec"] for r in rows}
-
-
 def table(rows: list[dict[str, Any]]) -> str:
     """The rows as text, in the columns of `deepsparse.benchmark`'s summary."""
     w = max([14, *(len(r["model"]) for r in rows)])
