@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from recipe_compiler.recipe import load  # noqa: E402
 from recipe_compiler.schedule import plan  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "sparseml"
+CORPUS = ROOT / "tests" / "data" / "corpus" / "sparseml"
 CASES = [
     (
         "bundled YOLOv5s GMP at 300 epochs",

@@ -16,7 +16,7 @@ from recipe_compiler.preview import Planned, figures, render  # noqa: E402
 from recipe_compiler.recipe import load  # noqa: E402
 from recipe_compiler.schedule import plan  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "sparseml"
+CORPUS = ROOT / "tests" / "data" / "corpus" / "sparseml"
 CASES = [
     (
         "bundled YOLOv5s GMP at 300 epochs",

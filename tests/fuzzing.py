@@ -21,9 +21,7 @@ from recipe_compiler.recipe import OverrideError, from_source
 from recipe_compiler.rescale import RescaleError, rescale
 from recipe_compiler.schedule import plan
 
-CORPUS = (
-    Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "sparseml"
-)
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus" / "sparseml"
 CORPUS_TEXTS = sorted(p.read_text() for p in CORPUS.iterdir())
 FIELDS = [
     "start_epoch",
