@@ -266,10 +266,7 @@ def _exit_on_errors(problems: list[Problem]) -> None:
 
 
 def _brief(problems: list[Problem]) -> str:
-    return "\n".join(
-        f"{p.path}:{p.line}:{p.column}: {p.code} {p.severity} {p.message}"
-        for p in problems
-    )
+    return "\n".join(str(p) for p in problems)
 
 
 @main.command()

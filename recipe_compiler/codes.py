@@ -178,7 +178,6 @@ def make(
     column: int,
     message: str,
     hint: str | None = None,
-    json_path: str | None = None,
 ) -> Problem:
     """A loader Problem with the code's default severity."""
     return Problem(
@@ -189,5 +188,4 @@ def make(
         severity=LOADER_CODES[code].severity,
         message=message,
         hint=hint,
-        json_path=json_path,
     )

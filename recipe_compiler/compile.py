@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .edits import Edit, apply, number_text
 from .emit import scalar
 from .expressions import names_in
 from .problems import Problem, Severity
 from .recipe import Recipe
 from .rescale import flatten
-from .sources import Edit, apply, number_text, numeric_sites
+from .sites import numeric_sites
 
 
 class CompileError(ValueError):
@@ -33,7 +34,7 @@ def apply_overrides(recipe: Recipe, overrides: Mapping[str, Any]) -> str:
             )
         for var in targets:
             node = var.node
-            if node.aliases:
+            if var.aliases:
                 raise CompileError(
                     f"'{name}' (line {node.line}) is also used through a YAML alias, "
                     "which SparseML's override would leave at the old value: compile "
@@ -85,10 +86,10 @@ def explain(recipe: Recipe) -> str:
     users: dict[str, list[str]] = {}
     exprs = []
     for site in numeric_sites(recipe, {}):
-        expr = site.node.expression
+        expr = site.expression
         if expr is None:
             continue
-        exprs.append((site.node.line, site.label, expr, site.node.value))
+        exprs.append((site.node.line, site.label, expr, site.value))
         for name in names_in(expr):
             users.setdefault(name, []).append(site.label)
     for var in recipe.all_variables():

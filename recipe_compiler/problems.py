@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterable
 from typing import Any
 
 
@@ -20,10 +19,6 @@ class Severity(enum.StrEnum):
     WARNING = "warning"
     INFO = "info"
 
-    @property
-    def rank(self) -> int:
-        return {"error": 2, "warning": 1, "info": 0}[self.value]
-
 
 @dataclasses.dataclass(frozen=True, order=True)
 class Problem:
@@ -36,7 +31,6 @@ class Problem:
     severity: Severity = dataclasses.field(compare=False)
     message: str = dataclasses.field(compare=False)
     hint: str | None = dataclasses.field(default=None, compare=False)
-    json_path: str | None = dataclasses.field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract of `recipe lint --format json`: exactly these keys."""
@@ -50,28 +44,13 @@ class Problem:
             "hint": self.hint,
         }
 
-    def replace(self, **changes: Any) -> Problem:
-        return dataclasses.replace(self, **changes)
-
-
-class RecipeError(Exception):
-    """Raised by the API when a recipe has error-level problems; lists all of them."""
-
-    def __init__(self, problems: Iterable[Problem]):
-        self.problems = sorted(problems)
-        super().__init__(self.__str__())
-
     def __str__(self) -> str:
-        return "\n".join(
-            f"{p.path}:{p.line}:{p.column}: {p.code} {p.severity} {p.message}"
-            for p in self.problems
+        """`path:line:col: CODE severity message`, the one-line form every command
+        prints."""
+        return (
+            f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity} "
+            f"{self.message}"
         )
 
-
-def worst(problems: Iterable[Problem]) -> Severity | None:
-    """The highest severity among `problems`, or None when there are none."""
-    best: Severity | None = None
-    for p in problems:
-        if best is None or p.severity.rank > best.rank:
-            best = p.severity
-    return best
+    def replace(self, **changes: Any) -> Problem:
+        return dataclasses.replace(self, **changes)

@@ -24,19 +24,12 @@ from typing import Any, Literal
 
 from . import emit
 from .dimensions import DimensionError, Equations, Form, form_of
+from .edits import Edit, apply, number_text
 from .expressions import names_in
 from .modifiers.pruning import GRADUAL
 from .modifiers.training import LearningRateFunctionModifier, SetLearningRateModifier
-from .recipe import METADATA_KEY, Recipe
-from .sources import (
-    Edit,
-    Resolver,
-    Site,
-    SourceError,
-    apply,
-    number_text,
-    numeric_sites,
-)
+from .recipe import METADATA_KEY, Entry, Recipe
+from .sites import NotEditable, Origins, Site, numeric_sites
 from .yamltree import Node
 
 RULE_BASE_EPOCHS = 90.0
@@ -113,14 +106,14 @@ def rescale(
     text = recipe.source.text
     if factor == 1 and lr is None:
         return Result(text, base, epochs, [], [])
-    resolver = Resolver(recipe)
+    origins = Origins(recipe)
     scaled = {"epoch"} | ({"frequency"} if update_frequency == "scale" else set())
     sites = list(numeric_sites(recipe, KINDS))
     owners: dict[int, list[Site]] = {}
     site_keys: dict[tuple[int, tuple[Any, ...]], set[int]] = {}
     roots: dict[int, Node] = {}
     eqs = Equations()
-    forms = _Forms(recipe, resolver, roots, eqs)
+    forms = _Forms(origins, roots, eqs)
     for site in sites:
         kind = _kind(site)
         try:
@@ -129,7 +122,7 @@ def rescale(
             for key in forms.touched:
                 owners.setdefault(key, []).append(site)
             site_keys[site.entry.index, site.path] = set(forms.touched)
-        except (SourceError, DimensionError) as exc:
+        except (NotEditable, DimensionError) as exc:
             if kind in scaled or kind == "lr":
                 raise RescaleError(
                     f"{site.label} is computed from {exc}, which cannot be edited in "
@@ -144,7 +137,7 @@ def rescale(
             if site.label == str(exc) and _kind(site) == "fixed":
                 raise RescaleError(
                     f"{site.label} is -1 ('not set') computed as "
-                    f"eval({site.node.expression}) from epoch variables; scaling them "
+                    f"eval({site.expression}) from epoch variables; scaling them "
                     "would move it below -1: write -1 there, or use --flatten"
                 ) from None
         raise RescaleError(
@@ -180,7 +173,7 @@ def rescale(
             new[key] = (root, round(value, DECIMALS))
     notes: list[str] = []
     if lr is not None:
-        _lr_rule(recipe, resolver, sites, owners, new, lr, notes)
+        _lr_rule(recipe, origins, sites, owners, new, lr, notes)
 
     def render(new: dict[int, tuple[Node, float]]) -> tuple[list[Edit], str]:
         edits = []
@@ -200,10 +193,8 @@ def rescale(
 class _Forms:
     """Dimension forms of site values, over the literal numbers they come from."""
 
-    def __init__(
-        self, recipe: Recipe, resolver: Resolver, roots: dict[int, Node], eqs: Equations
-    ):
-        self.recipe, self.resolver, self.roots, self.eqs = recipe, resolver, roots, eqs
+    def __init__(self, origins: Origins, roots: dict[int, Node], eqs: Equations):
+        self.origins, self.roots, self.eqs = origins, roots, eqs
         self.touched: set[int] = set()  # literal numbers the current site reads
 
     def literal(self, node: Node) -> Form:
@@ -212,29 +203,25 @@ class _Forms:
         return {id(node): 1}, 0
 
     def site(self, site: Site) -> Form:
-        node = site.node
-        if node.expression is None:
-            return self.literal(self.resolver.roots(node, site.entry)[0])
-        return self.expression(node.expression, site.entry, frozenset(), site.label)
+        if site.expression is None:
+            return self.literal(self.origins.literal(site.node))
+        return self.expression(site.expression, site.entry, frozenset(), site.label)
 
     def expression(
-        self, expr: str, entry: object, seen: frozenset[str], why: str
+        self, expr: str, entry: Entry, seen: frozenset[str], why: str
     ) -> Form:
-        scope = self.resolver.scope(entry)  # type: ignore[arg-type]
+        scope = self.origins.scope(entry)
         leaf: dict[str, Form] = {}
         for name in names_in(expr):
             var = scope.get(name)
             if var is None or name in seen:
-                raise SourceError(f"eval({expr})")
+                raise NotEditable(f"eval({expr})")
             if var.expression is not None:
                 leaf[name] = self.expression(var.expression, entry, seen | {name}, why)
             elif var.numeric:
-                node = var.node
-                if node.via_alias:
-                    node = self.resolver.defined.get(node.anchor, node)
-                leaf[name] = self.literal(node)
+                leaf[name] = self.literal(self.origins.literal(var.node))
             else:
-                raise SourceError(f"the variable '{name}', which is not a number")
+                raise NotEditable(f"the variable '{name}', which is not a number")
         form = form_of(ast.parse(expr.strip(), mode="eval"), leaf, self.eqs, why)
         return form if form is not None else ({}, 0)
 
@@ -244,7 +231,7 @@ def _kind(site: Site) -> str:
     if (
         kind == "epoch"
         and site.path[-1] in ("start_epoch", "end_epoch")
-        and (site.node.value == -1)
+        and (site.value == -1)
     ):
         return "fixed"  # -1 means "not set"; it stays -1
     return kind
@@ -252,7 +239,7 @@ def _kind(site: Site) -> str:
 
 def _lr_rule(
     recipe: Recipe,
-    resolver: Resolver,
+    origins: Origins,
     sites: list[Site],
     owners: dict[int, list[Site]],
     new: dict[int, tuple[Node, float]],
@@ -278,12 +265,12 @@ def _lr_rule(
             value = {"init_lr": mid, "final_lr": final}.get(str(field))
         if value is None:
             continue
-        if not resolver.is_direct(site.node, site.entry):
+        if not origins.is_direct(site.expression, site.entry):
             raise RescaleError(
                 f"{site.label} is computed by an expression; --lr can set only "
                 "fields written as a number, an alias or eval(variable)"
             )
-        (root,) = resolver.roots(site.node, site.entry)
+        (root,) = origins.roots(site)
         prev = wanted.get(id(root))
         if prev is not None and prev[1] != value:
             raise RescaleError(
@@ -377,8 +364,7 @@ def _settle_on_grid(
             for site in numeric_sites(after, KINDS)
             if _kind(site) == "epoch"
             and "cycle_epochs" not in site.path
-            and float(site.node.value)
-            > engine_epoch(round(float(site.node.value) * spe), spe)
+            and float(site.value) > engine_epoch(round(float(site.value) * spe), spe)
         ]
         nudged = False
         for site in late:
@@ -417,12 +403,12 @@ def _verify(
         new = moved.get((site.entry.index, site.path))
         if kind not in scaled or new is None or "cycle_epochs" in site.path:
             continue  # cycle counts are rounded to whole epochs on purpose
-        v0, v1 = float(site.node.value), float(new.node.value)
+        v0, v1 = float(site.value), float(new.value)
         if not math.isclose(v1, v0 * f, abs_tol=tol * max(1.0, f)):
             how = (
-                f"eval({site.node.expression}) is not proportional to its "
+                f"eval({site.expression}) is not proportional to its "
                 "variables (a number written inside it does not scale)"
-                if site.node.expression
+                if site.expression
                 else "it did not move with the rest"
             )
             raise RescaleError(

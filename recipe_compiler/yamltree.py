@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -47,15 +48,18 @@ _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _TRUE = {"yes", "true", "on"}
 
 STD = "tag:yaml.org,2002:"
+_NO_KEYS: Mapping[Any, Any] = MappingProxyType({})
 
 
-@dataclasses.dataclass(eq=False)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Node:
-    """A YAML value with its 1-based position in the file.
+    """A YAML value with its 1-based position in the file, as written (immutable).
 
-    `value` is a dict of key -> Node for mappings, a list of Nodes for sequences and
-    a Python scalar (str, int, float, bool, None) otherwise. `tag` is the name of a
-    local tag (`!GMPruningModifier` -> "GMPruningModifier"), else None.
+    `value` is a read-only mapping of key -> Node for mappings, a tuple of Nodes for
+    sequences and a Python scalar (str, int, float, bool, None) otherwise. `tag` is
+    the name of a local tag (`!GMPruningModifier` -> "GMPruningModifier"), else None.
+    Nodes compare and hash by identity, so later stages key their results by node
+    (what an `eval(...)` gave, say) instead of writing into the tree.
     """
 
     kind: str  # "map" | "seq" | "scalar"
@@ -65,13 +69,11 @@ class Node:
     tag: str | None = None
     tag_line: int = 0
     tag_column: int = 0
-    keys: dict[Any, tuple[int, int]] = dataclasses.field(default_factory=dict)
+    keys: Mapping[Any, tuple[int, int]] = dataclasses.field(
+        default_factory=lambda: _NO_KEYS
+    )
     quoted: bool = False
     via_alias: bool = False
-    end_line: int = 0
-    expression: str | None = None  # the text inside eval(...) this value came from
-    failed: bool = False  # evaluating it failed (a Problem says why)
-    aliases: int = 0  # how many times a YAML alias repeats this node
     span: tuple[int, int] = (0, 0)  # [start, end) in the file's text; for an alias,
     # the span of the node it names
     anchor: int = 0  # identifies the YAML node: copies made by aliases share it
@@ -90,23 +92,34 @@ class Node:
     def key_position(self, key: Any) -> tuple[int, int]:
         return self.keys.get(key, (self.line, self.column))
 
+    def children(self) -> Iterable[Node]:
+        if self.kind == "map":
+            return self.value.values()
+        return self.value if self.kind == "seq" else ()
+
     def walk(self) -> Iterator[Node]:
         yield self
-        children = (
-            self.value.values()
-            if self.kind == "map"
-            else self.value
-            if self.kind == "seq"
-            else ()
-        )
-        for child in children:
+        for child in self.children():
             yield from child.walk()
 
 
-@dataclasses.dataclass
+def mapping(
+    items: dict[Any, Node], keys: dict[Any, tuple[int, int]], like: Node
+) -> Node:
+    """A mapping node at `like`'s position holding `items` (a new node: the tree is
+    never changed in place)."""
+    return dataclasses.replace(
+        like, kind="map", value=MappingProxyType(items), keys=MappingProxyType(keys)
+    )
+
+
+@dataclasses.dataclass(frozen=True)
 class Parsed:
     root: Node | None
     problems: list[Problem]
+    # anchor -> how many times YAML aliases repeat that node (its copies beyond the
+    # first, counting copies made inside repeated parents)
+    aliases: Mapping[int, int] = dataclasses.field(default_factory=lambda: _NO_KEYS)
 
 
 class _Limit(Exception):
@@ -203,7 +216,7 @@ def parse(src: Source, limits: Limits | None = None) -> Parsed:
                 )
             ],
         )
-    return Parsed(root, builder.problems)
+    return Parsed(root, builder.problems, MappingProxyType(builder.copies))
 
 
 def _flow_depth(text: str, limit: int) -> tuple[int, int] | None:
@@ -255,7 +268,7 @@ class _Builder:
     def __init__(self, src: Source, limits: Limits):
         self.src, self.limits = src, limits
         self.count = 0
-        self.first: dict[int, Node] = {}
+        self.copies: dict[int, int] = {}  # anchor -> copies built after the first
         self.problems: list[Problem] = []
         self.top: tuple[int, int] | None = None  # the top-level key being built
 
@@ -276,38 +289,34 @@ class _Builder:
             raise _Limit(
                 f"nesting deeper than {self.limits.max_depth} levels", line, col
             )
-        via_alias = id(node) in self.first
-        if via_alias:
-            self.first[id(node)].aliases += 1
+        anchor = id(node)
+        via_alias = anchor in self.copies
+        self.copies[anchor] = self.copies[anchor] + 1 if via_alias else 0
         tag, std = self._tag(node, line, col)
-        end = node.end_mark.line + self.src.line_offset + 1
-        if isinstance(node, MappingNode):
-            out = Node("map", {}, line, col, tag, via_alias=via_alias, end_line=end)
-            self._mapping(node, out, depth)
-        elif isinstance(node, SequenceNode):
-            items = [self.build(n, depth + 1) for n in node.value]
-            out = Node("seq", items, line, col, tag, via_alias=via_alias, end_line=end)
-        else:
-            out = Node(
-                "scalar",
-                self._scalar(node, std),
-                line,
-                col,
-                tag,
-                quoted=node.style in ("'", '"', "|", ">"),
-                via_alias=via_alias,
-                end_line=end,
-            )
-            if tag is not None:
-                # `- !EpochRangeModifier` with nothing below: SparseML builds it from
-                # an empty mapping
-                out = Node("map", {}, line, col, tag, via_alias=via_alias, end_line=end)
+        at: dict[str, Any] = {
+            "line": line,
+            "column": col,
+            "tag": tag,
+            "via_alias": via_alias,
+            "span": self._span(node),
+            "anchor": anchor,
+        }
         if tag is not None:
-            out.tag_line, out.tag_column = line, col
-        out.span = self._span(node)
-        out.anchor = id(node)
-        self.first.setdefault(id(node), out)
-        return out
+            at["tag_line"], at["tag_column"] = line, col
+        if isinstance(node, MappingNode):
+            values, keys = self._mapping(node, depth)
+            return Node(
+                "map", MappingProxyType(values), keys=MappingProxyType(keys), **at
+            )
+        if isinstance(node, SequenceNode):
+            items = tuple(self.build(n, depth + 1) for n in node.value)
+            return Node("seq", items, **at)
+        value = self._scalar(node, std)
+        if tag is not None:
+            # `- !EpochRangeModifier` with nothing below: SparseML builds it from
+            # an empty mapping
+            return Node("map", _NO_KEYS, **at)
+        return Node("scalar", value, quoted=node.style in ("'", '"', "|", ">"), **at)
 
     def _span(self, node: Any) -> tuple[int, int]:
         """The node's text in the file, without a leading `&anchor` or `!tag`."""
@@ -354,7 +363,11 @@ class _Builder:
             )
         return None, None
 
-    def _mapping(self, node: Any, out: Node, depth: int) -> None:
+    def _mapping(
+        self, node: Any, depth: int
+    ) -> tuple[dict[Any, Node], dict[Any, tuple[int, int]]]:
+        values: dict[Any, Node] = {}
+        keys: dict[Any, tuple[int, int]] = {}
         merged: list[Node] = []
         for knode, vnode in node.value:
             key_raw = str(getattr(knode.tag, "value", knode.tag) or "")
@@ -395,7 +408,7 @@ class _Builder:
                         f"quote it: '{knode.value}'",
                     )
                 )
-            if k in out.value:
+            if k in values:
                 self.problems.append(
                     codes.make(
                         "RC010",
@@ -403,13 +416,13 @@ class _Builder:
                         kline,
                         kcol,
                         f"the key {k!r} appears again in this mapping (first on line "
-                        f"{out.keys[k][0]}); SparseML keeps only this last value",
+                        f"{keys[k][0]}); SparseML keeps only this last value",
                         "remove one of the two",
                     )
                 )
-                del out.value[k]  # last wins, and at the position of the last
-            out.value[k] = self.build(vnode, depth + 1)
-            out.keys[k] = (kline, kcol)
+                del values[k]  # last wins, and at the position of the last
+            values[k] = self.build(vnode, depth + 1)
+            keys[k] = (kline, kcol)
         # PyYAML flatten_mapping: explicit keys win over merged ones, earlier merges
         # win over later ones
         for m in merged:
@@ -426,9 +439,10 @@ class _Builder:
                 )
                 continue
             for k, v in m.value.items():
-                if k not in out.value:
-                    out.value[k] = v
-                    out.keys[k] = m.keys.get(k, (m.line, m.column))
+                if k not in values:
+                    values[k] = v
+                    keys[k] = m.keys.get(k, (m.line, m.column))
+        return values, keys
 
     def _scalar(self, node: Any, std: str | None) -> Any:
         text = node.value

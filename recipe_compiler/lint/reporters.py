@@ -14,7 +14,7 @@ DOCS = "https://github.com/recipe-compiler/recipe-compiler/blob/main/docs/rules.
 def text(problems: Sequence[Problem], checked: int) -> str:
     lines = []
     for p in problems:
-        lines.append(f"{p.path}:{p.line}:{p.column}: {p.code} {p.severity} {p.message}")
+        lines.append(str(p))
         if p.hint:
             lines.append(f"    hint: {p.hint}")
     counts = {

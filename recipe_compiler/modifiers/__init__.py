@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
+from ..suggest import did_you_mean
 from . import pruning, quantization, training
 from .base import Modifier
 from .quantization import LegacyQuantizationModifier
@@ -29,16 +29,6 @@ def model_for(tag: str, fields: dict[str, Any]) -> type[Modifier] | None:
     if tag == "QuantizationModifier":
         return quantization.select(fields)
     return REGISTRY.get(tag)
-
-
-def did_you_mean(word: str, choices: Any, cutoff: float = 0.6) -> str | None:
-    """The closest choice to `word`, for hints."""
-    choices = [c for c in choices if isinstance(c, str)]
-    lowered = {c.lower(): c for c in choices}
-    if word.lower() in lowered:
-        return lowered[word.lower()]
-    match = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
-    return match[0] if match else None
 
 
 def all_models() -> list[type[Modifier]]:

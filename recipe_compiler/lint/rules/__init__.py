@@ -50,9 +50,3 @@ RULES: dict[str, ModuleType] = {
 }
 NAMES: dict[str, str] = {m.NAME: code for code, m in RULES.items()}
 
-
-def get(code_or_name: str) -> ModuleType:
-    code = NAMES.get(code_or_name, code_or_name)
-    if code not in RULES:
-        raise ValueError(f'no such rule: "{code_or_name}"')
-    return RULES[code]

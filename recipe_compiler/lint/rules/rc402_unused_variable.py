@@ -26,7 +26,7 @@ def check(recipe: Recipe) -> Iterator[Finding]:
             continue
         if not (var.numeric or var.expression is not None):
             continue
-        if var.node.aliases:
+        if var.aliases:
             continue  # used through a YAML alias instead of eval(...)
         yield Finding(
             *var.key_position,
