@@ -27,6 +27,7 @@ from .modifiers.training import (
 )
 from .recipe import Entry, Recipe
 
+DEFAULT_STEPS_PER_EPOCH = 100  # what lint and preview replay without --steps-per-epoch
 EPS = 2.220446049250313e-16  # sys.float_info.epsilon, as SparseML compares
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -54,3 +55,8 @@ class Problem:
 
     def replace(self, **changes: Any) -> Problem:
         return dataclasses.replace(self, **changes)
+
+
+def errors(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems of severity error: what SparseML would refuse or crash on."""
+    return [p for p in problems if p.severity is Severity.ERROR]

@@ -15,12 +15,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import layout, source, variables, yamltree
+from . import overrides as var_overrides
 from .markers import missing_markers
 from .modifiers import Modifier
+from .overrides import OverrideError
 from .problems import Problem, Severity
 from .source import Limits, Source
 from .validate import Entry, validate
-from .variables import NO_VALUES, OverrideError, Values, Variable
+from .variables import NO_VALUES, Values, Variable
 from .yamltree import Node
 
 __all__ = [
@@ -135,7 +137,7 @@ def from_source(
     values = NO_VALUES
     if shape.shape != "single":
         if overrides:
-            view = variables.apply_overrides(root, overrides, shape.staged)
+            view = var_overrides.apply(root, overrides, shape.staged)
             shape = layout.read(view, src.path)
         values = variables.resolve(view, shape, parsed.aliases, limits, src.path)
         problems.extend(values.problems)

@@ -424,6 +424,23 @@ def _verify(
                 )
 
 
+def flattened(
+    recipe: Recipe,
+    epochs: float,
+    *,
+    from_epochs: float | None = None,
+    scale_frequency: bool = False,
+) -> str:
+    """`recipe rescale --flatten`: a plain recipe rescaled to `epochs`, with a header
+    saying from what."""
+    base = from_epochs or declared_base(recipe) or RULE_BASE_EPOCHS
+    return (
+        f"# rescaled from {base:g} to {epochs:g} epochs by recipe-compiler "
+        f"(flattened from {recipe.path})\n"
+        + flatten(recipe, epochs / base, scale_frequency)
+    )
+
+
 def flatten(recipe: Recipe, factor: float = 1.0, scale_frequency: bool = False) -> str:
     """A plain recipe: every value a number, epochs scaled by `factor`."""
     items = []

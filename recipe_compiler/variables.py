@@ -1,9 +1,8 @@
 """Variables and `eval(...)`, as `optim/helpers.py` evaluates them, bugs included.
 
-Overrides apply only to keys that already hold a variable (`update_recipe_variables`)
-and are applied to a copy of the tree; variables of a container are evaluated to a
-fixed point (`_evaluate_container_variables`), stage variables with the stage's own
-numbers only; then every `eval(...)` under a modifiers key is evaluated
+Variables of a container (overrides already applied, `overrides.py`) are evaluated
+to a fixed point (`_evaluate_container_variables`), stage variables with the stage's
+own numbers only; then every `eval(...)` under a modifiers key is evaluated
 (`_maybe_evaluate_yaml_object`) with the variables in scope. Nothing is written
 into the tree: the result says what each `eval(...)` node became, keyed by node.
 `expressions.py` does the arithmetic; Python's `eval` is never called.
@@ -28,11 +27,7 @@ from .layout import Layout, holds_modifiers
 from .problems import Problem
 from .source import Limits
 from .suggest import did_you_mean
-from .yamltree import Node, mapping
-
-
-class OverrideError(ValueError):
-    """A `--var` override names no variable of the recipe (SparseML refuses it)."""
+from .yamltree import Node
 
 
 @dataclasses.dataclass
@@ -96,41 +91,6 @@ class Values:
 
 
 NO_VALUES = Values()
-
-
-def apply_overrides(root: Node, overrides: Mapping[str, Any], staged: bool) -> Node:
-    """`update_recipe_variables`: `root`, or a copy with the overridden variables'
-    values replaced where a variable of that name exists (at the top, or in a
-    stage of a staged recipe); raises OverrideError when none does."""
-    containers: dict[Any, Node] = {None: root}
-    if staged:
-        containers.update({k: v for k, v in root.value.items() if v.kind == "map"})
-    changed: dict[Any, dict[Any, Node]] = {}
-    for name, value in overrides.items():
-        found = False
-        for where, container in containers.items():
-            node = container.value.get(name)
-            if node is None or (where is None and staged and node.kind == "map"):
-                continue
-            if node.kind == "seq" and all(v.kind == "map" for v in node.value):
-                continue
-            items = changed.setdefault(where, dict(container.value))
-            items[name] = Node("scalar", value, node.line, node.column)
-            found = True
-        if not found:
-            keys = [k for c in containers.values() for k in c.value]
-            guess = did_you_mean(name, keys)
-            raise OverrideError(
-                f"cannot override '{name}': the recipe has no variable of that "
-                "name (SparseML refuses to add one)"
-                + (f"; did you mean '{guess}'?" if guess else "")
-            )
-    if not changed:
-        return root
-    top = changed.pop(None, None) or dict(root.value)
-    for key, items in changed.items():
-        top[key] = mapping(items, dict(root.value[key].keys), root.value[key])
-    return mapping(top, dict(root.keys), root)
 
 
 def resolve(

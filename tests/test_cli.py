@@ -186,3 +186,38 @@ def test_rules_doc_is_up_to_date(run):
     code, out, _ = run("rules", "--markdown")
     assert code == 0
     assert out == (ROOT / "docs" / "rules.md").read_text()
+
+
+def test_each_command_is_a_settings_object_and_an_execute(capsys, tmp_path):
+    """The click layer only fills settings; execute runs the API and prints."""
+    from recipe_compiler.cli.edit import CompileSettings, execute_compile
+    from recipe_compiler.cli.lint import LintSettings, execute
+
+    (tmp_path / "w.yaml").write_text(WARN)
+    assert execute(LintSettings((str(tmp_path / "w.yaml"),), fmt="json")) == 0
+    assert json.loads(capsys.readouterr().out)[0]["code"] == "RC402"
+    assert execute(LintSettings((str(tmp_path / "w.yaml"),), strict=True)) == 1
+    out = tmp_path / "c.yaml"
+    settings = CompileSettings(str(tmp_path / "w.yaml"), str(out), {"unused": 4})
+    assert execute_compile(settings) == 0
+    assert out.read_text() == WARN.replace("unused: 3", "unused: 4")
+
+
+def test_variables_command_and_its_old_name(run):
+    recipe = str(ROOT / "recipes" / "yolov5s-gmp.md")
+    code, out, _ = run("variables", recipe)
+    assert code == 0 and "variables:" in out and "used by:" in out
+    assert run("explain", recipe)[1] == out
+
+
+def test_outputs_keep_the_format_sparseml_reads(run):
+    recipe = str(ROOT / "recipes" / "yolov5s-gmp.md")
+    code, _, err = run("compile", recipe, "-o", "out.yaml")
+    assert code == 2 and "name it out.md" in err
+    code, _, err = run("compile", recipe, "--flatten", "-o", "out.md")
+    assert code == 2 and "plain YAML" in err and "name it out.yaml" in err
+    code, _, err = run("rescale", recipe, "--epochs", "60", "--flatten", "-o", "f.md")
+    assert code == 2 and "name it f.yaml" in err
+    assert run("rescale", recipe, "--epochs", "60", "--flatten", "-o", "f.yaml")[0] == 0
+    code, _, err = run("rescale", recipe, "--epochs", "60", "-o", "r.txt")
+    assert code == 2 and "SparseML reads only .yaml and .md" in err

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recipe_compiler.cli import main
-from recipe_compiler.compile import CompileError, apply_overrides, compile_recipe
+from recipe_compiler.compile import CompileError, compile_recipe
 from recipe_compiler.lint import lint_recipe
 from recipe_compiler.recipe import from_source, load
 from recipe_compiler.rescale import RescaleError, rescale
@@ -311,7 +311,7 @@ def test_compile_refuses_what_sparseml_refuses():
         compile_recipe(guide, {}, flat=False)
     text = "x: &x 10\nmodifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n    end_epoch: *x\n"
     with pytest.raises(CompileError, match="alias"):
-        apply_overrides(load(text, text=True), {"x": 20})
+        compile_recipe(load(text, text=True), {"x": 20}, flat=False)
     minus = "modifiers:\n  - !EpochRangeModifier\n    start_epoch: eval(0)\n    end_epoch: eval(-(-5))\n"
     with pytest.raises(CompileError):
         compile_recipe(load(minus, text=True), {}, flat=False)

@@ -9,11 +9,12 @@ import dataclasses
 
 import pytest
 
-from recipe_compiler import layout, source, variables, yamltree
+from recipe_compiler import layout, overrides, source, variables, yamltree
+from recipe_compiler.overrides import OverrideError
 from recipe_compiler.recipe import from_source
 from recipe_compiler.source import Limits
 from recipe_compiler.validate import validate
-from recipe_compiler.variables import NO_VALUES, OverrideError
+from recipe_compiler.variables import NO_VALUES
 
 
 def tree(text: str) -> yamltree.Parsed:
@@ -126,13 +127,13 @@ def test_a_stage_expression_over_a_global_is_refused_as_sparseml_does():
 
 def test_overrides_copy_the_tree_and_refuse_unknown_names():
     root = tree("n: 2\nmodifiers:\n  - !EpochRangeModifier {end_epoch: eval(n)}\n").root
-    view = variables.apply_overrides(root, {"n": 5}, staged=False)
+    view = overrides.apply(root, {"n": 5}, staged=False)
     assert view is not root and view.value["n"].value == 5
     assert root.value["n"].value == 2  # the file as written
     assert view.value["modifiers"] is root.value["modifiers"]  # untouched parts shared
-    assert variables.apply_overrides(root, {}, staged=False) is root
+    assert overrides.apply(root, {}, staged=False) is root
     with pytest.raises(OverrideError, match="did you mean 'n'"):
-        variables.apply_overrides(root, {"N": 1}, staged=False)
+        overrides.apply(root, {"N": 1}, staged=False)
 
 
 def test_validate_types_the_placed_modifiers_and_checks_every_tag():

@@ -7,13 +7,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..clock import DEFAULT_STEPS_PER_EPOCH
 from ..problems import Problem, Severity
 from ..recipe import Recipe, from_source
 from ..source import FRONT_MATTER, Limits, read
 from .config import Config
 from .rules import RULES
-from .rules._timeline import DEFAULT_STEPS_PER_EPOCH
-from .rules._timeline import build as build_timeline
+from .rules._replay import replay
 
 RECIPE_SUFFIXES = (".yaml", ".yml", ".md")
 _DISABLE = re.compile(r"#\s*recipe:\s*disable=([A-Za-z0-9_,\- ]+)")
@@ -26,20 +26,21 @@ def lint_recipe(
 ) -> list[Problem]:
     """Every problem of a loaded recipe, after config and `# recipe: disable=`.
 
-    Timeline rules replay the schedule at `steps_per_epoch` optimizer steps.
+    Schedule rules (REPLAY) see the recipe replayed at `steps_per_epoch` optimizer
+    steps an epoch.
     """
     config = config or Config()
     problems = list(recipe.problems)
     if recipe.ok:
-        timeline = None
+        events = None
         for code, rule in RULES.items():
             if code in config.disabled:
                 continue
-            if getattr(rule, "TIMELINE", False):
-                timeline = timeline or build_timeline(recipe, steps_per_epoch)
-                if timeline is None:
+            if getattr(rule, "REPLAY", False):
+                events = events or replay(recipe, steps_per_epoch)
+                if events is None:
                     continue
-                findings = rule.check(recipe, timeline)
+                findings = rule.check(recipe, events)
             else:
                 findings = rule.check(recipe)
             for f in findings:

@@ -95,6 +95,34 @@ class Report:
             "seconds": self.seconds,
         }
 
+    def summary(self) -> str:
+        """The line `recipe run` ends with."""
+        sparsity = ", ".join(f"{k} {v:.3f}" for k, v in self.sparsity.items())
+        more = "".join(
+            f", {name} {v['dense']:.4f} -> {v['sparse']:.4f}"
+            for name, v in self.metrics.items()
+        )
+        return (
+            f"dense {self.score_name} {self.dense_score:.4f} -> {self.score:.4f}"
+            f"{more} after the recipe; sparsity {sparsity}; ONNX {self.onnx} "
+            f"(max |onnxruntime - torch| {self.onnx_max_abs_diff:.2g} of outputs up "
+            f"to {self.onnx_output_max_abs:.3g})"
+        )
+
+
+def interrupted(folder: str) -> str:
+    """What to do after Ctrl-C: resume from the last checkpoint, if there is one."""
+    saved = Path(folder) / CHECKPOINT
+    if saved.exists():
+        return (
+            f"interrupted; the last finished epoch is saved in {saved}: resume with "
+            f"--resume {folder}"
+        )
+    return (
+        "interrupted before the recipe's first epoch ended; nothing was saved to "
+        "resume: start the run again"
+    )
+
 
 def _zero_fraction(tensors: dict[str, torch.Tensor]) -> float:
     """Zeros over all elements of `tensors` together: a modifier's sparsity."""

@@ -49,4 +49,3 @@ RULES: dict[str, ModuleType] = {
     )
 }
 NAMES: dict[str, str] = {m.NAME: code for code, m in RULES.items()}
-

@@ -18,15 +18,15 @@ from ...modifiers.pruning import GRADUAL
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
-from ._timeline import Timeline
+from ._replay import Replay
 
 CODE = "RC220"
 NAME = "runtime-crash"
 SEVERITY = Severity.ERROR
-TIMELINE = True
+REPLAY = True
 
 
-def check(recipe: Recipe, t: Timeline) -> Iterator[Finding]:
+def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
     for e in t.events:
         if not e.crash or e.crash_step is None:
             continue

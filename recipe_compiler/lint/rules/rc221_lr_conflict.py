@@ -20,16 +20,16 @@ from ...modifiers.training import (
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
-from ._timeline import Timeline
+from ._replay import Replay
 
 CODE = "RC221"
 NAME = "lr-conflict"
 SEVERITY = Severity.WARNING
-TIMELINE = True
+REPLAY = True
 LR = (SetLearningRateModifier, LearningRateFunctionModifier, LearningRateModifier)
 
 
-def _span(e: Events, t: Timeline) -> tuple[int, int] | None:
+def _span(e: Events, t: Replay) -> tuple[int, int] | None:
     """First and last step where the modifier writes the LR."""
     if e.start_step is None:
         return None
@@ -49,7 +49,7 @@ def _span(e: Events, t: Timeline) -> tuple[int, int] | None:
     return e.start_step, last
 
 
-def check(recipe: Recipe, t: Timeline) -> Iterator[Finding]:
+def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
     lr = [e for e in t.events if isinstance(e.model, LR)]
     rank = {i: n for n, i in enumerate(t.order)}
     for a_i, a in enumerate(lr):

@@ -19,16 +19,16 @@ from ...modifiers.quantization import _QAT
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
-from ._timeline import Timeline
+from ._replay import Replay
 
 CODE = "RC222"
 NAME = "pruning-into-qat"
 SEVERITY = Severity.WARNING
-TIMELINE = True
+REPLAY = True
 FINE_TUNE_FRACTION = 0.25
 
 
-def check(recipe: Recipe, t: Timeline) -> Iterator[Finding]:
+def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
     pruning = [
         e for e in t.events if isinstance(e.model, GRADUAL) and e.start_step is not None
     ]

@@ -17,15 +17,15 @@ from ...modifiers.quantization import _QAT
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
-from ._timeline import Timeline
+from ._replay import Replay
 
 CODE = "RC224"
 NAME = "qat-markers-at-start"
 SEVERITY = Severity.WARNING
-TIMELINE = True
+REPLAY = True
 
 
-def check(recipe: Recipe, t: Timeline) -> Iterator[Finding]:
+def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
     for e in t.events:
         m = e.model
         if not isinstance(m, _QAT):

@@ -18,15 +18,15 @@ from ...modifiers.pruning import GRADUAL
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
-from ._timeline import Timeline
+from ._replay import Replay
 
 CODE = "RC226"
 NAME = "update-drift"
 SEVERITY = Severity.WARNING
-TIMELINE = True
+REPLAY = True
 
 
-def check(recipe: Recipe, t: Timeline) -> Iterator[Finding]:
+def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
     for e in t.events:
         m = e.model
         if not isinstance(m, GRADUAL) or e.every_step or not e.update_steps:

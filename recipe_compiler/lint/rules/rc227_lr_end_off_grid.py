@@ -18,16 +18,16 @@ from ...modifiers.training import LearningRateFunctionModifier
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
-from ._timeline import Timeline
+from ._replay import Replay
 
 CODE = "RC227"
 NAME = "lr-end-off-grid"
 SEVERITY = Severity.WARNING
-TIMELINE = True
+REPLAY = True
 TOLERANCE = 0.001  # of the LR range; smaller overshoots are not reported
 
 
-def check(recipe: Recipe, t: Timeline) -> Iterator[Finding]:
+def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
     for e in t.events:
         m = e.model
         if not isinstance(m, LearningRateFunctionModifier) or e.end_step is None:

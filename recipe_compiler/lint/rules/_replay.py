@@ -1,4 +1,4 @@
-"""What timeline rules see: the recipe's events on SparseML's step clock."""
+"""What schedule rules see: the recipe replayed on SparseML's step clock, its events."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ import dataclasses
 from ...clock import Clock, Events, events, update_order
 from ...recipe import Recipe
 
-DEFAULT_STEPS_PER_EPOCH = 100
 
-
-@dataclasses.dataclass
-class Timeline:
+@dataclasses.dataclass(frozen=True)
+class Replay:
     clock: Clock
     events: list[Events]  # file order
     order: list[int]  # update order (file indexes)
@@ -24,9 +22,9 @@ class Timeline:
         return f"step {step} (epoch {self.clock.epoch(step):g})"
 
 
-def build(recipe: Recipe, steps_per_epoch: int) -> Timeline | None:
+def replay(recipe: Recipe, steps_per_epoch: int) -> Replay | None:
     """The events of a recipe that loaded cleanly and has a training length."""
     if not recipe.ok or recipe.max_epochs <= 0:
         return None
     clock, evs = events(recipe, steps_per_epoch)
-    return Timeline(clock, evs, update_order(recipe))
+    return Replay(clock, evs, update_order(recipe))

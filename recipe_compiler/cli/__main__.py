@@ -1,0 +1,5 @@
+"""`python -m recipe_compiler.cli`."""
+
+from . import run
+
+run()

@@ -1,0 +1,145 @@
+"""What the command modules share: exit codes, the one failure type, option types
+and the few steps every command that reads a recipe takes."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import click
+
+from ..clock import DEFAULT_STEPS_PER_EPOCH
+from ..problems import Problem, errors
+from ..source import Limits
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Failure(click.ClickException):
+    """The command cannot go on: `message` goes to stderr as is, then exit `code`."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.exit_code = code  # type: ignore[misc]  # click's is a class default
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+def parse_var(values: Iterable[str]) -> dict[str, Any]:
+    """`--var k=v`: numbers become int or float, anything else stays a string."""
+    out: dict[str, Any] = {}
+    for item in values:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r}: use NAME=VALUE", param_hint="--var")
+        key, _, raw = item.partition("=")
+        value: Any = raw
+        for cast in (int, float):
+            try:
+                value = cast(raw)
+                break
+            except ValueError:
+                continue
+        out[key.strip()] = value
+    return out
+
+
+def var_option(help_text: str) -> Callable[[F], F]:
+    """`--var NAME=VALUE`, repeatable: an override of a recipe variable, parsed."""
+    return click.option(
+        "--var",
+        "overrides",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help=help_text,
+        callback=lambda ctx, param, value: parse_var(value),
+    )
+
+
+def steps_option(help_text: str, **kw: Any) -> Callable[[F], F]:
+    """`--steps-per-epoch N`: optimizer steps per epoch (SparseML's clock)."""
+    kw.setdefault("default", DEFAULT_STEPS_PER_EPOCH)
+    kw.setdefault("show_default", kw["default"] is not None)
+    return click.option(
+        "--steps-per-epoch", "spe", type=click.IntRange(min=1), help=help_text, **kw
+    )
+
+
+LIMIT_HELP = {
+    "max_bytes": "Largest recipe file read, in bytes.",
+    "max_nodes": "Most YAML nodes, counting what aliases repeat.",
+    "max_depth": "Deepest nesting of mappings and lists.",
+    "max_expression_chars": "Longest eval(...) expression.",
+    "max_int_bits": "Largest integer an eval(...) may compute, in bits.",
+}
+
+
+def limit_options(f: F) -> F:
+    """One option per field of `Limits` (what a recipe may cost), gathered into
+    one `limits` argument."""
+    names = [field.name for field in dataclasses.fields(Limits)]
+    for field in reversed(dataclasses.fields(Limits)):
+        f = click.option(
+            "--" + field.name.replace("_", "-"),
+            field.name,
+            type=click.IntRange(min=1),
+            default=field.default,
+            show_default=True,
+            help=LIMIT_HELP[field.name],
+        )(f)
+
+    @functools.wraps(f)
+    def wrapped(*args: Any, **kw: Any) -> Any:
+        kw["limits"] = Limits(**{n: kw.pop(n) for n in names})
+        return f(*args, **kw)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def lr_pair(ctx: Any, param: Any, value: str | None) -> tuple[float, float] | None:
+    """`--lr INIT:FINAL`, the dense run's learning rates."""
+    if value is None:
+        return None
+    try:
+        a, b = (float(x) for x in value.split(":"))
+    except ValueError:
+        raise click.BadParameter(
+            "use INIT:FINAL, e.g. 0.01:0.0001", param_hint="--lr"
+        ) from None
+    return a, b
+
+
+def load_recipe(
+    command: str,
+    path: str,
+    overrides: dict[str, Any] | None = None,
+    limits: Limits | None = None,
+) -> Any:
+    """The recipe at `path`, or a Failure naming the command (exit 2)."""
+    from ..recipe import OverrideError, load
+
+    if not os.path.exists(path):
+        raise Failure(f"recipe {command}: no such file: {path}")
+    try:
+        return load(path, overrides or {}, limits, text=False)
+    except OverrideError as exc:
+        raise Failure(f"recipe {command}: {exc}") from None
+
+
+def refuse_errors(problems: Iterable[Problem]) -> None:
+    """Commands other than lint refuse a recipe with errors, listing them briefly."""
+    found = errors(problems)
+    if found:
+        raise Failure("\n".join(str(p) for p in found), EXIT_PROBLEMS)
+
+
+def no_runner(command: str, exc: ImportError) -> Failure:
+    """The commands that need torch and sparseml name the extra that brings them."""
+    return Failure(
+        f"recipe {command}: the runner extra is not installed ({exc}): "
+        "pip install 'recipe-compiler[runner]'"
+    )

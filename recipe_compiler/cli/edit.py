@@ -1,0 +1,208 @@
+"""`recipe rescale`, `recipe compile`, `recipe variables`: recipes written anew,
+and where their values come from."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal
+
+import click
+
+from .common import (
+    EXIT_PROBLEMS,
+    Failure,
+    load_recipe,
+    lr_pair,
+    refuse_errors,
+    var_option,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class RescaleSettings:
+    recipe: str
+    epochs: float
+    from_epochs: float | None = None
+    update_frequency: Literal["keep", "scale"] = "keep"
+    round_to: float | None = None  # snap new epochs to multiples of this
+    spe: int | None = None  # or to this step grid
+    lr: tuple[float, float] | None = None
+    output: str | None = None
+    in_place: bool = False
+    diff: bool = False
+    flatten: bool = False
+
+
+@click.command()
+@click.argument("recipe", metavar="RECIPE")
+@click.option(
+    "--epochs", type=float, required=True, help="Target dense training length."
+)
+@click.option(
+    "--from-epochs",
+    type=float,
+    help="Base length (default: __metadata__.base_epochs, the last rescale "
+    "header, else 90).",
+)
+@click.option(
+    "--update-frequency",
+    type=click.Choice(("keep", "scale")),
+    default="keep",
+    show_default=True,
+    help="keep: masks update as often per epoch as before.",
+)
+@click.option(
+    "--round", "round_to", type=float, help="Snap new epochs to multiples of this."
+)
+@click.option(
+    "--steps-per-epoch",
+    "spe",
+    type=click.IntRange(min=1),
+    help="Snap new epochs to the step grid instead.",
+)
+@click.option(
+    "--lr",
+    metavar="INIT:FINAL",
+    callback=lr_pair,
+    help="Dense run's LRs: pruning at their midpoint, fine-tuning down to FINAL.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here.")
+@click.option("--in-place", is_flag=True, help="Rewrite RECIPE (atomically).")
+@click.option("--diff", is_flag=True, help="Print a unified diff.")
+@click.option(
+    "--flatten",
+    is_flag=True,
+    help="Write a plain recipe with every value a number (comments lost).",
+)
+def rescale(**options: Any) -> int:
+    """Retarget a recipe to EPOCHS dense epochs by the 90-epoch rule."""
+    settings = RescaleSettings(**options)
+    if settings.output and settings.in_place:
+        raise click.UsageError("use -o or --in-place, not both")
+    if settings.round_to and settings.spe:
+        raise click.UsageError("use --round or --steps-per-epoch, not both")
+    return execute_rescale(settings)
+
+
+def execute_rescale(settings: RescaleSettings) -> int:
+    from .. import rescale as rs
+    from ..fileio import recipe_suffix
+
+    recipe = load_recipe("rescale", settings.recipe)
+    refuse_errors(recipe.problems)
+    round_to = 1.0 / settings.spe if settings.spe else settings.round_to
+    try:
+        if settings.flatten:
+            text = rs.flattened(
+                recipe,
+                settings.epochs,
+                from_epochs=settings.from_epochs,
+                scale_frequency=settings.update_frequency == "scale",
+            )
+        else:
+            text = rs.rescale(
+                recipe,
+                settings.epochs,
+                from_epochs=settings.from_epochs,
+                update_frequency=settings.update_frequency,
+                round_to=round_to,
+                lr=settings.lr,
+            ).text
+    except rs.RescaleError as exc:
+        raise Failure(f"recipe rescale: {exc}", EXIT_PROBLEMS) from None
+    suffix = ".yaml" if settings.flatten else recipe_suffix(settings.recipe)
+    deliver(text, recipe.source.text, settings, suffix)
+    return 0
+
+
+def deliver(text: str, original: str, settings: RescaleSettings, suffix: str) -> None:
+    """The new text as asked: a diff, the file rewritten, a new file, or stdout."""
+    import difflib
+
+    from ..fileio import RewriteError, rewrite
+
+    name = settings.recipe
+    if settings.diff:
+        lines = difflib.unified_diff(
+            original.splitlines(True), text.splitlines(True), name, name
+        )
+        click.echo("".join(lines), nl=False)
+    if settings.in_place:
+        try:
+            rewrite(name, original, text)
+        except RewriteError as exc:
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"rewrote {name}", err=True)
+    elif settings.output:
+        write_recipe(settings.output, text, suffix)
+    elif not settings.diff:
+        click.echo(text, nl=False)
+
+
+def write_recipe(path: str, text: str, suffix: str) -> None:
+    """Write atomically what SparseML can read, in the format it was made in."""
+    from ..fileio import check_recipe_output, write_atomic
+
+    try:
+        check_recipe_output(path, suffix)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    write_atomic(path, text)
+    click.echo(f"wrote {path}", err=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class CompileSettings:
+    recipe: str
+    output: str
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+    flatten: bool = False
+
+
+@click.command(name="compile")
+@click.argument("recipe", metavar="RECIPE")
+@var_option("Override a recipe variable (written into the output).")
+@click.option(
+    "--flatten",
+    is_flag=True,
+    help="Evaluate every expression: a plain recipe of numbers.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+def compile_command(**options: Any) -> int:
+    """Write a SparseML-ready recipe, refusing what SparseML would refuse."""
+    return execute_compile(CompileSettings(**options))
+
+
+def execute_compile(settings: CompileSettings) -> int:
+    from ..compile import CompileError, compile_recipe
+    from ..fileio import recipe_suffix
+
+    recipe = load_recipe("compile", settings.recipe)
+    try:
+        text = compile_recipe(recipe, settings.overrides, settings.flatten)
+    except CompileError as exc:
+        listed = "".join(f"\n{p}" for p in exc.problems)
+        raise Failure(f"recipe compile: {exc}{listed}", EXIT_PROBLEMS) from None
+    suffix = ".yaml" if settings.flatten else recipe_suffix(settings.recipe)
+    write_recipe(settings.output, text, suffix)
+    return 0
+
+
+@click.command(name="variables")
+@click.argument("recipe", metavar="RECIPE")
+def variables(recipe: str) -> int:
+    """Print every variable and eval(...) with its value and the fields using it."""
+    from ..showfmt import variables_report
+
+    click.echo(variables_report(load_recipe("variables", recipe)), nl=False)
+    return 0
+
+
+@click.command(name="explain", hidden=True)
+@click.argument("recipe", metavar="RECIPE")
+def explain(recipe: str) -> int:
+    """The old name of `recipe variables`."""
+    from ..showfmt import variables_report
+
+    click.echo(variables_report(load_recipe("explain", recipe)), nl=False)
+    return 0

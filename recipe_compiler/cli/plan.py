@@ -1,0 +1,174 @@
+"""`recipe show`, `recipe plan`, `recipe preview`: what a recipe will do, as a
+table of modifiers, every optimizer step, or one HTML page."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+
+from ..clock import DEFAULT_STEPS_PER_EPOCH
+from .common import (
+    EXIT_USAGE,
+    Failure,
+    load_recipe,
+    refuse_errors,
+    steps_option,
+    var_option,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ShowSettings:
+    recipe: str
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@click.command()
+@click.argument("recipe", metavar="RECIPE")
+@var_option("Override a recipe variable.")
+def show(**options: Any) -> int:
+    """Print a recipe's modifiers as SparseML resolves them."""
+    return execute_show(ShowSettings(**options))
+
+
+def execute_show(settings: ShowSettings) -> int:
+    from ..lint import lint_recipe
+    from ..showfmt import modifiers_table
+
+    recipe = load_recipe("show", settings.recipe, settings.overrides)
+    problems = lint_recipe(recipe)
+    click.echo(modifiers_table(recipe), nl=False)
+    refuse_errors(problems)
+    return 0
+
+
+PlanFormat = Literal["table", "json", "csv"]
+
+
+@dataclasses.dataclass(frozen=True)
+class PlanSettings:
+    recipe: str
+    spe: int
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+    fmt: PlanFormat = "table"
+    epochs: float | None = None
+    param_groups: int = 1
+    grad_accum: int = 1
+
+
+@click.command()
+@click.argument("recipe", metavar="RECIPE")
+@steps_option(
+    "Optimizer steps per epoch (batches / gradient accumulation).",
+    default=None,
+    required=True,
+)
+@var_option("Override a recipe variable.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json", "csv")),
+    default="table",
+    show_default=True,
+)
+@click.option("--epochs", type=float, help="Training length (default: max_epochs).")
+@click.option(
+    "--param-groups", type=click.IntRange(min=1), default=1, show_default=True
+)
+@click.option(
+    "--grad-accum",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Batches per optimizer step.",
+)
+def plan(**options: Any) -> int:
+    """Print what SparseML will do at every optimizer step of a recipe."""
+    return execute_plan(PlanSettings(**options))
+
+
+def execute_plan(settings: PlanSettings) -> int:
+    from .. import planfmt
+    from ..schedule import ScheduleError
+    from ..schedule import plan as make_plan
+
+    recipe = load_recipe("plan", settings.recipe, settings.overrides)
+    refuse_errors(recipe.problems)
+    try:
+        t = make_plan(
+            recipe,
+            settings.spe,
+            epochs=settings.epochs,
+            param_groups=settings.param_groups,
+            grad_accum=settings.grad_accum,
+        )
+    except ScheduleError as exc:
+        raise Failure(f"recipe plan: {exc}", EXIT_USAGE) from None
+    formats = {
+        "json": planfmt.as_json,
+        "csv": planfmt.as_csv,
+        "table": lambda t: planfmt.as_table(t, recipe.path),
+    }
+    click.echo(formats[settings.fmt](t), nl=False)
+    return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class PreviewSettings:
+    recipes: tuple[str, ...]
+    output: str
+    spe: int = DEFAULT_STEPS_PER_EPOCH
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+    open_browser: bool = False
+
+
+@click.command()
+@click.argument("recipes", metavar="RECIPE...", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="The HTML file to write.",
+)
+@steps_option("Optimizer steps per epoch.")
+@var_option("Override a recipe variable (in every recipe that has it).")
+@click.option(
+    "--open", "open_browser", is_flag=True, help="Open the page when written."
+)
+def preview(**options: Any) -> int:
+    """Write one self-contained HTML page of the schedule; several recipes compare."""
+    return execute_preview(PreviewSettings(**options))
+
+
+def execute_preview(settings: PreviewSettings) -> int:
+    from ..fileio import write_atomic
+    from ..lint import lint_recipe
+    from ..overrides import applicable
+    from ..preview import Planned, render
+    from ..schedule import ScheduleError
+    from ..schedule import plan as make_plan
+
+    planned = []
+    for path in settings.recipes:
+        recipe = load_recipe("preview", path)
+        own = applicable(recipe, settings.overrides)
+        if own:
+            recipe = load_recipe("preview", path, own)
+        problems = lint_recipe(recipe, steps_per_epoch=settings.spe)
+        refuse_errors(recipe.problems)
+        try:
+            timeline = make_plan(recipe, settings.spe)
+        except ScheduleError as exc:
+            raise Failure(f"recipe preview: {path}: {exc}", EXIT_USAGE) from None
+        planned.append(Planned(recipe, timeline, problems, Path(path).name))
+    write_atomic(settings.output, render(planned))
+    click.echo(f"wrote {settings.output}", err=True)
+    if settings.open_browser:
+        import webbrowser
+
+        webbrowser.open(Path(settings.output).resolve().as_uri())
+    return 0

@@ -1,0 +1,227 @@
+"""`recipe run` and `recipe bench`: the runner extra (torch, sparseml, deepsparse)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+
+from .common import EXIT_PROBLEMS, EXIT_USAGE, Failure, no_runner, var_option
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSettings:
+    recipe: str
+    folder: str  # -o DIR of a new run, or --resume DIR
+    resume: bool = False
+    model_name: str = "digits-cnn"
+    dense_epochs: int = 18
+    batch_size: int = 32
+    seed: int = 0
+    data: str | None = None
+    static_batch: int | None = None
+    weights: str | None = None
+    image_size: int = 64
+    steps_per_epoch: int | None = None
+    bench_seconds: float = 0.0
+    rescale_to: float | None = None
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@click.command(name="run")
+@click.argument("recipe", metavar="RECIPE")
+@click.option(
+    "--model",
+    "model_name",
+    default="digits-cnn",
+    show_default=True,
+    help="digits-cnn, yolov5n/s/m/l/x on generated shapes, or pkg.module:factory.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    help="Folder for observed.csv, checkpoints, model.onnx, report.json.",
+)
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(file_okay=False, exists=True),
+    help="Continue the run in this folder from its last checkpoint.",
+)
+@click.option(
+    "--dense-epochs",
+    type=click.IntRange(min=0),
+    default=18,
+    show_default=True,
+    help="Dense training before the recipe, as real sparsification starts.",
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, exists=True),
+    help="YOLO-format folder (images/{train,val}, labels/{train,val}) "
+    "for the yolov5 models; default: generated shapes.",
+)
+@click.option(
+    "--static-batch",
+    type=click.IntRange(min=1),
+    help="Pin the exported models' batch dimension (default: dynamic).",
+)
+@click.option(
+    "--weights",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A trained state dict to start from (skips dense training).",
+)
+@click.option(
+    "--image-size",
+    type=click.IntRange(min=32),
+    default=64,
+    show_default=True,
+    help="Square input size of the YOLOv5 models (generated shapes, or --data "
+    "images resized to it).",
+)
+@click.option(
+    "--steps-per-epoch",
+    type=click.IntRange(min=1),
+    help="Train on the first N batches of every epoch (default: all of them).",
+)
+@click.option(
+    "--bench",
+    "bench_seconds",
+    type=float,
+    default=0.0,
+    is_flag=False,
+    flag_value=2.0,
+    help="Benchmark the dense and the recipe's model in DeepSparse and onnxruntime "
+    "for SECONDS an engine (2 when given alone).",
+)
+@click.option(
+    "--rescale",
+    "rescale_to",
+    metavar="EPOCHS",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Retarget the recipe to EPOCHS dense epochs by the 90-epoch rule first "
+    "(as recipe rescale, snapped to the run's steps); DIR/recipe.* is what runs.",
+)
+@var_option(
+    "Override a recipe variable (written into DIR/recipe.*, as recipe compile does)."
+)
+def run_command(out: str | None, resume_dir: str | None, **options: Any) -> int:
+    """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
+    if (out is None) == (resume_dir is None):
+        raise click.UsageError("give -o DIR for a new run, or --resume DIR")
+    folder = str(out or resume_dir)
+    return execute_run(RunSettings(folder=folder, resume=bool(resume_dir), **options))
+
+
+def execute_run(settings: RunSettings) -> int:
+    try:
+        from ..runner.progress import StepBar
+        from ..runner.train import RunError, interrupted, run
+    except ImportError as exc:
+        raise no_runner("run", exc) from None
+    options = dataclasses.asdict(settings)
+    recipe, folder = options.pop("recipe"), options.pop("folder")
+    try:
+        report = run(
+            recipe,
+            folder,
+            progress=lambda line: click.echo(line, err=True),
+            bar=StepBar(sys.stderr),
+            **options,
+        )
+    except RunError as exc:
+        raise Failure(f"recipe run: {exc}", EXIT_PROBLEMS) from None
+    except KeyboardInterrupt:
+        raise Failure(f"\nrecipe run: {interrupted(folder)}", 130) from None
+    if report.onnx is not None:  # else another rank of a torchrun: the main reports
+        click.echo(report.summary())
+    return 0
+
+
+Scenario = Literal["sync", "async"]
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchSettings:
+    models: tuple[str, ...]
+    engines: tuple[str, ...] = ("onnxruntime", "deepsparse")
+    batch_size: int = 1
+    scenario: Scenario = "sync"
+    seconds: float = 10.0
+    fmt: Literal["text", "json"] = "text"
+
+
+def _engines(ctx: Any, param: Any, value: str) -> tuple[str, ...]:
+    chosen = tuple(e.strip() for e in value.split(",") if e.strip())
+    unknown = sorted(set(chosen) - {"deepsparse", "onnxruntime"})
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"{', '.join(unknown) or 'none given'}: use deepsparse and/or onnxruntime",
+            param_hint="--engine",
+        )
+    return chosen
+
+
+@click.command()
+@click.argument(
+    "models", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False)
+)
+@click.option(
+    "--engine",
+    "engines",
+    default="onnxruntime,deepsparse",
+    show_default=True,
+    callback=_engines,
+    help="Comma-separated engines.",
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--scenario",
+    type=click.Choice(["sync", "async"]),
+    default="sync",
+    show_default=True,
+    help="async: two concurrent callers (DeepSparse multi-stream).",
+)
+@click.option(
+    "--seconds", type=click.FloatRange(min=0.01), default=10.0, show_default=True
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def bench(**options: Any) -> int:
+    """Throughput and latency of ONNX MODELS in DeepSparse and onnxruntime.
+
+    Pairs are timed in interleaved slices, so ratios within one run are fair on a
+    noisy machine; `vs first` is each row over the first model's first engine.
+    """
+    return execute_bench(BenchSettings(**options))
+
+
+def execute_bench(settings: BenchSettings) -> int:
+    try:
+        from ..runner.bench import BenchError, measure, table
+    except ImportError as exc:
+        raise no_runner("bench", exc) from None
+    labels = [Path(m).name for m in settings.models]
+    if len(set(labels)) < len(labels):
+        labels = list(settings.models)
+    try:
+        rows = measure(
+            dict(zip(labels, settings.models, strict=True)),
+            engines=list(settings.engines),
+            batch_size=settings.batch_size,
+            seconds=settings.seconds,
+            scenario=settings.scenario,
+            progress=lambda line: click.echo(line, err=True),
+        )
+    except BenchError as exc:
+        raise Failure(f"recipe bench: {exc}", EXIT_USAGE) from None
+    click.echo(json.dumps(rows, indent=2) if settings.fmt == "json" else table(rows))
+    return 0

@@ -1,0 +1,98 @@
+"""What `--var NAME=VALUE` does, in one place.
+
+SparseML's `recipe_variables` override only variables that exist
+(`update_recipe_variables`): `apply` does that to a copy of the positioned tree
+(what SparseML then evaluates), `write` writes the same values into the file's text
+(what `recipe compile` and `recipe run --var` save, comments kept), and `applicable`
+picks, of several overrides, the ones a recipe has (`recipe preview` compares
+recipes that do not all share their variables).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .edits import Edit, number_text
+from .edits import apply as apply_edits
+from .emit import scalar
+from .suggest import did_you_mean
+from .yamltree import Node, mapping
+
+if TYPE_CHECKING:
+    from .recipe import Recipe
+
+
+class OverrideError(ValueError):
+    """An override SparseML would refuse (it names no variable), or one that cannot
+    be written into the text as asked; the message says which and what to do."""
+
+
+def apply(root: Node, overrides: Mapping[str, Any], staged: bool) -> Node:
+    """`update_recipe_variables`: `root`, or a copy with the overridden variables'
+    values replaced where a variable of that name exists (at the top, or in a
+    stage of a staged recipe); raises OverrideError when none does."""
+    containers: dict[Any, Node] = {None: root}
+    if staged:
+        containers.update({k: v for k, v in root.value.items() if v.kind == "map"})
+    changed: dict[Any, dict[Any, Node]] = {}
+    for name, value in overrides.items():
+        found = False
+        for where, container in containers.items():
+            node = container.value.get(name)
+            if node is None or (where is None and staged and node.kind == "map"):
+                continue
+            if node.kind == "seq" and all(v.kind == "map" for v in node.value):
+                continue
+            items = changed.setdefault(where, dict(container.value))
+            items[name] = Node("scalar", value, node.line, node.column)
+            found = True
+        if not found:
+            keys = [k for c in containers.values() for k in c.value]
+            guess = did_you_mean(name, keys)
+            raise OverrideError(
+                f"cannot override '{name}': the recipe has no variable of that "
+                "name (SparseML refuses to add one)"
+                + (f"; did you mean '{guess}'?" if guess else "")
+            )
+    if not changed:
+        return root
+    top = changed.pop(None, None) or dict(root.value)
+    for key, items in changed.items():
+        top[key] = mapping(items, dict(root.value[key].keys), root.value[key])
+    return mapping(top, dict(root.keys), root)
+
+
+def write(recipe: Recipe, overrides: Mapping[str, Any]) -> str:
+    """The file text with each overridden variable's value written in place."""
+    edits = []
+    for name, value in overrides.items():
+        targets = [v for v in recipe.all_variables() if v.name == name]
+        if not targets:
+            raise OverrideError(
+                f"cannot override '{name}': the recipe has no variable of that name"
+            )
+        for var in targets:
+            node = var.node
+            if var.aliases:
+                raise OverrideError(
+                    f"'{name}' (line {node.line}) is also used through a YAML alias, "
+                    "which SparseML's override would leave at the old value: compile "
+                    "with --flatten, or replace the alias with eval(" + name + ")"
+                )
+            if node.kind != "scalar" or node.via_alias:
+                raise OverrideError(f"'{name}' (line {node.line}) is not a plain value")
+            old = recipe.source.text[node.span[0] : node.span[1]]
+            text = (
+                number_text(value, old)
+                if isinstance(value, int | float) and not isinstance(value, bool)
+                else scalar(value)
+            )
+            edits.append(Edit(node.span[0], node.span[1], text))
+    return apply_edits(recipe.source.text, edits)
+
+
+def applicable(recipe: Recipe, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The overrides that name a variable of `recipe`."""
+    names = {var.name for var in recipe.all_variables()}
+    return {k: v for k, v in overrides.items() if k in names}
