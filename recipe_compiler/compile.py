@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._callable import make_callable
 from .overrides import OverrideError, write
 from .problems import Problem, Severity
 from .recipe import Recipe
@@ -53,3 +54,7 @@ def compile_recipe(recipe: Recipe, overrides: Mapping[str, Any], flat: bool) -> 
     if errors:
         raise CompileError("the recipe has errors with these values", errors)
     return text
+
+
+# recipe_compiler.compile(...) calls compile_recipe(...)
+make_callable(__name__, compile_recipe)

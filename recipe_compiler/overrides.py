@@ -45,7 +45,15 @@ def apply(root: Node, overrides: Mapping[str, Any], staged: bool) -> Node:
             if node.kind == "seq" and all(v.kind == "map" for v in node.value):
                 continue
             items = changed.setdefault(where, dict(container.value))
-            items[name] = Node("scalar", value, node.line, node.column)
+            items[name] = Node(  # where the variable is written, holding the value
+                "scalar",
+                value,
+                node.line,
+                node.column,
+                via_alias=node.via_alias,
+                span=node.span,
+                anchor=node.anchor,
+            )
             found = True
         if not found:
             keys = [k for c in containers.values() for k in c.value]

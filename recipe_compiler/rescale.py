@@ -23,6 +23,7 @@ import re
 from typing import Any, Literal
 
 from . import emit
+from ._callable import make_callable
 from .dimensions import DimensionError, Equations, Form, form_of
 from .edits import Edit, apply, number_text
 from .expressions import names_in
@@ -470,3 +471,7 @@ def _scale(value: object, factor: float) -> object:
         scaled = round(value * factor, DECIMALS)
         return int(scaled) if isinstance(value, int) and scaled.is_integer() else scaled
     return value
+
+
+# recipe_compiler.rescale(...) calls rescale(...)
+make_callable(__name__, rescale)

@@ -233,7 +233,7 @@ def test_disk_full_while_checkpointing_keeps_the_previous_checkpoint(
 
     import torch
 
-    from recipe_compiler.runner import train
+    from recipe_compiler.runner import checkpoint, train
 
     train.run(str(RECIPE), str(tmp_path), dense_epochs=1, progress=lambda _: None)
     before = (tmp_path / "checkpoint.pt").read_bytes()
@@ -245,11 +245,11 @@ def test_disk_full_while_checkpointing_keeps_the_previous_checkpoint(
 
     monkeypatch.setattr(torch, "save", full_disk)
     with pytest.raises(OSError, match="No space left"):
-        train._save_checkpoint(tmp_path, load(RECIPE), {"epoch": 9})
+        checkpoint.save(tmp_path, load(RECIPE).source.text, {"epoch": 9})
     monkeypatch.setattr(torch, "save", real_save)
     assert (tmp_path / "checkpoint.pt").read_bytes() == before
     assert [p.name for p in tmp_path.glob(".checkpoint.*")] == []
-    assert train._load_checkpoint(tmp_path)["epoch"] == 5
+    assert checkpoint.load(tmp_path)["epoch"] == 5
 
 
 def test_yolov5_decodes_boxes_in_pixels(sparseml):

@@ -159,3 +159,19 @@ def test_recipe_root_is_the_file_as_written_with_overrides():
     assert recipe.root.plain()["n"] == 2
     assert recipe.modifiers[0].model.end_epoch == 7
     assert recipe.variables["n"].value == 7
+
+
+def test_an_override_keeps_where_the_variable_is_written():
+    """The overridden variable is still the one in the file: its position, its span
+    (compile edits it there) and its aliases (so RC402 knows it is used)."""
+    text = "end: &end 10\nmodifiers:\n  - !EpochRangeModifier {start_epoch: 0, end_epoch: *end}\n"
+    src = source.from_text(text, "r.yaml", "yaml")
+    plain = from_source(src)
+    recipe = from_source(src, {"end": 7})
+    var, before = recipe.variables["end"], plain.variables["end"]
+    assert (var.value, var.node.span, var.aliases) == (7, before.node.span, 1)
+    # SparseML's override does not reach the alias: the modifier keeps 10
+    assert recipe.modifiers[0].model.end_epoch == 10
+    from recipe_compiler.lint import lint_recipe
+
+    assert [p.code for p in lint_recipe(recipe)] == []

@@ -85,22 +85,22 @@ def rescale(**options: Any) -> int:
 
 
 def execute_rescale(settings: RescaleSettings) -> int:
-    from .. import rescale as rs
     from ..fileio import recipe_suffix
+    from ..rescale import RescaleError, flattened, rescale
 
     recipe = load_recipe("rescale", settings.recipe)
     refuse_errors(recipe.problems)
     round_to = 1.0 / settings.spe if settings.spe else settings.round_to
     try:
         if settings.flatten:
-            text = rs.flattened(
+            text = flattened(
                 recipe,
                 settings.epochs,
                 from_epochs=settings.from_epochs,
                 scale_frequency=settings.update_frequency == "scale",
             )
         else:
-            text = rs.rescale(
+            text = rescale(
                 recipe,
                 settings.epochs,
                 from_epochs=settings.from_epochs,
@@ -108,7 +108,7 @@ def execute_rescale(settings: RescaleSettings) -> int:
                 round_to=round_to,
                 lr=settings.lr,
             ).text
-    except rs.RescaleError as exc:
+    except RescaleError as exc:
         raise Failure(f"recipe rescale: {exc}", EXIT_PROBLEMS) from None
     suffix = ".yaml" if settings.flatten else recipe_suffix(settings.recipe)
     deliver(text, recipe.source.text, settings, suffix)

@@ -124,8 +124,9 @@ def run_command(out: str | None, resume_dir: str | None, **options: Any) -> int:
 
 def execute_run(settings: RunSettings) -> int:
     try:
+        from ..runner.checkpoint import interrupted
         from ..runner.progress import StepBar
-        from ..runner.train import RunError, interrupted, run
+        from ..runner.train import RunError, run
     except ImportError as exc:
         raise no_runner("run", exc) from None
     options = dataclasses.asdict(settings)

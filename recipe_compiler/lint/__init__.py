@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from .._callable import make_callable
 from ..clock import DEFAULT_STEPS_PER_EPOCH
 from ..problems import Problem, Severity
 from ..recipe import Recipe, from_source
@@ -138,3 +139,7 @@ def exit_code(problems: Iterable[Problem], strict: bool = False) -> int:
     if strict and any(p.severity is Severity.WARNING for p in codes):
         return 1
     return 0
+
+
+# recipe_compiler.lint(...) calls lint_recipe(...)
+make_callable(__name__, lint_recipe)

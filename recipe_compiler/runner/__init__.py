@@ -3,3 +3,8 @@
 Import `recipe_compiler.runner.compat` first: it patches torch 2.13 so that sparseml
 1.8 works with it. Nothing here is imported by lint, plan, rescale or preview.
 """
+
+
+class RunError(RuntimeError):
+    """The run cannot start or go on (a bad recipe, model or checkpoint); the message
+    says why and what to do."""

@@ -1,5 +1,12 @@
 """`recipe run`: train densely, apply the recipe with SparseML, export, and record
-what training actually did next to what `recipe plan` said it would do."""
+what training actually did next to what `recipe plan` said it would do.
+
+`run()` reads as its phases: `_start` (the task, the processes, the checkpoint to
+resume from), `_recipe` (the recipe as this run applies it: `prepare`), `_dense`
+(dense training and its export), `_sparsify` (SparseML's manager over the training
+loop, every step logged, a checkpoint every epoch) and `_finish` (the final model,
+its export, the benchmark and the report).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,13 @@ import contextlib
 import csv
 import dataclasses
 import itertools
-import json
+import logging
 import math
 import os
 import re
 import shutil
 import time
-import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,109 +31,20 @@ compat.apply()
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from ..fileio import write_atomic  # noqa: E402
+from ..fileio import recipe_suffix, write_atomic  # noqa: E402
 from ..modifiers.pruning import GRADUAL  # noqa: E402
+from ..prepare import Prepared, PrepareError, prepare, refusal  # noqa: E402
+from ..problems import errors  # noqa: E402
 from ..recipe import load  # noqa: E402
-from . import macs  # noqa: E402
+from . import RunError, checkpoint, macs, report  # noqa: E402
+from .distributed import Distributed, quiet  # noqa: E402
+from .export import export, pin_batch  # noqa: E402
 from .models import MODELS  # noqa: E402
 from .progress import StepBar  # noqa: E402
-from .tasks import build  # noqa: E402
+from .report import Report  # noqa: E402
+from .tasks import Task, build  # noqa: E402
 
-
-class RunError(RuntimeError):
-    """The run cannot start (a bad recipe or model); the message says why."""
-
-
-@dataclasses.dataclass
-class Report:
-    out: str
-    model: str
-    steps_per_epoch: int
-    epochs: float
-    score_name: str  # "accuracy" or "val_loss"
-    dense_score: float
-    score: float
-    sparsity: dict[str, float]  # modifier label -> fraction of zeros at the end
-    onnx: str | None
-    onnx_max_abs_diff: float | None
-    seconds: float
-    bench: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    recipe: str = ""
-    per_layer: dict[str, float] = dataclasses.field(default_factory=dict)
-    overall_sparsity: float | None = None
-    max_lr_diff: float | None = None  # planned vs observed, over every step
-    max_sparsity_diff: float | None = None
-    onnx_output_max_abs: float | None = None  # the scale max_abs_diff is out of
-    mac_ratio: float | None = None  # all conv/linear MACs over nonzero-weight ones
-    rescaled_to: float | None = None  # dense epochs the recipe was rescaled to
-    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)  # --var
-    metrics: dict[str, dict[str, float]] = dataclasses.field(
-        default_factory=dict
-    )  # more figures of the task (a detector's mAP): name -> {dense, sparse}
-
-    def to_dict(self) -> dict[str, Any]:
-        """report.json: the layout docs/runner.md documents."""
-        return {
-            "recipe": self.recipe,
-            "rescaled_to": self.rescaled_to,
-            "overrides": self.overrides,
-            "model": self.model,
-            "epochs": self.epochs,
-            "steps_per_epoch": self.steps_per_epoch,
-            self.score_name: {"dense": self.dense_score, "sparse": self.score},
-            **self.metrics,
-            "planned_vs_observed": {
-                "max_lr_diff": self.max_lr_diff,
-                "max_sparsity_diff": self.max_sparsity_diff,
-            },
-            "sparsity": {
-                "overall": self.overall_sparsity,
-                "per_layer": self.per_layer,
-                "per_modifier": self.sparsity,
-                "nonzero_mac_ratio": self.mac_ratio,
-            },
-            "export": {
-                "path": self.onnx,
-                "max_abs_diff": self.onnx_max_abs_diff,
-                "output_max_abs": self.onnx_output_max_abs,
-            },
-            "bench": self.bench,
-            "seconds": self.seconds,
-        }
-
-    def summary(self) -> str:
-        """The line `recipe run` ends with."""
-        sparsity = ", ".join(f"{k} {v:.3f}" for k, v in self.sparsity.items())
-        more = "".join(
-            f", {name} {v['dense']:.4f} -> {v['sparse']:.4f}"
-            for name, v in self.metrics.items()
-        )
-        return (
-            f"dense {self.score_name} {self.dense_score:.4f} -> {self.score:.4f}"
-            f"{more} after the recipe; sparsity {sparsity}; ONNX {self.onnx} "
-            f"(max |onnxruntime - torch| {self.onnx_max_abs_diff:.2g} of outputs up "
-            f"to {self.onnx_output_max_abs:.3g})"
-        )
-
-
-def interrupted(folder: str) -> str:
-    """What to do after Ctrl-C: resume from the last checkpoint, if there is one."""
-    saved = Path(folder) / CHECKPOINT
-    if saved.exists():
-        return (
-            f"interrupted; the last finished epoch is saved in {saved}: resume with "
-            f"--resume {folder}"
-        )
-    return (
-        "interrupted before the recipe's first epoch ended; nothing was saved to "
-        "resume: start the run again"
-    )
-
-
-def _zero_fraction(tensors: dict[str, torch.Tensor]) -> float:
-    """Zeros over all elements of `tensors` together: a modifier's sparsity."""
-    zeros = sum(int((t == 0).sum()) for t in tensors.values())
-    return zeros / max(1, sum(t.numel() for t in tensors.values()))
+__all__ = ["Report", "RunError", "params_of", "prunable", "run"]
 
 
 def prunable(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -155,6 +72,56 @@ def params_of(model: nn.Module, spec: Any) -> dict[str, torch.Tensor]:
         elif item in named:
             out[item] = named[item]
     return out
+
+
+def _zero_fraction(tensors: dict[str, torch.Tensor]) -> float:
+    """Zeros over all elements of `tensors` together: a modifier's sparsity."""
+    zeros = sum(int((t == 0).sum()) for t in tensors.values())
+    return zeros / max(1, sum(t.numel() for t in tensors.values()))
+
+
+@dataclasses.dataclass
+class _Run:
+    """What the phases of one run share."""
+
+    out_dir: Path
+    model_name: str
+    task: Task
+    dist: Distributed
+    train: Any  # the training loader (this rank's share under torchrun)
+    spe: int  # optimizer steps an epoch
+    limit: int | None  # --steps-per-epoch: the first N batches of every epoch
+    progress: Callable[[str], None]
+    bar: StepBar
+    resumed: dict[str, Any] | None  # the checkpoint resumed from
+
+    def batches(self) -> Any:
+        """The epoch's batches, or its first `limit`. The whole loader is iterated
+        when no limit is set: stopping early draws the shuffling generator
+        differently, which would change every default run's data order."""
+        return (
+            self.train
+            if self.limit is None
+            else itertools.islice(self.train, self.limit)
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Dense:
+    score: float
+    metrics: dict[str, float]
+    onnx: str
+    first_epoch: int  # of the recipe: 0, or the epoch a resumed run continues after
+
+
+@dataclasses.dataclass(frozen=True)
+class _Watched:
+    """The tensors each pruning modifier prunes, by its label."""
+
+    tensors: dict[int, tuple[str, dict[str, torch.Tensor]]]
+
+    def fractions(self) -> list[float]:
+        return [_zero_fraction(ts) for _, ts in self.tensors.values()]
 
 
 def run(
@@ -190,37 +157,92 @@ def run(
     optimizer, SparseML's manager state, the random generators and the epoch, written
     atomically; `resume=True` continues from it with the schedule unchanged.
     """
-    from sparseml.pytorch.optim import ScheduledModifierManager
-    from sparseml.pytorch.utils import ModuleExporter
-
     start = time.perf_counter()
-    source_path = recipe_path
-    recipe = load(recipe_path)  # its problems are refused with the lint's, below
+    original = load(recipe_path)  # its problems are refused with the lint's, below
     if model_name not in MODELS and ":" not in model_name:
         raise RunError(
             f"unknown model {model_name!r}; known: {', '.join(MODELS)}, or "
             "pkg.module:factory"
         )
     out_dir = Path(out)
-    ckpt = _load_checkpoint(out_dir) if resume else None
-    if ckpt is not None:  # resume as the run was started
-        rescale_to = rescale_to if rescale_to is not None else ckpt.get("rescaled_to")
-        overrides = overrides or ckpt.get("overrides") or {}
+    resumed = checkpoint.load(out_dir) if resume else None
+    if resumed is not None:  # resume as the run was started
+        rescale_to = (
+            rescale_to if rescale_to is not None else resumed.get("rescaled_to")
+        )
+        overrides = overrides or resumed.get("overrides") or {}
     overrides = dict(overrides or {})
+    r = _start(
+        model_name,
+        out_dir,
+        resumed,
+        progress,
+        bar,
+        steps_per_epoch=steps_per_epoch,
+        batch_size=batch_size,
+        seed=seed,
+        image_size=image_size,
+        data=data,
+    )
+    prepared, path = _recipe(r, original, overrides, rescale_to)
+    if weights and not resumed:
+        checkpoint.load_weights(r.task.model, weights)
+        r.progress(f"loaded {weights}: dense training skipped")
+        dense_epochs = 0
+    opt = torch.optim.SGD(r.task.model.parameters(), lr=lr, momentum=0.9)
+    net = r.dist.wrap(r.task.model)  # DistributedDataParallel under torchrun
+    dense = _dense(r, opt, net, dense_epochs)
+    watched, epochs = _sparsify(
+        r,
+        prepared,
+        path,
+        opt,
+        net,
+        dense,
+        {"rescaled_to": rescale_to, "overrides": overrides},
+    )
+    return _finish(
+        r,
+        prepared,
+        path,
+        dense,
+        watched,
+        epochs,
+        start,
+        recipe=str(recipe_path),
+        rescaled_to=rescale_to,
+        overrides=overrides,
+        static_batch=static_batch,
+        bench_seconds=bench_seconds,
+    )
+
+
+def _start(
+    model_name: str,
+    out_dir: Path,
+    resumed: dict[str, Any] | None,
+    progress: Callable[[str], None],
+    bar: StepBar | None,
+    *,
+    steps_per_epoch: int | None,
+    batch_size: int,
+    seed: int,
+    image_size: int,
+    data: str | None,
+) -> _Run:
+    """The task (model, loss, data, score), this process's share of the data, and
+    the steps an epoch; only the main rank reports."""
     try:
         task = build(model_name, batch_size, seed, image_size, data)
     except (KeyError, FileNotFoundError) as exc:
         raise RunError(f"cannot build {model_name}: {exc}") from None
-    model, loss_fn, score = task.model, task.loss, task.score
-    train_loader, val_loader = task.train, task.val
     dist = Distributed.from_env()
     if not dist.main:
-        progress = _quiet  # one rank reports, and only it writes files
+        progress = quiet  # one rank reports, and only it writes files
     if bar is None or not dist.main:
         bar = StepBar(None)  # draws nothing
-    if dist.world > 1:
-        train_loader = dist.shard(train_loader, seed)
-    spe = len(train_loader)
+    train = dist.shard(task.train, seed) if dist.world > 1 else task.train
+    spe = len(train)
     if steps_per_epoch is not None:  # the first N batches of every epoch
         if not 1 <= steps_per_epoch <= spe:
             raise RunError(
@@ -228,221 +250,300 @@ def run(
                 f"{spe} batches an epoch; give 1 to {spe}"
             )
         spe = steps_per_epoch
-    text = recipe.source.text
-    changed = bool(overrides) or rescale_to is not None
-    if changed:
-        recipe_path, text = _applied(recipe, overrides, rescale_to, spe, out_dir)
-    if ckpt is not None:
-        _check_recipe(out_dir, ckpt, text)  # before anything in DIR changes
-    if changed:
-        if dist.main:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            write_atomic(recipe_path, text)
-        dist.barrier()  # the main rank wrote it; every rank reads it
-        recipe = load(recipe_path)
+    return _Run(
+        out_dir,
+        model_name,
+        task,
+        dist,
+        train,
+        spe,
+        steps_per_epoch,
+        progress,
+        bar,
+        resumed,
+    )
+
+
+def _recipe(
+    r: _Run, original: Any, overrides: dict[str, Any], rescale_to: float | None
+) -> tuple[Prepared, Path]:
+    """The recipe as this run applies it (`prepare`), written to `DIR/recipe.*` when
+    it differs from the file, refused with its first error before any training."""
+    path = r.out_dir / f"recipe{recipe_suffix(original.path)}"
+    try:
+        prepared = prepare(original, overrides, rescale_to, r.spe, path=str(path))
+    except PrepareError as exc:
+        raise RunError(str(exc)) from None
+    if r.resumed is not None:  # before anything in DIR changes
+        checkpoint.check_recipe(r.out_dir, r.resumed, prepared.text)
+    if prepared.changed:
+        if r.dist.main:
+            r.out_dir.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, prepared.text)
+        r.dist.barrier()  # the main rank wrote it; SparseML reads it on every rank
         what = [f"with {', '.join(f'{k}={v}' for k, v in overrides.items())}"]
         what = what if overrides else []
         if rescale_to is not None:
             what.append(f"rescaled to {rescale_to:g} epochs")
-        progress(f"recipe {', '.join(what)}: {recipe_path}")
-    if ckpt is not None and ckpt.get("steps_per_epoch", spe) != spe:
+        r.progress(f"recipe {', '.join(what)}: {path}")
+    else:
+        path = Path(original.path)
+    if r.resumed is not None and r.resumed.get("steps_per_epoch", r.spe) != r.spe:
         raise RunError(
-            f"{out_dir}: the checkpoint ran {ckpt['steps_per_epoch']} steps an epoch, "
-            f"this run would take {spe}: the schedule would shift; resume with the "
-            "same --batch-size, --steps-per-epoch and number of processes"
+            f"{r.out_dir}: the checkpoint ran {r.resumed['steps_per_epoch']} steps an "
+            f"epoch, this run would take {r.spe}: the schedule would shift; resume "
+            "with the same --batch-size, --steps-per-epoch and number of processes"
         )
-    _refuse_lint_errors(recipe, spe)  # before dense training, not days into it
-    if weights and not ckpt:
-        _load_weights(model, weights)
-        progress(f"loaded {weights}: dense training skipped")
-        dense_epochs = 0
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    net = dist.wrap(model)  # DistributedDataParallel under torchrun, else the model
-    for epoch in range(0 if ckpt else dense_epochs):
-        dist.set_epoch(train_loader, epoch)
-        bar.begin()
-        for i, (x, y) in enumerate(_batches(train_loader, steps_per_epoch)):
+    if errors(prepared.problems):  # before dense training, not days into it
+        raise RunError(refusal(prepared.problems, r.spe))
+    return prepared, path
+
+
+def _dense(r: _Run, opt: Any, net: nn.Module, epochs: int) -> _Dense:
+    """Dense training (none when resuming), its score and `DIR/dense.onnx`."""
+    from sparseml.pytorch.utils import ModuleExporter
+
+    model, task = r.task.model, r.task
+    for epoch in range(0 if r.resumed else epochs):
+        r.dist.set_epoch(r.train, epoch)
+        r.bar.begin()
+        for i, (x, y) in enumerate(r.batches()):
             opt.zero_grad()
-            loss = loss_fn(net(x), y)
+            loss = task.loss(net(x), y)
             loss.backward()
             opt.step()
-            bar.update(
-                f"dense epoch {epoch + 1}/{dense_epochs}", i + 1, spe, loss=loss.item()
+            r.bar.update(
+                f"dense epoch {epoch + 1}/{epochs}", i + 1, r.spe, loss=loss.item()
             )
-        bar.clear()
-        progress(
-            f"dense epoch {epoch + 1}/{dense_epochs}: "
-            f"{task.score_name} {score(model):.4f}"
-        )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if ckpt is None:
-        dense_score = score(model)
-        dense_metrics = task.metrics(model) if task.metrics and dist.main else {}
-        if dist.main:
-            _export(model, val_loader, out_dir, ModuleExporter, "dense.onnx")
-        dist.barrier()
-        first_epoch = 0
-    else:
-        dense_score = ckpt["dense_score"]
-        dense_metrics = ckpt.get("dense_metrics", {})
-        model.load_state_dict(ckpt["model"])
-        first_epoch = ckpt["epoch"]
-        progress(f"resuming {out_dir} after epoch {first_epoch}")
-    dense_onnx = str(out_dir / "dense.onnx")
-    model.train()
+        r.bar.clear()
+        score = task.score(model)
+        r.progress(f"dense epoch {epoch + 1}/{epochs}: {task.score_name} {score:.4f}")
+    r.out_dir.mkdir(parents=True, exist_ok=True)
+    onnx = str(r.out_dir / "dense.onnx")
+    if r.resumed is not None:
+        model.load_state_dict(r.resumed["model"])
+        first = r.resumed["epoch"]
+        r.progress(f"resuming {r.out_dir} after epoch {first}")
+        ckpt = r.resumed
+        return _Dense(ckpt["dense_score"], ckpt.get("dense_metrics", {}), onnx, first)
+    score = task.score(model)
+    metrics = task.metrics(model) if task.metrics and r.dist.main else {}
+    if r.dist.main:
+        export(model, task.val, r.out_dir, ModuleExporter, "dense.onnx")
+    r.dist.barrier()
+    return _Dense(score, metrics, onnx, 0)
 
-    manager = ScheduledModifierManager.from_yaml(str(recipe_path))
+
+def _sparsify(
+    r: _Run,
+    prepared: Prepared,
+    path: Path,
+    opt: Any,
+    net: nn.Module,
+    dense: _Dense,
+    kept: dict[str, Any],
+) -> tuple[_Watched, float]:
+    """Training under SparseML's manager: every step's LR, loss and sparsity in
+    `DIR/observed.csv`, a checkpoint (with `kept`) after every epoch."""
+    from sparseml.pytorch.optim import ScheduledModifierManager
+
+    model = r.task.model
+    model.train()
+    manager = ScheduledModifierManager.from_yaml(str(path))
     for change in compat.prepare_manager(manager, model):
-        progress(change)
+        r.progress(change)
     wrapped = manager.modify(
         model,
         opt,
-        steps_per_epoch=spe,
-        epoch=float(first_epoch),
-        loggers=[_modifier_log(out_dir, dist.main)],
+        steps_per_epoch=r.spe,
+        epoch=float(dense.first_epoch),
+        loggers=[_modifier_log(r.out_dir, r.dist.main)],
     )
-    if ckpt is not None:
-        opt.load_state_dict(ckpt["optimizer"])
-        manager.load_state_dict(ckpt["manager"])
-        _set_rng(ckpt["rng"], train_loader)
+    if r.resumed is not None:
+        opt.load_state_dict(r.resumed["optimizer"])
+        manager.load_state_dict(r.resumed["manager"])
+        checkpoint.set_rng_state(r.resumed["rng"], r.train)
     net.train()
-    watched = {
-        e.index: (
-            f"#{e.index} {e.tag}",
-            params_of(model, getattr(e.model, "params", None)),
-        )
-        for e in recipe.modifiers
-        if isinstance(e.model, GRADUAL)
-    }
-    epochs = manager.max_epochs
-    step = first_epoch * spe
-    observed = out_dir / "observed.csv" if dist.main else Path(os.devnull)
-    if ckpt is not None and dist.main:  # drop the rows of the epoch cut short
-        with observed.open(newline="") as f:
-            kept = list(csv.reader(f))[: 1 + step]
-        with observed.open("w", newline="") as f:
-            csv.writer(f).writerows(kept)
-    with observed.open("a" if ckpt else "w", newline="") as f:
-        writer = csv.writer(f)
-        if ckpt is None:
-            writer.writerow(
-                ["step", "epoch", "lr", "loss", *[f"sparsity_{i}" for i in watched]]
+    watched = _Watched(
+        {
+            e.index: (
+                f"#{e.index} {e.tag}",
+                params_of(model, getattr(e.model, "params", None)),
             )
-        for epoch in range(first_epoch, int(epochs)):
-            losses = []
-            dist.set_epoch(train_loader, 1000 + epoch)
-            bar.begin()
-            for x, y in _batches(train_loader, steps_per_epoch):
+            for e in prepared.recipe.modifiers
+            if isinstance(e.model, GRADUAL)
+        }
+    )
+    epochs = manager.max_epochs
+    with _observed(r, dense.first_epoch, list(watched.tensors)) as (write, flush):
+        step = dense.first_epoch * r.spe
+        for epoch in range(dense.first_epoch, int(epochs)):
+            losses: list[float] = []
+            r.dist.set_epoch(r.train, 1000 + epoch)
+            r.bar.begin()
+            for x, y in r.batches():
                 wrapped.zero_grad()
-                loss = loss_fn(net(x), y)
+                loss = r.task.loss(net(x), y)
                 loss.backward()
                 wrapped.step()
                 losses.append(loss.item())
-                row = [step, step / spe, opt.param_groups[0]["lr"], losses[-1]]
-                row.extend(_zero_fraction(ts) for _, ts in watched.values())
-                writer.writerow(row)
-                step += 1
-                bar.update(
-                    f"epoch {epoch + 1}/{int(epochs)}",
-                    step - epoch * spe,
-                    spe,
-                    loss=losses[-1],
-                    lr=row[2],
-                    **{
-                        ("sparsity" if len(watched) == 1 else f"s{i}"): row[4 + n]
-                        for n, i in enumerate(watched)
-                    },
+                fractions = watched.fractions()
+                write(
+                    [
+                        step,
+                        step / r.spe,
+                        opt.param_groups[0]["lr"],
+                        losses[-1],
+                        *fractions,
+                    ]
                 )
-            bar.clear()
-            sparsity = ", ".join(f"{row[4 + n]:.3f}" for n in range(len(watched)))
-            f.flush()
-            if dist.main:
-                _save_checkpoint(
-                    out_dir,
-                    recipe,
+                step += 1
+                r.bar.update(
+                    f"epoch {epoch + 1}/{int(epochs)}",
+                    step - epoch * r.spe,
+                    r.spe,
+                    loss=losses[-1],
+                    lr=opt.param_groups[0]["lr"],
+                    **_bar_sparsity(list(watched.tensors), fractions),
+                )
+            r.bar.clear()
+            flush()
+            if r.dist.main:
+                checkpoint.save(
+                    r.out_dir,
+                    prepared.text,
                     {
                         "epoch": epoch + 1,
                         "model": model.state_dict(),
                         "optimizer": opt.state_dict(),
                         "manager": manager.state_dict(),
-                        "rng": _get_rng(train_loader),
-                        "dense_score": dense_score,
-                        "dense_metrics": dense_metrics,
-                        "steps_per_epoch": spe,
-                        "rescaled_to": rescale_to,
-                        "overrides": overrides,
+                        "rng": checkpoint.rng_state(r.train),
+                        "dense_score": dense.score,
+                        "dense_metrics": dense.metrics,
+                        "steps_per_epoch": r.spe,
+                        **kept,
                     },
                 )
-            dist.barrier()
-            progress(
+            r.dist.barrier()
+            shown = ", ".join(f"{s:.3f}" for s in fractions) if watched.tensors else ""
+            r.progress(
                 f"epoch {epoch + 1}/{int(epochs)}: loss {sum(losses) / len(losses):.4f}"
                 f", lr {opt.param_groups[0]['lr']:.6g}"
-                + (f", sparsity {sparsity}" if watched else "")
+                + (f", sparsity {shown}" if watched.tensors else "")
             )
     manager.finalize(model)
-    final_score = score(model)
-    final_metrics = task.metrics(model) if task.metrics and dist.main else {}
-    mac_ratio = macs.ratio(model, next(iter(val_loader))[0]) if dist.main else None
-    final = {label: _zero_fraction(ts) for label, ts in watched.values()}
-    layers = {n: t for _, ts in watched.values() for n, t in ts.items()} or prunable(
-        model
-    )
-    zero_counts = {n: int((t == 0).sum()) for n, t in layers.items()}
-    report = Report(
-        str(out_dir),
-        model_name,
-        spe,
-        float(epochs),
+    return watched, float(epochs)
+
+
+def _bar_sparsity(indexes: list[int], fractions: list[float]) -> dict[str, float]:
+    if len(indexes) == 1:
+        return {"sparsity": fractions[0]}
+    return {f"s{i}": f for i, f in zip(indexes, fractions, strict=True)}
+
+
+@contextlib.contextmanager
+def _observed(
+    r: _Run, first_epoch: int, watched: list[int]
+) -> Iterator[tuple[Callable[[list[Any]], Any], Callable[[], None]]]:
+    """`DIR/observed.csv`, one row a step (yields write and flush); a resumed run
+    drops the rows of the epoch it cut short and appends. Ranks other than the main
+    one write nowhere."""
+    path = r.out_dir / "observed.csv" if r.dist.main else Path(os.devnull)
+    if r.resumed is not None and r.dist.main:
+        with path.open(newline="") as f:
+            kept = list(csv.reader(f))[: 1 + first_epoch * r.spe]
+        with path.open("w", newline="") as f:
+            csv.writer(f).writerows(kept)
+    with path.open("a" if r.resumed else "w", newline="") as f:
+        writer = csv.writer(f)
+        if r.resumed is None:
+            writer.writerow(
+                ["step", "epoch", "lr", "loss", *[f"sparsity_{i}" for i in watched]]
+            )
+        yield writer.writerow, f.flush
+
+
+def _finish(
+    r: _Run,
+    prepared: Prepared,
+    path: Path,
+    dense: _Dense,
+    watched: _Watched,
+    epochs: float,
+    start: float,
+    *,
+    recipe: str,
+    rescaled_to: float | None,
+    overrides: dict[str, Any],
+    static_batch: int | None,
+    bench_seconds: float,
+) -> Report:
+    """The final scores and sparsity; on the main rank also `DIR/model.pt`, the
+    export, the benchmark and the report."""
+    from sparseml.pytorch.utils import ModuleExporter
+
+    model, task, main = r.task.model, r.task, r.dist.main
+    final_score = task.score(model)
+    final_metrics = task.metrics(model) if task.metrics and main else {}
+    mac_ratio = macs.ratio(model, next(iter(task.val))[0]) if main else None
+    layers = {
+        n: t for _, ts in watched.tensors.values() for n, t in ts.items()
+    } or prunable(model)
+    zeros = {n: int((t == 0).sum()) for n, t in layers.items()}
+    result = Report(
+        str(r.out_dir),
+        r.model_name,
+        r.spe,
+        epochs,
         task.score_name,
-        dense_score,
+        dense.score,
         final_score,
-        final,
+        {label: _zero_fraction(ts) for label, ts in watched.tensors.values()},
         None,
         None,
         time.perf_counter() - start,
-        recipe=str(source_path),
-        rescaled_to=rescale_to,
+        recipe=recipe,
+        rescaled_to=rescaled_to,
         overrides=overrides,
-        per_layer={n: zero_counts[n] / max(1, t.numel()) for n, t in layers.items()},
-        overall_sparsity=sum(zero_counts.values())
+        per_layer={n: zeros[n] / max(1, t.numel()) for n, t in layers.items()},
+        overall_sparsity=sum(zeros.values())
         / max(1, sum(t.numel() for t in layers.values())),
         mac_ratio=mac_ratio,
         metrics={
-            k: {"dense": dense_metrics.get(k, math.nan), "sparse": v}
+            k: {"dense": dense.metrics.get(k, math.nan), "sparse": v}
             for k, v in final_metrics.items()
         },
     )
-    if not dist.main:  # the main rank writes the model, the export and the report
-        dist.finish()
-        return report
-    torch.save(model.state_dict(), out_dir / "model.pt")
-    applied = out_dir / ("recipe" + Path(recipe_path).suffix.lower())
-    if not changed:  # else DIR/recipe.* was written before training
-        shutil.copyfile(recipe_path, applied)
-    onnx_path, diff, scale = _export(
-        model, val_loader, out_dir, ModuleExporter, "model.onnx"
-    )
+    if not main:  # the main rank writes the model, the export and the report
+        r.dist.finish()
+        return result
+    torch.save(model.state_dict(), r.out_dir / "model.pt")
+    if not prepared.changed:  # else DIR/recipe.* was written before training
+        shutil.copyfile(path, r.out_dir / f"recipe{recipe_suffix(path)}")
+    onnx, diff, scale = export(model, task.val, r.out_dir, ModuleExporter, "model.onnx")
     if static_batch:
-        for path in (dense_onnx, onnx_path):
-            pin_batch(path, static_batch)
-        progress(f"ONNX batch dimension pinned to {static_batch}")
+        for onnx_path in (dense.onnx, onnx):
+            pin_batch(onnx_path, static_batch)
+        r.progress(f"ONNX batch dimension pinned to {static_batch}")
     rows: list[dict[str, Any]] = []
     if bench_seconds > 0:
         from .bench import measure, table
 
-        sample = next(iter(val_loader))[0].numpy()
+        sample = next(iter(task.val))[0].numpy()
         rows = measure(
-            {"dense": dense_onnx, "recipe": onnx_path},
+            {"dense": dense.onnx, "recipe": onnx},
             batch_size=static_batch or 1,
             seconds=bench_seconds,
             sample=sample,
-            progress=progress,
+            progress=r.progress,
         )
-        progress(table(rows))
-    lr_diff, sparsity_diff = _planned_vs_observed(recipe, spe, out_dir)
-    report = dataclasses.replace(
-        report,
-        onnx=onnx_path,
+        r.progress(table(rows))
+    lr_diff, sparsity_diff = report.compare_with_plan(
+        prepared.recipe, prepared.problems, r.spe, r.out_dir
+    )
+    result = dataclasses.replace(
+        result,
+        onnx=onnx,
         onnx_max_abs_diff=diff,
         onnx_output_max_abs=scale,
         seconds=time.perf_counter() - start,
@@ -450,293 +551,9 @@ def run(
         max_lr_diff=lr_diff,
         max_sparsity_diff=sparsity_diff,
     )
-    write_atomic(out_dir / "report.json", json.dumps(report.to_dict(), indent=2) + "\n")
-    write_atomic(out_dir / "report.md", report_markdown(report))
-    dist.finish()
-    return report
-
-
-def _export(
-    model: nn.Module, loader: Any, out_dir: Path, exporter_cls: Any, name: str
-) -> tuple[str, float, float]:
-    """ONNX through sparseml's exporter, checked in onnxruntime against torch:
-    the path, the largest |difference| and the largest |output| it compares with."""
-    import numpy as np
-    import onnxruntime as ort
-
-    model.eval()
-    x, _ = next(iter(loader))
-    sample = x[:4]
-    with warnings.catch_warnings():
-        # tracing warns about every Python-level branch (fake-quantize's observer
-        # switch, YOLO's grid): noise to a user, and errors under pytest -W error
-        warnings.simplefilter("ignore")
-        # convert_qat: QAT becomes real INT8 ops (ConvInteger, QLinearMatMul), not
-        # float convs between Quantize/Dequantize pairs; batch norms may be folded
-        with _sparseml_log_to(out_dir / "sparseml.log"):
-            exporter_cls(model, str(out_dir)).export_onnx(
-                sample_batch=sample,
-                name=name,
-                convert_qat=True,
-                disable_bn_fusing=False,
-            )
-    path = out_dir / name
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    got = session.run(None, {session.get_inputs()[0].name: sample.numpy()})[0]
-    with torch.no_grad():
-        want = model(sample).numpy()
-    stem = name.removesuffix(".onnx")
-    np.save(out_dir / f"{stem}_sample_input.npy", sample.numpy())
-    np.save(out_dir / f"{stem}_sample_output.npy", want)
-    return str(path), float(np.max(np.abs(got - want))), float(np.max(np.abs(want)))
-
-
-CHECKPOINT = "checkpoint.pt"
-
-
-def _applied(
-    recipe: Any,
-    overrides: dict[str, Any],
-    epochs: float | None,
-    spe: int,
-    out_dir: Path,
-) -> tuple[str, str]:
-    """The path in `out_dir` and the text of the recipe as this run applies it: the
-    overrides written into its variables (`recipe compile`), then rescaled to
-    `epochs` on this run's step grid (`recipe rescale --steps-per-epoch`)."""
-    from ..compile import CompileError, compile_recipe
-    from ..rescale import RescaleError, rescale
-
-    if not recipe.ok:
-        _refuse_lint_errors(recipe, spe)  # names the first problem at file:line
-    if overrides:
-        try:
-            text = compile_recipe(recipe, overrides, False)
-        except CompileError as exc:
-            first = exc.problems[0] if exc.problems else None
-            where = (
-                f" ({first.line}:{first.column} {first.code} {first.message})"
-                if first
-                else ""
-            )
-            raise RunError(f"{recipe.path}: --var: {exc}{where}") from None
-        recipe = recipe.edited(text)
-    text = recipe.source.text
-    if epochs is not None:
-        try:
-            text = rescale(recipe, epochs, round_to=1.0 / spe).text
-        except RescaleError as exc:
-            raise RunError(
-                f"{recipe.path}: cannot rescale to {epochs:g} epochs: {exc}"
-            ) from None
-    suffix = ".md" if str(recipe.path).lower().endswith(".md") else ".yaml"
-    return str(out_dir / f"recipe{suffix}"), text
-
-
-def _recipe_hash(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _save_checkpoint(out_dir: Path, recipe: Any, state: dict[str, Any]) -> None:
-    """torch.save to a temporary file, fsync, rename: a kill leaves the last one."""
-    import os
-    import tempfile
-
-    state = {**state, "recipe_sha256": _recipe_hash(recipe.source.text), "format": 1}
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".checkpoint.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, out_dir / CHECKPOINT)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _load_checkpoint(out_dir: Path) -> dict[str, Any]:
-    path = out_dir / CHECKPOINT
-    if not path.exists():
-        raise RunError(f"nothing to resume: {path} does not exist")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # a truncated or corrupt file: say so, never guess
-        raise RunError(
-            f"{path} is corrupt or partial ({type(exc).__name__}); it cannot be "
-            "resumed: start the run again"
-        ) from None
-    if not isinstance(state, dict) or state.get("format") != 1 or "epoch" not in state:
-        raise RunError(f"{path} is not a recipe-compiler checkpoint")
-    return state
-
-
-def _check_recipe(out_dir: Path, state: dict[str, Any], text: str) -> None:
-    if state.get("recipe_sha256") != _recipe_hash(text):
-        raise RunError(
-            f"{out_dir / CHECKPOINT} was written for another version of the recipe: "
-            "resuming would change the schedule mid-run"
-        )
-
-
-def _quiet(_: str) -> None:
-    """Progress of the ranks that do not report."""
-
-
-@dataclasses.dataclass
-class Distributed:
-    """Data-parallel training under torchrun, or not.
-
-    The runner trains on CPU, so the process group is gloo even where GPUs exist:
-    NCCL only carries CUDA tensors, and a CUDA path (devices, CUDA RNG state in
-    checkpoints) is not built because nothing here could test it.
-    """
-
-    rank: int = 0
-    world: int = 1
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-    @classmethod
-    def from_env(cls) -> Distributed:
-        world = int(os.environ.get("WORLD_SIZE", "1"))
-        if world <= 1:
-            return cls()
-        import torch.distributed as td
-
-        if not td.is_initialized():
-            td.init_process_group("gloo")
-        return cls(td.get_rank(), td.get_world_size())
-
-    def shard(self, loader: Any, seed: int) -> Any:
-        """The loader over this rank's share of the data, reshuffled every epoch."""
-        from torch.utils.data import DataLoader
-        from torch.utils.data.distributed import DistributedSampler
-
-        sampler: Any = DistributedSampler(
-            loader.dataset,
-            self.world,
-            self.rank,
-            shuffle=True,
-            seed=seed,
-            drop_last=True,
-        )
-        return DataLoader(
-            loader.dataset,
-            batch_size=loader.batch_size,
-            sampler=sampler,
-            collate_fn=loader.collate_fn,
-            drop_last=True,
-        )
-
-    def wrap(self, model: nn.Module) -> nn.Module:
-        if self.world <= 1:
-            return model
-        from torch.nn.parallel import DistributedDataParallel
-
-        return DistributedDataParallel(model)
-
-    def set_epoch(self, loader: Any, epoch: int) -> None:
-        sampler: Any = getattr(loader, "sampler", None)
-        if hasattr(sampler, "set_epoch"):
-            sampler.set_epoch(epoch)
-
-    def barrier(self) -> None:
-        if self.world > 1:
-            import torch.distributed as td
-
-            td.barrier()
-
-    def finish(self) -> None:
-        if self.world > 1:
-            import torch.distributed as td
-
-            td.barrier()
-            td.destroy_process_group()
-
-
-def _get_rng(loader: Any) -> dict[str, Any]:
-    import random
-
-    import numpy as np
-
-    return {
-        "torch": torch.get_rng_state(),
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
-        "loader": loader.generator.get_state() if loader.generator else None,
-    }
-
-
-def _set_rng(state: dict[str, Any], loader: Any) -> None:
-    import random
-
-    import numpy as np
-
-    torch.set_rng_state(state["torch"])
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-    if loader.generator is not None and state["loader"] is not None:
-        loader.generator.set_state(state["loader"])
-
-
-def _batches(loader: Any, limit: int | None) -> Any:
-    """The epoch's batches, or its first `limit`. The whole loader is iterated
-    when no limit is set: stopping early draws the shuffling generator
-    differently, which would change every default run's data order."""
-    return loader if limit is None else itertools.islice(loader, limit)
-
-
-def _refuse_lint_errors(recipe: Any, spe: int) -> None:
-    """Lint at this run's steps per epoch; an error (SparseML would refuse or crash,
-    at load or at some step) stops the run before any training."""
-    from ..lint import lint_recipe
-
-    errors = [p for p in lint_recipe(recipe, None, spe) if p.severity == "error"]
-    if errors:
-        first = errors[0]
-        more = f"; {len(errors) - 1} more: run recipe lint" if len(errors) > 1 else ""
-        hint = f"; {first.hint}" if first.hint else ""
-        raise RunError(
-            f"{first.path}:{first.line}:{first.column}: {first.code} {first.message}"
-            f"{hint} (linted at {spe} steps an epoch{more})"
-        )
-
-
-@contextlib.contextmanager
-def _sparseml_log_to(path: Path) -> Any:
-    """sparseml's INFO lines (one per export transform, 18 for a QAT export) go to
-    `path` instead of the terminal, where they buried the run's own output."""
-    import logging
-
-    logger = logging.getLogger("sparseml")
-    consoles = [
-        h
-        for h in logger.handlers
-        if isinstance(h, logging.StreamHandler)
-        and not isinstance(h, logging.FileHandler)
-    ]
-    levels = [h.level for h in consoles]
-    to_file = logging.FileHandler(path, encoding="utf-8")
-    to_file.setFormatter(
-        logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s")
-    )
-    to_file.setLevel(logging.INFO)
-    for h in consoles:
-        h.setLevel(max(h.level, logging.WARNING))
-    logger.addHandler(to_file)
-    try:
-        yield
-    finally:
-        logger.removeHandler(to_file)
-        to_file.close()
-        for h, level in zip(consoles, levels, strict=True):
-            h.setLevel(level)
+    report.write(result, r.out_dir)
+    r.dist.finish()
+    return result
 
 
 def _modifier_log(out_dir: Path, main: bool) -> Any:
@@ -745,8 +562,6 @@ def _modifier_log(out_dir: Path, main: bool) -> Any:
     Left to its default, sparseml writes `./sparse_logs/<time>.log` into whatever
     folder the user started from.
     """
-    import logging
-
     from sparseml.pytorch.utils.logger import PythonLogger
 
     log = logging.getLogger(f"recipe_compiler.runner.sparseml.{out_dir.resolve()}")
@@ -760,132 +575,3 @@ def _modifier_log(out_dir: Path, main: bool) -> Any:
     else:
         log.addHandler(logging.NullHandler())
     return PythonLogger(log)
-
-
-def _planned_vs_observed(
-    recipe: Any, spe: int, out_dir: Path
-) -> tuple[float | None, float | None]:
-    """`out/report.html`: the preview page, the run's measurements dotted over it.
-
-    Returns the largest differences between plan and run over every step: of the
-    LR (first param group) and of each pruning modifier's sparsity.
-    """
-    import numpy as np
-
-    from ..lint import lint_recipe
-    from ..preview import Planned, render
-    from ..schedule import plan
-
-    with (out_dir / "observed.csv").open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    observed = {
-        key: np.array([float(r[key]) for r in rows])
-        for key in (rows[0] if rows else {})
-        if key == "lr" or key.startswith("sparsity_")
-    }
-    timeline = plan(recipe, spe)
-    n = min(len(rows), timeline.total_steps)
-    lr_diff = sparsity_diff = None
-    if n and "lr" in observed and timeline.lr.shape[0]:
-        planned = timeline.lr[0][:n]
-        known = ~np.isnan(planned)  # NaN: no modifier has set the LR yet
-        if known.any():
-            lr_diff = float(np.max(np.abs(observed["lr"][:n] - planned)[known]))
-    for index, target in timeline.sparsity.items():
-        got = observed.get(f"sparsity_{index}")
-        if n and got is not None:
-            d = float(np.max(np.abs(got[:n] - target[:n])))
-            sparsity_diff = d if sparsity_diff is None else max(sparsity_diff, d)
-    page = render(
-        [
-            Planned(
-                recipe,
-                timeline,
-                lint_recipe(recipe, None, spe),
-                Path(recipe.path).name,
-                observed,
-            )
-        ]
-    )
-    write_atomic(out_dir / "report.html", page)
-    return lr_diff, sparsity_diff
-
-
-def report_markdown(report: Report) -> str:
-    """`out/report.md`: what report.json holds, for people."""
-
-    def num(v: float | None, fmt: str = ".4g") -> str:
-        return "n/a" if v is None else format(v, fmt)
-
-    lines = [
-        f"# recipe run: {Path(report.recipe).name} on {report.model}",
-        "",
-        f"- epochs {report.epochs:g}, {report.steps_per_epoch} steps an epoch, "
-        f"{report.seconds:.0f} s"
-        + (
-            f"; recipe rescaled to {report.rescaled_to:g} dense epochs (recipe.*)"
-            if report.rescaled_to
-            else ""
-        ),
-        f"- {report.score_name}: dense {report.dense_score:.4f}, "
-        f"after the recipe {report.score:.4f}",
-        *(
-            f"- {name}: dense {v['dense']:.4f}, after the recipe {v['sparse']:.4f}"
-            for name, v in report.metrics.items()
-        ),
-        f"- planned vs observed over every step: LR differs by at most "
-        f"{num(report.max_lr_diff)}, sparsity by at most "
-        f"{num(report.max_sparsity_diff)} (rounding to whole weights)",
-        f"- export: {report.onnx or 'none'}, max |onnxruntime - torch| "
-        f"{num(report.onnx_max_abs_diff, '.2g')} (outputs up to "
-        f"{num(report.onnx_output_max_abs, '.3g')})",
-        "",
-        f"## Sparsity: {num(report.overall_sparsity, '.3f')} overall; "
-        f"{num(report.mac_ratio, '.2f')}x fewer multiply-accumulates with a nonzero "
-        "weight (the most sparsity alone can speed up)",
-        "",
-        "| tensor | sparsity |",
-        "|---|---:|",
-        *(f"| `{n}` | {v:.3f} |" for n, v in report.per_layer.items()),
-    ]
-    if report.bench:
-        from .bench import table
-
-        lines += ["", "## Benchmark", "", "```", table(report.bench), "```"]
-    lines += ["", "The plan with the run drawn over it: report.html.", ""]
-    return "\n".join(lines)
-
-
-def _load_weights(model: nn.Module, path: str) -> None:
-    """A state dict saved with `torch.save(model.state_dict(), path)`."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise RunError(
-            f"{path}: cannot load weights ({type(exc).__name__}: {exc})"
-        ) from None
-    if (
-        isinstance(state, dict)
-        and "model" in state
-        and isinstance(state["model"], dict)
-    ):
-        state = state["model"]  # a checkpoint of ours
-    try:
-        model.load_state_dict(state)
-    except (RuntimeError, TypeError) as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise RunError(f"{path} does not fit the model: {first}") from None
-
-
-def pin_batch(onnx_path: str | Path, batch: int) -> None:
-    """Make the exported batch dimension static (sparseml exports it dynamic)."""
-    import onnx
-
-    model = onnx.load(str(onnx_path))
-    for value in [*model.graph.input, *model.graph.output]:
-        dims = value.type.tensor_type.shape.dim
-        if dims and dims[0].dim_param:
-            dims[0].ClearField("dim_param")
-            dims[0].dim_value = batch
-    onnx.checker.check_model(model)
-    onnx.save(model, str(onnx_path))
