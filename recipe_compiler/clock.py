@@ -15,17 +15,21 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .modifiers import Modifier
-from .modifiers.pruning import GRADUAL
-from .modifiers.quantization import _QAT
-from .modifiers.training import (
-    EpochRangeModifier,
-    LearningRateFunctionModifier,
-    LearningRateModifier,
+from .modifiers import (
+    Modifier,
+    is_epoch_range,
+    is_gradual,
+    is_lr_class,
+    is_lr_function,
+    is_qat,
 )
 from .recipe import Entry, Recipe
+
+if TYPE_CHECKING:
+    from .modifiers.quantization import QAT
+    from .modifiers.training import LearningRateModifier
 
 DEFAULT_STEPS_PER_EPOCH = 100  # what lint and preview replay without --steps-per-epoch
 EPS = 2.220446049250313e-16  # sys.float_info.epsilon, as SparseML compares
@@ -144,7 +148,7 @@ def interpolate(x: float, x0: float, x1: float, y0: float, y1: float, func: str)
 
 
 def _class_name(m: Modifier) -> str:
-    return "QuantizationModifier" if isinstance(m, _QAT) else type(m).__name__
+    return "QuantizationModifier" if is_qat(m) else type(m).__name__
 
 
 def _comparator(a: tuple[int, Modifier], b: tuple[int, Modifier]) -> int:
@@ -204,22 +208,22 @@ def events(
 
 def _events(index: int, entry: Entry, m: Modifier, clock: Clock) -> Events:
     start, end = m.start, m.end
-    if isinstance(m, GRADUAL):
+    if is_gradual(m):
         steps, k0, k_end = update_points(clock, start, end, m.update_frequency)
         ev = Events(index, entry, m, k0, k_end, steps)
         _pruning_targets(ev, clock)
         return ev
-    if isinstance(m, LearningRateFunctionModifier | LearningRateModifier):
+    if is_lr_function(m) or is_lr_class(m):
         # update_frequency is forced to -1: the LR is set on every step
         steps, k0, k_end = update_points(clock, start, end, -1.0)
         ev = Events(index, entry, m, k0, k_end, steps)
-        if isinstance(m, LearningRateFunctionModifier):
+        if is_lr_function(m):
             _lrf_crash(ev, clock)
         else:
             _lrm_crash(ev, clock)
         return ev
     freq = getattr(m, "update_frequency", None)
-    if freq is not None and not isinstance(m, EpochRangeModifier):
+    if freq is not None and not is_epoch_range(m):
         steps, k0, k_end = update_points(clock, start, end, float(freq))
         return Events(index, entry, m, k0, k_end, steps)
     k0 = clock.start_step(start)
@@ -263,7 +267,7 @@ def _pruning_targets(ev: Events, clock: Clock) -> None:
 def _lrf_crash(ev: Events, clock: Clock) -> None:
     """Where `LearningRateFunctionModifier` divides by zero."""
     m = ev.model
-    assert isinstance(m, LearningRateFunctionModifier)
+    assert is_lr_function(m)
     if not ev.update_steps:
         return
     first = ev.update_steps[0]
@@ -359,7 +363,7 @@ def scheduler_steps(
 def _lrm_crash(ev: Events, clock: Clock) -> None:
     """Where torch raises: StepLR of 0 steps, cosine restarts with a bad T_0."""
     m = ev.model
-    assert isinstance(m, LearningRateModifier)
+    assert is_lr_class(m)
     if not ev.update_steps:
         return
     s = scheduler_steps(m, ev, clock)
@@ -417,7 +421,7 @@ def last_epoch_at(s: SchedulerSteps, ev: Events, clock: Clock, k: int) -> int:
     return s.first_last_epoch + (k - s.created)
 
 
-def qat_marker_steps(m: _QAT, clock: Clock) -> dict[str, int | None]:
+def qat_marker_steps(m: QAT, clock: Clock) -> dict[str, int | None]:
     """Steps where QAT starts, BN statistics freeze and observers stop."""
     out: dict[str, int | None] = {"qat": clock.start_step(m.start)}
     for name, value in (

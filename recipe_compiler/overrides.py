@@ -13,9 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .edits import Edit, number_text
-from .edits import apply as apply_edits
-from .emit import scalar
 from .suggest import did_you_mean
 from .yamltree import Node, mapping
 
@@ -73,6 +70,9 @@ def apply(root: Node, overrides: Mapping[str, Any], staged: bool) -> Node:
 
 def write(recipe: Recipe, overrides: Mapping[str, Any]) -> str:
     """The file text with each overridden variable's value written in place."""
+    from .edits import Edit, apply, number_text
+    from .emit import scalar
+
     edits = []
     for name, value in overrides.items():
         targets = [v for v in recipe.all_variables() if v.name == name]
@@ -97,7 +97,7 @@ def write(recipe: Recipe, overrides: Mapping[str, Any]) -> str:
                 else scalar(value)
             )
             edits.append(Edit(node.span[0], node.span[1], text))
-    return apply_edits(recipe.source.text, edits)
+    return apply(recipe.source.text, edits)
 
 
 def applicable(recipe: Recipe, overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -27,8 +27,7 @@ from ._callable import make_callable
 from .dimensions import DimensionError, Equations, Form, form_of
 from .edits import Edit, apply, number_text
 from .expressions import names_in
-from .modifiers.pruning import GRADUAL
-from .modifiers.training import LearningRateFunctionModifier, SetLearningRateModifier
+from .modifiers import is_gradual, is_lr_function, is_set_lr
 from .recipe import METADATA_KEY, Entry, Recipe
 from .sites import NotEditable, Origins, Site, numeric_sites
 from .yamltree import Node
@@ -250,7 +249,7 @@ def _lr_rule(
     """Pruning at the midpoint of the dense LRs; fine-tuning down to the final LR."""
     init, final = lr
     mid = (init + final) / 2
-    pruning = [m for _, m in recipe.models if isinstance(m, GRADUAL)]
+    pruning = [m for _, m in recipe.models if is_gradual(m)]
     if not pruning:
         raise RescaleError("--lr needs a pruning modifier to find the pruning phase")
     p_end = max(m.end for m in pruning)
@@ -259,10 +258,10 @@ def _lr_rule(
         m = site.entry.model
         field = site.path[-1]
         value = None
-        if isinstance(m, SetLearningRateModifier) and field == "learning_rate":
+        if is_set_lr(m) and field == "learning_rate":
             if m.start < p_end:
                 value = mid
-        elif isinstance(m, LearningRateFunctionModifier) and m.start_epoch >= p_end:
+        elif is_lr_function(m) and m.start_epoch >= p_end:
             value = {"init_lr": mid, "final_lr": final}.get(str(field))
         if value is None:
             continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,16 +29,19 @@ from .clock import (
     scheduler_steps,
     update_order,
 )
-from .modifiers.pruning import GRADUAL
-from .modifiers.quantization import _QAT
-from .modifiers.training import (
-    EpochRangeModifier,
-    LearningRateFunctionModifier,
-    LearningRateModifier,
-    SetLearningRateModifier,
-    SetWeightDecayModifier,
+from .modifiers import (
+    is_epoch_range,
+    is_gradual,
+    is_lr_class,
+    is_lr_function,
+    is_qat,
+    is_set_lr,
+    is_weight_decay,
 )
 from .recipe import Recipe
+
+if TYPE_CHECKING:
+    from .modifiers.training import LearningRateFunctionModifier
 
 __all__ = ["Phase", "ScheduleError", "Timeline", "modifier_rows", "plan"]
 
@@ -109,7 +112,7 @@ def plan(
     wd = np.full(clock.total, np.nan)
     for i in order:
         e = by_index[i]
-        if isinstance(e.model, SetWeightDecayModifier) and e.start_step is not None:
+        if is_weight_decay(e.model) and e.start_step is not None:
             wd[e.start_step :] = e.model.weight_decay
     sparsity = {
         e.index: _hold(clock.total, _steps(e.update_steps), np.asarray(e.sparsity))
@@ -203,7 +206,7 @@ class _Ops:
 def _lrm_ops(ops: _Ops, e: Events, clock: Clock, ep: np.ndarray, i: int) -> None:
     """A torch-scheduler LearningRateModifier: `init_lr`, then the scheduler."""
     m = e.model
-    assert isinstance(m, LearningRateModifier)
+    assert is_lr_class(m)
     s = scheduler_steps(m, e, clock)
     stop = clock.total if e.crash_step is None else e.crash_step
     ops.set([k for k in s.set_steps if k < stop], m.init_lr, i)
@@ -283,14 +286,14 @@ def _learning_rates(
             targets = getattr(m, "param_groups", None)
             if targets and g not in targets:
                 continue
-            if isinstance(m, SetLearningRateModifier) and e.start_step is not None:
+            if is_set_lr(m) and e.start_step is not None:
                 ops.set(e.start_step, m.learning_rate, i)
-            elif isinstance(m, LearningRateFunctionModifier) and e.update_steps:
+            elif is_lr_function(m) and e.update_steps:
                 steps = _steps(e.update_steps)
                 if e.crash_step is not None:
                     steps = steps[steps < e.crash_step]
                 ops.set(steps, _lrf_values(m, ep[steps], clock.steps_per_epoch), i)
-            elif isinstance(m, LearningRateModifier) and e.update_steps:
+            elif is_lr_class(m) and e.update_steps:
                 _lrm_ops(ops, e, clock, ep, i)
         _compose(lr[g], src[g], ops)
     return lr, src
@@ -330,11 +333,9 @@ def phases(t: Timeline, clock: Clock) -> list[Phase]:
             out.append(Phase(name, epoch(a), epoch(b), a, b))
 
     pruning = [
-        e
-        for e in t.modifiers
-        if isinstance(e.model, GRADUAL) and e.start_step is not None
+        e for e in t.modifiers if is_gradual(e.model) and e.start_step is not None
     ]
-    qat = [e for e in t.modifiers if isinstance(e.model, _QAT)]
+    qat = [e for e in t.modifiers if is_qat(e.model)]
     markers = [qat_marker_steps(e.model, clock) for e in qat]  # type: ignore[arg-type]
     q0 = min((mk["qat"] for mk in markers if mk["qat"] is not None), default=total)
     if pruning:
@@ -372,7 +373,7 @@ def modifier_rows(t: Timeline) -> list[dict[str, Any]]:
             "start_step": e.start_step,
             "end_step": e.end_step,
         }
-        if not isinstance(m, EpochRangeModifier):
+        if not is_epoch_range(m):
             row["update_steps"] = [int(k) for k in e.update_steps]
         if e.crash:
             row["crash"] = {"step": e.crash_step, "error": e.crash}

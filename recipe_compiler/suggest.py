@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 
@@ -12,5 +11,7 @@ def did_you_mean(word: str, choices: Any, cutoff: float = 0.6) -> str | None:
     lowered = {c.lower(): c for c in choices}
     if word.lower() in lowered:
         return lowered[word.lower()]
+    import difflib  # only when a hint is written: it costs start-up time
+
     match = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
     return match[0] if match else None

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recipe_compiler.emit import modifiers_yaml
-from recipe_compiler.modifiers.pruning import GRADUAL
+from recipe_compiler.modifiers import is_gradual
 from recipe_compiler.modifiers.training import (
     EpochRangeModifier,
     LearningRateFunctionModifier,
@@ -59,7 +59,7 @@ def tiny_version(recipe):
             for k, v in m.model_dump(exclude={"log_types"}).items()
             if k in e.fields
         }
-        if isinstance(m, GRADUAL):
+        if is_gradual(m):
             fields["params"] = [TinyNet.NAMES[n % len(TinyNet.NAMES)]]
             n += 1
             items.append((e.tag, fields))

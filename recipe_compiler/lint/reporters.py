@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 
 from ..problems import Problem
@@ -32,6 +31,8 @@ def text(problems: Sequence[Problem], checked: int) -> str:
 
 
 def as_json(problems: Sequence[Problem], checked: int) -> str:
+    import json
+
     return json.dumps([p.to_dict() for p in problems], indent=2) + "\n"
 
 
@@ -103,6 +104,8 @@ def sarif(problems: Sequence[Problem], checked: int) -> str:
             }
         ],
     }
+    import json
+
     return json.dumps(doc, indent=2) + "\n"
 
 

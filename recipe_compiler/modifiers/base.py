@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+INTER_FUNCS = ("linear", "cubic", "inverse_cubic")
 Kind = Literal["pruning", "lr", "quantization", "training", "distillation", "other"]
 
 

@@ -1,4 +1,4 @@
-"""QuantizationModifier in its two forms, and the distillation modifiers.
+"""QuantizationModifier in its two forms (quantization-aware training).
 
 SparseML swaps to the legacy class when any key of the mapping is a field only the
 legacy class has (`_select_quantization_modifier`); `select` does the same.
@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .base import Epoch, Frequency, Modifier, Number, fail
+from .base import Epoch, Modifier, Number, fail
 
 SCHEME_PRESETS = ("default", "deepsparse", "tensorrt")
 
@@ -36,7 +36,7 @@ class QuantizationScheme(BaseModel):
 Scheme = Literal["default", "deepsparse", "tensorrt"] | QuantizationScheme | None
 
 
-class _QAT(Modifier):
+class QAT(Modifier):
     KIND = "quantization"
     EPOCH_FIELDS = (
         "start_epoch",
@@ -53,7 +53,7 @@ class _QAT(Modifier):
     num_calibration_steps: int | None = None
 
     @model_validator(mode="after")
-    def _qat(self) -> _QAT:
+    def _qat(self) -> QAT:
         if self.end_epoch != -1:
             raise fail(
                 "RC203",
@@ -74,7 +74,7 @@ class _QAT(Modifier):
         return self
 
 
-class QuantizationModifier(_QAT):
+class QuantizationModifier(QAT):
     """Quantization-aware training (the scheme-based form)."""
 
     TAG = "QuantizationModifier"
@@ -84,7 +84,7 @@ class QuantizationModifier(_QAT):
     strict: bool = True
 
 
-class LegacyQuantizationModifier(_QAT):
+class LegacyQuantizationModifier(QAT):
     """QuantizationModifier as SparseML builds it when a legacy-only field is set."""
 
     TAG = "QuantizationModifier"
@@ -109,61 +109,8 @@ LEGACY_ONLY = frozenset(LegacyQuantizationModifier.model_fields) - frozenset(
 )
 
 
-def select(fields: dict[str, Any]) -> type[_QAT]:
+def select(fields: dict[str, Any]) -> type[QAT]:
     """The class SparseML builds for a QuantizationModifier mapping."""
     if any(k in LEGACY_ONLY for k in fields):
         return LegacyQuantizationModifier
     return QuantizationModifier
-
-
-class DistillationModifier(Modifier):
-    TAG = "DistillationModifier"
-    KIND = "distillation"
-    start_epoch: Epoch = -1.0
-    end_epoch: Epoch = -1.0
-    distill_output_keys: list[Any] | None = None
-    teacher_input_keys: list[Any] | None = None
-    update_frequency: Frequency = -1.0
-    hardness: Number = 0.5
-    temperature: Number = 2.0
-
-
-class PerLayerDistillationModifier(Modifier):
-    TAG = "PerLayerDistillationModifier"
-    KIND = "distillation"
-    gain: Number = 1.5
-    start_epoch: Epoch = -1.0
-    end_epoch: Epoch = -1.0
-    update_frequency: Frequency = -1.0
-    normalize: bool = True
-    student_layer_names: list[str] | None = None
-    teacher_layer_names: list[str] | None = None
-    project_features: bool = True
-    epsilon: Number = 1e-6
-
-    @model_validator(mode="after")
-    def _names(self) -> PerLayerDistillationModifier:
-        if (self.student_layer_names is None) != (self.teacher_layer_names is None):
-            raise fail(
-                "RC105",
-                "student_layer_names and teacher_layer_names must be given together",
-                "teacher_layer_names",
-            )
-        if (
-            self.student_layer_names is not None
-            and self.teacher_layer_names is not None
-            and len(self.student_layer_names) != len(self.teacher_layer_names)
-        ):
-            raise fail(
-                "RC105",
-                "student_layer_names and teacher_layer_names must have the same length",
-                "teacher_layer_names",
-            )
-        return self
-
-
-ALL: tuple[type[Modifier], ...] = (
-    QuantizationModifier,
-    DistillationModifier,
-    PerLayerDistillationModifier,
-)

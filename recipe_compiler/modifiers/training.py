@@ -1,4 +1,4 @@
-"""Learning-rate, weight-decay, epoch-range, parameter and logging modifiers."""
+"""The schedule's own modifiers: learning rate, weight decay and the epoch range."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from .base import Epoch, Frequency, LRValue, Modifier, Number, Params, fail
-from .pruning import INTER_FUNCS
+from .base import Epoch, Frequency, LRValue, Modifier, Number, fail
 
 LR_FUNCS = ("linear", "cosine", "cyclic_linear")
+
 LR_CLASSES = {
     "StepLR": ("gamma", "step_size"),
     "MultiStepLR": ("gamma", "milestones"),
@@ -169,71 +169,3 @@ class EpochRangeModifier(Modifier):
     KIND = "training"
     start_epoch: Epoch
     end_epoch: Epoch
-
-
-class TrainableParamsModifier(Modifier):
-    TAG = "TrainableParamsModifier"
-    KIND = "training"
-    params: Params
-    trainable: bool
-    params_strict: bool = True
-    start_epoch: Epoch = -1.0
-    end_epoch: Epoch = -1.0
-
-
-class SetParamModifier(Modifier):
-    TAG = "SetParamModifier"
-    KIND = "training"
-    END_COMPARATOR = None
-    params: Params
-    val: Any
-    params_strict: bool = True
-    start_epoch: Epoch = 0.0
-    end_epoch: Epoch = -1.0
-
-
-class GradualParamModifier(Modifier):
-    TAG = "GradualParamModifier"
-    KIND = "training"
-    END_COMPARATOR = 1
-    MIN_END = 0.0
-    params: Params
-    init_val: Any
-    final_val: Any
-    start_epoch: Epoch
-    end_epoch: Epoch
-    update_frequency: Frequency
-    inter_func: str = "linear"
-    params_strict: bool = True
-
-    @model_validator(mode="after")
-    def _inter(self) -> GradualParamModifier:
-        if self.inter_func not in INTER_FUNCS:
-            raise fail(
-                "RC105",
-                f"{self.inter_func} is not a supported inter_func, "
-                f"available are {list(INTER_FUNCS)}",
-                "inter_func",
-            )
-        return self
-
-
-class SparsificationLoggingModifier(Modifier):
-    TAG = "SparsificationLoggingModifier"
-    KIND = "other"
-    start_epoch: Epoch
-    end_epoch: Epoch = -1.0
-    update_frequency: Frequency = 1.0
-
-
-ALL: tuple[type[Modifier], ...] = (
-    SetLearningRateModifier,
-    LearningRateFunctionModifier,
-    LearningRateModifier,
-    SetWeightDecayModifier,
-    EpochRangeModifier,
-    TrainableParamsModifier,
-    SetParamModifier,
-    GradualParamModifier,
-    SparsificationLoggingModifier,
-)

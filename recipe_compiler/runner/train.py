@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..modifiers import is_gradual
 from . import compat
 
 compat.apply()
@@ -32,7 +33,6 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from ..fileio import recipe_suffix, write_atomic  # noqa: E402
-from ..modifiers.pruning import GRADUAL  # noqa: E402
 from ..prepare import Prepared, PrepareError, prepare, refusal  # noqa: E402
 from ..problems import errors  # noqa: E402
 from ..recipe import load  # noqa: E402
@@ -371,7 +371,7 @@ def _sparsify(
                 params_of(model, getattr(e.model, "params", None)),
             )
             for e in prepared.recipe.modifiers
-            if isinstance(e.model, GRADUAL)
+            if is_gradual(e.model)
         }
     )
     epochs = manager.max_epochs

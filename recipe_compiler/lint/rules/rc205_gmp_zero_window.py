@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...modifiers.pruning import GRADUAL
+from ...modifiers import is_gradual
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -23,7 +23,7 @@ SEVERITY = Severity.ERROR
 
 def check(recipe: Recipe) -> Iterator[Finding]:
     for entry, m in recipe.models:
-        if isinstance(m, GRADUAL) and m.start == m.end and m.start != -1:
+        if is_gradual(m) and m.start == m.end and m.start != -1:
             line, col = entry.field_position("end_epoch")
             yield Finding(
                 line,

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...modifiers.pruning import GRADUAL
-from ...modifiers.training import SetLearningRateModifier
+from ...modifiers import is_gradual, is_set_lr
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -26,7 +25,7 @@ SEVERITY = Severity.WARNING
 
 def check(recipe: Recipe) -> Iterator[Finding]:
     for entry, m in recipe.models:
-        if isinstance(m, GRADUAL) and m.end == -1:
+        if is_gradual(m) and m.end == -1:
             line, col = entry.field_position("end_epoch")
             yield Finding(
                 line,
@@ -36,11 +35,7 @@ def check(recipe: Recipe) -> Iterator[Finding]:
                 f"({m.init_sparsity}) for the whole run",
                 "set end_epoch to the epoch where pruning should reach final_sparsity",
             )
-        if (
-            isinstance(m, SetLearningRateModifier)
-            and "end_epoch" in entry.fields
-            and m.end_epoch != -1
-        ):
+        if is_set_lr(m) and "end_epoch" in entry.fields and m.end_epoch != -1:
             line, col = entry.field_position("end_epoch")
             yield Finding(
                 line,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...modifiers.pruning import GRADUAL
+from ...modifiers import is_gradual
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -24,7 +24,7 @@ SEVERITY = Severity.WARNING
 
 def check(recipe: Recipe) -> Iterator[Finding]:
     for entry, m in recipe.models:
-        if not isinstance(m, GRADUAL):
+        if not is_gradual(m):
             continue
         freq = m.update_frequency
         line, col = entry.field_position("update_frequency")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...modifiers.pruning import GRADUAL
+from ...modifiers import is_gradual
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -26,7 +26,7 @@ SEVERITY = Severity.WARNING
 def check(recipe: Recipe) -> Iterator[Finding]:
     total = recipe.max_epochs
     for entry, m in recipe.models:
-        if isinstance(m, GRADUAL) and m.end > 0 and m.end >= total:
+        if is_gradual(m) and m.end > 0 and m.end >= total:
             line, col = entry.field_position("end_epoch")
             yield Finding(
                 line,

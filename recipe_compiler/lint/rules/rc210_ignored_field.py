@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...modifiers.training import LearningRateFunctionModifier, LearningRateModifier
+from ...modifiers import is_lr_class, is_lr_function
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -24,7 +24,7 @@ SEVERITY = Severity.WARNING
 def check(recipe: Recipe) -> Iterator[Finding]:
     for entry, m in recipe.models:
         if (
-            isinstance(m, LearningRateFunctionModifier | LearningRateModifier)
+            (is_lr_function(m) or is_lr_class(m))
             and "update_frequency" in entry.fields
             and m.update_frequency != -1
         ):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...modifiers.training import LearningRateModifier
+from ...modifiers import is_lr_class
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -24,7 +24,7 @@ SEVERITY = Severity.ERROR
 
 def check(recipe: Recipe) -> Iterator[Finding]:
     for entry, m in recipe.models:
-        if not isinstance(m, LearningRateModifier) or m.lr_class != "MultiStepLR":
+        if not is_lr_class(m) or m.lr_class != "MultiStepLR":
             continue
         milestones = m.lr_kwargs.get("milestones")
         if not isinstance(milestones, list):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...modifiers.pruning import GRADUAL
+from ...modifiers import is_gradual
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -31,7 +31,7 @@ def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
         if not e.crash or e.crash_step is None:
             continue
         m = e.model
-        if isinstance(m, GRADUAL) and m.start == m.end:
+        if is_gradual(m) and m.start == m.end:
             continue  # RC205 says it without depending on steps per epoch
         yield Finding(
             e.entry.line,

@@ -12,11 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...clock import Events
-from ...modifiers.training import (
-    LearningRateFunctionModifier,
-    LearningRateModifier,
-    SetLearningRateModifier,
-)
+from ...modifiers import is_lr, is_lr_class, is_set_lr
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -26,7 +22,6 @@ CODE = "RC221"
 NAME = "lr-conflict"
 SEVERITY = Severity.WARNING
 REPLAY = True
-LR = (SetLearningRateModifier, LearningRateFunctionModifier, LearningRateModifier)
 
 
 def _span(e: Events, t: Replay) -> tuple[int, int] | None:
@@ -34,11 +29,11 @@ def _span(e: Events, t: Replay) -> tuple[int, int] | None:
     if e.start_step is None:
         return None
     m = e.model
-    if isinstance(m, SetLearningRateModifier):
+    if is_set_lr(m):
         return e.start_step, e.start_step
     last = e.end_step if e.end_step is not None else t.clock.total - 1
     if (
-        isinstance(m, LearningRateModifier)
+        is_lr_class(m)
         and e.end_step is not None
         and e.end_step > e.start_step
         and t.clock.epoch(e.end_step) == m.end_epoch
@@ -50,7 +45,7 @@ def _span(e: Events, t: Replay) -> tuple[int, int] | None:
 
 
 def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
-    lr = [e for e in t.events if isinstance(e.model, LR)]
+    lr = [e for e in t.events if is_lr(e.model)]
     rank = {i: n for n, i in enumerate(t.order)}
     for a_i, a in enumerate(lr):
         for b in lr[a_i + 1 :]:

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...modifiers.pruning import GRADUAL
-from ...modifiers.quantization import _QAT
+from ...modifiers import is_gradual, is_qat
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -29,14 +28,10 @@ FINE_TUNE_FRACTION = 0.25
 
 
 def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
-    pruning = [
-        e for e in t.events if isinstance(e.model, GRADUAL) and e.start_step is not None
-    ]
+    pruning = [e for e in t.events if is_gradual(e.model) and e.start_step is not None]
     if not pruning:
         return
-    qat = [
-        e for e in t.events if isinstance(e.model, _QAT) and e.start_step is not None
-    ]
+    qat = [e for e in t.events if is_qat(e.model) and e.start_step is not None]
     total = t.clock.total
     p_start = min(e.model.start for e in pruning)
     last = max(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...modifiers.quantization import _QAT
+from ...modifiers import is_qat
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -28,7 +28,7 @@ REPLAY = True
 def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
     for e in t.events:
         m = e.model
-        if not isinstance(m, _QAT):
+        if not is_qat(m):
             continue
         start = t.clock.start_step(m.start)
         for name in ("freeze_bn_stats_epoch", "disable_quantization_observer_epoch"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...modifiers.training import EpochRangeModifier
+from ...modifiers import is_epoch_range
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -22,7 +22,7 @@ SEVERITY = Severity.WARNING
 
 
 def check(recipe: Recipe) -> Iterator[Finding]:
-    ranges = [(e, m) for e, m in recipe.models if isinstance(m, EpochRangeModifier)]
+    ranges = [(e, m) for e, m in recipe.models if is_epoch_range(m)]
     if not ranges:
         return
     end = max(m.end for _, m in ranges)
@@ -31,7 +31,7 @@ def check(recipe: Recipe) -> Iterator[Finding]:
     later = [
         (e, max(m.start, m.end))
         for e, m in recipe.models
-        if not isinstance(m, EpochRangeModifier) and max(m.start, m.end) > end
+        if not is_epoch_range(m) and max(m.start, m.end) > end
     ]
     if later:
         e, x = max(later, key=lambda p: p[1])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from ...modifiers.pruning import GRADUAL
+from ...modifiers import is_gradual
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -29,7 +29,7 @@ REPLAY = True
 def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
     for e in t.events:
         m = e.model
-        if not isinstance(m, GRADUAL) or e.every_step or not e.update_steps:
+        if not is_gradual(m) or e.every_step or not e.update_steps:
             continue
         if e.end_step is None or m.start < 0:
             continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from ...modifiers.training import LearningRateFunctionModifier
+from ...modifiers import is_lr_function
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -30,7 +30,7 @@ TOLERANCE = 0.001  # of the LR range; smaller overshoots are not reported
 def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
     for e in t.events:
         m = e.model
-        if not isinstance(m, LearningRateFunctionModifier) or e.end_step is None:
+        if not is_lr_function(m) or e.end_step is None:
             continue
         if m.lr_func == "cyclic_linear" or e.crash:
             continue

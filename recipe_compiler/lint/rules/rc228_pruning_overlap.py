@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...modifiers.pruning import GRADUAL
+from ...modifiers import is_gradual
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -37,7 +37,7 @@ def _overlap(a: set[str], b: set[str]) -> set[str]:
 
 
 def check(recipe: Recipe) -> Iterator[Finding]:
-    pruning = [(e, m) for e, m in recipe.models if isinstance(m, GRADUAL)]
+    pruning = [(e, m) for e, m in recipe.models if is_gradual(m)]
     for i, (ea, ma) in enumerate(pruning):
         for eb, mb in pruning[i + 1 :]:
             a_end = ma.end if ma.end != -1 else float("inf")

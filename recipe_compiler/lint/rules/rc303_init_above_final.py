@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...modifiers.pruning import GRADUAL
+from ...modifiers import is_gradual
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -23,7 +23,7 @@ SEVERITY = Severity.WARNING
 
 def check(recipe: Recipe) -> Iterator[Finding]:
     for entry, m in recipe.models:
-        if not isinstance(m, GRADUAL) or not isinstance(m.init_sparsity, float):
+        if not is_gradual(m) or not isinstance(m.init_sparsity, float):
             continue
         finals = m.final_sparsity
         values = list(finals) if isinstance(finals, dict | list) else [finals]

@@ -1,0 +1,55 @@
+"""Knowledge distillation from a teacher: on the outputs, or layer by layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import model_validator
+
+from .base import Epoch, Frequency, Modifier, Number, fail
+
+
+class DistillationModifier(Modifier):
+    TAG = "DistillationModifier"
+    KIND = "distillation"
+    start_epoch: Epoch = -1.0
+    end_epoch: Epoch = -1.0
+    distill_output_keys: list[Any] | None = None
+    teacher_input_keys: list[Any] | None = None
+    update_frequency: Frequency = -1.0
+    hardness: Number = 0.5
+    temperature: Number = 2.0
+
+
+class PerLayerDistillationModifier(Modifier):
+    TAG = "PerLayerDistillationModifier"
+    KIND = "distillation"
+    gain: Number = 1.5
+    start_epoch: Epoch = -1.0
+    end_epoch: Epoch = -1.0
+    update_frequency: Frequency = -1.0
+    normalize: bool = True
+    student_layer_names: list[str] | None = None
+    teacher_layer_names: list[str] | None = None
+    project_features: bool = True
+    epsilon: Number = 1e-6
+
+    @model_validator(mode="after")
+    def _names(self) -> PerLayerDistillationModifier:
+        if (self.student_layer_names is None) != (self.teacher_layer_names is None):
+            raise fail(
+                "RC105",
+                "student_layer_names and teacher_layer_names must be given together",
+                "teacher_layer_names",
+            )
+        if (
+            self.student_layer_names is not None
+            and self.teacher_layer_names is not None
+            and len(self.student_layer_names) != len(self.teacher_layer_names)
+        ):
+            raise fail(
+                "RC105",
+                "student_layer_names and teacher_layer_names must have the same length",
+                "teacher_layer_names",
+            )
+        return self
