@@ -39,6 +39,13 @@ class ScheduleError(ValueError):
     """The schedule cannot be planned (for example, no training length)."""
 
 
+def step_epoch(step: Any, spe: int) -> Any:
+    """The float epoch SparseML's clock holds at optimizer `step` (an int or a numpy
+    array of them): `step // spe + (step % spe) / spe`, which is not always
+    `step / spe` in floats (SPARSEML_SEMANTICS c.0)."""
+    return step // spe + (step % spe) / spe
+
+
 @dataclasses.dataclass(frozen=True)
 class Clock:
     """The epochs SparseML sees at optimizer steps 0..total-1."""
@@ -47,8 +54,7 @@ class Clock:
     total: int
 
     def epoch(self, k: int) -> float:
-        spe = self.steps_per_epoch
-        return float(k // spe) + float(k % spe) / float(spe)
+        return float(step_epoch(k, self.steps_per_epoch))
 
     def first_at_or_after(self, x: float, lo: int = 0) -> int | None:
         """The first step (from `lo`) whose epoch is >= x, or None."""

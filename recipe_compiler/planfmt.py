@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .schedule import Timeline, modifier_rows
+from .showfmt import epoch_text
 
 
 def _num(x: float) -> float | None:
@@ -74,10 +75,6 @@ def as_csv(t: Timeline) -> str:
     return buf.getvalue()
 
 
-def _ep(x: float) -> str:
-    return "-1" if x == -1 else f"{x:g}"
-
-
 def _what(p: Any, t: Timeline) -> str:
     m = p.model
     kind = type(m).__name__
@@ -118,7 +115,7 @@ def as_table(t: Timeline, name: str) -> str:
     ]
     for p in t.modifiers:
         m = p.model
-        window = f"{_ep(m.start)} -> {_ep(m.end)}"
+        window = f"{epoch_text(m.start)} -> {epoch_text(m.end)}"
         a = "-" if p.start_step is None else str(p.start_step)
         b = "(none)" if p.end_step is None else str(p.end_step)
         n = "" if p.update_steps is None else f"{len(p.update_steps):,}"

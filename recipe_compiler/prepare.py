@@ -87,7 +87,4 @@ def refusal(problems: Sequence[Problem], steps_per_epoch: int) -> str:
     first = found[0]
     more = f"; {len(found) - 1} more: run recipe lint" if len(found) > 1 else ""
     hint = f"; {first.hint}" if first.hint else ""
-    return (
-        f"{first.path}:{first.line}:{first.column}: {first.code} {first.message}"
-        f"{hint} (linted at {steps_per_epoch} steps an epoch{more})"
-    )
+    return f"{first}{hint} (linted at {steps_per_epoch} steps an epoch{more})"

@@ -24,10 +24,12 @@ from typing import Any, Literal
 
 from . import emit
 from ._callable import make_callable
+from .clock import step_epoch
 from .dimensions import DimensionError, Equations, Form, form_of
 from .edits import Edit, apply, number_text
 from .expressions import names_in
 from .modifiers import is_gradual, is_lr_function, is_set_lr
+from .problems import errors
 from .recipe import METADATA_KEY, Entry, Recipe
 from .sites import NotEditable, Origins, Site, numeric_sites
 from .yamltree import Node
@@ -109,6 +111,40 @@ def rescale(
     origins = Origins(recipe)
     scaled = {"epoch"} | ({"frequency"} if update_frequency == "scale" else set())
     sites = list(numeric_sites(recipe, KINDS))
+    found = _analyse(sites, origins, scaled)
+    new = _rounded(_scaled(found, factor, scaled), found, round_to)
+    notes: list[str] = []
+    if lr is not None:
+        _lr_rule(recipe, origins, sites, found.owners, new, lr, notes)
+
+    def render(new: dict[int, tuple[Node, float]]) -> tuple[list[Edit], str]:
+        edits = []
+        for root, value in new.values():
+            old = text[root.span[0] : root.span[1]]
+            edits.append(Edit(root.span[0], root.span[1], number_text(value, old)))
+        return edits, _header(recipe, apply(text, edits), base, epochs, factor, lr)
+
+    edits, out = render(new)
+    grid = _steps_per_epoch(round_to)
+    if grid:
+        edits, out = _settle_on_grid(recipe, out, new, found.site_keys, grid, render)
+    result = Result(out, base, epochs, edits, notes)
+    _verify(recipe, result, round_to, scaled)
+    return result
+
+
+@dataclasses.dataclass(frozen=True)
+class _Analysis:
+    """The literal numbers behind the sites, and which of them are epochs."""
+
+    owners: dict[int, list[Site]]  # literal -> the sites computed from it
+    site_keys: dict[tuple[int, tuple[Any, ...]], set[int]]  # site -> its literals
+    roots: dict[int, Node]  # literal -> its node
+    dims: dict[int, int]  # literal -> 1 (epochs) or 0 (anything else)
+
+
+def _analyse(sites: list[Site], origins: Origins, scaled: set[str]) -> _Analysis:
+    """Trace every site to its literals and solve which of them are epochs."""
     owners: dict[int, list[Site]] = {}
     site_keys: dict[tuple[int, tuple[Any, ...]], set[int]] = {}
     roots: dict[int, Node] = {}
@@ -145,49 +181,51 @@ def rescale(
             "(a frequency kept as is, a learning rate, a fraction): split them into "
             "separate variables, or use --flatten"
         ) from None
+    return _Analysis(owners, site_keys, roots, dims)
+
+
+def _scaled(
+    found: _Analysis, factor: float, scaled: set[str]
+) -> dict[int, tuple[Node, float]]:
+    """literal -> (its node, its value times `factor`), for the epoch literals."""
     new: dict[int, tuple[Node, float]] = {}
-    for key, users in owners.items():
+    for key, users in found.owners.items():
         if not any(_kind(u) in scaled for u in users):
             continue
-        if key not in dims:
+        root = found.roots[key]
+        if key not in found.dims:
             raise RescaleError(
-                f"cannot tell whether the number on line {roots[key].line} is in "
+                f"cannot tell whether the number on line {root.line} is in "
                 f"epochs ({users[0].label} multiplies it with another variable): "
                 "use --flatten"
             )
-        if dims[key] == 1 and factor != 1:
-            new[key] = (roots[key], float(roots[key].value) * factor)
+        if found.dims[key] == 1 and factor != 1:
+            new[key] = (root, float(root.value) * factor)
+    return new
+
+
+def _rounded(
+    new: dict[int, tuple[Node, float]], found: _Analysis, round_to: float | None
+) -> dict[int, tuple[Node, float]]:
+    """Snapped to multiples of `round_to` (to SparseML's step grid when it is 1/N),
+    cycle lengths to whole epochs, else to DECIMALS places."""
     grid = _steps_per_epoch(round_to)
+    out = dict(new)
     if round_to:
         for key, (root, value) in new.items():
             snapped = round(value / round_to) * round_to
             if grid:  # exactly the epoch SparseML's clock computes for that step
-                snapped = engine_epoch(round(value * grid), grid)
-            if any(_kind(u) == "frequency" for u in owners[key]) and snapped <= 0:
+                snapped = step_epoch(round(value * grid), grid)
+            users = found.owners[key]
+            if any(_kind(u) == "frequency" for u in users) and snapped <= 0:
                 continue
-            new[key] = (root, snapped)
-    for key, (root, value) in new.items():
-        if any(s.path == ("lr_kwargs", "cycle_epochs") for s in owners[key]):
-            new[key] = (root, float(max(1, round(value))))  # torch's T_0 is an int
+            out[key] = (root, snapped)
+    for key, (root, value) in out.items():
+        if any(s.path == ("lr_kwargs", "cycle_epochs") for s in found.owners[key]):
+            out[key] = (root, float(max(1, round(value))))  # torch's T_0 is an int
         elif not round_to:
-            new[key] = (root, round(value, DECIMALS))
-    notes: list[str] = []
-    if lr is not None:
-        _lr_rule(recipe, origins, sites, owners, new, lr, notes)
-
-    def render(new: dict[int, tuple[Node, float]]) -> tuple[list[Edit], str]:
-        edits = []
-        for root, value in new.values():
-            old = text[root.span[0] : root.span[1]]
-            edits.append(Edit(root.span[0], root.span[1], number_text(value, old)))
-        return edits, _header(recipe, apply(text, edits), base, epochs, factor, lr)
-
-    edits, out = render(new)
-    if grid:
-        edits, out = _settle_on_grid(recipe, out, new, site_keys, grid, render)
-    result = Result(out, base, epochs, edits, notes)
-    _verify(recipe, result, round_to, scaled)
-    return result
+            out[key] = (root, round(value, DECIMALS))
+    return out
 
 
 class _Forms:
@@ -336,12 +374,6 @@ def _steps_per_epoch(round_to: float | None) -> int | None:
     return n if n >= 1 and math.isclose(1 / round_to, n, rel_tol=1e-9) else None
 
 
-def engine_epoch(step: int, spe: int) -> float:
-    """The float epoch SparseML's clock holds at `step`: `steps // spe + (steps %
-    spe) / spe` (SPARSEML_SEMANTICS c.0), which is not always `step / spe`."""
-    return step // spe + (step % spe) / spe
-
-
 def _settle_on_grid(
     recipe: Recipe,
     out: str,
@@ -364,7 +396,7 @@ def _settle_on_grid(
             for site in numeric_sites(after, KINDS)
             if _kind(site) == "epoch"
             and "cycle_epochs" not in site.path
-            and float(site.value) > engine_epoch(round(float(site.value) * spe), spe)
+            and float(site.value) > step_epoch(round(float(site.value) * spe), spe)
         ]
         nudged = False
         for site in late:
@@ -388,7 +420,7 @@ def _verify(
     """Every epoch moved by the factor (up to rounding), nothing reordered."""
     after = before.edited(result.text)
     if not after.ok:
-        problems = [p for p in after.problems if p.severity == "error"]
+        problems = errors(after.problems)
         if round_to:
             raise RescaleError(
                 f"rounding to {round_to:g} changes the order of events or collapses a "

@@ -27,6 +27,7 @@ from .clock import (
     qat_marker_steps,
     scheduler_calls,
     scheduler_steps,
+    step_epoch,
     update_order,
 )
 from .modifiers import (
@@ -84,9 +85,9 @@ class Timeline:
 
 
 def step_epochs(total_steps: int, spe: int) -> np.ndarray:
-    """SparseML's epoch at each step: `steps // spe + (steps % spe) / spe`."""
-    k = np.arange(total_steps, dtype=np.int64)
-    return (k // spe).astype(np.float64) + (k % spe).astype(np.float64) / float(spe)
+    """SparseML's epoch at each step (`clock.step_epoch`, vectorised)."""
+    epochs: np.ndarray = step_epoch(np.arange(total_steps, dtype=np.int64), spe)
+    return epochs.astype(np.float64)
 
 
 def plan(

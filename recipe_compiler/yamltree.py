@@ -136,25 +136,31 @@ def parse(src: Source, limits: Limits | None = None) -> Parsed:
     deep = _flow_depth(src.yaml_text, limits.max_depth)
     if deep is not None:
         line, col = src.position(*deep)
-        return Parsed(
-            None,
-            [
-                codes.make(
-                    "RC008",
-                    src.path,
-                    line,
-                    col,
-                    f"brackets nested deeper than {limits.max_depth} levels",
-                    "flatten the recipe or raise the limit (--max-depth)",
-                )
-            ],
-        )
-    yaml = YAML(typ="rt", pure=True)
+        message = f"brackets nested deeper than {limits.max_depth} levels"
+        hint = "flatten the recipe or raise the limit (--max-depth)"
+        return Parsed(None, [codes.make("RC008", src.path, line, col, message, hint)])
+    graph, refused = _compose(src)
+    if refused is not None:
+        return Parsed(None, [refused])
+    if graph is None:
+        return Parsed(None, [])
+    builder = _Builder(src, limits)
+    try:
+        root = builder.build(graph, 0)
+    except _Limit as exc:
+        hint = "simplify the recipe or raise the limit (see `recipe lint --help`)"
+        problem = codes.make("RC008", src.path, exc.line, exc.column, str(exc), hint)
+        return Parsed(None, [problem])
+    return Parsed(root, builder.problems, MappingProxyType(builder.copies))
+
+
+def _compose(src: Source) -> tuple[Any, Problem | None]:
+    """ruamel's node graph of the YAML, or the Problem PyYAML would raise instead."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             warnings.simplefilter("error", ReusedAnchorWarning)
-            graph = yaml.compose(src.yaml_text)
+            return YAML(typ="rt", pure=True).compose(src.yaml_text), None
     except ReusedAnchorWarning as exc:
         # ruamel only warns; PyYAML, and so SparseML, refuses the file
         marks = re.findall(r"line (\d+), column (\d+)", str(exc))
@@ -165,58 +171,28 @@ def parse(src: Source, limits: Limits | None = None) -> Parsed:
         )
         name = re.search(r"duplicate anchor '([^']*)'", str(exc))
         anchor = name.group(1) if name else "?"
-        return Parsed(
-            None,
-            [
-                codes.make(
-                    "RC001",
-                    src.path,
-                    line,
-                    col,
-                    f"the anchor &{anchor} is defined a second time here; SparseML "
-                    'fails with "found duplicate anchor"',
-                    f"rename one of the two anchors (and its aliases *{anchor})",
-                )
-            ],
+        return None, codes.make(
+            "RC001",
+            src.path,
+            line,
+            col,
+            f"the anchor &{anchor} is defined a second time here; SparseML "
+            'fails with "found duplicate anchor"',
+            f"rename one of the two anchors (and its aliases *{anchor})",
         )
     except MarkedYAMLError as exc:
-        return Parsed(None, [_syntax_problem(src, exc)])
+        return None, _syntax_problem(src, exc)
     except YAMLError as exc:
-        return Parsed(None, [codes.make("RC001", src.path, 1, 1, str(exc))])
+        return None, codes.make("RC001", src.path, 1, 1, str(exc))
     except RecursionError:
-        return Parsed(
-            None,
-            [
-                codes.make(
-                    "RC008",
-                    src.path,
-                    1,
-                    1,
-                    "nesting too deep for the YAML parser",
-                    "flatten the recipe",
-                )
-            ],
+        return None, codes.make(
+            "RC008",
+            src.path,
+            1,
+            1,
+            "nesting too deep for the YAML parser",
+            "flatten the recipe",
         )
-    if graph is None:
-        return Parsed(None, [])
-    builder = _Builder(src, limits)
-    try:
-        root = builder.build(graph, 0)
-    except _Limit as exc:
-        return Parsed(
-            None,
-            [
-                codes.make(
-                    "RC008",
-                    src.path,
-                    exc.line,
-                    exc.column,
-                    str(exc),
-                    "simplify the recipe or raise the limit (see `recipe lint --help`)",
-                )
-            ],
-        )
-    return Parsed(root, builder.problems, MappingProxyType(builder.copies))
 
 
 def _flow_depth(text: str, limit: int) -> tuple[int, int] | None:

@@ -204,7 +204,7 @@ def test_steps_per_epoch_puts_every_field_on_sparsemls_grid(name, epochs, spe):
     """--steps-per-epoch N: every epoch field, sums of variables included, fires at
     its step in SparseML's float clock (59/44 + 39/44 is one ulp above 2 + 10/44,
     which fired a step late before), so lint finds nothing off the grid."""
-    from recipe_compiler.rescale import engine_epoch
+    from recipe_compiler.clock import step_epoch as engine_epoch
 
     recipe = load(ROOT / "recipes" / name)
     try:

@@ -70,17 +70,15 @@ def lint_recipe(
 
 
 def _inline_disables(text: str) -> dict[int, set[str]]:
-    from ..codes import LOADER_CODES
-    from .rules import NAMES
+    from .config import code_of
 
-    names = {**NAMES, **{c.name: c.code for c in LOADER_CODES.values()}}
     out: dict[int, set[str]] = {}
     if "recipe:" not in text:
         return out
     for i, line in enumerate(text.split("\n"), start=1):
         m = _DISABLE.search(line)
         if m:
-            out[i] = {names.get(c.strip(), c.strip()) for c in m.group(1).split(",")}
+            out[i] = {code_of(c.strip()) for c in m.group(1).split(",")}
     return out
 
 

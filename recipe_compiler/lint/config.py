@@ -40,6 +40,18 @@ def all_codes() -> dict[str, tuple[str, Severity, str]]:
     return out
 
 
+def code_of(name_or_code: str) -> str:
+    """The code a rule or loader finding is named by (`unused-variable` -> RC402);
+    anything else is returned as given."""
+    if not _BY_NAME:
+        _BY_NAME.update(NAMES)
+        _BY_NAME.update({c.name: c.code for c in LOADER_CODES.values()})
+    return _BY_NAME.get(name_or_code, name_or_code)
+
+
+_BY_NAME: dict[str, str] = {}
+
+
 def find(start: Path | None = None) -> Path | None:
     here = (start or Path.cwd()).resolve()
     for d in (here, *here.parents):
@@ -68,9 +80,8 @@ def load(path: Path | None) -> Config:
     if not isinstance(rules, dict):
         raise ConfigError(f"{path}: 'rules' must be a mapping of rule to setting")
     known = all_codes()
-    names = {**NAMES, **{c.name: c.code for c in LOADER_CODES.values()}}
     for key, setting in rules.items():
-        code = names.get(str(key), str(key))
+        code = code_of(str(key))
         if code not in known:
             raise ConfigError(f'{path}: no such rule: "{key}"')
         if code == "RC000":

@@ -376,63 +376,73 @@ def _sparsify(
     )
     epochs = manager.max_epochs
     with _observed(r, dense.first_epoch, list(watched.tensors)) as (write, flush):
-        step = dense.first_epoch * r.spe
         for epoch in range(dense.first_epoch, int(epochs)):
-            losses: list[float] = []
-            r.dist.set_epoch(r.train, 1000 + epoch)
-            r.bar.begin()
-            for x, y in r.batches():
-                wrapped.zero_grad()
-                loss = r.task.loss(net(x), y)
-                loss.backward()
-                wrapped.step()
-                losses.append(loss.item())
-                fractions = watched.fractions()
-                write(
-                    [
-                        step,
-                        step / r.spe,
-                        opt.param_groups[0]["lr"],
-                        losses[-1],
-                        *fractions,
-                    ]
-                )
-                step += 1
-                r.bar.update(
-                    f"epoch {epoch + 1}/{int(epochs)}",
-                    step - epoch * r.spe,
-                    r.spe,
-                    loss=losses[-1],
-                    lr=opt.param_groups[0]["lr"],
-                    **_bar_sparsity(list(watched.tensors), fractions),
-                )
-            r.bar.clear()
+            label = f"epoch {epoch + 1}/{int(epochs)}"
+            losses, fractions = _epoch(
+                r, wrapped, opt, net, watched, epoch, label, write
+            )
             flush()
             if r.dist.main:
-                checkpoint.save(
-                    r.out_dir,
-                    prepared.text,
-                    {
-                        "epoch": epoch + 1,
-                        "model": model.state_dict(),
-                        "optimizer": opt.state_dict(),
-                        "manager": manager.state_dict(),
-                        "rng": checkpoint.rng_state(r.train),
-                        "dense_score": dense.score,
-                        "dense_metrics": dense.metrics,
-                        "steps_per_epoch": r.spe,
-                        **kept,
-                    },
-                )
+                state = {
+                    "epoch": epoch + 1,
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "manager": manager.state_dict(),
+                    "rng": checkpoint.rng_state(r.train),
+                    "dense_score": dense.score,
+                    "dense_metrics": dense.metrics,
+                    "steps_per_epoch": r.spe,
+                    **kept,
+                }
+                checkpoint.save(r.out_dir, prepared.text, state)
             r.dist.barrier()
-            shown = ", ".join(f"{s:.3f}" for s in fractions) if watched.tensors else ""
+            shown = ", ".join(f"{s:.3f}" for s in fractions)
             r.progress(
-                f"epoch {epoch + 1}/{int(epochs)}: loss {sum(losses) / len(losses):.4f}"
+                f"{label}: loss {sum(losses) / len(losses):.4f}"
                 f", lr {opt.param_groups[0]['lr']:.6g}"
                 + (f", sparsity {shown}" if watched.tensors else "")
             )
     manager.finalize(model)
     return watched, float(epochs)
+
+
+def _epoch(
+    r: _Run,
+    wrapped: Any,
+    opt: Any,
+    net: nn.Module,
+    watched: _Watched,
+    epoch: int,
+    label: str,
+    write: Callable[[list[Any]], Any],
+) -> tuple[list[float], list[float]]:
+    """One epoch under SparseML's wrapped optimizer, a row of `observed.csv` a step;
+    the losses and the sparsity after the last step."""
+    losses: list[float] = []
+    fractions: list[float] = []
+    step = epoch * r.spe
+    r.dist.set_epoch(r.train, 1000 + epoch)
+    r.bar.begin()
+    for x, y in r.batches():
+        wrapped.zero_grad()
+        loss = r.task.loss(net(x), y)
+        loss.backward()
+        wrapped.step()
+        losses.append(loss.item())
+        fractions = watched.fractions()
+        lr = opt.param_groups[0]["lr"]
+        write([step, step / r.spe, lr, losses[-1], *fractions])
+        step += 1
+        r.bar.update(
+            label,
+            step - epoch * r.spe,
+            r.spe,
+            loss=losses[-1],
+            lr=lr,
+            **_bar_sparsity(list(watched.tensors), fractions),
+        )
+    r.bar.clear()
+    return losses, fractions
 
 
 def _bar_sparsity(indexes: list[int], fractions: list[float]) -> dict[str, float]:
