@@ -49,6 +49,7 @@ lint: $(VENV)/.full
 
 bench: $(VENV)/.full
 	$(PY) benchmarks/lint_speed.py
+	$(PY) benchmarks/lint_instructions.py
 	$(PY) benchmarks/plan_speed.py
 	$(PY) benchmarks/preview_speed.py
 	$(PY) benchmarks/digits_quality.py
