@@ -76,7 +76,13 @@ LOADER_CODES: dict[str, Code] = {
         ),
         Code("RC010", "duplicate-key", W, "A mapping repeats a key; the last wins."),
         Code("RC011", "unsupported-tag", E, "A YAML tag that is not a modifier."),
-        Code("RC012", "non-string-key", E, "A mapping key that is not a string."),
+        Code(
+            "RC012",
+            "non-string-key",
+            E,
+            "A key SparseML uses as a name (top level, stage, modifier field, "
+            "'*_kwargs') that is not a string.",
+        ),
         Code(
             "RC013",
             "tag-after-key",

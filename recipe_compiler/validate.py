@@ -125,6 +125,8 @@ def _schema_problems(
     by_field: dict[str, Any] = {}
     for err in exc.errors():
         loc = err["loc"]
+        if (loc and not isinstance(loc[0], str)) or "[key]" in loc:
+            continue  # a key that is not a string: RC012 says so where it is written
         field = str(loc[0]) if loc else (err.get("ctx") or {}).get("field", "")
         prev = by_field.get(field)
         if prev is None or len(err["loc"]) > len(prev["loc"]):

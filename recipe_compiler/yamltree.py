@@ -252,7 +252,7 @@ class _Builder:
         m = node.start_mark
         return self.src.position(m.line, m.column)
 
-    def build(self, node: Any, depth: int) -> Node:
+    def build(self, node: Any, depth: int, parent_key: Any = None) -> Node:
         self.count += 1
         line, col = self.pos(node)
         if self.count > self.limits.max_nodes:
@@ -280,7 +280,9 @@ class _Builder:
         if tag is not None:
             at["tag_line"], at["tag_column"] = line, col
         if isinstance(node, MappingNode):
-            values, keys = self._mapping(node, depth)
+            values, keys = self._mapping(
+                node, depth, _names_keys(node, depth, tag, parent_key)
+            )
             return Node(
                 "map", MappingProxyType(values), keys=MappingProxyType(keys), **at
             )
@@ -340,8 +342,10 @@ class _Builder:
         return None, None
 
     def _mapping(
-        self, node: Any, depth: int
+        self, node: Any, depth: int, names: bool
     ) -> tuple[dict[Any, Node], dict[Any, tuple[int, int]]]:
+        """The mapping's values and key positions; `names`: SparseML uses its keys
+        as names, so a key that is not a string is a problem (RC012)."""
         values: dict[Any, Node] = {}
         keys: dict[Any, tuple[int, int]] = {}
         merged: list[Node] = []
@@ -372,7 +376,7 @@ class _Builder:
             k = key.value
             if depth == 0:
                 self.top = (kline, kcol)
-            if not isinstance(k, str):
+            if names and not isinstance(k, str):
                 self.problems.append(
                     codes.make(
                         "RC012",
@@ -397,7 +401,7 @@ class _Builder:
                     )
                 )
                 del values[k]  # last wins, and at the position of the last
-            values[k] = self.build(vnode, depth + 1)
+            values[k] = self.build(vnode, depth + 1, k)
             keys[k] = (kline, kcol)
         # PyYAML flatten_mapping: explicit keys win over merged ones, earlier merges
         # win over later ones
@@ -446,6 +450,21 @@ class _Builder:
                 )
             )
         return text
+
+
+def _names_keys(node: Any, depth: int, tag: str | None, parent_key: Any) -> bool:
+    """Whether SparseML uses this mapping's keys as names, where a float or int key
+    crashes it: the recipe's top level and its stages (it asks `"modifiers" in
+    key`: TypeError), a modifier's fields and a `*_kwargs` mapping (passed as
+    keyword arguments: "keywords must be strings"). Keys elsewhere are data, such
+    as the sparsities of a `final_sparsity` mapping, and stay as YAML reads them."""
+    if depth == 0 or tag is not None:
+        return True
+    if isinstance(parent_key, str) and parent_key.endswith("kwargs"):
+        return True
+    return depth == 1 and any(
+        isinstance(k, ScalarNode) and "modifiers" in str(k.value) for k, _ in node.value
+    )
 
 
 def _explicit(node: Any) -> bool:

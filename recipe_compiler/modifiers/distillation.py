@@ -36,20 +36,16 @@ class PerLayerDistillationModifier(Modifier):
 
     @model_validator(mode="after")
     def _names(self) -> PerLayerDistillationModifier:
-        if (self.student_layer_names is None) != (self.teacher_layer_names is None):
-            raise fail(
-                "RC105",
-                "student_layer_names and teacher_layer_names must be given together",
-                "teacher_layer_names",
-            )
-        if (
-            self.student_layer_names is not None
-            and self.teacher_layer_names is not None
-            and len(self.student_layer_names) != len(self.teacher_layer_names)
-        ):
+        # `__init__`: the lengths must agree; one list alone is copied to the other
+        student, teacher = self.student_layer_names, self.teacher_layer_names
+        if student is not None and teacher is not None and len(student) != len(teacher):
             raise fail(
                 "RC105",
                 "student_layer_names and teacher_layer_names must have the same length",
                 "teacher_layer_names",
             )
+        if student is None and teacher is not None:
+            self.student_layer_names = list(teacher)
+        if teacher is None and student is not None:
+            self.teacher_layer_names = list(student)
         return self

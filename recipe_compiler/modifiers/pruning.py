@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import model_validator
 
-from .base import Epoch, Frequency, Modifier, Number, Params, fail
+from .base import Epoch, Frequency, LRValue, Modifier, Number, Params, fail
 from .gradual import Gradual
 
 
@@ -27,7 +27,8 @@ class OBSPruningModifier(Gradual):
     TAG = "OBSPruningModifier"
     global_sparsity: bool = True
     num_grads: int = 1024
-    damp: Number = 1e-7
+    # `_validate`: "to support 'damp: 1e-7' in the recipe", a string is float()ed
+    damp: LRValue = 1e-7
     fisher_block_size: int = 1
     grad_sampler_kwargs: dict[str, Any] | None = None
     num_recomputations: int = 1
