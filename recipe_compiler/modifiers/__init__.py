@@ -65,7 +65,14 @@ FAMILIES: dict[str, tuple[str, ...]] = {  # module -> the tags it defines
 }
 _HOME = {tag: module for module, tags in FAMILIES.items() for tag in tags}
 # SparseML's BaseGradualPruningModifier family: sparsity from init to final
-GRADUAL_TAGS = frozenset(FAMILIES["gradual"] + FAMILIES["pruning"][:3])
+GRADUAL_TAGS = frozenset(
+    (
+        *FAMILIES["gradual"],
+        "MFACPruningModifier",
+        "OBSPruningModifier",
+        "StructuredPruningModifier",
+    )
+)
 # Names people reach for that SparseML 1.8 does not have (pre-0.2 or other libraries).
 RENAMED = {
     "LegacyGMPruningModifier": "GMPruningModifier",
