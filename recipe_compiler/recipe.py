@@ -49,11 +49,17 @@ class Recipe:
     source: Source
     root: Node | None
     modifiers: list[Entry]
-    variables: Mapping[str, Variable]
-    stage_variables: Mapping[str, Mapping[str, Variable]]
     staged: bool
     problems: list[Problem]
     values: Values = NO_VALUES
+
+    @property
+    def variables(self) -> Mapping[str, Variable]:
+        return self.values.variables
+
+    @property
+    def stage_variables(self) -> Mapping[str, Mapping[str, Variable]]:
+        return self.values.stage_variables
 
     @property
     def path(self) -> str:
@@ -118,7 +124,7 @@ def from_source(
     limits = limits or Limits()
     problems = list(src.problems)
     if src.unreadable or src.yaml_text is None:
-        return Recipe(src, None, [], {}, {}, False, problems)
+        return Recipe(src, None, [], False, problems)
     problems.extend(source.tag_lines_with_dot(src))
     problems.extend(source.tags_after_keys(src))
     parsed = yamltree.parse(src, limits)
@@ -127,12 +133,12 @@ def from_source(
         markers = missing_markers(src)
         if markers:
             problems = [p for p in problems if p.code != "RC001"] + markers
-        return Recipe(src, None, [], {}, {}, False, problems)
+        return Recipe(src, None, [], False, problems)
     root = parsed.root
     shape = layout.read(root, src.path)
     problems.extend(shape.problems)
     if root is None or shape.problems:
-        return Recipe(src, root, [], {}, {}, False, problems)
+        return Recipe(src, root, [], False, problems)
     view = root  # what SparseML evaluates: the tree with the overrides applied
     values = NO_VALUES
     if shape.shape != "single":
@@ -152,8 +158,6 @@ def from_source(
         src,
         root,
         entries,
-        values.variables,
-        values.stage_variables,
         shape.staged,
         problems,
         values,

@@ -192,17 +192,18 @@ def execute_compile(settings: CompileSettings) -> int:
 @click.argument("recipe", metavar="RECIPE")
 def variables(recipe: str) -> int:
     """Print every variable and eval(...) with its value and the fields using it."""
-    from ..showfmt import variables_report
-
-    click.echo(variables_report(load_recipe("variables", recipe)), nl=False)
-    return 0
+    return execute_variables("variables", recipe)
 
 
 @click.command(name="explain", hidden=True)
 @click.argument("recipe", metavar="RECIPE")
 def explain(recipe: str) -> int:
     """The old name of `recipe variables`."""
+    return execute_variables("explain", recipe)
+
+
+def execute_variables(command: str, recipe: str) -> int:
     from ..showfmt import variables_report
 
-    click.echo(variables_report(load_recipe("explain", recipe)), nl=False)
+    click.echo(variables_report(load_recipe(command, recipe)), nl=False)
     return 0

@@ -12,7 +12,7 @@ from ..clock import DEFAULT_STEPS_PER_EPOCH
 from ..problems import Problem, Severity
 from ..recipe import Recipe, from_source
 from ..source import FRONT_MATTER, Limits, read
-from .config import Config
+from .config import Config, code_of
 from .rules import RULES
 from .rules._replay import replay
 
@@ -70,8 +70,6 @@ def lint_recipe(
 
 
 def _inline_disables(text: str) -> dict[int, set[str]]:
-    from .config import code_of
-
     out: dict[int, set[str]] = {}
     if "recipe:" not in text:
         return out

@@ -120,6 +120,9 @@ class _Watched:
 
     tensors: dict[int, tuple[str, dict[str, torch.Tensor]]]
 
+    def labels(self) -> list[str]:
+        return [label for label, _ in self.tensors.values()]
+
     def fractions(self) -> list[float]:
         return [_zero_fraction(ts) for _, ts in self.tensors.values()]
 
@@ -508,7 +511,7 @@ def _finish(
         task.score_name,
         dense.score,
         final_score,
-        {label: _zero_fraction(ts) for label, ts in watched.tensors.values()},
+        dict(zip(watched.labels(), watched.fractions(), strict=True)),
         None,
         None,
         time.perf_counter() - start,
