@@ -22,7 +22,7 @@ $(VENV)/.full: pyproject.toml | $(VENV)/bin/python
 	$(PIP) $(EDITABLE) '.[dev,runner]'
 	touch $(VENV)/.core $@
 
-.PHONY: demo run test lint bench clean
+.PHONY: demo run test lint bench clean browser
 demo: $(VENV)/.full
 	$(VENV)/bin/recipe lint recipes/
 	$(VENV)/bin/recipe show recipes/yolov5s-gmp.md
@@ -38,7 +38,18 @@ demo: $(VENV)/.full
 run: $(VENV)/.full
 	$(VENV)/bin/recipe run recipes/digits-gmp.yaml --model digits-cnn --rescale 18 -o out/digits
 
-test: $(VENV)/.full
+# the browser tests drive Debian's chromium through its chromedriver
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else \
+	    echo "make test: the browser tests need chromium and chromedriver: sudo apt-get install chromium chromium-driver"; \
+	  fi; \
+	fi
+
+test: $(VENV)/.full browser
 	RECIPE_REQUIRE_RUNNER=1 $(PY) -m pytest -q
 
 lint: $(VENV)/.full
