@@ -21,6 +21,10 @@ class Code:
     severity: Severity
     summary: str
 
+    @property
+    def sparseml(self) -> tuple[str, ...]:
+        return SPARSEML_FAILS.get(self.code, ())
+
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
@@ -69,7 +73,8 @@ LOADER_CODES: dict[str, Code] = {
             "RC008",
             "resource-limit",
             E,
-            "The recipe exceeds a size, nesting or alias-expansion limit.",
+            "The recipe passes one of recipe-compiler's limits (size, nesting, "
+            "aliases, expressions); not a SparseML verdict.",
         ),
         Code(
             "RC009", "multiple-documents", E, "The YAML holds more than one document."
@@ -174,6 +179,52 @@ LOADER_CODES: dict[str, Code] = {
             "A string that looks like eval(...) but SparseML leaves as text.",
         ),
     ]
+}
+
+
+# Where SparseML 1.8 fails on what each error code finds: "load" (`from_yaml`),
+# "initialize" (`manager.initialize` on a model with the recipe's parameters) or
+# "step" (a training step), with the exception it raises. Every entry is proven by
+# a case in tests/rules/cases that raises exactly there (tests/rules/test_evidence.py).
+# "limit" is not a verdict on the recipe: recipe-compiler stops at its own bounds
+# (docs/security.md), where SparseML may well load the recipe.
+SPARSEML_FAILS: dict[str, tuple[str, ...]] = {
+    "RC000": (
+        "load: FileNotFoundError",
+        "load: IsADirectoryError",
+        "load: ReaderError",
+        "load: UnicodeDecodeError",
+    ),
+    "RC001": ("load: ParserError", "load: ScannerError"),
+    "RC002": ("load: ParserError",),
+    "RC003": ("load: RuntimeError",),
+    "RC006": ("load: ConstructorError",),
+    "RC007": ("load: ValueError",),
+    "RC008": ("limit",),
+    "RC009": ("load: ComposerError",),
+    "RC011": ("load: ConstructorError",),
+    "RC012": ("load: TypeError", "step: TypeError"),
+    "RC013": ("load: ScannerError",),
+    "RC101": ("load: ConstructorError",),
+    "RC102": ("load: TypeError",),
+    "RC103": ("load: TypeError",),
+    "RC104": ("load: TypeError", "load: ValueError", "step: TypeError"),
+    "RC105": ("load: ValueError",),
+    "RC106": ("load: TypeError", "load: ValueError"),
+    "RC107": ("load: ValueError",),
+    "RC108": ("load: AttributeError",),
+    "RC109": ("load: AttributeError",),
+    "RC201": ("load: ValueError",),
+    "RC202": ("load: OverflowError", "load: ValueError"),
+    "RC203": ("load: ValueError",),
+    "RC204": ("load: ValueError",),
+    "RC301": ("load: ValueError",),
+    "RC302": ("load: ValueError",),
+    "RC401": ("load: UnknownVariableException",),
+    "RC403": ("load: RuntimeError",),
+    "RC404": ("load: AttributeError",),
+    "RC405": ("load: RuntimeError",),
+    "RC406": ("load: RuntimeError",),
 }
 
 

@@ -101,7 +101,7 @@ class Evaluator:
     def evaluate(self, expression: str) -> Any:
         if len(expression) > self.max_chars:
             raise ExpressionError(
-                "RC403",
+                "RC008",
                 f"expression of {len(expression):,} characters, over the limit "
                 f"of {self.max_chars:,}",
             )
@@ -131,7 +131,9 @@ class Evaluator:
 
     def _eval(self, node: ast.AST, depth: int) -> Any:
         if depth > self.max_depth:
-            raise ExpressionError("RC403", "expression too deeply nested")
+            raise ExpressionError(
+                "RC008", f"expression nested deeper than {self.max_depth} levels"
+            )
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(
                 node.value, int | float | complex
@@ -198,17 +200,19 @@ class Evaluator:
             bits = right * math.log2(abs(left))
             if bits > self.max_int_bits:
                 raise ExpressionError(
-                    "RC403",
+                    "RC008",
                     f"{left} ** {right} is too large (about {bits:,.0f} bits, "
                     f"over {self.max_int_bits:,})",
                 )
         if op is ast.Mult and ints and _bits(left) + _bits(right) > self.max_int_bits:
-            raise ExpressionError("RC403", "product too large")
+            raise ExpressionError(
+                "RC008", f"product too large (over {self.max_int_bits:,} bits)"
+            )
 
     def _check(self, value: Any) -> Any:
         if isinstance(value, int) and _bits(value) > self.max_int_bits:
             raise ExpressionError(
-                "RC403", f"integer too large (over {self.max_int_bits:,} bits)"
+                "RC008", f"integer too large (over {self.max_int_bits:,} bits)"
             )
         return value
 

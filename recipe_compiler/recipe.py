@@ -126,6 +126,7 @@ def from_source(
     if src.unreadable or src.yaml_text is None:
         return Recipe(src, None, [], False, problems)
     problems.extend(source.tag_lines_with_dot(src))
+    problems.extend(source.standard_tags_rewritten(src))
     problems.extend(source.tags_after_keys(src))
     parsed = yamltree.parse(src, limits)
     problems.extend(parsed.problems)

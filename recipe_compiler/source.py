@@ -76,8 +76,10 @@ def read(path: str | os.PathLike[str], limits: Limits | None = None) -> Source:
         if size > limits.max_bytes:
             return _unreadable(
                 name,
-                f"file is {size:,} bytes, over the limit of {limits.max_bytes:,}",
+                f"file is {size:,} bytes, over the limit of {limits.max_bytes:,}: "
+                "recipe-compiler does not read it",
                 "raise the limit with --max-bytes if this recipe is really that big",
+                code="RC008",
             )
         data = p.read_bytes()
     except OSError as exc:
@@ -119,8 +121,10 @@ def from_bytes(
     if len(data) > limits.max_bytes:
         return _unreadable(
             name,
-            f"input is {len(data):,} bytes, over the limit of {limits.max_bytes:,}",
+            f"input is {len(data):,} bytes, over the limit of {limits.max_bytes:,}: "
+            "recipe-compiler does not read it",
             "raise the limit with --max-bytes if this recipe is really that big",
+            code="RC008",
         )
     if b"\x00" in data[:8192]:
         return _unreadable(
@@ -212,9 +216,12 @@ def _check_front_matter_end(src: Source, end: int) -> None:
         )
 
 
-def _unreadable(name: str, message: str, hint: str | None, line: int = 1) -> Source:
+def _unreadable(
+    name: str, message: str, hint: str | None, line: int = 1, code: str = "RC000"
+) -> Source:
+    """A Source with no text: RC000, or RC008 for a file over the size limit."""
     src = Source(name, "", "yaml", None)
-    src.problems.append(codes.make("RC000", name, line, 1, message, hint))
+    src.problems.append(codes.make(code, name, line, 1, message, hint))
     return src
 
 
@@ -251,6 +258,52 @@ def tags_after_keys(src: Source) -> list[Problem]:
                 'are not allowed here"',
                 f"write the modifier as a list item: the key alone on its line, "
                 f"then '- !{name}' below it",
+            )
+        )
+    return out
+
+
+# the YAML tags PyYAML's safe loader knows (`!!str`); any other `!!x` is RC011 from
+# the parse tree
+STANDARD_TAGS = frozenset(
+    [
+        "str",
+        "int",
+        "float",
+        "bool",
+        "null",
+        "map",
+        "seq",
+        "merge",
+        "timestamp",
+        "binary",
+        "omap",
+        "set",
+        "pairs",
+    ]
+)
+
+
+def standard_tags_rewritten(src: Source) -> list[Problem]:
+    """`!!str` on a line without a `.` after it: SparseML's tag rewrite takes its
+    second `!` for a modifier's (`!OBJECT.str:`), and PyYAML refuses the result."""
+    out: list[Problem] = []
+    for i, line, m in _tags_in_code(src, SPARSEML_TAG):
+        name = m.group("mod_class")
+        if m.start() == 0 or line[m.start() - 1] != "!" or name not in STANDARD_TAGS:
+            continue
+        line1, col1 = src.position(i, m.start() - 1)
+        out.append(
+            codes.make(
+                "RC011",
+                src.path,
+                line1,
+                col1,
+                f"SparseML rewrites !!{name} to '!OBJECT.{name}:' (as it rewrites "
+                'modifier tags) and fails with "could not determine a constructor '
+                f"for the tag '!OBJECT.{name}:'\"",
+                "remove the tag: without it the value is read the same (quote it "
+                "to keep a string)",
             )
         )
     return out

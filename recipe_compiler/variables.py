@@ -367,13 +367,16 @@ class _Evaluation:
             )
 
     def expression_problem(self, exc: ExpressionError, node: Node, expr: str) -> None:
-        self.problem(
-            exc.code,
-            node,
-            f"eval({expr}): {exc}",
-            "SparseML evaluates numbers, numeric variables, + - * / // ** % and "
-            "abs, float, int, min, max, round",
-        )
+        if exc.code == "RC008":
+            message = f"eval({expr}): {exc}: recipe-compiler does not evaluate it"
+            hint = "simplify it or raise the limit (see `recipe lint --help`)"
+        else:
+            message = f"eval({expr}): {exc}"
+            hint = (
+                "SparseML evaluates numbers, numeric variables, + - * / // ** % and "
+                "abs, float, int, min, max, round"
+            )
+        self.problem(exc.code, node, message, hint)
 
     def notes(self, ev: Evaluator, node: Node) -> None:
         for code, message in ev.notes[:1]:

@@ -136,7 +136,10 @@ def parse(src: Source, limits: Limits | None = None) -> Parsed:
     deep = _flow_depth(src.yaml_text, limits.max_depth)
     if deep is not None:
         line, col = src.position(*deep)
-        message = f"brackets nested deeper than {limits.max_depth} levels"
+        message = (
+            f"brackets nested deeper than {limits.max_depth} levels: "
+            "recipe-compiler reads no further"
+        )
         hint = "flatten the recipe or raise the limit (--max-depth)"
         return Parsed(None, [codes.make("RC008", src.path, line, col, message, hint)])
     graph, refused = _compose(src)
@@ -149,7 +152,8 @@ def parse(src: Source, limits: Limits | None = None) -> Parsed:
         root = builder.build(graph, 0)
     except _Limit as exc:
         hint = "simplify the recipe or raise the limit (see `recipe lint --help`)"
-        problem = codes.make("RC008", src.path, exc.line, exc.column, str(exc), hint)
+        message = f"{exc}: recipe-compiler reads no further"
+        problem = codes.make("RC008", src.path, exc.line, exc.column, message, hint)
         return Parsed(None, [problem])
     return Parsed(root, builder.problems, MappingProxyType(builder.copies))
 
@@ -190,7 +194,7 @@ def _compose(src: Source) -> tuple[Any, Problem | None]:
             src.path,
             1,
             1,
-            "nesting too deep for the YAML parser",
+            "nesting too deep for the YAML parser: recipe-compiler reads no further",
             "flatten the recipe",
         )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from recipe_compiler import source
+from recipe_compiler.clock import DEFAULT_STEPS_PER_EPOCH
 from recipe_compiler.lint import lint_recipe
 from recipe_compiler.recipe import from_source
 
@@ -18,12 +19,12 @@ CORPUS = ROOT / "tests" / "data" / "corpus"
 os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")
 
 
-def lint_text(text: str, name: str = "r.yaml", overrides=None):
+def lint_text(text: str, name: str = "r.yaml", overrides=None, steps_per_epoch=None):
     kind = "md" if name.endswith(".md") else "yaml"
     src = source.from_text(text, name, kind)
     source.check_extension(src)
     recipe = from_source(src, overrides)
-    return recipe, lint_recipe(recipe)
+    return recipe, lint_recipe(recipe, None, steps_per_epoch or DEFAULT_STEPS_PER_EPOCH)
 
 
 @pytest.fixture(scope="session")

@@ -51,7 +51,7 @@ def test_huge_file_is_refused_before_reading(tmp_path):
     p = tmp_path / "big.yaml"
     p.write_bytes(b"# " + b"x" * 2_000_000 + b"\n" + GOOD.encode())
     r = load(p, limits=Limits(max_bytes=1_000_000))
-    assert codes(r.problems) == ["RC000"] and "over the limit" in r.problems[0].message
+    assert codes(r.problems) == ["RC008"] and "over the limit" in r.problems[0].message
 
 
 @pytest.mark.parametrize(

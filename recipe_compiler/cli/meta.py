@@ -10,16 +10,35 @@ from .common import EXIT_PROBLEMS, Failure
 
 
 @click.command()
-@click.option("--markdown", is_flag=True, help="Print docs/rules.md.")
-def rules(markdown: bool) -> int:
-    """List every problem code with its name, default severity and summary."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="json: each code with where SparseML fails on it; markdown: docs/rules.md.",
+)
+@click.option("--markdown", is_flag=True, hidden=True, help="= --format markdown")
+def rules(fmt: str, markdown: bool) -> int:
+    """List every problem code with its name, default severity, summary and, for an
+    error, the SparseML stage that fails (load, initialize or step)."""
+    import json
+
     from ..lint import docs
 
-    if markdown:
+    if markdown or fmt == "markdown":
         click.echo(docs.render(), nl=False)
         return 0
-    for code, name, sev, summary in docs.table():
-        click.echo(f"{code}  {name:<30} {sev:<8} {summary}")
+    if fmt == "json":
+        click.echo(json.dumps(docs.catalogue(), indent=2))
+        return 0
+    for row in docs.catalogue():
+        fails = ", ".join(
+            f"{f['stage']}: {f['exception']}" if f["exception"] else str(f["stage"])
+            for f in row["sparseml"]  # type: ignore[attr-defined]
+        )
+        line = f"{row['code']}  {row['name']:<30} {row['severity']:<8} {row['summary']}"
+        click.echo(line + (f"  [{fails}]" if fails else ""))
     return 0
 
 

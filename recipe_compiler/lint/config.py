@@ -40,6 +40,14 @@ def all_codes() -> dict[str, tuple[str, Severity, str]]:
     return out
 
 
+def sparseml_fails(code: str) -> tuple[str, ...]:
+    """Where SparseML fails on what an error code finds ("load: TypeError", ...)."""
+    if code in RULES:
+        return tuple(getattr(RULES[code], "SPARSEML", ()))
+    loader = LOADER_CODES.get(code)
+    return loader.sparseml if loader else ()
+
+
 def code_of(name_or_code: str) -> str:
     """The code a rule or loader finding is named by (`unused-variable` -> RC402);
     anything else is returned as given."""

@@ -106,6 +106,9 @@ class Modifier(BaseModel):
     MIN_START: ClassVar[float] = -1.0
     MIN_END: ClassVar[float] = -1.0
     MIN_FREQUENCY: ClassVar[float] = -1.0
+    # SparseML passes update_frequency=-1 to its base, so the value written is
+    # never checked (ConstantPruning, LayerPruning and the two LR modifiers)
+    FREQUENCY_FORCED: ClassVar[bool] = False
     EPOCH_FIELDS: ClassVar[tuple[str, ...]] = ("start_epoch", "end_epoch")
 
     log_types: Any = Field(
@@ -134,7 +137,7 @@ class Modifier(BaseModel):
                 "end_epoch",
             )
         freq = getattr(self, "update_frequency", None)
-        if freq is not None and freq < self.MIN_FREQUENCY:
+        if freq is not None and not self.FREQUENCY_FORCED and freq < self.MIN_FREQUENCY:
             raise fail(
                 "RC204",
                 f"update_frequency of {freq} must be greater than or equal to "

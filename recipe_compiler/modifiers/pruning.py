@@ -57,6 +57,7 @@ class ConstantPruningModifier(Modifier):
 
     TAG = "ConstantPruningModifier"
     KIND = "pruning"
+    FREQUENCY_FORCED = True
     params: Params
     start_epoch: Epoch = -1.0
     end_epoch: Epoch = -1.0
@@ -66,6 +67,7 @@ class ConstantPruningModifier(Modifier):
 class LayerPruningModifier(Modifier):
     TAG = "LayerPruningModifier"
     KIND = "pruning"
+    FREQUENCY_FORCED = True
     layers: Params
     start_epoch: Epoch = -1.0
     end_epoch: Epoch = -1.0

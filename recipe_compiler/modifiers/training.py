@@ -58,6 +58,7 @@ class LearningRateFunctionModifier(Modifier):
     TAG = "LearningRateFunctionModifier"
     KIND = "lr"
     END_COMPARATOR = 1
+    FREQUENCY_FORCED = True
     lr_func: str = Field(description="linear, cosine or cyclic_linear")
     init_lr: LRValue
     final_lr: LRValue
@@ -93,6 +94,7 @@ class LearningRateModifier(Modifier):
 
     TAG = "LearningRateModifier"
     KIND = "lr"
+    FREQUENCY_FORCED = True
     lr_class: str
     lr_kwargs: dict[str, Any]
     init_lr: LRValue

@@ -14,6 +14,15 @@ from tests.conftest import lint_text
 CASES = Path(__file__).parent / "cases"
 
 
+def cases() -> list[tuple[str, str, dict]]:
+    """(code, case name, case) of every case file."""
+    out = []
+    for f in sorted(CASES.glob("*.yaml")):
+        data = YAML(typ="safe", pure=True).load(f.read_text())
+        out += [(data["rule"], name, case) for name, case in data["cases"].items()]
+    return out
+
+
 def _load():
     out = []
     for f in sorted(CASES.glob("*.yaml")):
@@ -26,12 +35,13 @@ def _load():
 @pytest.mark.parametrize(("code", "case"), _load())
 def test_case(code, case):
     name = case.get("file", "recipe.yaml")
+    spe = case.get("steps_per_epoch")
     if "pass" in case:
-        _, problems = lint_text(case["pass"], name)
+        _, problems = lint_text(case["pass"], name, steps_per_epoch=spe)
         assert [p for p in problems if p.code == code] == []
         assert [p for p in problems if p.severity == "error"] == [], problems
     else:
-        _, problems = lint_text(case["fail"], name)
+        _, problems = lint_text(case["fail"], name, steps_per_epoch=spe)
         got = [[p.line, p.column] for p in problems if p.code == code]
         assert got == case["problems"], problems
 

@@ -1,7 +1,9 @@
 """A field SparseML accepts and then ignores.
 
 LearningRateFunctionModifier and LearningRateModifier force update_frequency to -1
-(the LR is set on every step whatever is written).
+(the LR is set on every step whatever is written); ConstantPruningModifier and
+LayerPruningModifier do too (they act once, at start and end). SparseML never
+checks the value written, so even `-2` loads.
 
 Passes: a LearningRateFunctionModifier without update_frequency.
 Fails: `update_frequency: 1.0` on a LearningRateFunctionModifier.
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...modifiers import is_lr_class, is_lr_function
 from ...problems import Severity
 from ...recipe import Recipe
 from ._base import Finding
@@ -23,16 +24,17 @@ SEVERITY = Severity.WARNING
 
 def check(recipe: Recipe) -> Iterator[Finding]:
     for entry, m in recipe.models:
-        if (
-            (is_lr_function(m) or is_lr_class(m))
-            and "update_frequency" in entry.fields
-            and m.update_frequency != -1
-        ):
+        freq = getattr(m, "update_frequency", -1)
+        if m.FREQUENCY_FORCED and "update_frequency" in entry.fields and freq != -1:
             line, col = entry.field_position("update_frequency")
+            what = (
+                "sets the learning rate on every step"
+                if m.KIND == "lr"
+                else "acts at its start and end only"
+            )
             yield Finding(
                 line,
                 col,
-                f"{entry.tag} ignores update_frequency ({m.update_frequency:g}): "
-                "SparseML sets the learning rate on every step",
+                f"{entry.tag} ignores update_frequency ({freq:g}): SparseML {what}",
                 "remove update_frequency",
             )

@@ -20,6 +20,7 @@ from ._base import Finding
 CODE = "RC211"
 NAME = "milestones-outside-window"
 SEVERITY = Severity.ERROR
+SPARSEML = ("step: ValueError",)  # where SparseML fails (tests/rules)
 
 
 def check(recipe: Recipe) -> Iterator[Finding]:

@@ -23,6 +23,7 @@ from ._replay import Replay
 CODE = "RC220"
 NAME = "runtime-crash"
 SEVERITY = Severity.ERROR
+SPARSEML = ("step: TypeError", "step: ValueError", "step: ZeroDivisionError")
 REPLAY = True
 
 
