@@ -61,6 +61,7 @@ lint: $(VENV)/.full
 bench: $(VENV)/.full
 	$(PY) benchmarks/lint_speed.py
 	$(PY) benchmarks/lint_instructions.py
+	-$(PY) benchmarks/differential.py 5200  # exits 1 on a disagreement
 	$(PY) benchmarks/plan_speed.py
 	$(PY) benchmarks/preview_speed.py
 	$(PY) benchmarks/digits_quality.py

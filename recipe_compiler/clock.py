@@ -25,6 +25,7 @@ from .modifiers import (
     is_lr_function,
     is_qat,
 )
+from .modifiers.gradual import nm_sparsity
 from .recipe import Entry, Recipe
 
 if TYPE_CHECKING:
@@ -228,7 +229,8 @@ def _events(index: int, entry: Entry, m: Modifier, clock: Clock) -> Events:
         else:
             _lrm_crash(ev, clock)
         return ev
-    freq = getattr(m, "update_frequency", None)
+    # SparseML passes -1 in place of what ConstantPruning and LayerPruning say
+    freq = -1.0 if m.FREQUENCY_FORCED else getattr(m, "update_frequency", None)
     if freq is not None and not is_epoch_range(m):
         steps, k0, k_end = update_points(clock, start, end, float(freq))
         return Events(index, entry, m, k0, k_end, steps)
@@ -243,11 +245,10 @@ def _pruning_targets(ev: Events, clock: Clock) -> None:
     m = ev.model
     init = m.init_sparsity if isinstance(m.init_sparsity, float) else 0.0  # type: ignore[attr-defined]
     final = m.final_sparsity  # type: ignore[attr-defined]
-    if isinstance(final, dict):
-        final = next(iter(final))
-    elif isinstance(final, list):
-        final = final[0]
+    if isinstance(final, dict | list):
+        final = next(iter(final), 0.0)
     values: list[float] = []
+    ratio = nm_sparsity(getattr(m, "mask_type", None))
     for k in ev.update_steps:
         try:
             v = interpolate(clock.epoch(k), m.start, m.end, init, final, m.inter_func)  # type: ignore[attr-defined]
@@ -263,6 +264,14 @@ def _pruning_targets(ev: Events, clock: Clock) -> None:
             break
         if v != v:  # NaN: the mask creator's round(numel * NaN) raises
             ev.crash = "ValueError: cannot convert float NaN to integer"
+            ev.crash_step = k
+            break
+        if ratio is not None and v != 0.0 and abs(ratio - v) > 1e-2:
+            # NMPruningMaskCreator: every applied sparsity is 0 or N:M's own
+            ev.crash = (
+                f"ValueError: Sparsity must match N:M ratio ({ratio:g} for "
+                f"{m.mask_type}), not {float(v):.4g}"  # type: ignore[attr-defined]
+            )
             ev.crash_step = k
             break
         values.append(float(v))
@@ -371,6 +380,10 @@ def _lrm_crash(ev: Events, clock: Clock) -> None:
     m = ev.model
     assert is_lr_class(m)
     if not ev.update_steps:
+        return
+    if m.end_epoch != m.end_epoch:  # NaN: corrected_lr_info rounds end * spe
+        ev.crash = "ValueError: cannot convert float NaN to integer"
+        ev.crash_step = next((k for k in ev.update_steps if clock.epoch(k) > EPS), None)
         return
     s = scheduler_steps(m, ev, clock)
     if s.created is None:

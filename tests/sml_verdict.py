@@ -13,9 +13,11 @@ them; nothing else is special-cased.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import math
+import os
 import re
 import tempfile
 import warnings
@@ -104,7 +106,7 @@ def module_paths(text: str) -> tuple[str, ...]:
     return tuple(sorted({m.group(1) for m in _PARAM.finditer(text)} - set(Net.BASE)))
 
 
-def _batches(_kwargs=None):
+def _batches(*_args, **_kwargs):  # a loader builder takes the recipe's kwargs
     while True:
         yield [torch.ones(2, 4)], {}, torch.zeros(2, 1)
 
@@ -124,7 +126,13 @@ def verdict(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(name).name
         path.write_bytes(text.encode("utf-8"))
-        return verdict_of_file(path, spe, max_steps, text)
+        # SparseML prints (progress bars, Powerprop's parameter names): not ours
+        with (
+            open(os.devnull, "w") as null,
+            contextlib.redirect_stdout(null),
+            contextlib.redirect_stderr(null),
+        ):
+            return verdict_of_file(path, spe, max_steps, text)
 
 
 def verdict_of_file(

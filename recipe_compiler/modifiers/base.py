@@ -71,7 +71,11 @@ def _float_or_str(v: Any) -> float:
 
 
 def _params(v: Any) -> Any:
-    """`utils/helpers.py: validate_str_iterable`: a list, or one of two tokens."""
+    """`utils/helpers.py: validate_str_iterable`: a list, or one of two tokens.
+    The pruning modifiers check it only when it is truthy: null, [], 0 and ''
+    all mean __ALL_PRUNABLE__ there."""
+    if not v and not isinstance(v, list):
+        return None
     if isinstance(v, str):
         if v.upper() not in ("__ALL__", "__ALL_PRUNABLE__"):
             raise fail(
@@ -85,12 +89,141 @@ def _params(v: Any) -> Any:
     raise fail("RC104", f"must be a list of names, got {_describe(v)}")
 
 
+def _frequency(v: Any) -> float:
+    """`BaseUpdate.validate` compares update_frequency with -1 as written: a
+    string (YAML 1.1's `1e-1`, or quoted) is a TypeError at load."""
+    if isinstance(v, bool | int | float):
+        return float(v)
+    raise fail(
+        "RC104",
+        f"must be a number, got {_describe(v)}; SparseML compares it with -1 at load "
+        "(TypeError)",
+    )
+
+
+def _truthy(v: Any) -> bool:
+    """SparseML never checks a flag's type; it takes its truth value."""
+    return bool(v)
+
+
 # Epoch-valued fields are cast with float() by BaseScheduled; "-1" means "not set".
 Epoch = Annotated[float, BeforeValidator(_sparseml_float)]
-Frequency = Annotated[float, BeforeValidator(_sparseml_float)]
+Frequency = Annotated[float, BeforeValidator(_frequency)]
+# update_frequency where SparseML passes -1 in its place: anything is accepted
+IgnoredFrequency = Annotated[Any, Field(json_schema_extra={"type": "number"})]
+Flag = Annotated[bool, BeforeValidator(_truthy)]
+
+
+def _count(v: Any) -> int:
+    """An int SparseML computes with as written (sizes, counts): a string or a
+    float there fails at the first step that uses it."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
+    raise fail("RC104", f"must be a whole number, got {_describe(v)}")
+
+
+def _tensor_value(v: Any) -> Any:
+    """SetParam's and GradualParam's values become `torch.tensor(v)` at
+    initialize: a number or a (nested) non-empty list of numbers."""
+
+    def ok(x: Any) -> bool:
+        if isinstance(x, list):
+            return bool(x) and all(ok(y) for y in x)
+        return isinstance(x, int | float)
+
+    if not ok(v):
+        raise fail(
+            "RC104",
+            f"must be a number or a list of numbers, got {_describe(v)}; SparseML "
+            "makes a tensor of it at initialize and fails",
+        )
+    return v
+
+
+def _float_only(v: Any) -> float:
+    """Where SparseML tells a float from a mapping by its type: an int is taken
+    for a mapping and fails (`'int' object has no attribute 'items'`)."""
+    if isinstance(v, float):
+        return v
+    raise fail("RC104", f"must be a float, got {_describe(v)}")
+
+
+def _loose_number(v: Any) -> Any:
+    """A number SparseML computes with, unchecked at load (MFAC's and OBS's
+    sparsities): anything else fails at the first pruning step."""
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return v
+    raise fail(
+        "RC104",
+        f"must be a number, got {_describe(v)}; SparseML fails at the first "
+        "pruning step (TypeError)",
+    )
+
+
+def _float_or_mapping(v: Any) -> Any:
+    """A float, or a mapping of sparsity to params; SparseML takes anything else
+    for a mapping and fails at initialize (`object has no attribute 'items'`)."""
+    if isinstance(v, float | dict):
+        return v
+    raise fail(
+        "RC104",
+        f"must be a float or a mapping of sparsity to params, got {_describe(v)}; "
+        "SparseML fails at initialize (AttributeError)",
+    )
+
+
+def _positive_count(v: Any) -> int:
+    v = _count(v)
+    if v < 1:
+        raise fail(
+            "RC105",
+            f"must be at least 1, got {v}: SparseML fails at the first pruning step",
+        )
+    return v
+
+
+def _arithmetic(v: Any) -> Any:
+    """A value SparseML computes with, unchecked: bools count as numbers there."""
+    if isinstance(v, int | float):
+        return v
+    raise fail(
+        "RC104",
+        f"must be a number, got {_describe(v)}; SparseML computes with it at the "
+        "first step (TypeError)",
+    )
+
+
+Count = Annotated[int, BeforeValidator(_count)]
+ArithmeticValue = Annotated[Any, BeforeValidator(_arithmetic)]
+PositiveCount = Annotated[int, BeforeValidator(_positive_count)]
+FloatOrMapping = Annotated[Any, BeforeValidator(_float_or_mapping)]
+StrictEpoch = Annotated[float, BeforeValidator(_number)]
+FloatOnly = Annotated[Any, BeforeValidator(_float_only)]
+LooseNumber = Annotated[Any, BeforeValidator(_loose_number)]
+# a field SparseML replaces with its default whatever is written
+Ignored = Annotated[Any, Field(json_schema_extra={"type": "number"})]
+TensorValue = Annotated[Any, BeforeValidator(_tensor_value)]
 Number = Annotated[float, BeforeValidator(_number)]
 LRValue = Annotated[float, BeforeValidator(_float_or_str)]
 Params = Annotated[str | list[str] | None, BeforeValidator(_params)]
+
+
+def _names(v: Any) -> Any:
+    """`validate_str_iterable` as it is, without the pruning modifiers' falsy
+    default: a token string or an iterable; null or a number is "unsupported
+    type", a ValueError at load."""
+    if isinstance(v, list | dict):
+        return list(v)
+    if isinstance(v, str):
+        return _params(v)
+    raise fail(
+        "RC104",
+        f"must be a list of names, got {_describe(v)}; SparseML raises "
+        "ValueError at load",
+    )
+
+
+Names = Annotated[str | list[str], BeforeValidator(_names)]
 
 
 class Modifier(BaseModel):
@@ -106,9 +239,13 @@ class Modifier(BaseModel):
     MIN_START: ClassVar[float] = -1.0
     MIN_END: ClassVar[float] = -1.0
     MIN_FREQUENCY: ClassVar[float] = -1.0
-    # SparseML passes update_frequency=-1 to its base, so the value written is
-    # never checked (ConstantPruning, LayerPruning and the two LR modifiers)
+    # SparseML never checks or uses the update_frequency written: it passes -1 in
+    # its place (ConstantPruning, LayerPruning, the two LR modifiers) or never
+    # validates it (the distillation modifiers)
     FREQUENCY_FORCED: ClassVar[bool] = False
+    # SparseML passes end_epoch=-1 in place of what is written (SetLearningRate,
+    # LayerThinning): the value is never checked
+    END_FORCED: ClassVar[bool] = False
     EPOCH_FIELDS: ClassVar[tuple[str, ...]] = ("start_epoch", "end_epoch")
 
     log_types: Any = Field(
@@ -121,6 +258,8 @@ class Modifier(BaseModel):
     def _schedule(self) -> Modifier:
         start = getattr(self, "start_epoch", None)
         end = getattr(self, "end_epoch", None)
+        if self.END_FORCED or not isinstance(end, int | float):
+            end = None  # an end SparseML never reads
         name = type(self).__name__
         if start is not None and start < self.MIN_START:
             raise fail(
@@ -153,6 +292,19 @@ class Modifier(BaseModel):
                     "to integer)",
                     field,
                 )
+        if (
+            self.END_COMPARATOR is None
+            and end is not None
+            and end != end
+            and "end_epoch" in type(self).model_fields
+        ):
+            # end_comparator None: the end must equal its init value, and NaN
+            # equals nothing ("end_epoch of nan must be equal the init value")
+            raise fail(
+                "RC202",
+                f"end_epoch of nan must be equal the init value of nan for {name}",
+                "end_epoch",
+            )
         if start is None or end is None or self.END_COMPARATOR is None:
             return self
         # BaseScheduled.validate_schedule, comparison for comparison (so NaN passes,
@@ -187,4 +339,7 @@ class Modifier(BaseModel):
 
     @property
     def end(self) -> float:
+        """The end SparseML uses: -1 where it replaces the one written."""
+        if self.END_FORCED:
+            return -1.0
         return float(getattr(self, "end_epoch", -1.0))

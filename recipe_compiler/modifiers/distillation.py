@@ -6,32 +6,34 @@ from typing import Any
 
 from pydantic import model_validator
 
-from .base import Epoch, Frequency, Modifier, Number, fail
+from .base import Epoch, Flag, IgnoredFrequency, Modifier, Number, fail
 
 
 class DistillationModifier(Modifier):
     TAG = "DistillationModifier"
+    FREQUENCY_FORCED = True
     KIND = "distillation"
     start_epoch: Epoch = -1.0
     end_epoch: Epoch = -1.0
-    distill_output_keys: list[Any] | None = None
-    teacher_input_keys: list[Any] | None = None
-    update_frequency: Frequency = -1.0
+    distill_output_keys: Any = None  # read by the integration's loss
+    teacher_input_keys: Any = None
+    update_frequency: IgnoredFrequency = -1.0
     hardness: Number = 0.5
     temperature: Number = 2.0
 
 
 class PerLayerDistillationModifier(Modifier):
     TAG = "PerLayerDistillationModifier"
+    FREQUENCY_FORCED = True
     KIND = "distillation"
     gain: Number = 1.5
     start_epoch: Epoch = -1.0
     end_epoch: Epoch = -1.0
-    update_frequency: Frequency = -1.0
-    normalize: bool = True
+    update_frequency: IgnoredFrequency = -1.0
+    normalize: Flag = True
     student_layer_names: list[str] | None = None
     teacher_layer_names: list[str] | None = None
-    project_features: bool = True
+    project_features: Flag = True
     epsilon: Number = 1e-6
 
     @model_validator(mode="after")

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from .base import INTER_FUNCS, Epoch, Frequency, Modifier, Params, _describe, fail
+from .base import INTER_FUNCS, Epoch, Flag, Frequency, Modifier, Params, _describe, fail
 
 FROM_PARAM = "__FROM_PARAM__"
 
@@ -64,6 +64,61 @@ def _final_sparsity(v: Any) -> Any:
     return v
 
 
+def _mask_type(v: Any) -> Any:
+    """`mask_creator.get_mask_creator_default`, which initialize calls."""
+    if v in ("unstructured", "block4", "tensorrt") and isinstance(v, str):
+        return v
+    if isinstance(v, str) and ":" in v:
+        parts = v.split(":")
+        if len(parts) == 2 and all(_is_int_text(p) for p in parts):
+            return v
+        raise fail(
+            "RC105",
+            f"mask_type {v!r} is not 'N:M' with two integers; SparseML raises "
+            "ValueError at initialize",
+        )
+    if isinstance(v, list):
+        if len(v) == 2 and all(isinstance(x, int) for x in v):
+            return v
+        raise fail(
+            "RC105",
+            f"mask_type {v!r}: a block must be a list of two integers; SparseML "
+            "raises ValueError at initialize",
+        )
+    if isinstance(v, str | dict):
+        raise fail(
+            "RC105",
+            f"unknown mask_type {v!r}; SparseML raises ValueError at initialize",
+        )
+    raise fail(
+        "RC104",
+        f"mask_type must be a string or a list, got {_describe(v)}; SparseML raises "
+        "TypeError at initialize",
+    )
+
+
+def _is_int_text(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def nm_sparsity(mask_type: object) -> float | None:
+    """1 - N/M of an N:M mask ('2:4', 'tensorrt'), the only sparsity it applies."""
+    if mask_type == "tensorrt":
+        return 0.5
+    if isinstance(mask_type, str) and mask_type.count(":") == 1:
+        n, m = mask_type.split(":")
+        try:
+            return 1 - int(n) / int(m)
+        except (ValueError, ZeroDivisionError):
+            return None
+    return None
+
+
+MaskType = Annotated[Any, BeforeValidator(_mask_type)]
 InitSparsity = Annotated[Any, BeforeValidator(_init_sparsity)]
 FinalSparsity = Annotated[Any, BeforeValidator(_final_sparsity)]
 
@@ -87,22 +142,18 @@ class Gradual(Modifier):
     params: Params | None = Field(
         description="Param names, re: regexes, __ALL__ or __ALL_PRUNABLE__."
     )
-    leave_enabled: bool = True
+    leave_enabled: Flag = True
     inter_func: str = Field(
         default="cubic", description="linear, cubic or inverse_cubic"
     )
-    mask_type: Any = "unstructured"
+    mask_type: MaskType = Field(
+        default="unstructured",
+        description="unstructured, block4, 'N:M', tensorrt (2:4) or [rows, cols]",
+    )
 
     @model_validator(mode="after")
     def _gradual(self) -> Gradual:
         name = type(self).__name__
-        if not self.leave_enabled:
-            raise fail(
-                "RC105",
-                f"leave_enabled: false is not supported for {name}; "
-                "SparseML raises at load",
-                "leave_enabled",
-            )
         if self.inter_func not in INTER_FUNCS:
             raise fail(
                 "RC105",
@@ -119,10 +170,27 @@ class Gradual(Modifier):
         return self
 
 
+class _NoList(Gradual):
+    """Layer-wise magnitude and movement pruning read a list of sparsities as a
+    mapping and fail at initialize; only GMPruningModifier takes a list."""
+
+    @model_validator(mode="after")
+    def _no_list(self) -> _NoList:
+        if isinstance(self.final_sparsity, list):
+            raise fail(
+                "RC104",
+                f"final_sparsity: {type(self).__name__} takes a float or a mapping of "
+                "sparsity to params, not a list; SparseML reads the list as a mapping "
+                "and fails at initialize (AttributeError)",
+                "final_sparsity",
+            )
+        return self
+
+
 class GMPruningModifier(Gradual):
     TAG = "GMPruningModifier"
-    global_sparsity: bool = Field(default=False, description="Deprecated.")
-    phased: bool = False
+    global_sparsity: Flag = Field(default=False, description="Deprecated.")
+    phased: Flag = False
     score_type: str = "magnitude"
 
     @model_validator(mode="after")
@@ -138,13 +206,13 @@ class GMPruningModifier(Gradual):
         return self
 
 
-class MagnitudePruningModifier(Gradual):
+class MagnitudePruningModifier(_NoList):
     TAG = "MagnitudePruningModifier"
 
 
-class GlobalMagnitudePruningModifier(Gradual):
+class GlobalMagnitudePruningModifier(_NoList):
     TAG = "GlobalMagnitudePruningModifier"
 
 
-class MovementPruningModifier(Gradual):
+class MovementPruningModifier(_NoList):
     TAG = "MovementPruningModifier"

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import model_validator
 
-from .base import INTER_FUNCS, Epoch, Frequency, Modifier, Params, fail
+from .base import (
+    INTER_FUNCS,
+    Epoch,
+    Flag,
+    Frequency,
+    Modifier,
+    Names,
+    TensorValue,
+    fail,
+)
 
 
 class TrainableParamsModifier(Modifier):
     TAG = "TrainableParamsModifier"
     KIND = "training"
-    params: Params
-    trainable: bool
-    params_strict: bool = True
+    params: Names
+    trainable: Flag
+
+    @model_validator(mode="after")
+    def _trainable(self) -> TrainableParamsModifier:
+        if isinstance(self.params, str) and self.params.upper() == "__ALL_PRUNABLE__":
+            raise fail(
+                "RC105",
+                "TrainableParamsModifier knows __ALL__ but not __ALL_PRUNABLE__: "
+                "SparseML looks for a parameter of that name and fails at initialize",
+                "params",
+            )
+        return self
+
+    params_strict: Flag = True
     start_epoch: Epoch = -1.0
     end_epoch: Epoch = -1.0
 
@@ -23,9 +42,9 @@ class SetParamModifier(Modifier):
     TAG = "SetParamModifier"
     KIND = "training"
     END_COMPARATOR = None
-    params: Params
-    val: Any
-    params_strict: bool = True
+    params: Names
+    val: TensorValue
+    params_strict: Flag = True
     start_epoch: Epoch = 0.0
     end_epoch: Epoch = -1.0
 
@@ -35,14 +54,14 @@ class GradualParamModifier(Modifier):
     KIND = "training"
     END_COMPARATOR = 1
     MIN_END = 0.0
-    params: Params
-    init_val: Any
-    final_val: Any
+    params: Names
+    init_val: TensorValue
+    final_val: TensorValue
     start_epoch: Epoch
     end_epoch: Epoch
     update_frequency: Frequency
     inter_func: str = "linear"
-    params_strict: bool = True
+    params_strict: Flag = True
 
     @model_validator(mode="after")
     def _inter(self) -> GradualParamModifier:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .base import Epoch, Modifier, Number, fail
+from .base import Epoch, Flag, Modifier, Number, fail
 
 SCHEME_PRESETS = ("default", "deepsparse", "tensorrt")
 
@@ -50,7 +50,8 @@ class QAT(Modifier):
     freeze_bn_stats_epoch: Number | None = None
     model_fuse_fn_name: str | None = None
     model_fuse_fn_kwargs: dict[str, Any] | None = None
-    num_calibration_steps: int | None = None
+    # used only with a calibration data loader, which the integration gives
+    num_calibration_steps: Any = None
 
     @model_validator(mode="after")
     def _qat(self) -> QAT:
@@ -80,8 +81,20 @@ class QuantizationModifier(QAT):
     TAG = "QuantizationModifier"
     scheme: Scheme = None
     scheme_overrides: dict[str, Scheme] | None = None
-    ignore: list[str] | None = None
-    strict: bool = True
+    ignore: Any = None  # module names or types; falsy means none
+
+    @model_validator(mode="after")
+    def _ignore(self) -> QuantizationModifier:
+        if self.ignore and not isinstance(self.ignore, list):
+            raise fail(
+                "RC104",
+                f"ignore must be a list of module names or types, got "
+                f"{self.ignore!r}; SparseML iterates it when QAT starts and fails",
+                "ignore",
+            )
+        return self
+
+    strict: Flag = True
 
 
 class LegacyQuantizationModifier(QAT):
@@ -89,19 +102,19 @@ class LegacyQuantizationModifier(QAT):
 
     TAG = "QuantizationModifier"
     submodules: list[str] | None = None
-    quantize_embeddings: bool = True
-    reduce_range: bool = False
-    quantize_linear_activations: bool = True
-    quantize_conv_activations: bool = True
-    quantize_embedding_activations: bool = True
+    quantize_embeddings: Flag = True
+    reduce_range: Flag = False
+    quantize_linear_activations: Flag = True
+    quantize_conv_activations: Flag = True
+    quantize_embedding_activations: Flag = True
     activation_bits: int = 8
     weight_bits: int = 8
-    exclude_batchnorm: bool = True
+    exclude_batchnorm: Flag = True
     exclude_module_types: list[str] | None = None
     custom_quantizable_module_types: list[str] | None = None
     activation_qconfig_kwargs: dict[str, Any] | None = None
     weight_qconfig_kwargs: dict[str, Any] | None = None
-    tensorrt: bool = False
+    tensorrt: Flag = False
 
 
 LEGACY_ONLY = frozenset(LegacyQuantizationModifier.model_fields) - frozenset(

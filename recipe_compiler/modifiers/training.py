@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from .base import Epoch, Frequency, LRValue, Modifier, Number, fail
+from .base import (
+    Epoch,
+    Flag,
+    Ignored,
+    IgnoredFrequency,
+    LRValue,
+    Modifier,
+    Number,
+    StrictEpoch,
+    fail,
+)
 
 LR_FUNCS = ("linear", "cosine", "cyclic_linear")
 
@@ -29,11 +39,14 @@ class SetLearningRateModifier(Modifier):
     TAG = "SetLearningRateModifier"
     KIND = "lr"
     END_COMPARATOR = None  # SparseML forces end_epoch to -1
+    END_FORCED = True
     learning_rate: LRValue
     param_groups: list[int] | None = None
     start_epoch: Epoch = -1.0
-    end_epoch: Epoch = Field(default=-1.0, description="Ignored: forced to -1.")
-    constant_logging: bool = False
+    end_epoch: Annotated[Any, Field(json_schema_extra={"type": "number"})] = Field(
+        default=-1.0, description="Ignored: SparseML passes -1 in its place."
+    )
+    constant_logging: Flag = False
 
     @model_validator(mode="after")
     def _lr(self) -> SetLearningRateModifier:
@@ -64,9 +77,11 @@ class LearningRateFunctionModifier(Modifier):
     final_lr: LRValue
     start_epoch: Epoch
     end_epoch: Epoch
-    cycle_epochs: Number = 1.0
+    cycle_epochs: Any = Field(
+        default=1.0, description="Epochs per cycle of cyclic_linear (read by no other)"
+    )
     param_groups: list[int] | None = None
-    update_frequency: Frequency = Field(
+    update_frequency: IgnoredFrequency = Field(
         default=-1.0, description="Accepted but ignored: the LR is set every step."
     )
 
@@ -77,6 +92,12 @@ class LearningRateFunctionModifier(Modifier):
                 "RC105",
                 f"lr_func must be one of {list(LR_FUNCS)}, got {self.lr_func!r}",
                 "lr_func",
+            )
+        if self.lr_func == "cyclic_linear" and not _is_number(self.cycle_epochs):
+            raise fail(
+                "RC104",
+                f"cycle_epochs must be a number, got {self.cycle_epochs!r}",
+                "cycle_epochs",
             )
         for name in ("init_lr", "final_lr"):
             value = getattr(self, name)
@@ -98,10 +119,12 @@ class LearningRateModifier(Modifier):
     lr_class: str
     lr_kwargs: dict[str, Any]
     init_lr: LRValue
-    start_epoch: Epoch
+    start_epoch: StrictEpoch  # compared as written: a string is a TypeError at load
     end_epoch: Epoch = -1.0
-    update_frequency: Frequency = Field(default=-1.0, description="Forced to -1.")
-    constant_logging: bool = False
+    update_frequency: IgnoredFrequency = Field(
+        default=-1.0, description="Ignored: SparseML passes -1 in its place."
+    )
+    constant_logging: Flag = False
 
     @model_validator(mode="after")
     def _lr(self) -> LearningRateModifier:
@@ -157,11 +180,12 @@ class LearningRateModifier(Modifier):
 class SetWeightDecayModifier(Modifier):
     TAG = "SetWeightDecayModifier"
     KIND = "training"
+    END_FORCED = True
     weight_decay: Number
     start_epoch: Epoch = -1.0
     param_groups: list[int] | None = None
-    end_epoch: Epoch = -1.0
-    constant_logging: bool = False
+    end_epoch: Ignored = Field(default=-1.0, description="Ignored: forced to -1.")
+    constant_logging: Flag = False
 
 
 class EpochRangeModifier(Modifier):

@@ -40,7 +40,7 @@ def check(recipe: Recipe) -> Iterator[Finding]:
             yield Finding(
                 line,
                 col,
-                f"SetLearningRateModifier ignores end_epoch ({m.end_epoch:g}): "
+                f"SetLearningRateModifier ignores end_epoch ({m.end_epoch!r}): "
                 "SparseML forces it to -1, so the rate is not reset at that epoch",
                 "remove end_epoch; add another LR modifier where the rate should "
                 "change",

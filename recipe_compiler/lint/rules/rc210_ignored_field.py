@@ -35,6 +35,6 @@ def check(recipe: Recipe) -> Iterator[Finding]:
             yield Finding(
                 line,
                 col,
-                f"{entry.tag} ignores update_frequency ({freq:g}): SparseML {what}",
+                f"{entry.tag} ignores update_frequency ({freq!r}): SparseML {what}",
                 "remove update_frequency",
             )
