@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic_core import PydanticCustomError
 
 INTER_FUNCS = ("linear", "cubic", "inverse_cubic")
+FROM_PARAM = "__FROM_PARAM__"  # an init_sparsity: the param's sparsity at start
 Kind = Literal["pruning", "lr", "quantization", "training", "distillation", "other"]
 
 
@@ -151,12 +152,12 @@ def _float_only(v: Any) -> float:
 def _loose_number(v: Any) -> Any:
     """A number SparseML computes with, unchecked at load (MFAC's and OBS's
     sparsities): anything else fails at the first pruning step."""
-    if isinstance(v, int | float) and not isinstance(v, bool):
+    if (isinstance(v, int | float) and not isinstance(v, bool)) or v == FROM_PARAM:
         return v
     raise fail(
         "RC104",
-        f"must be a number, got {_describe(v)}; SparseML fails at the first "
-        "pruning step (TypeError)",
+        f"must be a number or {FROM_PARAM}, got {_describe(v)}; SparseML fails at "
+        "the first pruning step (TypeError)",
     )
 
 

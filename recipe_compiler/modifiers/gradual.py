@@ -10,9 +10,17 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from .base import INTER_FUNCS, Epoch, Flag, Frequency, Modifier, Params, _describe, fail
-
-FROM_PARAM = "__FROM_PARAM__"
+from .base import (
+    FROM_PARAM,
+    INTER_FUNCS,
+    Epoch,
+    Flag,
+    Frequency,
+    Modifier,
+    Params,
+    _describe,
+    fail,
+)
 
 
 def _init_sparsity(v: Any) -> float | str:

@@ -50,10 +50,24 @@ class MFACPruningModifier(Gradual):
     def _mfac(self) -> MFACPruningModifier:
         if isinstance(self.init_sparsity, int | float) and self.init_sparsity == 1:
             raise fail(
-                "RC301",
+                "RC105",
                 f"init_sparsity {self.init_sparsity:g} prunes every weight: SparseML "
                 "fails at the first pruning step (RuntimeError)",
                 "init_sparsity",
+            )
+        if self.damp == 0:
+            raise fail(
+                "RC105",
+                "damp 0: SparseML divides by it at the first pruning step "
+                "(ZeroDivisionError)",
+                "damp",
+            )
+        if self.num_grads == {}:
+            raise fail(
+                "RC105",
+                "num_grads {}: SparseML looks up the number of gradients for each "
+                "sparsity in it and fails at the first pruning step (ValueError)",
+                "num_grads",
             )
         if self.fisher_block_size < 1:
             raise fail(
@@ -165,6 +179,7 @@ class LayerPruningModifier(Modifier):
 class ACDCPruningModifier(Modifier):
     TAG = "ACDCPruningModifier"
     KIND = "pruning"
+    END_COMPARATOR = 0
     compression_sparsity: Number
     start_epoch: Epoch
     end_epoch: Epoch
@@ -201,6 +216,13 @@ class ACDCPruningModifier(Modifier):
                 "initialize",
                 "params",
             )
+        if self.update_frequency == 0:
+            raise fail(
+                "RC105",
+                "update_frequency 0: AC/DC divides by it at the first step "
+                "(ZeroDivisionError)",
+                "update_frequency",
+            )
         for name in ("start_epoch", "end_epoch", "update_frequency"):
             value = getattr(self, name)
             if value != int(value) if value == value else True:
@@ -234,6 +256,13 @@ class RigLPruningModifier(Modifier):
 
     @model_validator(mode="after")
     def _rigl(self) -> RigLPruningModifier:
+        if not 0.0 <= self.init_update_fraction <= 1.0:
+            raise fail(
+                "RC105",
+                f"init_update_fraction {self.init_update_fraction:g} must be a "
+                "fraction in [0, 1]: SparseML fails at the first update (RuntimeError)",
+                "init_update_fraction",
+            )
         if self.end_epoch != self.end_epoch:
             raise fail(
                 "RC105",
@@ -300,9 +329,9 @@ class TopKASTPruningModifier(Modifier):
                 "initialize",
                 "params",
             )
-        if self.forward_sparsity >= 1.0:
+        if self.forward_sparsity == 1.0:
             raise fail(
-                "RC301",
+                "RC105",
                 f"forward_sparsity {self.forward_sparsity:g} prunes every weight: "
                 "SparseML divides by what is left at the first step "
                 "(ZeroDivisionError)",
