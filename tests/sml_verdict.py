@@ -28,6 +28,8 @@ warnings.filterwarnings("ignore")
 
 import torch  # noqa: E402
 
+from tests.sml_harness import TinyNet  # noqa: E402
+
 STEPS_PER_EPOCH = 4  # small so that a schedule of tens of epochs runs in moments
 MAX_STEPS = 600  # bounds a generated schedule; a longer one is cut (Verdict.cut)
 
@@ -59,16 +61,7 @@ class Net(torch.nn.Module):
     the recipe names (`model.0.conv.weight` -> module `model.0.conv`). The forward
     pass runs every layer, so QAT's observers and every gradient are real."""
 
-    BASE: ClassVar[dict[str, tuple[int, int]]] = {
-        "a": (48, 40),
-        "b": (32, 32),
-        "c": (24, 40),
-        "d": (40, 24),
-        "e": (16, 64),
-        "f": (64, 16),
-        "g": (20, 40),
-        "h": (36, 28),
-    }
+    BASE: ClassVar[dict[str, tuple[int, int]]] = TinyNet.SHAPES
 
     def __init__(self, paths: tuple[str, ...] = ()):
         super().__init__()

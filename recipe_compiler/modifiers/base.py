@@ -227,6 +227,22 @@ def _names(v: Any) -> Any:
 Names = Annotated[str | list[str], BeforeValidator(_names)]
 
 
+def _names_matching(v: Any) -> Any:
+    """`Names` that must match something at initialize: [] is not read as
+    __ALL_PRUNABLE__ here (ConstantPruning, AC/DC, TopKAST)."""
+    v = _names(v)
+    if v == []:
+        raise fail(
+            "RC105",
+            "params: [] matches nothing here (only the gradual modifiers read it "
+            "as __ALL_PRUNABLE__); SparseML raises ValueError at initialize",
+        )
+    return v
+
+
+NamesMatching = Annotated[str | list[str], BeforeValidator(_names_matching)]
+
+
 class Modifier(BaseModel):
     """Base of every modifier model; subclasses mirror one SparseML class."""
 

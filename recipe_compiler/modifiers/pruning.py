@@ -20,6 +20,7 @@ from .base import (
     LRValue,
     Modifier,
     Names,
+    NamesMatching,
     Number,
     Params,
     PositiveCount,
@@ -148,18 +149,7 @@ class ConstantPruningModifier(Modifier):
     TAG = "ConstantPruningModifier"
     KIND = "pruning"
     FREQUENCY_FORCED = True
-    params: Names
-
-    @model_validator(mode="after")
-    def _constant(self) -> ConstantPruningModifier:
-        if self.params == []:
-            raise fail(
-                "RC105",
-                "params: [] matches nothing here (only the gradual modifiers read it "
-                "as __ALL_PRUNABLE__); SparseML raises ValueError at initialize",
-                "params",
-            )
-        return self
+    params: NamesMatching
 
     start_epoch: Epoch = -1.0
     end_epoch: Epoch = -1.0
@@ -184,7 +174,7 @@ class ACDCPruningModifier(Modifier):
     start_epoch: Epoch
     end_epoch: Epoch
     update_frequency: Epoch  # int()ed, not compared as written
-    params: Names
+    params: NamesMatching
     global_sparsity: Flag = True
     leave_enabled: Flag = True
     momentum_buffer_reset: Flag = True
@@ -209,13 +199,6 @@ class ACDCPruningModifier(Modifier):
 
     @model_validator(mode="after")
     def _acdc(self) -> ACDCPruningModifier:
-        if self.params == []:
-            raise fail(
-                "RC105",
-                "params: [] matches nothing here; SparseML raises ValueError at "
-                "initialize",
-                "params",
-            )
         if self.update_frequency == 0:
             raise fail(
                 "RC105",
@@ -314,7 +297,7 @@ class TopKASTPruningModifier(Modifier):
     start_epoch: Epoch
     end_epoch: Epoch
     update_frequency: Frequency
-    params: Names
+    params: NamesMatching
     global_sparsity: Flag = True
     leave_enabled: Flag = True
     mask_type: MaskType = "unstructured"
@@ -322,13 +305,6 @@ class TopKASTPruningModifier(Modifier):
 
     @model_validator(mode="after")
     def _topkast(self) -> TopKASTPruningModifier:
-        if self.params == []:
-            raise fail(
-                "RC105",
-                "params: [] matches nothing here; SparseML raises ValueError at "
-                "initialize",
-                "params",
-            )
         if self.forward_sparsity == 1.0:
             raise fail(
                 "RC105",
