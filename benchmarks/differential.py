@@ -18,7 +18,6 @@ import collections
 import json
 import logging
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -26,18 +25,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")
 
-
-def cpu() -> str:
-    """The CPU's model name, for the record."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+from lint_speed import cpu  # noqa: E402 - the CPU, cores and ISA, as it says them
 
 
 def main() -> int:
@@ -57,7 +48,7 @@ def main() -> int:
         case = generate(seed)
         outcome = compare(case)
         per_tag[case.tag][outcome.kind] += 1
-        if outcome.kind in ("false error", "missed"):
+        if outcome.kind in ("false error", "missed", "lint crashed"):
             disagreements.append(outcome.record())
         if i % 200 == 0:
             print(
@@ -70,14 +61,15 @@ def main() -> int:
         f"{time.perf_counter() - start:.0f} s on {cpu()}"
     )
     print(
-        f"{'tag':34} {'n':>5} {'runs':>5} {'fails':>5} {'false err':>9} {'missed':>6}"
+        f"{'tag':34} {'n':>5} {'runs':>5} {'fails':>5} {'false err':>9} "
+        f"{'missed':>6} {'crashed':>7}"
     )
     for tag in sorted(per_tag):
         c = per_tag[tag]
         total = sum(c.values())
         print(
             f"{tag:34} {total:5} {c['runs']:5} {c['fails']:5} "
-            f"{c['false error']:9} {c['missed']:6}"
+            f"{c['false error']:9} {c['missed']:6} {c['lint crashed']:7}"
         )
     for d in disagreements[:40]:
         print(f"\nseed {d['seed']} {d['tag']} {d['changes']}: {d['kind']}")

@@ -219,6 +219,8 @@ def _events(index: int, entry: Entry, m: Modifier, clock: Clock) -> Events:
         steps, k0, k_end = update_points(clock, start, end, m.update_frequency)
         ev = Events(index, entry, m, k0, k_end, steps)
         _pruning_targets(ev, clock)
+        if getattr(m, "use_gradient_buffering", None) is True:
+            _buffered_gradients(ev)
         return ev
     if is_lr_function(m) or is_lr_class(m):
         # update_frequency is forced to -1: the LR is set on every step
@@ -238,7 +240,53 @@ def _events(index: int, entry: Entry, m: Modifier, clock: Clock) -> Events:
     k_end = clock.end_step(end)
     if k0 is not None and k_end is not None and k_end < k0:
         k_end = k0
-    return Events(index, entry, m, k0, k_end, [k0] if k0 is not None else [])
+    ev = Events(index, entry, m, k0, k_end, [k0] if k0 is not None else [])
+    if (
+        k0 is not None
+        and m.TAG == "TrainableParamsModifier"
+        and not getattr(m, "trainable", True)
+        and str(getattr(m, "params", "")).upper() == "__ALL__"
+    ):
+        # every parameter frozen: the step's loss.backward() has nothing to do
+        ev.crash = (
+            "RuntimeError: element 0 of tensors does not require grad and does not "
+            "have a grad_fn (trainable: false on __ALL__ freezes every parameter)"
+        )
+        ev.crash_step = k0
+    return ev
+
+
+def _buffered_gradients(ev: Events) -> None:
+    """MFAC with `use_gradient_buffering: true` scores from the gradients of the
+    training steps since its last update (at step 0: since training began, the
+    update's own step included) and raises when fewer than num_grads are in."""
+    m = ev.model
+    num_grads = m.num_grads  # type: ignore[attr-defined]
+    previous: int | None = None
+    for i, k in enumerate(ev.update_steps):
+        have = k + 1 if previous is None else k - previous
+        applied = 0.0 if i == 0 or not ev.sparsity else ev.sparsity[i - 1]
+        need = _num_grads(num_grads, applied)
+        if have < need:
+            if ev.crash_step is None or k < ev.crash_step:
+                ev.crash = (
+                    f"RuntimeError: MFAC pruning step called, but only {have} were "
+                    f"collected from the expected {need} (use_gradient_buffering)"
+                )
+                ev.crash_step = k
+            return
+        previous = k
+
+
+def _num_grads(num_grads: Any, sparsity: float) -> Any:
+    """`modifier_pruning_mfac._get_num_grads_for_sparsity`."""
+    if not isinstance(num_grads, dict):
+        return num_grads
+    thresholds = sorted(num_grads, key=float)
+    i = 0
+    while i < len(thresholds) and float(thresholds[i]) < sparsity:
+        i += 1
+    return num_grads[thresholds[min(i, len(thresholds) - 1)]]
 
 
 def _pruning_targets(ev: Events, clock: Clock) -> None:
@@ -299,6 +347,10 @@ def _lrf_crash(ev: Events, clock: Clock) -> None:
         ev.crash, ev.crash_step = crash, first
         return
     span = m.end_epoch * spe - m.start_epoch * spe
+    if span / cycle != span / cycle:  # a NaN end or cycle: int() of it raises
+        ev.crash = "ValueError: cannot convert float NaN to integer"
+        ev.crash_step = first
+        return
     limit = int(span / cycle) * cycle
     after = _first_where(
         ev.update_steps, clock, lambda e: (e - m.start_epoch) * spe > limit

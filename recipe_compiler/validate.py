@@ -8,6 +8,7 @@ the position of the field (or the tag), with SparseML's own words and a hint.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 from . import codes
 from .layout import Placement
 from .modifiers import REGISTRY, RENAMED, Modifier, did_you_mean, model_for
-from .problems import Problem
+from .problems import Problem, Severity
 from .variables import Values
 from .yamltree import Node
 
@@ -58,6 +59,7 @@ def validate(
     listed = {p.node: p for p in placements}
     entries: dict[Node, Entry] = {}
     problems: list[Problem] = []
+    written: list[Entry] = []
     for node in root.walk():
         if node.tag is None:
             continue
@@ -67,15 +69,53 @@ def validate(
             if node.kind == "map"
             else {}
         )
-        entry = Entry(place.index, node.tag, node, place.group, place.stage, fields)
-        model = _build(entry, values, path, problems)
-        if place.index >= 0:
-            entries[node] = dataclasses.replace(entry, model=model)
+        written.append(
+            Entry(place.index, node.tag, node, place.group, place.stage, fields)
+        )
+    length = _max_epochs(e for e in written if e.index >= 0)
+    for entry in written:
+        model = _build(entry, values, path, problems, length)
+        if entry.index >= 0:
+            entries[entry.node] = dataclasses.replace(entry, model=model)
     return [entries[p.node] for p in listed.values()], problems
 
 
+def _epochs(e: Entry) -> tuple[float, float]:
+    """The start and end SparseML's `BaseScheduled` makes of what is written."""
+    cls = model_for(e.tag, e.fields)
+    if cls is None:
+        return -1.0, -1.0
+    out = []
+    for name in ("start_epoch", "end_epoch"):
+        info = cls.model_fields.get(name)
+        value: Any = e.fields.get(name, None if info is None else info.default)
+        if name == "end_epoch" and cls.END_FORCED:
+            value = -1.0
+        try:
+            out.append(float(value))
+        except (TypeError, ValueError):
+            out.append(-1.0)
+    return out[0], out[1]
+
+
+def _max_epochs(written: Iterable[Entry]) -> float:
+    """`BaseManager.max_epochs` over every listed modifier, valid or not."""
+    vals = [
+        math.ceil(x) for e in written for x in _epochs(e) if x > -1 and math.isfinite(x)
+    ]
+    return max(vals) if vals else -1
+
+
+def never_starts(start: float, max_epochs: float) -> bool:
+    """SparseML never reaches this start in a training of `max_epochs`: NaN,
+    between -1 and 0, or at the end of training (for any steps per epoch)."""
+    if start <= -1.0:  # -1 starts at once; below, SparseML refuses at load (RC202)
+        return False
+    return start != start or start < 0 or start >= max_epochs
+
+
 def _build(
-    e: Entry, values: Values, path: str, problems: list[Problem]
+    e: Entry, values: Values, path: str, problems: list[Problem], length: float
 ) -> Modifier | None:
     if any(values.failed(n) for n in e.node.walk()):
         return None  # an eval(...) in it already failed with a problem
@@ -86,8 +126,56 @@ def _build(
     try:
         return cls.model_validate(e.fields)
     except ValidationError as exc:
-        problems.extend(_schema_problems(e, cls, exc, path))
+        idle = _idle(e, cls, length) if e.index >= 0 else None
+        problems.extend(_schema_problems(e, cls, exc, path, idle))
+        if idle:
+            problems.extend(_unless_idle(e, cls, exc, path, idle))
         return None
+
+
+def _idle(e: Entry, cls: type[Modifier], length: float) -> str | None:
+    """Why SparseML never runs this modifier's step code, or None."""
+    start, end = _epochs(e)
+    if never_starts(start, length):
+        return f"never starts (start_epoch {start:g})"
+    if cls.EMPTY_WINDOW_IDLE and start >= 0 and end == start:
+        return f"never acts (it ends where it starts, at epoch {start:g})"
+    return None
+
+
+def _unless_idle(
+    e: Entry, cls: type[Modifier], exc: ValidationError, path: str, idle: str
+) -> Iterable[Problem]:
+    """What SparseML still checks at load in a modifier that never starts: its
+    schedule. The values it would fail on once started are put back to their
+    defaults (0 where there is none), and the modifier is validated again."""
+    fields = dict(e.fields)
+    for again in range(3):
+        late = [
+            _field_of(err)
+            for err in exc.errors()
+            if (err.get("ctx") or {}).get("on_start")
+        ]
+        if len(late) < len(exc.errors()):
+            if not again:
+                return ()  # reported already: the recipe fails anyway
+            found = _schema_problems(e, cls, exc, path, idle)
+            return [p for p in found if p.severity is Severity.ERROR]
+        for name in late:
+            info = cls.model_fields.get(name)
+            fields[name] = 0.0 if info is None or info.is_required() else info.default
+        try:
+            cls.model_validate(fields)
+        except ValidationError as exc_again:
+            exc = exc_again
+            continue
+        return ()
+    return ()
+
+
+def _field_of(err: Any) -> str:
+    loc = err["loc"]
+    return str(loc[0]) if loc else (err.get("ctx") or {}).get("field", "")
 
 
 def _unknown_tag(e: Entry, path: str) -> Problem:
@@ -119,14 +207,22 @@ def _unknown_tag(e: Entry, path: str) -> Problem:
 
 
 def _schema_problems(
-    e: Entry, cls: type[Modifier], exc: ValidationError, path: str
+    e: Entry,
+    cls: type[Modifier],
+    exc: ValidationError,
+    path: str,
+    idle: str | None = None,
 ) -> Iterable[Problem]:
-    """One Problem a field: the deepest of pydantic's errors on it."""
+    """One Problem a field: the deepest of pydantic's errors on it. Where SparseML
+    fails only once the modifier starts and it never starts (`idle`), a warning."""
     by_field: dict[str, Any] = {}
+    # a key that is not a string: RC012 says so where it is written (and the other
+    # members of a union then fail too, on what is no mistake)
+    keyed = {str(err["loc"][0]) for err in exc.errors() if "[key]" in err["loc"]}
     for err in exc.errors():
         loc = err["loc"]
-        if (loc and not isinstance(loc[0], str)) or "[key]" in loc:
-            continue  # a key that is not a string: RC012 says so where it is written
+        if (loc and not isinstance(loc[0], str)) or (loc and str(loc[0]) in keyed):
+            continue
         field = str(loc[0]) if loc else (err.get("ctx") or {}).get("field", "")
         prev = by_field.get(field)
         if prev is None or len(err["loc"]) > len(prev["loc"]):
@@ -167,13 +263,20 @@ def _schema_problems(
             where = _locate(e, err["loc"]) if err["loc"] else e.field_position(field)
             msg = err["msg"]
             prefix = "" if msg.startswith(field) else f"{field}: "
-            yield codes.make(
+            problem = codes.make(
                 code,
                 path,
                 *where,
                 f"!{e.tag} {prefix}{msg}".strip(),
                 _HINTS.get(code),
             )
+            if idle and (err.get("ctx") or {}).get("on_start"):
+                problem = problem.replace(
+                    severity=Severity.WARNING,
+                    message=f"{problem.message}; but this modifier {idle}, so "
+                    "SparseML runs the recipe",
+                )
+            yield problem
 
 
 def _locate(e: Entry, loc: tuple[Any, ...]) -> tuple[int, int]:

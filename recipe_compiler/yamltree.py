@@ -459,10 +459,19 @@ class _Builder:
 def _names_keys(node: Any, depth: int, tag: str | None, parent_key: Any) -> bool:
     """Whether SparseML uses this mapping's keys as names, where a float or int key
     crashes it: the recipe's top level and its stages (it asks `"modifiers" in
-    key`: TypeError), a modifier's fields and a `*_kwargs` mapping (passed as
-    keyword arguments: "keywords must be strings"). Keys elsewhere are data, such
-    as the sparsities of a `final_sparsity` mapping, and stay as YAML reads them."""
+    key`: TypeError), a modifier's fields, a `*_kwargs` mapping (passed as
+    keyword arguments: "keywords must be strings"), LayerThinning's
+    `param_group_dependency_map` (its keys are parameter names: ValueError at
+    load) and QAT's `scheme_overrides` (module names or types, matched with
+    `startswith` when QAT starts: TypeError). Keys elsewhere are data, such as
+    the sparsities of a `final_sparsity` mapping, and stay as YAML reads them.
+    `grad_sampler_kwargs` is the user's integration's (MFAC and OBS hand the
+    mapping over as it is; RigL's model checks its keys)."""
     if depth == 0 or tag is not None:
+        return True
+    if parent_key == "grad_sampler_kwargs":
+        return False
+    if parent_key in ("param_group_dependency_map", "scheme_overrides"):
         return True
     if isinstance(parent_key, str) and parent_key.endswith("kwargs"):
         return True

@@ -31,7 +31,9 @@ BASE: dict[str, dict[str, str]] = {
     "GlobalMagnitudePruningModifier": PRUNE,
     "MovementPruningModifier": PRUNE,
     "MFACPruningModifier": {**PRUNE, "num_grads": "4", "fisher_block_size": "8"},
-    "OBSPruningModifier": {**PRUNE, "num_grads": "4", "fisher_block_size": "8"},
+    # more gradients than a Fisher block is wide, as real OBS recipes have: with
+    # fewer, the block's inverse is singular or not by the gradients' values
+    "OBSPruningModifier": {**PRUNE, "num_grads": "16", "fisher_block_size": "8"},
     "StructuredPruningModifier": {
         **{k: v for k, v in PRUNE.items() if k != "params"},
         "param_groups": "[[a.weight], [b.weight]]",
@@ -221,7 +223,7 @@ CHOICES = {
     "model_fuse_fn_kwargs": ["{}", "null"],
 }
 # fields whose right values depend on the model, optimizer or integration: only
-# their own pool
+# their own pool (model_fuse_fn_name may name any method of the user's module)
 OWN_POOL_ONLY = {
     "val",
     "init_val",
@@ -229,6 +231,7 @@ OWN_POOL_ONLY = {
     "num_calibration_steps",
     "param_groups",
     "layers",
+    "model_fuse_fn_name",
 }
 # values any field may meet
 ANY = [
@@ -290,6 +293,7 @@ def generate(seed: int) -> Case:
     names = [f for f in REGISTRY[tag].model_fields if f != "log_types"]
     head: list[str] = []
     changes: list[str] = []
+    written: dict[str, str] = {}  # the values changed, before anchors and eval
     for _ in range(rng.choice((1, 1, 2))):
         field = rng.choice(names)
         roll = rng.random()
@@ -299,6 +303,7 @@ def generate(seed: int) -> Case:
             continue
         own = roll < 0.8 or field in OWN_POOL_ONLY
         value = rng.choice(pool(tag, field) if own else ANY)
+        written[field] = value
         through = rng.random()
         if through < 0.1:
             head.append(f"v{len(head)}: &v{len(head)} {value}")
@@ -308,6 +313,18 @@ def generate(seed: int) -> Case:
             value = f"eval(v{len(head) - 1})"
         fields[field] = value
         changes.append(f"{field}={value}")
+    params = written.get("params", "[a.weight]")
+    listed = params.startswith("[") and params != "[]" and "re:" not in params
+    if written.get("init_sparsity", "").startswith("[") and not listed:
+        # one init_sparsity per parameter (MFAC, OBS), on params whose number only
+        # the model knows (tokens, patterns): not generated
+        fields["params"] = BASE[tag]["params"]
+        changes.append(f"params={fields['params']}")
+    if written.get("init_update_fraction", "").startswith("-"):
+        # RigL: whether a negative fraction fails depends on the layer shapes
+        # erdos_renyi scales by, the model's; with uniform, lint knows
+        fields["sparsity_strategy"] = "uniform"
+        changes.append("sparsity_strategy=uniform")
     body = "".join(f"    {k}: {v}\n" for k, v in fields.items())
     text = (
         "".join(f"{h}\n" for h in head)

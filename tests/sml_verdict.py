@@ -159,7 +159,7 @@ def verdict_of_file(
         return _failed("initialize", exc)
     total = max(1, math.ceil(epochs) if epochs > 0 else 1) * spe
     x = torch.ones(2, 4)
-    for step in range(min(total, max_steps) + 1):
+    for step in range(min(total, max_steps)):  # steps 0..total-1, as training runs
         epoch = step // spe + (step % spe) / spe
         try:
             manager.update(model, optimizer, epoch, spe)

@@ -30,8 +30,12 @@ class Outcome:
     message: str
     ours: tuple[str, ...]  # our error codes
 
+    crash: str = ""  # our lint raised: a traceback is never an answer
+
     @property
     def kind(self) -> str:
+        if self.crash:
+            return "lint crashed"
         if self.ours and not self.sparseml:
             return "false error"
         if self.sparseml and not self.ours:
@@ -46,7 +50,7 @@ class Outcome:
             "kind": self.kind,
             "sparseml": self.sparseml,
             "message": self.message,
-            "ours": list(self.ours),
+            "ours": list(self.ours) or ([self.crash] if self.crash else []),
             "text": self.case.text,
         }
 
@@ -54,7 +58,12 @@ class Outcome:
 def compare(case: Case) -> Outcome:
     got = verdict(case.text, "recipe.yaml", STEPS_PER_EPOCH)
     assert not got.cut, case  # the generated schedules are short
-    _, problems = lint_text(case.text, "recipe.yaml", steps_per_epoch=STEPS_PER_EPOCH)
+    try:
+        _, problems = lint_text(
+            case.text, "recipe.yaml", steps_per_epoch=STEPS_PER_EPOCH
+        )
+    except Exception as exc:  # recorded as a disagreement
+        return Outcome(case, str(got), got.message, (), f"{type(exc).__name__}: {exc}")
     ours = tuple(sorted({p.code for p in problems if p.severity == "error"}))
     return Outcome(case, str(got), got.message, ours)
 

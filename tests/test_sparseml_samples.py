@@ -26,7 +26,6 @@ pytestmark = pytest.mark.filterwarnings(
 # tag -> (SparseML's verdict, what of the model or machine the sample assumes)
 NEEDS_THE_MODEL = {
     "LayerPruningModifier": ("initialize: AttributeError", "no attribute 'bert'"),
-    "LayerThinningModifier": ("step 4: KeyError", "param.1.name"),
     "MFACPruningModifier": ("step 0: IndexError", "list index out of range"),  # cuda:0
     "QuantizationModifier": ("initialize: ValueError", "fuse_module"),
     "StructuredPruningModifier": ("initialize: ValueError", "param.1.name"),

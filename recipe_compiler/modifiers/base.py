@@ -9,7 +9,14 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 INTER_FUNCS = ("linear", "cubic", "inverse_cubic")
@@ -17,12 +24,21 @@ FROM_PARAM = "__FROM_PARAM__"  # an init_sparsity: the param's sparsity at start
 Kind = Literal["pruning", "lr", "quantization", "training", "distillation", "other"]
 
 
-def fail(code: str, message: str, field: str | None = None) -> PydanticCustomError:
-    """An error whose type is our code; `field` locates model-level checks."""
+def fail(
+    code: str, message: str, field: str | None = None, *, on_start: bool = False
+) -> PydanticCustomError:
+    """An error whose type is our code; `field` locates model-level checks.
+
+    `on_start`: SparseML stores the value unchecked and fails only once the
+    modifier acts, so a modifier that never starts (validate.never_starts) runs.
+    """
+    ctx: dict[str, Any] = {}
+    if field:
+        ctx["field"] = field
+    if on_start:
+        ctx["on_start"] = True
     return PydanticCustomError(
-        code,
-        message.replace("{", "(").replace("}", ")"),
-        {"field": field} if field else None,
+        code, message.replace("{", "(").replace("}", ")"), ctx or None
     )
 
 
@@ -55,9 +71,35 @@ def _sparseml_float(v: Any) -> float:
 
 
 def _number(v: Any) -> float | int:
-    """A number SparseML stores as given (ints stay ints)."""
-    if isinstance(v, bool) or not isinstance(v, int | float):
+    """A number SparseML stores as given and computes with: YAML 1.1's `yes` is
+    True there, and True is 1 to Python's arithmetic."""
+    if not isinstance(v, int | float):
         raise fail("RC104", f"must be a number, got {_describe(v)}")
+    return int(v) if isinstance(v, bool) else v
+
+
+def _used_number(v: Any) -> float | int:
+    """`_number` for a value SparseML uses only once the modifier starts."""
+    try:
+        return _number(v)
+    except PydanticCustomError as exc:
+        raise fail(
+            "RC104",
+            f"{exc.message()}; SparseML fails when the modifier starts (TypeError)",
+            on_start=True,
+        ) from None
+
+
+def _weight_decay(v: Any) -> float | int:
+    """A weight decay goes to torch as the `alpha` of an add, which takes no bool
+    for a float tensor ("Boolean alpha only supported for Boolean results")."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise fail(
+            "RC104",
+            f"must be a number, got {_describe(v)}; torch fails at the first "
+            "optimizer step after the modifier starts",
+            on_start=True,
+        )
     return v
 
 
@@ -120,17 +162,45 @@ def _count(v: Any) -> int:
     float there fails at the first step that uses it."""
     if isinstance(v, int) and not isinstance(v, bool):
         return v
-    raise fail("RC104", f"must be a whole number, got {_describe(v)}")
+    raise fail("RC104", f"must be a whole number, got {_describe(v)}", on_start=True)
 
 
-def _tensor_value(v: Any) -> Any:
+def tensor_shape(v: Any) -> tuple[int, ...] | None:
+    """The shape `torch.tensor(v)` gives nested lists of numbers; None if ragged."""
+    if not isinstance(v, list):
+        return ()
+    shapes = {tensor_shape(x) for x in v}
+    if len(shapes) > 1:
+        return None
+    inner = shapes.pop() if shapes else ()
+    return None if inner is None else (len(v), *inner)
+
+
+def _range_count(v: Any) -> int:
+    """A count SparseML passes to `range()`: a bool is an int there, a float or a
+    string fails at the first step that uses it."""
+    if isinstance(v, bool):
+        return int(v)
+    return _count(v)
+
+
+def _tensor_value(v: Any, info: ValidationInfo) -> Any:
     """SetParam's and GradualParam's values become `torch.tensor(v)` at
-    initialize: a number or a (nested) non-empty list of numbers."""
+    initialize: a number or a (nested) list of numbers. An empty list is a tensor
+    of no values, the shape of no parameter: it runs only with params []."""
+    empty_ok = info.data.get("params", None) == []
 
     def ok(x: Any) -> bool:
         if isinstance(x, list):
-            return bool(x) and all(ok(y) for y in x)
+            return (bool(x) or empty_ok) and all(ok(y) for y in x)
         return isinstance(x, int | float)
+
+    if ok(v) and tensor_shape(v) is None:
+        raise fail(
+            "RC104",
+            f"{v!r} is ragged (lists of different lengths at one depth); SparseML "
+            "makes a tensor of it at initialize and fails (ValueError)",
+        )
 
     if not ok(v):
         raise fail(
@@ -151,13 +221,21 @@ def _float_only(v: Any) -> float:
 
 def _loose_number(v: Any) -> Any:
     """A number SparseML computes with, unchecked at load (MFAC's and OBS's
-    sparsities): anything else fails at the first pruning step."""
-    if (isinstance(v, int | float) and not isinstance(v, bool)) or v == FROM_PARAM:
+    init_sparsity), or a list of them, one per pruned parameter: anything else
+    fails at the first pruning step."""
+
+    def number(x: Any) -> bool:
+        return isinstance(x, int | float)  # a bool too: True prunes as 1.0
+
+    if number(v) or v == FROM_PARAM:
+        return v
+    if isinstance(v, list) and v and all(number(x) for x in v):
         return v
     raise fail(
         "RC104",
-        f"must be a number or {FROM_PARAM}, got {_describe(v)}; SparseML fails at "
-        "the first pruning step (TypeError)",
+        f"must be a number, {FROM_PARAM} or a list of numbers (one per parameter), "
+        f"got {_describe(v)}; SparseML fails at the first pruning step",
+        on_start=True,
     )
 
 
@@ -179,8 +257,29 @@ def _positive_count(v: Any) -> int:
         raise fail(
             "RC105",
             f"must be at least 1, got {v}: SparseML fails at the first pruning step",
+            on_start=True,
         )
     return v
+
+
+def _positive_number(v: Any) -> float | int:
+    """A number of gradients SparseML collects until it has at least this many
+    (RigL, OBS): any number above 0 works, 0 or less collects none and fails."""
+    if not isinstance(v, int | float):
+        raise fail(
+            "RC104",
+            f"must be a number, got {_describe(v)}; SparseML fails at the first "
+            "pruning step (TypeError)",
+            on_start=True,
+        )
+    if not v > 0:
+        raise fail(
+            "RC105",
+            f"must be above 0, got {v:g}: SparseML collects no gradients and fails "
+            "at the first pruning step",
+            on_start=True,
+        )
+    return int(v) if isinstance(v, bool) else v
 
 
 def _arithmetic(v: Any) -> Any:
@@ -190,20 +289,24 @@ def _arithmetic(v: Any) -> Any:
     raise fail(
         "RC104",
         f"must be a number, got {_describe(v)}; SparseML computes with it at the "
-        "first step (TypeError)",
+        "first step, started or not (TypeError)",
     )
 
 
 Count = Annotated[int, BeforeValidator(_count)]
+RangeCount = Annotated[int, BeforeValidator(_range_count)]
+PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
+UsedNumber = Annotated[float, BeforeValidator(_used_number)]
+WeightDecay = Annotated[float, BeforeValidator(_weight_decay)]
 ArithmeticValue = Annotated[Any, BeforeValidator(_arithmetic)]
 PositiveCount = Annotated[int, BeforeValidator(_positive_count)]
 FloatOrMapping = Annotated[Any, BeforeValidator(_float_or_mapping)]
 StrictEpoch = Annotated[float, BeforeValidator(_number)]
 FloatOnly = Annotated[Any, BeforeValidator(_float_only)]
+TensorValue = Annotated[Any, BeforeValidator(_tensor_value)]
 LooseNumber = Annotated[Any, BeforeValidator(_loose_number)]
 # a field SparseML replaces with its default whatever is written
 Ignored = Annotated[Any, Field(json_schema_extra={"type": "number"})]
-TensorValue = Annotated[Any, BeforeValidator(_tensor_value)]
 Number = Annotated[float, BeforeValidator(_number)]
 LRValue = Annotated[float, BeforeValidator(_float_or_str)]
 Params = Annotated[str | list[str] | None, BeforeValidator(_params)]
@@ -264,6 +367,8 @@ class Modifier(BaseModel):
     # LayerThinning): the value is never checked
     END_FORCED: ClassVar[bool] = False
     EPOCH_FIELDS: ClassVar[tuple[str, ...]] = ("start_epoch", "end_epoch")
+    # acts only on steps inside [start, end): with end == start, never
+    EMPTY_WINDOW_IDLE: ClassVar[bool] = False
 
     log_types: Any = Field(
         default=None,

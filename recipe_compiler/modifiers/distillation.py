@@ -2,39 +2,74 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import model_validator
+from pydantic import BeforeValidator, ValidationInfo, model_validator
 
-from .base import Epoch, Flag, IgnoredFrequency, Modifier, Number, fail
+from .base import (
+    Epoch,
+    Flag,
+    IgnoredFrequency,
+    Modifier,
+    UsedNumber,
+    _describe,
+    _used_number,
+    fail,
+)
 
 
 class DistillationModifier(Modifier):
     TAG = "DistillationModifier"
     FREQUENCY_FORCED = True
+    EMPTY_WINDOW_IDLE = True
     KIND = "distillation"
     start_epoch: Epoch = -1.0
     end_epoch: Epoch = -1.0
     distill_output_keys: Any = None  # read by the integration's loss
     teacher_input_keys: Any = None
     update_frequency: IgnoredFrequency = -1.0
-    hardness: Number = 0.5
-    temperature: Number = 2.0
+    hardness: UsedNumber = 0.5
+    temperature: UsedNumber = 2.0
+
+
+def _epsilon(v: Any, info: ValidationInfo) -> Any:
+    """Read only to normalize the features: with normalize false, never."""
+    return v if not info.data.get("normalize", True) else _used_number(v)
+
+
+Epsilon = Annotated[Any, BeforeValidator(_epsilon)]
+
+
+def _layer_names(v: Any) -> list[str] | None:
+    """Module names, looked up in the student and the teacher at the first
+    distillation step."""
+    if v is None or (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+        return v
+    raise fail(
+        "RC104",
+        f"must be a list of layer names, got {_describe(v)}; SparseML fails at the "
+        "first distillation step",
+        on_start=True,
+    )
+
+
+LayerNames = Annotated[list[str] | None, BeforeValidator(_layer_names)]
 
 
 class PerLayerDistillationModifier(Modifier):
     TAG = "PerLayerDistillationModifier"
     FREQUENCY_FORCED = True
+    EMPTY_WINDOW_IDLE = True
     KIND = "distillation"
-    gain: Number = 1.5
+    gain: UsedNumber = 1.5
     start_epoch: Epoch = -1.0
     end_epoch: Epoch = -1.0
     update_frequency: IgnoredFrequency = -1.0
     normalize: Flag = True
-    student_layer_names: list[str] | None = None
-    teacher_layer_names: list[str] | None = None
+    student_layer_names: LayerNames = None
+    teacher_layer_names: LayerNames = None
     project_features: Flag = True
-    epsilon: Number = 1e-6
+    epsilon: Epsilon = 1e-6
 
     @model_validator(mode="after")
     def _names(self) -> PerLayerDistillationModifier:
@@ -50,4 +85,13 @@ class PerLayerDistillationModifier(Modifier):
             self.student_layer_names = list(teacher)
         if teacher is None and student is not None:
             self.teacher_layer_names = list(student)
+        if self.student_layer_names == []:
+            raise fail(
+                "RC105",
+                "no layer names: SparseML indexes the first layer at the first "
+                "distillation step and fails (IndexError); leave both out for "
+                "every layer",
+                "student_layer_names",
+                on_start=True,
+            )
         return self

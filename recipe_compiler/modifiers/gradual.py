@@ -47,12 +47,16 @@ def _init_sparsity(v: Any) -> float | str:
 
 
 def _final_sparsity(v: Any) -> Any:
-    if isinstance(v, dict):
-        values = list(v.keys())
-    elif isinstance(v, list):
-        values = v
-    else:
-        values = [v]
+    if isinstance(v, list):
+        # GMPruningModifier.validate accepts a list, then `_get_mask_creator`
+        # reads every non-float as a mapping (`.items()`) at initialize
+        raise fail(
+            "RC104",
+            "final_sparsity takes a float or a mapping of sparsity to params, not a "
+            "list; SparseML reads the list as a mapping and fails at initialize "
+            "(AttributeError)",
+        )
+    values = list(v.keys()) if isinstance(v, dict) else [v]
     for s in values:
         if not isinstance(s, float):
             raise fail(
@@ -126,6 +130,31 @@ def nm_sparsity(mask_type: object) -> float | None:
     return None
 
 
+def check_mask_dimensions(mask_type: object, params: object) -> None:
+    """A [rows, cols] block mask or an N:M mask needs parameters of two or more
+    dimensions; `__ALL__` takes every bias and norm weight too, and a `.bias` is
+    one-dimensional: SparseML fails at the first pruning step (`block4` and
+    unstructured masks take them)."""
+    if not (isinstance(mask_type, list) or nm_sparsity(mask_type) is not None):
+        return
+    names = params if isinstance(params, list) else [params]
+    flat = [
+        n
+        for n in names
+        if isinstance(n, str) and (n.upper() == "__ALL__" or n.endswith(".bias"))
+    ]
+    if flat:
+        raise fail(
+            "RC105",
+            f"mask_type {mask_type!r} on {flat[0]}: a block or N:M mask needs "
+            "parameters of two or more dimensions, and biases and norms have one; "
+            "SparseML fails at the first pruning step (use __ALL_PRUNABLE__ or "
+            "name the weights)",
+            "params",
+            on_start=True,
+        )
+
+
 MaskType = Annotated[Any, BeforeValidator(_mask_type)]
 InitSparsity = Annotated[Any, BeforeValidator(_init_sparsity)]
 FinalSparsity = Annotated[Any, BeforeValidator(_final_sparsity)]
@@ -139,8 +168,8 @@ class Gradual(Modifier):
         description="Sparsity at start_epoch: a float in [0, 1] or __FROM_PARAM__."
     )
     final_sparsity: FinalSparsity = Field(
-        description="Sparsity at end_epoch: a float in (0, 1), a list of them, or "
-        "a mapping of sparsity to params (then params must be [])."
+        description="Sparsity at end_epoch: a float in (0, 1), or a mapping of "
+        "sparsity to params (then params must be [])."
     )
     start_epoch: Epoch
     end_epoch: Epoch
@@ -175,23 +204,7 @@ class Gradual(Modifier):
                 "when final_sparsity is set to a mapping, params must be set to []",
                 "params",
             )
-        return self
-
-
-class _NoList(Gradual):
-    """Layer-wise magnitude and movement pruning read a list of sparsities as a
-    mapping and fail at initialize; only GMPruningModifier takes a list."""
-
-    @model_validator(mode="after")
-    def _no_list(self) -> _NoList:
-        if isinstance(self.final_sparsity, list):
-            raise fail(
-                "RC104",
-                f"final_sparsity: {type(self).__name__} takes a float or a mapping of "
-                "sparsity to params, not a list; SparseML reads the list as a mapping "
-                "and fails at initialize (AttributeError)",
-                "final_sparsity",
-            )
+        check_mask_dimensions(self.mask_type, self.params)
         return self
 
 
@@ -214,13 +227,13 @@ class GMPruningModifier(Gradual):
         return self
 
 
-class MagnitudePruningModifier(_NoList):
+class MagnitudePruningModifier(Gradual):
     TAG = "MagnitudePruningModifier"
 
 
-class GlobalMagnitudePruningModifier(_NoList):
+class GlobalMagnitudePruningModifier(Gradual):
     TAG = "GlobalMagnitudePruningModifier"
 
 
-class MovementPruningModifier(_NoList):
+class MovementPruningModifier(Gradual):
     TAG = "MovementPruningModifier"

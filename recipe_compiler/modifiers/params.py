@@ -13,6 +13,7 @@ from .base import (
     Names,
     TensorValue,
     fail,
+    tensor_shape,
 )
 
 
@@ -65,6 +66,14 @@ class GradualParamModifier(Modifier):
 
     @model_validator(mode="after")
     def _inter(self) -> GradualParamModifier:
+        a, b = tensor_shape(self.init_val), tensor_shape(self.final_val)
+        if a != b:
+            raise fail(
+                "RC105",
+                f"init_val has shape {a} and final_val {b}: SparseML needs them "
+                "alike and raises ValueError at initialize",
+                "final_val",
+            )
         if self.inter_func not in INTER_FUNCS:
             raise fail(
                 "RC105",

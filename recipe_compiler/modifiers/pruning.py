@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 
 from .base import (
     ArithmeticValue,
-    Count,
     Epoch,
     Flag,
     FloatOnly,
@@ -21,12 +20,95 @@ from .base import (
     Modifier,
     Names,
     NamesMatching,
-    Number,
     Params,
     PositiveCount,
+    PositiveNumber,
+    RangeCount,
+    UsedNumber,
+    _describe,
+    _positive_number,
+    _used_number,
     fail,
 )
-from .gradual import Gradual, MaskType, _NoList, nm_sparsity
+from .gradual import Gradual, MaskType, check_mask_dimensions, nm_sparsity
+
+
+def _keyword_arguments(v: Any) -> Any:
+    """A mapping SparseML passes as `**kwargs` when it initializes: a key that
+    is not a string is a TypeError ("keywords must be strings")."""
+    if isinstance(v, dict):
+        bad = [k for k in v if not isinstance(k, str)]
+        if bad:
+            raise fail(
+                "RC012",
+                f"the key {bad[0]!r} is read as {type(bad[0]).__name__}, not as a "
+                "name; SparseML passes the mapping as keyword arguments and raises "
+                "TypeError at initialize",
+            )
+    return v
+
+
+KeywordArguments = Annotated[dict[str, Any], BeforeValidator(_keyword_arguments)]
+
+
+def _devices(v: Any) -> Any:
+    """MFAC's computation devices: None is SparseML's default; anything else is
+    iterated for device names when it scores (which names work is the machine's:
+    `cpu` alone, or `cuda:N`)."""
+    if not v or (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+        return v
+    raise fail(
+        "RC104",
+        f"available_devices must be a list of device names, got {_describe(v)}; "
+        "SparseML fails at the first pruning step",
+        on_start=True,
+    )
+
+
+Devices = Annotated[Any, BeforeValidator(_devices)]
+
+
+def _obs_num_grads(v: Any, info: ValidationInfo) -> Any:
+    rounds = info.data.get("num_recomputations", 1)
+    return v if isinstance(rounds, int) and rounds < 1 else _positive_number(v)
+
+
+def _power_alpha(v: Any, info: ValidationInfo) -> Any:
+    """Powerpropagation raises the weights of its params to alpha: with params []
+    there are none, and alpha is never used."""
+    return v if info.data.get("params", None) == [] else _used_number(v)
+
+
+ObsNumGrads = Annotated[Any, BeforeValidator(_obs_num_grads)]
+PowerAlpha = Annotated[Any, BeforeValidator(_power_alpha)]
+
+
+def _per_parameter(m: Gradual) -> None:
+    """MFAC's and OBS's init_sparsity may be a list, one value per pruned
+    parameter (`get_applied_sparsity_for_epoch` zips them): SparseML fails at the
+    first pruning step when the count differs or, pruning globally, the values."""
+    values = m.init_sparsity
+    if not isinstance(values, list):
+        return
+    if getattr(m, "global_sparsity", False) and len(set(values)) > 1:
+        raise fail(
+            "RC105",
+            f"init_sparsity {values}: global pruning needs one sparsity for all "
+            "parameters; SparseML fails at the first pruning step (ValueError)",
+            "init_sparsity",
+            on_start=True,
+        )
+    names = m.params if isinstance(m.params, list) else []
+    explicit = names and not any(n.startswith("re:") for n in names)
+    if explicit and len(values) != len(names):
+        raise fail(
+            "RC105",
+            f"init_sparsity has {len(values)} values for {len(names)} params; "
+            "SparseML needs one per parameter and fails at the first pruning "
+            "step (ValueError)",
+            "init_sparsity",
+            on_start=True,
+        )
 
 
 class MFACPruningModifier(Gradual):
@@ -38,23 +120,26 @@ class MFACPruningModifier(Gradual):
     init_sparsity: LooseNumber
     final_sparsity: FloatOrMapping
     global_sparsity: Flag = False
-    use_gradient_buffering: bool | None = None
+    # `is True`: buffering live gradients; anything else uses the grad sampler
+    use_gradient_buffering: Any = None
     num_grads: PositiveCount | dict[float, int] = 64
-    damp: Number = 1e-5
-    grads_device: str | int = "cpu"
+    damp: UsedNumber = 1e-5
+    grads_device: Any = "cpu"  # stored, never read in SparseML 1.8
     fisher_block_size: PositiveCount = 2000
     num_pages: Any = 1  # read only with gradient buffering on several devices
-    available_devices: list[str] | None = None
+    available_devices: Devices = None
     grad_sampler_kwargs: Any = None  # read by the integration's grad sampler
 
     @model_validator(mode="after")
     def _mfac(self) -> MFACPruningModifier:
+        _per_parameter(self)
         if isinstance(self.init_sparsity, int | float) and self.init_sparsity == 1:
             raise fail(
                 "RC105",
                 f"init_sparsity {self.init_sparsity:g} prunes every weight: SparseML "
                 "fails at the first pruning step (RuntimeError)",
                 "init_sparsity",
+                on_start=True,
             )
         if self.damp == 0:
             raise fail(
@@ -62,13 +147,16 @@ class MFACPruningModifier(Gradual):
                 "damp 0: SparseML divides by it at the first pruning step "
                 "(ZeroDivisionError)",
                 "damp",
+                on_start=True,
             )
-        if self.num_grads == {}:
+        if isinstance(self.num_grads, dict) and 0.0 not in self.num_grads:
             raise fail(
                 "RC105",
-                "num_grads {}: SparseML looks up the number of gradients for each "
-                "sparsity in it and fails at the first pruning step (ValueError)",
+                f"num_grads {self.num_grads}: SparseML looks up the number of "
+                "gradients for each sparsity from a threshold of 0.0, which is "
+                "missing, and fails at the first pruning step (ValueError)",
                 "num_grads",
+                on_start=True,
             )
         if self.fisher_block_size < 1:
             raise fail(
@@ -76,6 +164,7 @@ class MFACPruningModifier(Gradual):
                 f"fisher_block_size must be at least 1, got {self.fisher_block_size}: "
                 "SparseML fails at the first pruning step (RuntimeError)",
                 "fisher_block_size",
+                on_start=True,
             )
         return self
 
@@ -88,21 +177,32 @@ class OBSPruningModifier(Gradual):
     init_sparsity: LooseNumber
     final_sparsity: FloatOrMapping
     global_sparsity: Flag = True
-    num_grads: PositiveCount = 1024
+    # `range(1, num_recomputations + 1)` rounds of gradients: with none (below 1)
+    # OBS never collects any, and num_grads is never read
+    num_recomputations: RangeCount = 1
+    num_grads: ObsNumGrads = 1024
     # `_validate`: "to support 'damp: 1e-7' in the recipe", a string is float()ed
     damp: LRValue = 1e-7
     fisher_block_size: PositiveCount = 1
     grad_sampler_kwargs: Any = None  # read by the integration's grad sampler
-    num_recomputations: Count = 1
 
     @model_validator(mode="after")
     def _obs(self) -> OBSPruningModifier:
+        _per_parameter(self)
+        if self.mask_type == "block4" and self.fisher_block_size % 4:
+            raise fail(
+                "RC105",
+                f"fisher_block_size {self.fisher_block_size} with block4 pruning: "
+                "SparseML needs it divisible by 4 and raises ValueError at load",
+                "fisher_block_size",
+            )
         if self.damp == 0:
             raise fail(
                 "RC105",
                 "damp 0: SparseML divides by it at the first pruning step "
                 "(ZeroDivisionError)",
                 "damp",
+                on_start=True,
             )
         if self.mask_type not in ("unstructured", "block4"):
             raise fail(
@@ -114,7 +214,7 @@ class OBSPruningModifier(Gradual):
         return self
 
 
-class StructuredPruningModifier(_NoList):
+class StructuredPruningModifier(Gradual):
     TAG = "StructuredPruningModifier"
     param_groups: list[list[str]] | None = None
     params: Params | None = "__ALL_PRUNABLE__"
@@ -170,7 +270,7 @@ class ACDCPruningModifier(Modifier):
     TAG = "ACDCPruningModifier"
     KIND = "pruning"
     END_COMPARATOR = 0
-    compression_sparsity: Number
+    compression_sparsity: UsedNumber
     start_epoch: Epoch
     end_epoch: Epoch
     update_frequency: Epoch  # int()ed, not compared as written
@@ -199,12 +299,25 @@ class ACDCPruningModifier(Modifier):
 
     @model_validator(mode="after")
     def _acdc(self) -> ACDCPruningModifier:
+        check_mask_dimensions(self.mask_type, self.params)
+        ratio = nm_sparsity(self.mask_type)
+        value = self.compression_sparsity
+        if ratio is not None and value != 0 and abs(ratio - value) > 1e-2:
+            raise fail(
+                "RC105",
+                f"compression_sparsity {value:g} with mask_type {self.mask_type!r}: "
+                f"an N:M mask prunes exactly {ratio:g}, and SparseML fails at the "
+                "first compressed phase (ValueError)",
+                "compression_sparsity",
+                on_start=True,
+            )
         if self.update_frequency == 0:
             raise fail(
                 "RC105",
                 "update_frequency 0: AC/DC divides by it at the first step "
                 "(ZeroDivisionError)",
                 "update_frequency",
+                on_start=True,
             )
         for name in ("start_epoch", "end_epoch", "update_frequency"):
             value = getattr(self, name)
@@ -227,24 +340,33 @@ class RigLPruningModifier(Modifier):
     end_epoch: Epoch
     update_frequency: Frequency
     params: Params
-    num_grads: PositiveCount = 1
+    num_grads: PositiveNumber = 1
     leave_enabled: Flag = True
     global_sparsity: Flag = False
     momentum_buffer_reset: Flag = True
     mask_type: MaskType = "unstructured"
     sparsity_strategy: str = "erdos_renyi_kernel"
-    init_update_fraction: Number = 0.3
+    init_update_fraction: UsedNumber = 0.3
     # passed as **kwargs to the grad sampler's loader builder: null is a TypeError
-    grad_sampler_kwargs: dict[str, Any] = Field(default_factory=dict)
+    grad_sampler_kwargs: KeywordArguments = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _rigl(self) -> RigLPruningModifier:
-        if not 0.0 <= self.init_update_fraction <= 1.0:
+        # the first update keeps the top s + (1 - s) * init_update_fraction of
+        # each parameter's weights (s: its share of final_sparsity), which torch's
+        # kthvalue needs in [0, 1]. Above 1 that fails for every s; below 0 for
+        # s = final_sparsity (`uniform`; and erdos_renyi gives some layer less).
+        # Otherwise, below 0 only on layers erdos_renyi makes denser: the model's.
+        u, s = self.init_update_fraction, self.final_sparsity
+        if u > 1.0 or s + (1 - s) * u < 0.0:
             raise fail(
                 "RC105",
-                f"init_update_fraction {self.init_update_fraction:g} must be a "
-                "fraction in [0, 1]: SparseML fails at the first update (RuntimeError)",
+                f"init_update_fraction {u:g}: the first update keeps a fraction "
+                f"s + (1 - s) * init_update_fraction of each layer's weights, "
+                f"{s + (1 - s) * u:g} at final_sparsity {s:g}, outside [0, 1]; "
+                "SparseML fails at the first update (RuntimeError)",
                 "init_update_fraction",
+                on_start=True,
             )
         if self.end_epoch != self.end_epoch:
             raise fail(
@@ -252,6 +374,7 @@ class RigLPruningModifier(Modifier):
                 "end_epoch .nan: SparseML fails at the first update (ValueError: "
                 "cannot convert float NaN to integer)",
                 "end_epoch",
+                on_start=True,
             )
         if self.start_epoch == self.end_epoch and self.start_epoch != -1:
             raise fail(
@@ -259,6 +382,7 @@ class RigLPruningModifier(Modifier):
                 f"RigL starts and ends at epoch {self.start_epoch:g}: SparseML "
                 "divides by end - start at its first update (ZeroDivisionError)",
                 "end_epoch",
+                on_start=True,
             )
         if self.sparsity_strategy not in (
             "erdos_renyi",
@@ -292,8 +416,8 @@ class TopKASTPruningModifier(Modifier):
     TAG = "TopKASTPruningModifier"
     KIND = "pruning"
     END_COMPARATOR = 0
-    forward_sparsity: Number
-    backward_sparsity: Number
+    forward_sparsity: UsedNumber
+    backward_sparsity: UsedNumber
     start_epoch: Epoch
     end_epoch: Epoch
     update_frequency: Frequency
@@ -305,6 +429,7 @@ class TopKASTPruningModifier(Modifier):
 
     @model_validator(mode="after")
     def _topkast(self) -> TopKASTPruningModifier:
+        check_mask_dimensions(self.mask_type, self.params)
         if self.forward_sparsity == 1.0:
             raise fail(
                 "RC105",
@@ -312,6 +437,7 @@ class TopKASTPruningModifier(Modifier):
                 "SparseML divides by what is left at the first step "
                 "(ZeroDivisionError)",
                 "forward_sparsity",
+                on_start=True,
             )
         ratio = nm_sparsity(self.mask_type)
         for name in ("forward_sparsity", "backward_sparsity"):
@@ -322,6 +448,7 @@ class TopKASTPruningModifier(Modifier):
                     f"{name} {value:g} with mask_type {self.mask_type!r}: an N:M mask "
                     f"prunes exactly {ratio:g}, and SparseML fails at the first step",
                     name,
+                    on_start=True,
                 )
         return self
 
@@ -332,7 +459,7 @@ class PowerpropagationModifier(Modifier):
     start_epoch: Epoch
     end_epoch: Epoch
     params: Names
-    alpha: Number = 1.0
+    alpha: PowerAlpha = 1.0
     strict: Flag = True
 
 

@@ -6,11 +6,11 @@ legacy class has (`_select_quantization_modifier`); `select` does the same.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from .base import Epoch, Flag, Modifier, Number, fail
+from .base import Epoch, Flag, Modifier, Number, _describe, fail
 
 SCHEME_PRESETS = ("default", "deepsparse", "tensorrt")
 
@@ -36,6 +36,24 @@ class QuantizationScheme(BaseModel):
 Scheme = Literal["default", "deepsparse", "tensorrt"] | QuantizationScheme | None
 
 
+def _fuse_kwargs(v: Any) -> Any:
+    """`model_fuse_fn_kwargs or {}`: falsy is none; anything else is unpacked into
+    the fuse function when QAT starts."""
+    if not v:
+        return None
+    if isinstance(v, dict):
+        return v
+    raise fail(
+        "RC104",
+        f"model_fuse_fn_kwargs must be a mapping, got {_describe(v)}; SparseML "
+        "fails when QAT starts (TypeError)",
+        on_start=True,
+    )
+
+
+FuseKwargs = Annotated[Any, BeforeValidator(_fuse_kwargs)]
+
+
 class QAT(Modifier):
     KIND = "quantization"
     EPOCH_FIELDS = (
@@ -49,7 +67,7 @@ class QAT(Modifier):
     disable_quantization_observer_epoch: Number | None = None
     freeze_bn_stats_epoch: Number | None = None
     model_fuse_fn_name: str | None = None
-    model_fuse_fn_kwargs: dict[str, Any] | None = None
+    model_fuse_fn_kwargs: FuseKwargs = None
     # used only with a calibration data loader, which the integration gives
     num_calibration_steps: Any = None
 
@@ -85,12 +103,17 @@ class QuantizationModifier(QAT):
 
     @model_validator(mode="after")
     def _ignore(self) -> QuantizationModifier:
-        if self.ignore and not isinstance(self.ignore, list):
+        if self.ignore and not (
+            isinstance(self.ignore, list)
+            and all(isinstance(x, str) for x in self.ignore)
+        ):
             raise fail(
                 "RC104",
                 f"ignore must be a list of module names or types, got "
-                f"{self.ignore!r}; SparseML iterates it when QAT starts and fails",
+                f"{self.ignore!r}; SparseML matches them as strings when QAT starts "
+                "and fails (TypeError)",
                 "ignore",
+                on_start=True,
             )
         return self
 

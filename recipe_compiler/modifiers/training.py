@@ -14,8 +14,8 @@ from .base import (
     IgnoredFrequency,
     LRValue,
     Modifier,
-    Number,
     StrictEpoch,
+    WeightDecay,
     fail,
 )
 
@@ -142,13 +142,14 @@ class LearningRateModifier(Modifier):
                 f"of {list(LR_CLASSES)}",
                 "lr_class",
             )
+        # ExponentialLR is rewritten to StepLR(step_size=1) before the check,
+        # which then asks for gamma in the name of StepLR
+        checked = "StepLR" if self.lr_class == "ExponentialLR" else self.lr_class
         for key in LR_CLASSES[self.lr_class]:
-            if self.lr_class == "ExponentialLR":
-                break  # rewritten to StepLR(step_size=1) before the check
             if key not in self.lr_kwargs:
                 raise fail(
                     "RC103",
-                    f"{key} must be in lr_kwargs for {self.lr_class}",
+                    f"{key} must be in lr_kwargs for {checked}",
                     "lr_kwargs",
                 )
         for key in ("gamma", "step_size", "lr_min", "cycle_epochs"):
@@ -181,7 +182,7 @@ class SetWeightDecayModifier(Modifier):
     TAG = "SetWeightDecayModifier"
     KIND = "training"
     END_FORCED = True
-    weight_decay: Number
+    weight_decay: WeightDecay
     start_epoch: Epoch = -1.0
     param_groups: list[int] | None = None
     end_epoch: Ignored = Field(default=-1.0, description="Ignored: forced to -1.")

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from ...modifiers import is_gradual
 from ...problems import Severity
 from ...recipe import Recipe
+from ...validate import never_starts
 from ._base import Finding
 
 CODE = "RC205"
@@ -24,7 +25,11 @@ SPARSEML = ("step: ZeroDivisionError",)  # where SparseML fails (tests/rules)
 
 def check(recipe: Recipe) -> Iterator[Finding]:
     for entry, m in recipe.models:
-        if is_gradual(m) and m.start == m.end and m.start != -1:
+        if (
+            is_gradual(m)
+            and m.start == m.end
+            and not never_starts(m.start, recipe.max_epochs)
+        ):
             line, col = entry.field_position("end_epoch")
             yield Finding(
                 line,

@@ -3,7 +3,9 @@
 Found by replaying the schedule at the given steps per epoch: a cyclic_linear
 learning rate whose cycle is one step, a StepLR whose step_size rounds to 0 steps,
 CosineAnnealingWarmRestarts with a cycle_epochs that is not a positive integer
-(torch's T_0), inverse_cubic pruning whose end update lands past end_epoch.
+(torch's T_0), inverse_cubic pruning whose end update lands past end_epoch, MFAC
+with `use_gradient_buffering: true` whose updates come before num_grads steps have
+filled its buffer, TrainableParamsModifier freezing `__ALL__` (backward raises).
 (Gradual pruning with start_epoch == end_epoch is RC205.)
 
 Passes: `cycle_epochs: 2` on a cosine-restarts LearningRateModifier.
@@ -23,7 +25,12 @@ from ._replay import Replay
 CODE = "RC220"
 NAME = "runtime-crash"
 SEVERITY = Severity.ERROR
-SPARSEML = ("step: TypeError", "step: ValueError", "step: ZeroDivisionError")
+SPARSEML = (
+    "step: RuntimeError",
+    "step: TypeError",
+    "step: ValueError",
+    "step: ZeroDivisionError",
+)
 REPLAY = True
 
 
@@ -44,6 +51,13 @@ def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
 
 
 def _hint(crash: str) -> str:
+    if "use_gradient_buffering" in crash:
+        return (
+            "leave at least num_grads steps before each update (update_frequency * "
+            "steps_per_epoch >= num_grads), or drop use_gradient_buffering"
+        )
+    if "freezes every parameter" in crash:
+        return "freeze only some parameters (a list or a re: pattern), not __ALL__"
     if "T_0" in crash:
         return "write cycle_epochs as a whole number without a dot, e.g. 2"
     if "modulo" in crash:
