@@ -297,6 +297,8 @@ def _pruning_targets(ev: Events, clock: Clock) -> None:
         final = next(iter(final), 0.0)
     values: list[float] = []
     ratio = nm_sparsity(getattr(m, "mask_type", None))
+    # OBS without recomputations computes each target but never builds a mask
+    masks = not (m.TAG == "OBSPruningModifier" and m.num_recomputations < 1)  # type: ignore[attr-defined]
     for k in ev.update_steps:
         try:
             v = interpolate(clock.epoch(k), m.start, m.end, init, final, m.inter_func)  # type: ignore[attr-defined]
@@ -310,11 +312,13 @@ def _pruning_targets(ev: Events, clock: Clock) -> None:
             )
             ev.crash_step = k
             break
-        if v != v:  # NaN: the mask creator's round(numel * NaN) raises
+        if v != v and masks and ratio is None:
+            # NaN: the mask creator's round(numel * NaN) raises (an N:M mask
+            # compares it with its ratio, which NaN passes, and prunes N:M)
             ev.crash = "ValueError: cannot convert float NaN to integer"
             ev.crash_step = k
             break
-        if ratio is not None and v != 0.0 and abs(ratio - v) > 1e-2:
+        if masks and ratio is not None and v != 0.0 and abs(ratio - v) > 1e-2:
             # NMPruningMaskCreator: every applied sparsity is 0 or N:M's own
             ev.crash = (
                 f"ValueError: Sparsity must match N:M ratio ({ratio:g} for "

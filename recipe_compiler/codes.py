@@ -243,6 +243,7 @@ SPARSEML_FAILS: dict[str, tuple[str, ...]] = {
         "load: ValueError",
         "step: AttributeError",
         "step: IndexError",
+        "step: KeyError",
         "step: NotImplementedError",
         "step: RuntimeError",
         "step: TypeError",

@@ -233,6 +233,12 @@ OWN_POOL_ONLY = {
     "layers",
     "model_fuse_fn_name",
 }
+# the sparsity SparseML takes per pruned parameter when it is a sequence
+PER_PARAMETER = {
+    "MFACPruningModifier": "init_sparsity",
+    "OBSPruningModifier": "init_sparsity",
+    "ACDCPruningModifier": "compression_sparsity",
+}
 # values any field may meet
 ANY = [
     "~",
@@ -315,11 +321,18 @@ def generate(seed: int) -> Case:
         changes.append(f"{field}={value}")
     params = written.get("params", "[a.weight]")
     listed = params.startswith("[") and params != "[]" and "re:" not in params
-    if written.get("init_sparsity", "").startswith("[") and not listed:
-        # one init_sparsity per parameter (MFAC, OBS), on params whose number only
-        # the model knows (tokens, patterns): not generated
+    per_parameter = written.get(PER_PARAMETER.get(tag, ""), "").startswith(("[", "{"))
+    if per_parameter and not listed:
+        # one sparsity per parameter (MFAC, OBS, AC/DC), on params whose number
+        # only the model knows (tokens, patterns): not generated
         fields["params"] = BASE[tag]["params"]
         changes.append(f"params={fields['params']}")
+    if written.get("mask_type") == "block4" and "num_grads" in written:
+        # OBS: block4 inverts 4x4 blocks of a Fisher inverse built from num_grads
+        # gradients; with fewer than a Fisher block is wide, whether one is
+        # singular depends on the gradients' values, which no recipe holds
+        fields["num_grads"] = BASE[tag].get("num_grads", "16")
+        changes.append(f"num_grads={fields['num_grads']}")
     if written.get("init_update_fraction", "").startswith("-"):
         # RigL: whether a negative fraction fails depends on the layer shapes
         # erdos_renyi scales by, the model's; with uniform, lint knows

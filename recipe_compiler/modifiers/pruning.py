@@ -26,6 +26,7 @@ from .base import (
     RangeCount,
     UsedNumber,
     _describe,
+    _positive_count,
     _positive_number,
     _used_number,
     fail,
@@ -55,7 +56,12 @@ def _devices(v: Any) -> Any:
     """MFAC's computation devices: None is SparseML's default; anything else is
     iterated for device names when it scores (which names work is the machine's:
     `cpu` alone, or `cuda:N`)."""
-    if not v or (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+    empty = isinstance(v, list | str | dict) and not v  # iterated: no device
+    if (
+        v is None
+        or empty
+        or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+    ):
         return v
     raise fail(
         "RC104",
@@ -68,9 +74,19 @@ def _devices(v: Any) -> Any:
 Devices = Annotated[Any, BeforeValidator(_devices)]
 
 
-def _obs_num_grads(v: Any, info: ValidationInfo) -> Any:
+def _no_rounds(info: ValidationInfo) -> bool:
+    """OBS with num_recomputations below 1 never collects gradients nor builds a
+    Fisher block: num_grads and fisher_block_size are never read."""
     rounds = info.data.get("num_recomputations", 1)
-    return v if isinstance(rounds, int) and rounds < 1 else _positive_number(v)
+    return isinstance(rounds, int) and rounds < 1
+
+
+def _obs_num_grads(v: Any, info: ValidationInfo) -> Any:
+    return v if _no_rounds(info) else _positive_number(v)
+
+
+def _obs_block(v: Any, info: ValidationInfo) -> Any:
+    return v if _no_rounds(info) else _positive_count(v)
 
 
 def _power_alpha(v: Any, info: ValidationInfo) -> Any:
@@ -80,35 +96,59 @@ def _power_alpha(v: Any, info: ValidationInfo) -> Any:
 
 
 ObsNumGrads = Annotated[Any, BeforeValidator(_obs_num_grads)]
+ObsBlock = Annotated[Any, BeforeValidator(_obs_block)]
 PowerAlpha = Annotated[Any, BeforeValidator(_power_alpha)]
 
 
-def _per_parameter(m: Gradual) -> None:
-    """MFAC's and OBS's init_sparsity may be a list, one value per pruned
-    parameter (`get_applied_sparsity_for_epoch` zips them): SparseML fails at the
-    first pruning step when the count differs or, pruning globally, the values."""
-    values = m.init_sparsity
-    if not isinstance(values, list):
+def _per_parameter(m: Modifier, field: str) -> None:
+    """A sparsity SparseML reads per pruned parameter when it is a sequence (MFAC's
+    and OBS's init_sparsity; AC/DC's compression_sparsity, a mapping's keys too):
+    it fails at the first pruning step when the count differs from the params',
+    when there are none, or, pruning globally, when the values differ."""
+    value = getattr(m, field)
+    if not isinstance(value, list | dict):
         return
+    values = list(value)
     if getattr(m, "global_sparsity", False) and len(set(values)) > 1:
         raise fail(
             "RC105",
-            f"init_sparsity {values}: global pruning needs one sparsity for all "
-            "parameters; SparseML fails at the first pruning step (ValueError)",
-            "init_sparsity",
+            f"{field} {values}: global pruning needs one sparsity for all "
+            "parameters; SparseML fails at the first pruning step",
+            field,
             on_start=True,
         )
-    names = m.params if isinstance(m.params, list) else []
+    names = m.params if isinstance(getattr(m, "params", None), list) else []  # type: ignore[attr-defined]
     explicit = names and not any(n.startswith("re:") for n in names)
-    if explicit and len(values) != len(names):
+    if not values or (explicit and len(values) != len(names)):
         raise fail(
             "RC105",
-            f"init_sparsity has {len(values)} values for {len(names)} params; "
-            "SparseML needs one per parameter and fails at the first pruning "
+            f"{field} has {len(values)} values for "
+            + (f"{len(names)} params" if explicit else "the params")
+            + "; SparseML needs one per parameter and fails at the first pruning "
             "step (ValueError)",
-            "init_sparsity",
+            field,
             on_start=True,
         )
+
+
+def _sparsities(v: Any) -> Any:
+    """AC/DC's compression_sparsity: a number, or one per parameter (a list, or a
+    mapping whose keys SparseML iterates as the list)."""
+    if isinstance(v, int | float):
+        return int(v) if isinstance(v, bool) else v
+    if isinstance(v, list | dict) and all(
+        isinstance(x, int | float) and not isinstance(x, bool) for x in v
+    ):
+        return v
+    raise fail(
+        "RC104",
+        f"must be a number or one number per parameter, got {_describe(v)}; "
+        "SparseML fails at the first compressed phase",
+        on_start=True,
+    )
+
+
+Sparsities = Annotated[Any, BeforeValidator(_sparsities)]
 
 
 class MFACPruningModifier(Gradual):
@@ -132,7 +172,7 @@ class MFACPruningModifier(Gradual):
 
     @model_validator(mode="after")
     def _mfac(self) -> MFACPruningModifier:
-        _per_parameter(self)
+        _per_parameter(self, "init_sparsity")
         if isinstance(self.init_sparsity, int | float) and self.init_sparsity == 1:
             raise fail(
                 "RC105",
@@ -183,19 +223,34 @@ class OBSPruningModifier(Gradual):
     num_grads: ObsNumGrads = 1024
     # `_validate`: "to support 'damp: 1e-7' in the recipe", a string is float()ed
     damp: LRValue = 1e-7
-    fisher_block_size: PositiveCount = 1
+    fisher_block_size: ObsBlock = 1
     grad_sampler_kwargs: Any = None  # read by the integration's grad sampler
 
     @model_validator(mode="after")
     def _obs(self) -> OBSPruningModifier:
-        _per_parameter(self)
-        if self.mask_type == "block4" and self.fisher_block_size % 4:
+        if self.mask_type not in ("unstructured", "block4"):
+            raise fail(
+                "RC105",
+                f"{self.mask_type!r} mask_type not supported by OBS: unstructured or "
+                "block4 (SparseML raises ValueError at load)",
+                "mask_type",
+            )
+        block = self.fisher_block_size
+        if self.mask_type == "block4" and not isinstance(block, int | float):
+            raise fail(
+                "RC104",
+                f"fisher_block_size must be a number, got {_describe(block)}; "
+                "SparseML checks it is divisible by 4 for block4 at load (TypeError)",
+                "fisher_block_size",
+            )
+        if self.mask_type == "block4" and block % 4:
             raise fail(
                 "RC105",
                 f"fisher_block_size {self.fisher_block_size} with block4 pruning: "
                 "SparseML needs it divisible by 4 and raises ValueError at load",
                 "fisher_block_size",
             )
+        _per_parameter(self, "init_sparsity")
         if self.damp == 0:
             raise fail(
                 "RC105",
@@ -203,13 +258,6 @@ class OBSPruningModifier(Gradual):
                 "(ZeroDivisionError)",
                 "damp",
                 on_start=True,
-            )
-        if self.mask_type not in ("unstructured", "block4"):
-            raise fail(
-                "RC105",
-                f"{self.mask_type!r} mask_type not supported by OBS: unstructured or "
-                "block4 (SparseML raises ValueError at load)",
-                "mask_type",
             )
         return self
 
@@ -270,7 +318,7 @@ class ACDCPruningModifier(Modifier):
     TAG = "ACDCPruningModifier"
     KIND = "pruning"
     END_COMPARATOR = 0
-    compression_sparsity: UsedNumber
+    compression_sparsity: Sparsities
     start_epoch: Epoch
     end_epoch: Epoch
     update_frequency: Epoch  # int()ed, not compared as written
@@ -299,10 +347,27 @@ class ACDCPruningModifier(Modifier):
 
     @model_validator(mode="after")
     def _acdc(self) -> ACDCPruningModifier:
+        # what SparseML checks at load first: a modifier that never starts still
+        # fails on it (validate._unless_idle), the step failures after
+        for name in ("start_epoch", "end_epoch", "update_frequency"):
+            value = getattr(self, name)
+            if value != int(value) if value == value else True:
+                raise fail(
+                    "RC105",
+                    f"{name} {value:g}: AC/DC takes whole epochs (SparseML raises "
+                    "ValueError at load)",
+                    name,
+                )
         check_mask_dimensions(self.mask_type, self.params)
+        _per_parameter(self, "compression_sparsity")
         ratio = nm_sparsity(self.mask_type)
         value = self.compression_sparsity
-        if ratio is not None and value != 0 and abs(ratio - value) > 1e-2:
+        if (
+            ratio is not None
+            and isinstance(value, int | float)
+            and value != 0
+            and abs(ratio - value) > 1e-2
+        ):
             raise fail(
                 "RC105",
                 f"compression_sparsity {value:g} with mask_type {self.mask_type!r}: "
@@ -319,15 +384,6 @@ class ACDCPruningModifier(Modifier):
                 "update_frequency",
                 on_start=True,
             )
-        for name in ("start_epoch", "end_epoch", "update_frequency"):
-            value = getattr(self, name)
-            if value != int(value) if value == value else True:
-                raise fail(
-                    "RC105",
-                    f"{name} {value:g}: AC/DC takes whole epochs (SparseML raises "
-                    "ValueError at load)",
-                    name,
-                )
         return self
 
 
@@ -352,38 +408,6 @@ class RigLPruningModifier(Modifier):
 
     @model_validator(mode="after")
     def _rigl(self) -> RigLPruningModifier:
-        # the first update keeps the top s + (1 - s) * init_update_fraction of
-        # each parameter's weights (s: its share of final_sparsity), which torch's
-        # kthvalue needs in [0, 1]. Above 1 that fails for every s; below 0 for
-        # s = final_sparsity (`uniform`; and erdos_renyi gives some layer less).
-        # Otherwise, below 0 only on layers erdos_renyi makes denser: the model's.
-        u, s = self.init_update_fraction, self.final_sparsity
-        if u > 1.0 or s + (1 - s) * u < 0.0:
-            raise fail(
-                "RC105",
-                f"init_update_fraction {u:g}: the first update keeps a fraction "
-                f"s + (1 - s) * init_update_fraction of each layer's weights, "
-                f"{s + (1 - s) * u:g} at final_sparsity {s:g}, outside [0, 1]; "
-                "SparseML fails at the first update (RuntimeError)",
-                "init_update_fraction",
-                on_start=True,
-            )
-        if self.end_epoch != self.end_epoch:
-            raise fail(
-                "RC105",
-                "end_epoch .nan: SparseML fails at the first update (ValueError: "
-                "cannot convert float NaN to integer)",
-                "end_epoch",
-                on_start=True,
-            )
-        if self.start_epoch == self.end_epoch and self.start_epoch != -1:
-            raise fail(
-                "RC105",
-                f"RigL starts and ends at epoch {self.start_epoch:g}: SparseML "
-                "divides by end - start at its first update (ZeroDivisionError)",
-                "end_epoch",
-                on_start=True,
-            )
         if self.sparsity_strategy not in (
             "erdos_renyi",
             "erdos_renyi_kernel",
@@ -408,6 +432,39 @@ class RigLPruningModifier(Modifier):
                 'SparseML asserts "Pruned weight must be at least 2-dimensional" at '
                 "initialize",
                 "params",
+            )
+        # the first update keeps the top s + (1 - s) * init_update_fraction of
+        # each parameter's weights (s: its share of final_sparsity), which torch's
+        # kthvalue needs in [0, 1]. Above 1 that fails for every s; below 0 for
+        # s = final_sparsity (`uniform`; and erdos_renyi gives some layer less).
+        # Otherwise, below 0 only on layers erdos_renyi makes denser: the model's.
+        u = self.init_update_fraction
+        s = min(max(self.final_sparsity, 0.0), 1.0)  # each layer's is clipped
+        if not 0.0 <= s + (1 - s) * u <= 1.0:
+            raise fail(
+                "RC105",
+                f"init_update_fraction {u:g}: the first update keeps a fraction "
+                f"s + (1 - s) * init_update_fraction of each layer's weights, "
+                f"{s + (1 - s) * u:g} at final_sparsity {s:g}, outside [0, 1]; "
+                "SparseML fails at the first update (RuntimeError)",
+                "init_update_fraction",
+                on_start=True,
+            )
+        if self.end_epoch != self.end_epoch:
+            raise fail(
+                "RC105",
+                "end_epoch .nan: SparseML fails at the first update (ValueError: "
+                "cannot convert float NaN to integer)",
+                "end_epoch",
+                on_start=True,
+            )
+        if self.start_epoch == self.end_epoch and self.start_epoch != -1:
+            raise fail(
+                "RC105",
+                f"RigL starts and ends at epoch {self.start_epoch:g}: SparseML "
+                "divides by end - start at its first update (ZeroDivisionError)",
+                "end_epoch",
+                on_start=True,
             )
         return self
 

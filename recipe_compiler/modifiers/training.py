@@ -27,6 +27,23 @@ LR_CLASSES = {
     "ExponentialLR": ("gamma",),
     "CosineAnnealingWarmRestarts": ("lr_min", "cycle_epochs"),
 }
+# what torch's scheduler takes once SparseML has rewritten lr_kwargs
+# (`corrected_lr_info`: ExponentialLR becomes StepLR with step_size 1, lr_min and
+# cycle_epochs become eta_min and T_0); tests/test_torch_schedulers.py checks them
+# against torch's signatures
+TORCH_KWARGS = {
+    "StepLR": ("step_size", "gamma", "last_epoch"),
+    "MultiStepLR": ("milestones", "gamma", "last_epoch"),
+    "ExponentialLR": ("step_size", "gamma", "last_epoch"),
+    "CosineAnnealingWarmRestarts": (
+        "lr_min",
+        "cycle_epochs",
+        "T_0",
+        "T_mult",
+        "eta_min",
+        "last_epoch",
+    ),
+}
 
 
 def _is_number(value: Any) -> bool:
@@ -175,6 +192,16 @@ class LearningRateModifier(Modifier):
             raise fail("RC302", "init_lr must be greater than 0", "init_lr")
         if self.init_lr > 1.0:
             raise fail("RC302", "init_lr must be less than or equal to 1.0", "init_lr")
+        unknown = [k for k in self.lr_kwargs if k not in TORCH_KWARGS[self.lr_class]]
+        if unknown:
+            raise fail(
+                "RC105",
+                f"lr_kwargs {unknown[0]!r} is no argument of {checked}, which takes "
+                f"{', '.join(TORCH_KWARGS[self.lr_class])}; SparseML passes it to "
+                "torch when the scheduler starts (TypeError)",
+                "lr_kwargs",
+                on_start=True,
+            )
         return self
 
 
