@@ -45,11 +45,16 @@ def _layer_names(v: Any) -> list[str] | None:
     distillation step."""
     if v is None or (isinstance(v, list) and all(isinstance(x, str) for x in v)):
         return v
+    sized = isinstance(v, str | list | dict)  # `__init__` takes len() or .copy()
     raise fail(
         "RC104",
-        f"must be a list of layer names, got {_describe(v)}; SparseML fails at the "
-        "first distillation step",
-        on_start=True,
+        f"must be a list of layer names, got {_describe(v)}; SparseML fails "
+        + (
+            "at the first distillation step"
+            if sized
+            else "at load, where it measures or copies the list"
+        ),
+        on_start=sized,
     )
 
 
