@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 from .base import Epoch, Flag, Modifier, Number, _describe, fail
 
@@ -36,11 +43,11 @@ class QuantizationScheme(BaseModel):
 Scheme = Literal["default", "deepsparse", "tensorrt"] | QuantizationScheme | None
 
 
-def _fuse_kwargs(v: Any) -> Any:
+def _fuse_kwargs(v: Any, info: ValidationInfo) -> Any:
     """`model_fuse_fn_kwargs or {}`: falsy is none; anything else is unpacked into
-    the fuse function when QAT starts."""
-    if not v:
-        return None
+    the fuse function when QAT starts, which `no_fuse` skips."""
+    if not v or info.data.get("model_fuse_fn_name") == "no_fuse":
+        return v or None
     if isinstance(v, dict):
         return v
     raise fail(
