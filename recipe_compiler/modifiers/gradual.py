@@ -155,6 +155,26 @@ def check_mask_dimensions(mask_type: object, params: object) -> None:
         )
 
 
+def check_nm_ratio(mask_type: object, name: str, value: object, when: str) -> None:
+    """An N:M mask prunes exactly 1 - N/M: a constant sparsity other than that (or
+    0) fails `NMPruningMaskCreator` when it is applied (TopKAST, AC/DC; the
+    gradual modifiers' targets are checked per update in clock.py)."""
+    ratio = nm_sparsity(mask_type)
+    if (
+        ratio is not None
+        and isinstance(value, int | float)
+        and value != 0
+        and abs(ratio - value) > 1e-2
+    ):
+        raise fail(
+            "RC105",
+            f"{name} {value:g} with mask_type {mask_type!r}: an N:M mask prunes "
+            f"exactly {ratio:g}, and SparseML fails {when}",
+            name,
+            on_start=True,
+        )
+
+
 MaskType = Annotated[Any, BeforeValidator(_mask_type)]
 InitSparsity = Annotated[Any, BeforeValidator(_init_sparsity)]
 FinalSparsity = Annotated[Any, BeforeValidator(_final_sparsity)]

@@ -31,7 +31,7 @@ from .base import (
     _used_number,
     fail,
 )
-from .gradual import Gradual, MaskType, check_mask_dimensions, nm_sparsity
+from .gradual import Gradual, MaskType, check_mask_dimensions, check_nm_ratio
 
 
 def _keyword_arguments(v: Any) -> Any:
@@ -360,22 +360,12 @@ class ACDCPruningModifier(Modifier):
                 )
         check_mask_dimensions(self.mask_type, self.params)
         _per_parameter(self, "compression_sparsity")
-        ratio = nm_sparsity(self.mask_type)
-        value = self.compression_sparsity
-        if (
-            ratio is not None
-            and isinstance(value, int | float)
-            and value != 0
-            and abs(ratio - value) > 1e-2
-        ):
-            raise fail(
-                "RC105",
-                f"compression_sparsity {value:g} with mask_type {self.mask_type!r}: "
-                f"an N:M mask prunes exactly {ratio:g}, and SparseML fails at the "
-                "first compressed phase (ValueError)",
-                "compression_sparsity",
-                on_start=True,
-            )
+        check_nm_ratio(
+            self.mask_type,
+            "compression_sparsity",
+            self.compression_sparsity,
+            "at the first compressed phase (ValueError)",
+        )
         if self.update_frequency == 0:
             raise fail(
                 "RC105",
@@ -496,17 +486,10 @@ class TopKASTPruningModifier(Modifier):
                 "forward_sparsity",
                 on_start=True,
             )
-        ratio = nm_sparsity(self.mask_type)
         for name in ("forward_sparsity", "backward_sparsity"):
-            value = getattr(self, name)
-            if ratio is not None and value != 0 and abs(ratio - value) > 1e-2:
-                raise fail(
-                    "RC105",
-                    f"{name} {value:g} with mask_type {self.mask_type!r}: an N:M mask "
-                    f"prunes exactly {ratio:g}, and SparseML fails at the first step",
-                    name,
-                    on_start=True,
-                )
+            check_nm_ratio(
+                self.mask_type, name, getattr(self, name), "at the first step"
+            )
         return self
 
 
