@@ -105,6 +105,21 @@ class Events:
         return isinstance(self.update_steps, range)
 
 
+def acts(ev: Events, clock: Clock) -> str | None:
+    """None where SparseML runs this modifier's step code within training, else
+    why it never does (at these steps per epoch)."""
+    if ev.start_step is None:
+        return f"its start_epoch {ev.model.start:g} lands on no step of the training"
+    if ev.model.ACTS_INSIDE_WINDOW:
+        stop = clock.total if ev.end_step is None else ev.end_step
+        if ev.start_step + 1 >= stop:
+            return (
+                "it acts only at steps after its start step and before its end "
+                f"step, and its window holds none (steps {ev.start_step}..{stop})"
+            )
+    return None
+
+
 def update_points(
     clock: Clock, start: float, end: float, frequency: float
 ) -> tuple[Sequence[int], int | None, int | None]:
@@ -235,7 +250,10 @@ def _events(index: int, entry: Entry, m: Modifier, clock: Clock) -> Events:
     freq = -1.0 if m.FREQUENCY_FORCED else getattr(m, "update_frequency", None)
     if freq is not None and not is_epoch_range(m):
         steps, k0, k_end = update_points(clock, start, end, float(freq))
-        return Events(index, entry, m, k0, k_end, steps)
+        ev = Events(index, entry, m, k0, k_end, steps)
+        if m.TAG == "TopKASTPruningModifier" and k0 is not None:
+            _topkast_nan(ev)
+        return ev
     k0 = clock.start_step(start)
     k_end = clock.end_step(end)
     if k0 is not None and k_end is not None and k_end < k0:
@@ -254,6 +272,17 @@ def _events(index: int, entry: Entry, m: Modifier, clock: Clock) -> Events:
         )
         ev.crash_step = k0
     return ev
+
+
+def _topkast_nan(ev: Events) -> None:
+    """A NaN forward or backward sparsity: the mask creator's round(numel * NaN)
+    raises at the start step (an N:M mask compares it with its ratio, which NaN
+    passes, and prunes N:M)."""
+    m = ev.model
+    values = (m.forward_sparsity, m.backward_sparsity)  # type: ignore[attr-defined]
+    if nm_sparsity(m.mask_type) is None and any(v != v for v in values):  # type: ignore[attr-defined]
+        ev.crash = "ValueError: cannot convert float NaN to integer"
+        ev.crash_step = ev.start_step
 
 
 def _buffered_gradients(ev: Events) -> None:

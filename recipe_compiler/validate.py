@@ -33,6 +33,10 @@ class Entry:
     stage: str | None
     fields: dict[str, Any]  # the values SparseML passes, eval(...) evaluated
     model: Modifier | None = None
+    # errors SparseML raises only once this modifier acts, where `model` holds
+    # those fields at their defaults: whether it acts depends on the steps per
+    # epoch, so the lint decides (`lint.deferred`)
+    deferred: tuple[Problem, ...] = ()
 
     @property
     def line(self) -> int:
@@ -74,9 +78,11 @@ def validate(
         )
     length = _max_epochs(e for e in written if e.index >= 0)
     for entry in written:
-        model = _build(entry, values, path, problems, length)
+        model, deferred = _build(entry, values, path, problems, length)
         if entry.index >= 0:
-            entries[entry.node] = dataclasses.replace(entry, model=model)
+            entries[entry.node] = dataclasses.replace(
+                entry, model=model, deferred=deferred
+            )
     return [entries[p.node] for p in listed.values()], problems
 
 
@@ -116,61 +122,69 @@ def never_starts(start: float, max_epochs: float) -> bool:
 
 def _build(
     e: Entry, values: Values, path: str, problems: list[Problem], length: float
-) -> Modifier | None:
+) -> tuple[Modifier | None, tuple[Problem, ...]]:
+    """The model, and the errors SparseML raises only once it acts (deferred)."""
     if any(values.failed(n) for n in e.node.walk()):
-        return None  # an eval(...) in it already failed with a problem
+        return None, ()  # an eval(...) in it already failed with a problem
     cls = model_for(e.tag, e.fields)
     if cls is None:
         problems.append(_unknown_tag(e, path))
-        return None
+        return None, ()
     try:
-        return cls.model_validate(e.fields)
+        return cls.model_validate(e.fields), ()
     except ValidationError as exc:
-        idle = _idle(e, cls, length) if e.index >= 0 else None
-        problems.extend(_schema_problems(e, cls, exc, path, idle))
-        if idle:
-            problems.extend(_unless_idle(e, cls, exc, path, idle))
-        return None
+        idle = _idle(e, cls, length)
+        found = list(_schema_problems(e, cls, exc, path, idle))
+        if not all(_on_start(err) for err in exc.errors()):
+            problems.extend(found)  # SparseML fails at load
+            return None, ()
+        model, more = _at_defaults(e, cls, exc, path, idle)
+        if model is None or idle:
+            problems.extend(found + more)
+            return model, ()
+        return model, (*found, *more)
+
+
+def _on_start(err: Any) -> bool:
+    return bool((err.get("ctx") or {}).get("on_start"))
 
 
 def _idle(e: Entry, cls: type[Modifier], length: float) -> str | None:
-    """Why SparseML never runs this modifier's step code, or None."""
+    """Why SparseML never runs this modifier's step code at any steps per epoch,
+    or None."""
+    if e.index < 0:
+        return "is not in a modifiers list SparseML schedules"
     start, end = _epochs(e)
     if never_starts(start, length):
         return f"never starts (start_epoch {start:g})"
-    if cls.EMPTY_WINDOW_IDLE and start >= 0 and end == start:
+    if cls.ACTS_INSIDE_WINDOW and start >= 0 and end == start:
         return f"never acts (it ends where it starts, at epoch {start:g})"
     return None
 
 
-def _unless_idle(
-    e: Entry, cls: type[Modifier], exc: ValidationError, path: str, idle: str
-) -> Iterable[Problem]:
-    """What SparseML still checks at load in a modifier that never starts: its
-    schedule. The values it would fail on once started are put back to their
-    defaults (0 where there is none), and the modifier is validated again."""
+def _at_defaults(
+    e: Entry, cls: type[Modifier], exc: ValidationError, path: str, idle: str | None
+) -> tuple[Modifier | None, list[Problem]]:
+    """The modifier with the values SparseML fails on only once it acts put back
+    to their defaults (0 where there is none), and what else it fails on then:
+    at load (its schedule, say), or late too where the first values hid it."""
     fields = dict(e.fields)
+    more: list[Problem] = []  # late failures the first ones hid
     for again in range(3):
-        late = [
-            _field_of(err)
-            for err in exc.errors()
-            if (err.get("ctx") or {}).get("on_start")
-        ]
+        late = [_field_of(err) for err in exc.errors() if _on_start(err)]
         if len(late) < len(exc.errors()):
-            if not again:
-                return ()  # reported already: the recipe fails anyway
-            found = _schema_problems(e, cls, exc, path, idle)
-            return [p for p in found if p.severity is Severity.ERROR]
+            found = _schema_problems(e, cls, exc, path)
+            return None, [p for p in found if p.severity is Severity.ERROR]
+        if again:
+            more.extend(_schema_problems(e, cls, exc, path, idle))
         for name in late:
             info = cls.model_fields.get(name)
             fields[name] = 0.0 if info is None or info.is_required() else info.default
         try:
-            cls.model_validate(fields)
+            return cls.model_validate(fields), more
         except ValidationError as exc_again:
             exc = exc_again
-            continue
-        return ()
-    return ()
+    return None, more
 
 
 def _field_of(err: Any) -> str:
@@ -270,11 +284,11 @@ def _schema_problems(
                 f"!{e.tag} {prefix}{msg}".strip(),
                 _HINTS.get(code),
             )
-            if idle and (err.get("ctx") or {}).get("on_start"):
+            if idle and _on_start(err):
                 problem = problem.replace(
                     severity=Severity.WARNING,
                     message=f"{problem.message}; but this modifier {idle}, so "
-                    "SparseML runs the recipe",
+                    "SparseML never reads the value",
                 )
             yield problem
 

@@ -92,11 +92,12 @@ def plan(**options: Any) -> int:
 
 def execute_plan(settings: PlanSettings) -> int:
     from .. import planfmt
+    from ..lint import problems_at
     from ..schedule import ScheduleError
     from ..schedule import plan as make_plan
 
     recipe = load_recipe("plan", settings.recipe, settings.overrides)
-    refuse_errors(recipe.problems)
+    refuse_errors(problems_at(recipe, settings.spe))
     try:
         t = make_plan(
             recipe,
@@ -146,7 +147,7 @@ def preview(**options: Any) -> int:
 
 def execute_preview(settings: PreviewSettings) -> int:
     from ..fileio import write_atomic
-    from ..lint import lint_recipe
+    from ..lint import lint_recipe, problems_at
     from ..overrides import applicable
     from ..preview import Planned, render
     from ..schedule import ScheduleError
@@ -159,7 +160,7 @@ def execute_preview(settings: PreviewSettings) -> int:
         if own:
             recipe = load_recipe("preview", path, own)
         problems = lint_recipe(recipe, steps_per_epoch=settings.spe)
-        refuse_errors(recipe.problems)
+        refuse_errors(problems_at(recipe, settings.spe))
         try:
             timeline = make_plan(recipe, settings.spe)
         except ScheduleError as exc:

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from .._callable import make_callable
-from ..clock import DEFAULT_STEPS_PER_EPOCH
+from ..clock import DEFAULT_STEPS_PER_EPOCH, acts
 from ..problems import Problem, Severity
 from ..recipe import Recipe, from_source
 from ..source import FRONT_MATTER, Limits, read
 from .config import Config, code_of
 from .rules import RULES
-from .rules._replay import replay
+from .rules._replay import Replay, replay
 
 RECIPE_SUFFIXES = (".yaml", ".yml", ".md")
 _DISABLE = re.compile(r"#\s*recipe:\s*disable=([A-Za-z0-9_,\- ]+)")
@@ -32,8 +32,8 @@ def lint_recipe(
     """
     config = config or Config()
     problems = list(recipe.problems)
+    events: Replay | None = None
     if recipe.ok:
-        events = None
         for code, rule in RULES.items():
             if code in config.disabled:
                 continue
@@ -56,6 +56,9 @@ def lint_recipe(
                         f.hint,
                     )
                 )
+    if recipe.ok and events is None:
+        events = replay(recipe, steps_per_epoch)
+    problems.extend(deferred(recipe, events))
     out = []
     disabled_lines = _inline_disables(recipe.source.text)
     for p in problems:
@@ -67,6 +70,32 @@ def lint_recipe(
             p = p.replace(severity=config.severity[p.code])
         out.append(p)
     return sorted(set(out))
+
+
+def problems_at(recipe: Recipe, steps_per_epoch: int) -> list[Problem]:
+    """What the loader found, the values SparseML reads only once their modifier
+    acts judged at these steps per epoch: what `plan` and `preview` refuse on."""
+    t = replay(recipe, steps_per_epoch) if recipe.ok else None
+    return [*recipe.problems, *deferred(recipe, t)]
+
+
+def deferred(recipe: Recipe, t: Replay | None) -> Iterator[Problem]:
+    """The loader's errors on values SparseML reads only once their modifier acts:
+    errors where it acts in the replayed training, warnings where it never does.
+    Without a replay (the recipe fails anyway, or has no length), errors."""
+    by_index = {ev.index: ev for ev in t.events} if t is not None else {}
+    for entry in recipe.modifiers:
+        ev = by_index.get(entry.index)
+        why = None if t is None or ev is None else acts(ev, t.clock)
+        for p in entry.deferred:
+            if why is None:
+                yield p
+            else:
+                yield p.replace(
+                    severity=Severity.WARNING,
+                    message=f"{p.message}; but at {t.spe} steps per epoch this "  # type: ignore[union-attr]
+                    f"modifier never acts ({why}), so SparseML never reads the value",
+                )
 
 
 def _inline_disables(text: str) -> dict[int, set[str]]:

@@ -367,8 +367,9 @@ class Modifier(BaseModel):
     # LayerThinning): the value is never checked
     END_FORCED: ClassVar[bool] = False
     EPOCH_FIELDS: ClassVar[tuple[str, ...]] = ("start_epoch", "end_epoch")
-    # acts only on steps inside [start, end): with end == start, never
-    EMPTY_WINDOW_IDLE: ClassVar[bool] = False
+    # acts only at steps strictly inside its window, after the start step and
+    # before the end step (the distillation losses): with end == start, never
+    ACTS_INSIDE_WINDOW: ClassVar[bool] = False
 
     log_types: Any = Field(
         default=None,

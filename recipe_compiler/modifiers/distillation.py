@@ -21,7 +21,7 @@ from .base import (
 class DistillationModifier(Modifier):
     TAG = "DistillationModifier"
     FREQUENCY_FORCED = True
-    EMPTY_WINDOW_IDLE = True
+    ACTS_INSIDE_WINDOW = True
     KIND = "distillation"
     start_epoch: Epoch = -1.0
     end_epoch: Epoch = -1.0
@@ -64,7 +64,7 @@ LayerNames = Annotated[list[str] | None, BeforeValidator(_layer_names)]
 class PerLayerDistillationModifier(Modifier):
     TAG = "PerLayerDistillationModifier"
     FREQUENCY_FORCED = True
-    EMPTY_WINDOW_IDLE = True
+    ACTS_INSIDE_WINDOW = True
     KIND = "distillation"
     gain: UsedNumber = 1.5
     start_epoch: Epoch = -1.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
+from pydantic_core import PydanticCustomError
 
 from .base import (
     ArithmeticValue,
@@ -26,6 +27,7 @@ from .base import (
     RangeCount,
     UsedNumber,
     _describe,
+    _number,
     _positive_count,
     _positive_number,
     _used_number,
@@ -459,11 +461,28 @@ class RigLPruningModifier(Modifier):
         return self
 
 
+def _forward_sparsity(v: Any) -> float | int:
+    """TopKAST's weight decay divides by `1 - forward_sparsity` in every
+    optimizer_pre_step, from the first training step, started or not."""
+    try:
+        return _number(v)
+    except PydanticCustomError as exc:
+        raise fail(
+            "RC104",
+            f"{exc.message()}; SparseML computes 1 / (1 - forward_sparsity) at "
+            "every training step, from the first, even before the modifier starts, "
+            "and fails (TypeError)",
+        ) from None
+
+
+ForwardSparsity = Annotated[float, BeforeValidator(_forward_sparsity)]
+
+
 class TopKASTPruningModifier(Modifier):
     TAG = "TopKASTPruningModifier"
     KIND = "pruning"
     END_COMPARATOR = 0
-    forward_sparsity: UsedNumber
+    forward_sparsity: ForwardSparsity
     backward_sparsity: UsedNumber
     start_epoch: Epoch
     end_epoch: Epoch
@@ -481,10 +500,9 @@ class TopKASTPruningModifier(Modifier):
             raise fail(
                 "RC105",
                 f"forward_sparsity {self.forward_sparsity:g} prunes every weight: "
-                "SparseML divides by what is left at the first step "
-                "(ZeroDivisionError)",
+                "SparseML divides by what is left at every training step, from the "
+                "first, even before the modifier starts (ZeroDivisionError)",
                 "forward_sparsity",
-                on_start=True,
             )
         for name in ("forward_sparsity", "backward_sparsity"):
             check_nm_ratio(

@@ -5,7 +5,8 @@ learning rate whose cycle is one step, a StepLR whose step_size rounds to 0 step
 CosineAnnealingWarmRestarts with a cycle_epochs that is not a positive integer
 (torch's T_0), inverse_cubic pruning whose end update lands past end_epoch, MFAC
 with `use_gradient_buffering: true` whose updates come before num_grads steps have
-filled its buffer, TrainableParamsModifier freezing `__ALL__` (backward raises).
+filled its buffer, TrainableParamsModifier freezing `__ALL__` (backward raises),
+TopKAST with a NaN forward or backward sparsity (unless N:M) at its start step.
 (Gradual pruning with start_epoch == end_epoch is RC205.)
 
 Passes: `cycle_epochs: 2` on a cosine-restarts LearningRateModifier.
