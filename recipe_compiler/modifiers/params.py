@@ -25,7 +25,9 @@ class TrainableParamsModifier(Modifier):
 
     @model_validator(mode="after")
     def _trainable(self) -> TrainableParamsModifier:
-        if isinstance(self.params, str) and self.params.upper() == "__ALL_PRUNABLE__":
+        # with params_strict falsy, a name that matches nothing is let go
+        name = self.params.upper() if isinstance(self.params, str) else ""
+        if name == "__ALL_PRUNABLE__" and self.params_strict:
             raise fail(
                 "RC105",
                 "TrainableParamsModifier knows __ALL__ but not __ALL_PRUNABLE__: "

@@ -33,7 +33,13 @@ from .base import (
     _used_number,
     fail,
 )
-from .gradual import Gradual, MaskType, check_mask_dimensions, check_nm_ratio
+from .gradual import (
+    Gradual,
+    MaskType,
+    check_mask_dimensions,
+    check_nm_ratio,
+    nm_sparsity,
+)
 
 
 def _keyword_arguments(v: Any) -> Any:
@@ -121,7 +127,15 @@ def _per_parameter(m: Modifier, field: str) -> None:
         )
     names = m.params if isinstance(getattr(m, "params", None), list) else []  # type: ignore[attr-defined]
     explicit = names and not any(n.startswith("re:") for n in names)
-    if not values or (explicit and len(values) != len(names)):
+    nm = nm_sparsity(getattr(m, "mask_type", None)) is not None
+    if nm and field == "compression_sparsity":
+        # AC/DC hands the list as it is to an N:M mask creator, which never indexes
+        # it: fewer (none) are let be; more fail where the targets are adjusted
+        # per parameter (IndexError)
+        wrong = bool(explicit) and len(values) > len(names)
+    else:
+        wrong = not values or (bool(explicit) and len(values) != len(names))
+    if wrong:
         raise fail(
             "RC105",
             f"{field} has {len(values)} values for "
