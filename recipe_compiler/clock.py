@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 DEFAULT_STEPS_PER_EPOCH = 100  # what lint and preview replay without --steps-per-epoch
 EPS = 2.220446049250313e-16  # sys.float_info.epsilon, as SparseML compares
+NAN_TO_INT = "ValueError: cannot convert float NaN to integer"  # int()/round() of NaN
 
 
 class ScheduleError(ValueError):
@@ -281,7 +282,7 @@ def _topkast_nan(ev: Events) -> None:
     m = ev.model
     values = (m.forward_sparsity, m.backward_sparsity)  # type: ignore[attr-defined]
     if nm_sparsity(m.mask_type) is None and any(v != v for v in values):  # type: ignore[attr-defined]
-        ev.crash = "ValueError: cannot convert float NaN to integer"
+        ev.crash = NAN_TO_INT
         ev.crash_step = ev.start_step
 
 
@@ -344,7 +345,7 @@ def _pruning_targets(ev: Events, clock: Clock) -> None:
         if v != v and masks and ratio is None:
             # NaN: the mask creator's round(numel * NaN) raises (an N:M mask
             # compares it with its ratio, which NaN passes, and prunes N:M)
-            ev.crash = "ValueError: cannot convert float NaN to integer"
+            ev.crash = NAN_TO_INT
             ev.crash_step = k
             break
         if masks and ratio is not None and v != 0.0 and abs(ratio - v) > 1e-2:
@@ -381,7 +382,7 @@ def _lrf_crash(ev: Events, clock: Clock) -> None:
         return
     span = m.end_epoch * spe - m.start_epoch * spe
     if span / cycle != span / cycle:  # a NaN end or cycle: int() of it raises
-        ev.crash = "ValueError: cannot convert float NaN to integer"
+        ev.crash = NAN_TO_INT
         ev.crash_step = first
         return
     limit = int(span / cycle) * cycle
@@ -467,7 +468,7 @@ def _lrm_crash(ev: Events, clock: Clock) -> None:
     if not ev.update_steps:
         return
     if m.end_epoch != m.end_epoch:  # NaN: corrected_lr_info rounds end * spe
-        ev.crash = "ValueError: cannot convert float NaN to integer"
+        ev.crash = NAN_TO_INT
         ev.crash_step = next((k for k in ev.update_steps if clock.epoch(k) > EPS), None)
         return
     s = scheduler_steps(m, ev, clock)

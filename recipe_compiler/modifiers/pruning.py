@@ -108,11 +108,14 @@ ObsBlock = Annotated[Any, BeforeValidator(_obs_block)]
 PowerAlpha = Annotated[Any, BeforeValidator(_power_alpha)]
 
 
-def _per_parameter(m: Modifier, field: str) -> None:
+def _per_parameter(m: Modifier, field: str, *, as_given_to_nm: bool = False) -> None:
     """A sparsity SparseML reads per pruned parameter when it is a sequence (MFAC's
     and OBS's init_sparsity; AC/DC's compression_sparsity, a mapping's keys too):
     it fails at the first pruning step when the count differs from the params',
-    when there are none, or, pruning globally, when the values differ."""
+    when there are none, or, pruning globally, when the values differ.
+    `as_given_to_nm`: the list goes as it is to an N:M mask creator (AC/DC), which
+    never indexes it: fewer values (none) are let be; more fail where the targets
+    are adjusted per parameter (IndexError)."""
     value = getattr(m, field)
     if not isinstance(value, list | dict):
         return
@@ -127,21 +130,19 @@ def _per_parameter(m: Modifier, field: str) -> None:
         )
     names = m.params if isinstance(getattr(m, "params", None), list) else []  # type: ignore[attr-defined]
     explicit = names and not any(n.startswith("re:") for n in names)
-    nm = nm_sparsity(getattr(m, "mask_type", None)) is not None
-    if nm and field == "compression_sparsity":
-        # AC/DC hands the list as it is to an N:M mask creator, which never indexes
-        # it: fewer (none) are let be; more fail where the targets are adjusted
-        # per parameter (IndexError)
+    if as_given_to_nm and nm_sparsity(getattr(m, "mask_type", None)) is not None:
         wrong = bool(explicit) and len(values) > len(names)
     else:
         wrong = not values or (bool(explicit) and len(values) != len(names))
     if wrong:
+        # more values than params are indexed past the params' end
+        raised = "IndexError" if explicit and len(values) > len(names) else "ValueError"
         raise fail(
             "RC105",
             f"{field} has {len(values)} values for "
             + (f"{len(names)} params" if explicit else "the params")
             + "; SparseML needs one per parameter and fails at the first pruning "
-            "step (ValueError)",
+            f"step ({raised})",
             field,
             on_start=True,
         )
@@ -375,7 +376,7 @@ class ACDCPruningModifier(Modifier):
                     name,
                 )
         check_mask_dimensions(self.mask_type, self.params)
-        _per_parameter(self, "compression_sparsity")
+        _per_parameter(self, "compression_sparsity", as_given_to_nm=True)
         check_nm_ratio(
             self.mask_type,
             "compression_sparsity",
