@@ -25,6 +25,7 @@ from .modifiers import (
     is_lr_function,
     is_qat,
 )
+from .modifiers.base import NAN_TO_INT
 from .modifiers.gradual import nm_sparsity
 from .recipe import Entry, Recipe
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 DEFAULT_STEPS_PER_EPOCH = 100  # what lint and preview replay without --steps-per-epoch
 EPS = 2.220446049250313e-16  # sys.float_info.epsilon, as SparseML compares
-NAN_TO_INT = "ValueError: cannot convert float NaN to integer"  # int()/round() of NaN
 
 
 class ScheduleError(ValueError):

@@ -24,6 +24,9 @@ FROM_PARAM = "__FROM_PARAM__"  # an init_sparsity: the param's sparsity at start
 Kind = Literal["pruning", "lr", "quantization", "training", "distillation", "other"]
 
 
+NAN_TO_INT = "ValueError: cannot convert float NaN to integer"  # int()/round() of NaN
+
+
 def fail(
     code: str, message: str, field: str | None = None, *, on_start: bool = False
 ) -> PydanticCustomError:

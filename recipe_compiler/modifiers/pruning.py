@@ -38,8 +38,8 @@ from .gradual import (
     MaskType,
     check_mask_dimensions,
     check_nm_ratio,
-    nm_sparsity,
 )
+from .masks import Targets, check_targets
 
 
 def _keyword_arguments(v: Any) -> Any:
@@ -108,14 +108,10 @@ ObsBlock = Annotated[Any, BeforeValidator(_obs_block)]
 PowerAlpha = Annotated[Any, BeforeValidator(_power_alpha)]
 
 
-def _per_parameter(m: Modifier, field: str, *, as_given_to_nm: bool = False) -> None:
-    """A sparsity SparseML reads per pruned parameter when it is a sequence (MFAC's
-    and OBS's init_sparsity; AC/DC's compression_sparsity, a mapping's keys too):
-    it fails at the first pruning step when the count differs from the params',
-    when there are none, or, pruning globally, when the values differ.
-    `as_given_to_nm`: the list goes as it is to an N:M mask creator (AC/DC), which
-    never indexes it: fewer values (none) are let be; more fail where the targets
-    are adjusted per parameter (IndexError)."""
+def _per_parameter(m: Modifier, field: str) -> None:
+    """MFAC's and OBS's init_sparsity, read per pruned parameter when it is a
+    sequence: it fails at the first pruning step when the count differs from the
+    params', when there are none, or, pruning globally, when the values differ."""
     value = getattr(m, field)
     if not isinstance(value, list | dict):
         return
@@ -130,11 +126,7 @@ def _per_parameter(m: Modifier, field: str, *, as_given_to_nm: bool = False) -> 
         )
     names = m.params if isinstance(getattr(m, "params", None), list) else []  # type: ignore[attr-defined]
     explicit = names and not any(n.startswith("re:") for n in names)
-    if as_given_to_nm and nm_sparsity(getattr(m, "mask_type", None)) is not None:
-        wrong = bool(explicit) and len(values) > len(names)
-    else:
-        wrong = not values or (bool(explicit) and len(values) != len(names))
-    if wrong:
+    if not values or (bool(explicit) and len(values) != len(names)):
         # more values than params are indexed past the params' end
         raised = "IndexError" if explicit and len(values) > len(names) else "ValueError"
         raise fail(
@@ -146,26 +138,6 @@ def _per_parameter(m: Modifier, field: str, *, as_given_to_nm: bool = False) -> 
             field,
             on_start=True,
         )
-
-
-def _sparsities(v: Any) -> Any:
-    """AC/DC's compression_sparsity: a number, or one per parameter (a list, or a
-    mapping whose keys SparseML iterates as the list)."""
-    if isinstance(v, int | float):
-        return int(v) if isinstance(v, bool) else v
-    if isinstance(v, list | dict) and all(
-        isinstance(x, int | float) and not isinstance(x, bool) for x in v
-    ):
-        return v
-    raise fail(
-        "RC104",
-        f"must be a number or one number per parameter, got {_describe(v)}; "
-        "SparseML fails at the first compressed phase",
-        on_start=True,
-    )
-
-
-Sparsities = Annotated[Any, BeforeValidator(_sparsities)]
 
 
 class MFACPruningModifier(Gradual):
@@ -335,7 +307,7 @@ class ACDCPruningModifier(Modifier):
     TAG = "ACDCPruningModifier"
     KIND = "pruning"
     END_COMPARATOR = 0
-    compression_sparsity: Sparsities
+    compression_sparsity: Targets
     start_epoch: Epoch
     end_epoch: Epoch
     update_frequency: Epoch  # int()ed, not compared as written
@@ -376,7 +348,7 @@ class ACDCPruningModifier(Modifier):
                     name,
                 )
         check_mask_dimensions(self.mask_type, self.params)
-        _per_parameter(self, "compression_sparsity", as_given_to_nm=True)
+        check_targets(self, "compression_sparsity")
         check_nm_ratio(
             self.mask_type,
             "compression_sparsity",
@@ -498,7 +470,7 @@ class TopKASTPruningModifier(Modifier):
     KIND = "pruning"
     END_COMPARATOR = 0
     forward_sparsity: ForwardSparsity
-    backward_sparsity: UsedNumber
+    backward_sparsity: Targets
     start_epoch: Epoch
     end_epoch: Epoch
     update_frequency: Frequency
@@ -511,6 +483,7 @@ class TopKASTPruningModifier(Modifier):
     @model_validator(mode="after")
     def _topkast(self) -> TopKASTPruningModifier:
         check_mask_dimensions(self.mask_type, self.params)
+        check_targets(self, "backward_sparsity")
         if self.forward_sparsity == 1.0:
             raise fail(
                 "RC105",
