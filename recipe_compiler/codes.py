@@ -230,7 +230,6 @@ SPARSEML_FAILS: dict[str, tuple[str, ...]] = {
         "load: ValueError",
         "step: AssertionError",
         "step: IndexError",
-        "step: KeyError",
         "step: RuntimeError",
         "step: TypeError",
         "step: ValueError",
