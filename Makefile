@@ -31,12 +31,12 @@ demo: $(VENV)/.full
 	mkdir -p out
 	$(VENV)/bin/recipe rescale recipes/yolov5s-gmp.md --epochs 300 --lr 0.01:0.0001 -o out/yolov5s-gmp-300.md
 	$(VENV)/bin/recipe preview recipes/yolov5s-gmp.md out/yolov5s-gmp-300.md --steps-per-epoch 1849 -o out/preview.html
-	$(VENV)/bin/recipe run recipes/digits-gmp.yaml --model digits-cnn --rescale 18 -o out/digits --bench
-	$(VENV)/bin/recipe run recipes/digits-gmp-qat.yaml --model digits-cnn --rescale 18 -o out/digits-qat --bench
+	$(VENV)/bin/recipe run recipes/digits-gmp.yaml --model digits-cnn --rescale 18 -o out/digits --overwrite --bench
+	$(VENV)/bin/recipe run recipes/digits-gmp-qat.yaml --model digits-cnn --rescale 18 -o out/digits-qat --overwrite --bench
 
 # the runner on scikit-learn's digits: dense training, the GMP recipe, ONNX export
 run: $(VENV)/.full
-	$(VENV)/bin/recipe run recipes/digits-gmp.yaml --model digits-cnn --rescale 18 -o out/digits
+	$(VENV)/bin/recipe run recipes/digits-gmp.yaml --model digits-cnn --rescale 18 -o out/digits --overwrite
 
 # the browser tests drive Debian's chromium through its chromedriver
 browser:

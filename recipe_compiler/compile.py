@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from . import source
 from ._callable import make_callable
+from .clock import DEFAULT_STEPS_PER_EPOCH
+from .lint.config import Config
 from .overrides import OverrideError, write
-from .problems import Problem, Severity
-from .recipe import Recipe
+from .problems import Problem, errors
+from .recipe import Recipe, from_source
 from .rescale import flatten
 
 
@@ -27,32 +30,45 @@ def _written(recipe: Recipe, values: Mapping[str, Any]) -> str:
         raise CompileError(str(exc)) from None
 
 
-def compile_recipe(recipe: Recipe, overrides: Mapping[str, Any], flat: bool) -> str:
-    """SparseML-ready text: overrides applied, refused when SparseML would refuse."""
-    errors = [p for p in recipe.problems if p.severity is Severity.ERROR]
-    if flat:
-        fixable = {"RC404"}  # SparseML's unary-minus bug disappears once evaluated
-        blocking = [p for p in errors if p.code not in fixable]
-        if blocking:
-            raise CompileError("the recipe has errors", blocking)
-        if overrides:
-            recipe = recipe.edited(_written(recipe, overrides))
-            blocking = [
-                p
-                for p in recipe.problems
-                if p.severity is Severity.ERROR and p.code not in fixable
-            ]
-            if blocking:
-                raise CompileError("the recipe has errors with these values", blocking)
-        header = f"# compiled from {recipe.path} by recipe-compiler (flattened)\n"
-        return header + flatten(recipe)
-    if errors:
-        raise CompileError("the recipe has errors", errors)
-    text = _written(recipe, overrides) if overrides else recipe.source.text
-    compiled = recipe.edited(text)
-    errors = [p for p in compiled.problems if p.severity is Severity.ERROR]
-    if errors:
-        raise CompileError("the recipe has errors with these values", errors)
+def compile_recipe(
+    recipe: Recipe,
+    overrides: Mapping[str, Any],
+    flat: bool,
+    *,
+    steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
+    config: Config | None = None,
+) -> str:
+    """SparseML-ready text: overrides applied, refused when `recipe lint` (with
+    `config`, schedule rules at `steps_per_epoch`) calls the recipe or the text
+    an error."""
+    from .lint import lint_recipe
+
+    # SparseML's unary-minus bug (RC404) disappears once every value is a number
+    ignored = {"RC404"} if flat else set()
+
+    def refuse(r: Recipe, message: str) -> None:
+        found = [
+            p
+            for p in errors(lint_recipe(r, config, steps_per_epoch))
+            if p.code not in ignored
+        ]
+        if found:
+            raise CompileError(message, found)
+
+    refuse(recipe, "the recipe has errors")
+    text = recipe.source.text
+    if overrides:
+        text = _written(recipe, overrides)
+        recipe = recipe.edited(text)
+        refuse(recipe, "the recipe has errors with these values")
+    if not flat:
+        return text
+    text = f"# compiled from {recipe.path} by recipe-compiler (flattened)\n"
+    text += flatten(recipe)
+    refuse(
+        from_source(source.from_text(text, "<flattened>", "yaml")),
+        "the flattened recipe has errors",
+    )
     return text
 
 

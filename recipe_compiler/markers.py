@@ -10,6 +10,7 @@ of the text it rewrote. Here the problem is reported at the user's own lines, an
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from . import codes
 from .problems import Problem
@@ -74,12 +75,44 @@ def missing_markers(src: Source) -> list[Problem]:
 
 
 def add_markers(src: Source) -> str | None:
-    """The file's text with `- ` added before each bare modifier tag, or None."""
+    """The file's text with `- ` added before each bare modifier tag, or None.
+
+    Fields written at the tag's own column (as pasting from a web page leaves
+    them) would then belong to the list, not to the modifier: each such
+    modifier's lines move right by the marker's width too."""
     if src.yaml_text is None or not missing_markers(src):
         return None
     lines = src.yaml_text.split("\n")
-    for i, indent, _, _ in _candidates(src.yaml_text):
+    found = _candidates(src.yaml_text)
+    starts = {i for i, *_ in found}
+    for i, indent, _, _ in found:
+        body = list(_body(lines, i, indent, starts))
+        first = next((j for j in body if lines[j].strip()), None)
+        if first is not None and _indent(lines[first]) == indent:
+            for j in body:
+                if lines[j].strip():
+                    lines[j] = "  " + lines[j]
         lines[i] = lines[i][:indent] + "- " + lines[i][indent:]
     fixed_yaml = "\n".join(lines)
     start = src.yaml_end - len(src.yaml_text)
     return src.text[:start] + fixed_yaml + src.text[src.yaml_end :]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _body(lines: list[str], i: int, indent: int, starts: set[int]) -> Iterator[int]:
+    """The lines of the modifier tagged at line `i`: up to the next bare tag or
+    the first line left of the tag (blank lines and comments go with it)."""
+    for j in range(i + 1, len(lines)):
+        line = lines[j].rstrip("\r")
+        if j in starts:
+            return
+        if (
+            line.strip()
+            and not line.lstrip().startswith("#")
+            and _indent(line) < indent
+        ):
+            return
+        yield j

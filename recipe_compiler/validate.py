@@ -282,7 +282,7 @@ def _schema_problems(
                 path,
                 *where,
                 f"!{e.tag} {prefix}{msg}".strip(),
-                _HINTS.get(code),
+                (err.get("ctx") or {}).get("hint") or _HINTS.get(code),
             )
             if idle and _on_start(err):
                 problem = problem.replace(
@@ -312,7 +312,6 @@ def _locate(e: Entry, loc: tuple[Any, ...]) -> tuple[int, int]:
 
 
 _HINTS = {
-    "RC201": "make end_epoch at least start_epoch, or -1 where the modifier allows it",
     "RC202": "epochs are -1 (unset) or at least 0",
     "RC203": "remove end_epoch: QAT runs until training ends",
     "RC204": "use -1 (every step) or a positive number of epochs",

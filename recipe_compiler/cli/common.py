@@ -137,6 +137,47 @@ def refuse_errors(problems: Iterable[Problem]) -> None:
         raise Failure("\n".join(str(p) for p in found), EXIT_PROBLEMS)
 
 
+def lint_config(command: str, path: str | None = None) -> Any:
+    """The lint config `recipe lint` would use here: `path`, else the nearest
+    .recipelint.yaml; a broken one is a Failure (exit 2)."""
+    from pathlib import Path
+
+    from ..lint import config
+
+    try:
+        return config.load(Path(path) if path else config.find())
+    except config.ConfigError as exc:
+        raise Failure(f"recipe {command}: {exc}") from None
+
+
+def config_option(f: F) -> F:
+    """`--config FILE`: the lint config, as `recipe lint` takes it."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        help="Lint config (default: .recipelint.yaml here or above).",
+    )(f)
+
+
+def refuse_lint_errors(
+    command: str, recipe: Any, spe: int, cfg: Any, what: str = "the recipe"
+) -> None:
+    """A recipe `recipe lint` calls an error (with this config, schedule rules at
+    `spe` steps per epoch) is neither read on nor written: a Failure listing them."""
+    from ..lint import lint_recipe
+
+    found = errors(lint_recipe(recipe, cfg, spe))
+    if found:
+        listed = "".join(f"\n{p}" for p in found)
+        raise Failure(
+            f"recipe {command}: nothing written: {what} has {len(found)} "
+            f"error{'s' * (len(found) != 1)} by `recipe lint --steps-per-epoch "
+            f"{spe}`{listed}",
+            EXIT_PROBLEMS,
+        )
+
+
 def no_runner(command: str, exc: ImportError) -> Failure:
     """The commands that need torch and sparseml name the extra that brings them."""
     return Failure(

@@ -8,12 +8,17 @@ from typing import Any, Literal
 
 import click
 
+from ..clock import DEFAULT_STEPS_PER_EPOCH
 from .common import (
     EXIT_PROBLEMS,
     Failure,
+    config_option,
+    lint_config,
     load_recipe,
     lr_pair,
     refuse_errors,
+    refuse_lint_errors,
+    steps_option,
     var_option,
 )
 
@@ -31,6 +36,7 @@ class RescaleSettings:
     in_place: bool = False
     diff: bool = False
     flatten: bool = False
+    config_path: str | None = None
 
 
 @click.command()
@@ -54,11 +60,10 @@ class RescaleSettings:
 @click.option(
     "--round", "round_to", type=float, help="Snap new epochs to multiples of this."
 )
-@click.option(
-    "--steps-per-epoch",
-    "spe",
-    type=click.IntRange(min=1),
-    help="Snap new epochs to the step grid instead.",
+@steps_option(
+    "Snap new epochs to this step grid instead; lint judges the result at it "
+    f"(default {DEFAULT_STEPS_PER_EPOCH}).",
+    default=None,
 )
 @click.option(
     "--lr",
@@ -74,6 +79,7 @@ class RescaleSettings:
     is_flag=True,
     help="Write a plain recipe with every value a number (comments lost).",
 )
+@config_option
 def rescale(**options: Any) -> int:
     """Retarget a recipe to EPOCHS dense epochs by the 90-epoch rule."""
     settings = RescaleSettings(**options)
@@ -85,11 +91,15 @@ def rescale(**options: Any) -> int:
 
 
 def execute_rescale(settings: RescaleSettings) -> int:
+    from .. import source
     from ..fileio import recipe_suffix
+    from ..recipe import from_source
     from ..rescale import RescaleError, flattened, rescale
 
     recipe = load_recipe("rescale", settings.recipe)
-    refuse_errors(recipe.problems)
+    spe = settings.spe or DEFAULT_STEPS_PER_EPOCH
+    cfg = lint_config("rescale", settings.config_path)
+    refuse_lint_errors("rescale", recipe, spe, cfg)
     round_to = 1.0 / settings.spe if settings.spe else settings.round_to
     try:
         if settings.flatten:
@@ -111,6 +121,9 @@ def execute_rescale(settings: RescaleSettings) -> int:
     except RescaleError as exc:
         raise Failure(f"recipe rescale: {exc}", EXIT_PROBLEMS) from None
     suffix = ".yaml" if settings.flatten else recipe_suffix(settings.recipe)
+    kind: source.Kind = "yaml" if settings.flatten else recipe.source.kind
+    written = from_source(source.from_text(text, "<rescaled>", kind))
+    refuse_lint_errors("rescale", written, spe, cfg, "the rescaled recipe")
     deliver(text, recipe.source.text, settings, suffix)
     return 0
 
@@ -157,6 +170,8 @@ class CompileSettings:
     output: str
     overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
     flatten: bool = False
+    spe: int = DEFAULT_STEPS_PER_EPOCH
+    config_path: str | None = None
 
 
 @click.command(name="compile")
@@ -168,6 +183,10 @@ class CompileSettings:
     help="Evaluate every expression: a plain recipe of numbers.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+@steps_option(
+    "Optimizer steps per epoch at which lint judges the output (schedule rules)."
+)
+@config_option
 def compile_command(**options: Any) -> int:
     """Write a SparseML-ready recipe, refusing what SparseML would refuse."""
     return execute_compile(CompileSettings(**options))
@@ -179,10 +198,20 @@ def execute_compile(settings: CompileSettings) -> int:
 
     recipe = load_recipe("compile", settings.recipe)
     try:
-        text = compile_recipe(recipe, settings.overrides, settings.flatten)
+        text = compile_recipe(
+            recipe,
+            settings.overrides,
+            settings.flatten,
+            steps_per_epoch=settings.spe,
+            config=lint_config("compile", settings.config_path),
+        )
     except CompileError as exc:
         listed = "".join(f"\n{p}" for p in exc.problems)
-        raise Failure(f"recipe compile: {exc}{listed}", EXIT_PROBLEMS) from None
+        raise Failure(
+            f"recipe compile: nothing written: {exc} by `recipe lint "
+            f"--steps-per-epoch {settings.spe}`{listed}",
+            EXIT_PROBLEMS,
+        ) from None
     suffix = ".yaml" if settings.flatten else recipe_suffix(settings.recipe)
     write_recipe(settings.output, text, suffix)
     return 0
@@ -205,5 +234,7 @@ def explain(recipe: str) -> int:
 def execute_variables(command: str, recipe: str) -> int:
     from ..showfmt import variables_report
 
-    click.echo(variables_report(load_recipe(command, recipe)), nl=False)
+    loaded = load_recipe(command, recipe)
+    refuse_errors(loaded.problems)  # what it would report of a broken recipe misleads
+    click.echo(variables_report(loaded), nl=False)
     return 0

@@ -5,14 +5,20 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from pathlib import Path
 from typing import Any, Literal
 
 import click
 
 from ..clock import DEFAULT_STEPS_PER_EPOCH
 from ..source import Limits
-from .common import EXIT_USAGE, Failure, limit_options, steps_option, var_option
+from .common import (
+    EXIT_USAGE,
+    Failure,
+    limit_options,
+    lint_config,
+    steps_option,
+    var_option,
+)
 
 Format = Literal["text", "json", "github", "sarif"]
 FORMATS: tuple[Format, ...] = ("text", "json", "github", "sarif")
@@ -64,17 +70,12 @@ def lint(**options: Any) -> int:
 
 
 def execute(settings: LintSettings) -> int:
-    from ..lint import config as lint_config
     from ..lint import exit_code, lint_paths, lint_recipe
     from ..lint.reporters import REPORTERS
     from ..recipe import OverrideError, from_source
-    from ..source import from_bytes
+    from ..source import from_bytes, from_text
 
-    path = settings.config_path
-    try:
-        cfg = lint_config.load(Path(path) if path else lint_config.find())
-    except lint_config.ConfigError as exc:
-        raise Failure(f"recipe lint: {exc}") from None
+    cfg = lint_config("lint", settings.config_path)
     files = [p for p in settings.paths if p != "-"]
     missing = [p for p in files if not os.path.exists(p)]
     if missing:
@@ -82,36 +83,73 @@ def execute(settings: LintSettings) -> int:
     limits, spe = settings.limits, settings.spe
     try:
         if settings.fix:
-            fix(files, limits)
+            fix(files, limits, cfg, spe, settings.overrides)
         problems, recipes = lint_paths(files, cfg, settings.overrides, limits, spe)
         if "-" in settings.paths:
             data = sys.stdin.buffer.read(limits.max_bytes + 1)
             src = from_bytes(data, "<stdin>", "text", limits)
+            if settings.fix:  # as ruff: the fixed text to stdout, the report to stderr
+                fixed = _fixed(src, cfg, spe, settings.overrides)
+                text = src.text if fixed is None else fixed
+                click.echo(text, nl=False)
+                src = from_text(text, "<stdin>", "text")
             recipe = from_source(src, settings.overrides, limits)
             recipes.append(recipe)
             problems.extend(lint_recipe(recipe, cfg, spe))
     except OverrideError as exc:
         raise Failure(f"recipe lint: {exc}") from None
     problems.sort()
-    click.echo(REPORTERS[settings.fmt](problems, len(recipes)), nl=False)
+    to_stderr = settings.fix and "-" in settings.paths
+    click.echo(REPORTERS[settings.fmt](problems, len(recipes)), nl=False, err=to_stderr)
     return exit_code(problems, settings.strict)
 
 
-def fix(files: list[str], limits: Limits) -> None:
-    """Add the missing `- ` markers to every recipe in `files`, in place."""
+def fix(
+    files: list[str], limits: Limits, cfg: Any, spe: int, overrides: dict[str, Any]
+) -> None:
+    """Add the missing `- ` markers to every recipe in `files`, in place; a file
+    whose fixed text lint would still call an error is left as it is."""
     from ..fileio import RewriteError, rewrite
     from ..lint import discover
-    from ..markers import add_markers, missing_markers
     from ..source import read
 
     for path in discover(files):
         src = read(path, limits)
-        fixed = add_markers(src)
+        fixed = _fixed(src, cfg, spe, overrides)
         if fixed is None:
             continue
         try:
             rewrite(path, src.text, fixed)
         except RewriteError as exc:
             raise Failure(f"recipe lint --fix: {exc}", EXIT_USAGE) from None
-        n = len(missing_markers(src))
-        click.echo(f"fixed {path}: added {n} '- ' list markers", err=True)
+
+
+def _fixed(src: Any, cfg: Any, spe: int, overrides: dict[str, Any]) -> str | None:
+    """The text with the markers added, or None (nothing to add, or the result
+    would have errors: said on stderr, with which)."""
+    from ..lint import lint_recipe
+    from ..markers import add_markers, missing_markers
+    from ..problems import errors
+    from ..recipe import from_source
+    from ..source import from_text
+
+    fixed = add_markers(src)
+    if fixed is None:
+        return None
+    left = errors(
+        lint_recipe(
+            from_source(from_text(fixed, src.path, src.kind), overrides), cfg, spe
+        )
+    )
+    if left:
+        listed = "".join(f"\n  {p}" for p in left)
+        click.echo(
+            f"not fixed {src.path}: with the '- ' markers added it would still have "
+            f"{len(left)} error{'s' * (len(left) != 1)} (lines of the fixed text):"
+            f"{listed}",
+            err=True,
+        )
+        return None
+    n = len(missing_markers(src))
+    click.echo(f"fixed {src.path}: added {n} '- ' list markers", err=True)
+    return fixed

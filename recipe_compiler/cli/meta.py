@@ -59,10 +59,14 @@ def schema(output: str, check: bool) -> int:
     text = render()
     if check:
         path = Path(output)
-        current = path.read_text(encoding="utf-8") if path.exists() else ""
-        if current != text:
+        written = "" if output == "schemas/recipe.schema.json" else f" -o {output}"
+        if not path.is_file():
             raise Failure(
-                f"{output} is out of date: run `recipe schema`", EXIT_PROBLEMS
+                f"{output} is missing: run `recipe schema{written}`", EXIT_PROBLEMS
+            )
+        if path.read_text(encoding="utf-8") != text:
+            raise Failure(
+                f"{output} is out of date: run `recipe schema{written}`", EXIT_PROBLEMS
             )
         return 0
     Path(output).parent.mkdir(parents=True, exist_ok=True)

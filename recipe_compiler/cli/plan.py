@@ -62,9 +62,8 @@ class PlanSettings:
 @click.command()
 @click.argument("recipe", metavar="RECIPE")
 @steps_option(
-    "Optimizer steps per epoch (batches / gradient accumulation).",
-    default=None,
-    required=True,
+    "Optimizer steps per epoch (batches / gradient accumulation), as lint and "
+    "preview take it."
 )
 @var_option("Override a recipe variable.")
 @click.option(

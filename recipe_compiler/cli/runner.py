@@ -56,6 +56,11 @@ class RunSettings:
     help="Continue the run in this folder from its last checkpoint.",
 )
 @click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Reuse an -o DIR that holds an earlier run (its files are replaced).",
+)
+@click.option(
     "--dense-epochs",
     type=click.IntRange(min=0),
     default=18,
@@ -114,12 +119,35 @@ class RunSettings:
 @var_option(
     "Override a recipe variable (written into DIR/recipe.*, as recipe compile does)."
 )
-def run_command(out: str | None, resume_dir: str | None, **options: Any) -> int:
+def run_command(
+    out: str | None, resume_dir: str | None, overwrite: bool, **options: Any
+) -> int:
     """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
     if (out is None) == (resume_dir is None):
         raise click.UsageError("give -o DIR for a new run, or --resume DIR")
+    if out and not overwrite and _holds_files(out) and _main_process():
+        raise Failure(
+            f"recipe run: {out} already holds files (an earlier run's report, "
+            f"recipe or checkpoint would be replaced): continue that run with "
+            f"`--resume {out}`, start over in it with `--overwrite`, or give a new "
+            "-o DIR"
+        )
     folder = str(out or resume_dir)
     return execute_run(RunSettings(folder=folder, resume=bool(resume_dir), **options))
+
+
+def _holds_files(folder: str) -> bool:
+    import os
+
+    return os.path.isdir(folder) and any(os.scandir(folder))
+
+
+def _main_process() -> bool:
+    """Under torchrun every rank runs this command; rank 0 makes the folder, so
+    the others find it made (as YOLOv5, only the main process checks)."""
+    import os
+
+    return os.environ.get("RANK", "0") == "0"
 
 
 def execute_run(settings: RunSettings) -> int:

@@ -28,18 +28,26 @@ NAN_TO_INT = "ValueError: cannot convert float NaN to integer"  # int()/round() 
 
 
 def fail(
-    code: str, message: str, field: str | None = None, *, on_start: bool = False
+    code: str,
+    message: str,
+    field: str | None = None,
+    *,
+    on_start: bool = False,
+    hint: str | None = None,
 ) -> PydanticCustomError:
     """An error whose type is our code; `field` locates model-level checks.
 
     `on_start`: SparseML stores the value unchecked and fails only once the
     modifier acts, so a modifier that never starts (validate.never_starts) runs.
+    `hint`: what to do, where the code's general hint (validate._HINTS) misleads.
     """
     ctx: dict[str, Any] = {}
     if field:
         ctx["field"] = field
     if on_start:
         ctx["on_start"] = True
+    if hint:
+        ctx["hint"] = hint
     return PydanticCustomError(
         code, message.replace("{", "(").replace("}", ")"), ctx or None
     )
@@ -436,12 +444,16 @@ class Modifier(BaseModel):
         # BaseScheduled.validate_schedule, comparison for comparison (so NaN passes,
         # as it does in SparseML: RC229 warns about it)
         cmp = self.END_COMPARATOR
+        # an equal end loads, but collapses a gradual window (RC205): say greater
+        longer = "greater than" if cmp == 1 or self.KIND == "pruning" else "at least"
+        hint = f"make end_epoch {longer} start_epoch ({start:g})"
         if cmp == -1 and end < start and end != -1:
             raise fail(
                 "RC201",
                 f"end_epoch of {end} must be greater than or equal to start_epoch "
                 f"of {start} for {name} or equal to -1",
                 "end_epoch",
+                hint=f"{hint}, or -1 (until training ends)",
             )
         if cmp == 0 and start > end:
             raise fail(
@@ -449,6 +461,7 @@ class Modifier(BaseModel):
                 f"end_epoch of {end} must be greater than or equal to start_epoch "
                 f"of {start} for {name}",
                 "end_epoch",
+                hint=hint,
             )
         if cmp == 1 and start >= end:
             raise fail(
@@ -456,6 +469,7 @@ class Modifier(BaseModel):
                 f"end_epoch of {end} must be greater than start_epoch of {start} "
                 f"for {name}",
                 "end_epoch",
+                hint=hint,
             )
         return self
 

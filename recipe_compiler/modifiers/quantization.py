@@ -96,6 +96,8 @@ class QAT(Modifier):
                     f"QuantizationModifier, received {value} with start_epoch "
                     f"{self.start_epoch}",
                     name,
+                    hint=f"make {name} at least start_epoch ({self.start_epoch:g}), "
+                    "or leave it out",
                 )
         return self
 
