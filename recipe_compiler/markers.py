@@ -87,7 +87,8 @@ def add_markers(src: Source) -> str | None:
     starts = {i for i, *_ in found}
     for i, indent, _, _ in found:
         body = list(_body(lines, i, indent, starts))
-        first = next((j for j in body if lines[j].strip()), None)
+        fields = (j for j in body if lines[j].strip()[:1] not in ("", "#"))
+        first = next(fields, None)
         if first is not None and _indent(lines[first]) == indent:
             for j in body:
                 if lines[j].strip():

@@ -52,6 +52,7 @@ modifiers:
     end_epoch: 10.0
 
     !GlobalMagnitudePruningModifier
+  # a comment left of the fields does not decide where they are
     init_sparsity: 0.05
     final_sparsity: 0.8
     start_epoch: 0.0
@@ -125,7 +126,11 @@ def test_fix_indents_fields_at_the_tag_column(run, tmp_path):
     code, _, err = run("lint", "--fix", "r.yaml")
     assert code == 0, err
     fixed = path.read_text()
-    assert "    - !GlobalMagnitudePruningModifier\n      init_sparsity: 0.05\n" in fixed
+    assert (
+        "    - !GlobalMagnitudePruningModifier\n"
+        "    # a comment left of the fields does not decide where they are\n"
+        "      init_sparsity: 0.05\n"
+    ) in fixed
     assert "      # kept with its modifier\n      leave_enabled: true\n" in fixed
     recipe = load(path)
     assert recipe.ok and [e.tag for e in recipe.modifiers] == [
