@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import source
 from ._callable import make_callable
 from .clock import DEFAULT_STEPS_PER_EPOCH
-from .lint.config import Config
 from .overrides import OverrideError, write
 from .problems import Problem, errors
 from .recipe import Recipe, from_source
 from .rescale import flatten
+
+if TYPE_CHECKING:
+    from .lint.config import Config
 
 
 class CompileError(ValueError):

@@ -62,14 +62,19 @@ def _is_number(v: object) -> bool:
     return isinstance(v, int | float)
 
 
+def explicit_count(m: Modifier) -> int | None:
+    """How many parameters `params` names, where it names them (no regex)."""
+    names = m.params if isinstance(getattr(m, "params", None), list) else None  # type: ignore[attr-defined]
+    return len(names) if names and not any(x.startswith("re:") for x in names) else None
+
+
 def check_targets(m: Modifier, field: str) -> None:
     """Raise where SparseML's masks fail on `field` given per parameter."""
     value = getattr(m, field)
     if not isinstance(value, list | dict | str):
         return
     targets = list(value)
-    names = m.params if isinstance(getattr(m, "params", None), list) else None  # type: ignore[attr-defined]
-    n = len(names) if names and not any(x.startswith("re:") for x in names) else None
+    n = explicit_count(m)
     shown = repr(value) if isinstance(value, str) else str(targets)
 
     def error(code: str, why: str, raised: str) -> PydanticCustomError:

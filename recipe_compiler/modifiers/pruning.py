@@ -39,7 +39,7 @@ from .gradual import (
     check_mask_dimensions,
     check_nm_ratio,
 )
-from .masks import Targets, check_targets
+from .masks import Targets, check_targets, explicit_count
 
 
 def _keyword_arguments(v: Any) -> Any:
@@ -124,15 +124,14 @@ def _per_parameter(m: Modifier, field: str) -> None:
             field,
             on_start=True,
         )
-    names = m.params if isinstance(getattr(m, "params", None), list) else []  # type: ignore[attr-defined]
-    explicit = names and not any(n.startswith("re:") for n in names)
-    if not values or (bool(explicit) and len(values) != len(names)):
+    n = explicit_count(m)
+    if not values or (n is not None and len(values) != n):
         # more values than params are indexed past the params' end
-        raised = "IndexError" if explicit and len(values) > len(names) else "ValueError"
+        raised = "IndexError" if n is not None and len(values) > n else "ValueError"
         raise fail(
             "RC105",
             f"{field} has {len(values)} values for "
-            + (f"{len(names)} params" if explicit else "the params")
+            + (f"{n} params" if n is not None else "the params")
             + "; SparseML needs one per parameter and fails at the first pruning "
             f"step ({raised})",
             field,
