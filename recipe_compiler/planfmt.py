@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -96,45 +97,97 @@ def _what(p: Any, t: Timeline) -> str:
     if kind in ("QuantizationModifier", "LegacyQuantizationModifier"):
         parts = ["QAT"]
         if m.freeze_bn_stats_epoch is not None:
-            parts.append(f"BN freeze @{m.freeze_bn_stats_epoch:g}")
+            parts.append(f"BN freeze @{epoch_text(m.freeze_bn_stats_epoch)}")
         if m.disable_quantization_observer_epoch is not None:
-            parts.append(f"observers off @{m.disable_quantization_observer_epoch:g}")
+            parts.append(
+                f"observers off @{epoch_text(m.disable_quantization_observer_epoch)}"
+            )
         return ", ".join(parts)
     if kind == "ConstantPruningModifier":
         return "holds sparsity"
     return ""
 
 
+def short(x: float | None) -> str:
+    """A planned value as people write it: `0.001`, not the float32 LR torch held
+    (`0.0010000000884101265`); six significant digits."""
+    return "unset" if x is None or x != x else f"{float(x):.6g}"
+
+
 def as_table(t: Timeline, name: str) -> str:
     epochs = t.total_steps / t.steps_per_epoch
-    lines = [
-        f"{name}: {t.total_steps:,} steps = {epochs:g} epochs "
-        f"x {t.steps_per_epoch} steps/epoch (max_epochs {t.max_epochs})",
-        "",
-        f"{'#':>3}  {'modifier':<31} {'epochs':<15} {'steps':<17} {'updates':>7}  what",
-    ]
+    rows = [("#", "modifier", "epochs", "steps", "updates", "what")]
     for p in t.modifiers:
         m = p.model
-        window = f"{epoch_text(m.start)} -> {epoch_text(m.end)}"
         a = "-" if p.start_step is None else str(p.start_step)
         b = "(none)" if p.end_step is None else str(p.end_step)
-        n = "" if p.update_steps is None else f"{len(p.update_steps):,}"
-        what = _what(p, t) + (f"  CRASH: {p.crash}" if p.crash else "")
-        lines.append(
-            f"{p.index:>3}  {p.type:<31} {window:<15} {a + ' -> ' + b:<17} "
-            f"{n:>7}  {what}"
-        )
-    if t.phases:
-        lines += ["", "phases:"]
-        for ph in t.phases:
-            lines.append(
-                f"  {ph.name:<14} epochs {ph.start_epoch:g} -> {ph.end_epoch:g}"
-                f"  (steps {ph.start_step} -> {ph.end_step})"
+        rows.append(
+            (
+                str(p.index),
+                p.type,
+                f"{epoch_text(m.start)} -> {epoch_text(m.end)}",
+                f"{a} -> {b}",
+                "" if p.update_steps is None else f"{len(p.update_steps):,}",
+                _what(p, t) + (f"  CRASH: {p.crash}" if p.crash else ""),
             )
-    final_lr = t.lr[0][-1] if t.total_steps else float("nan")
-    lines += ["", f"final LR {_num(final_lr)}"]
-    for i, s in sorted(t.sparsity.items()):
-        lines.append(
-            f"final target sparsity of modifier {i}: {_num(s[-1]) if len(s) else None}"
         )
+    lines = [
+        f"{name}: {t.total_steps:,} steps = {epoch_text(epochs)} epochs "
+        f"x {t.steps_per_epoch} steps/epoch (max_epochs {t.max_epochs})",
+        "",
+        *_aligned(rows, right=(0, 4)),
+    ]
+    if t.phases:
+        phase_rows = [
+            (
+                ph.name,
+                f"epochs {epoch_text(ph.start_epoch)} -> {epoch_text(ph.end_epoch)}",
+                f"steps {ph.start_step} -> {ph.end_step}",
+            )
+            for ph in t.phases
+        ]
+        lines += ["", "phases:", *("  " + r for r in _aligned(phase_rows))]
+    tail = _after_schedule(t)
+    if tail:
+        lines += ["", tail]
+    final_lr = t.lr[0][-1] if t.total_steps else float("nan")
+    lines += ["", f"final LR {short(_num(final_lr))}"]
+    for i, s in sorted(t.sparsity.items()):
+        value = _num(s[-1]) if len(s) else None
+        lines.append(f"final target sparsity of modifier {i}: {short(value)}")
     return "\n".join(lines) + "\n"
+
+
+def _aligned(rows: Sequence[tuple[str, ...]], right: tuple[int, ...] = ()) -> list[str]:
+    """Rows as columns two spaces apart, each as wide as its widest cell."""
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    out = []
+    for r in rows:
+        cells = [
+            cell.rjust(w) if c in right else cell.ljust(w)
+            for c, (cell, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        out.append("  ".join(cells).rstrip())
+    return out
+
+
+def _after_schedule(t: Timeline) -> str | None:
+    """The steps SparseML trains after every modifier has ended: `max_epochs` rounds
+    a fractional last end up to a whole epoch."""
+    events = [
+        (x, k)
+        for p in t.modifiers
+        for x, k in ((p.model.start, p.start_step), (p.model.end, p.end_step))
+        if x >= 0
+    ]
+    if not events:
+        return None
+    last, last_step = max(events, key=lambda e: e[0])
+    if last_step is None or last_step >= t.total_steps - 1:
+        return None
+    n = t.total_steps - 1 - last_step
+    return (
+        f"after the last end (epoch {epoch_text(last)}, step {last_step}) SparseML "
+        f"trains {n:,} more steps to max_epochs {t.max_epochs} with the final LR "
+        "and sparsity"
+    )

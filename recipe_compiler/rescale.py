@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import decimal
 import math
 import re
 from typing import Any, Literal
@@ -28,9 +29,10 @@ from .clock import step_epoch
 from .dimensions import DimensionError, Equations, Form, form_of
 from .edits import Edit, apply, number_text
 from .expressions import names_in
-from .modifiers import is_gradual, is_lr_function, is_set_lr
+from .modifiers import is_gradual, is_lr_class, is_lr_function, is_set_lr
 from .problems import errors
 from .recipe import METADATA_KEY, Entry, Recipe
+from .showfmt import epoch_text
 from .sites import NotEditable, Origins, Site, numeric_sites
 from .yamltree import Node
 
@@ -39,6 +41,9 @@ HEADER = re.compile(
     r"^# rescaled from (?P<base>[0-9.]+) to (?P<to>[0-9.]+) epochs "
     r"by recipe-compiler.*$",
     re.M,
+)
+LR_HEADER = re.compile(
+    r"^# learning rates by the 90-epoch rule .*by recipe-compiler$", re.M
 )
 KINDS = {
     "start_epoch": "epoch",
@@ -55,6 +60,7 @@ KINDS = {
     "init_lr": "lr",
     "final_lr": "lr",
 }
+SHORT_SLACK = 1e-4  # of a window: how far below its step a short decimal may sit
 DECIMALS = 4  # new epoch values are written with at most this many decimals
 
 
@@ -124,8 +130,10 @@ def rescale(
             edits.append(Edit(root.span[0], root.span[1], number_text(value, old)))
         return edits, _header(recipe, apply(text, edits), base, epochs, factor, lr)
 
-    edits, out = render(new)
     grid = _steps_per_epoch(round_to)
+    if grid:
+        new = _shortened(recipe, new, found, grid, render, factor)
+    edits, out = render(new)
     if grid:
         edits, out = _settle_on_grid(recipe, out, new, found.site_keys, grid, render)
     result = Result(out, base, epochs, edits, notes)
@@ -340,20 +348,47 @@ def _header(
     factor: float,
     lr: tuple[float, float] | None,
 ) -> str:
+    """The first line saying what was done: `# rescaled from M to N epochs ...`
+    (replacing an earlier one, whose M it keeps), or, for LRs set at the base length
+    of a recipe never rescaled, `# learning rates by the 90-epoch rule ...`."""
     src = recipe.source
     first = HEADER.search(src.yaml_text or "")
     origin = float(first.group("base")) if first else base
-    line = f"# rescaled from {origin:g} to {epochs:g} epochs by recipe-compiler"
-    if lr is not None:
-        line += f" (learning rates by the 90-epoch rule from {lr[0]:g}:{lr[1]:g})"
+    rule = "learning rates by the 90-epoch rule"
+    rates = f"{rule} from {lr[0]:g}:{lr[1]:g}" if lr else ""
+    if first is None and factor == 1:
+        line = f"# {rates} by recipe-compiler"
+        pattern = LR_HEADER
+    else:
+        line = f"# rescaled from {origin:g} to {epochs:g} epochs by recipe-compiler"
+        line += f" ({rates})" if lr else ""
+        pattern = HEADER
     start = src.yaml_start
     region = text[start:]
-    m = HEADER.search(region)
+    m = pattern.search(region)
     if m:
         return text[: start + m.start()] + line + text[start + m.end() :]
     if src.kind == "md":
         return text[:start] + "\n" + line + text[start:]
     return line + "\n" + text
+
+
+def length_notes(recipe: Recipe) -> list[str]:
+    """How long SparseML trains on `recipe`, and the partial epoch a fractional last
+    event leaves: `max_epochs` rounds it up, so training runs past the schedule."""
+    events = _events(recipe)
+    if not events:
+        return []
+    last, label = max(events)
+    length = recipe.max_epochs
+    line = f"SparseML trains {length:g} epochs (max_epochs)"
+    if last.is_integer():
+        return [line]
+    return [
+        f"{line}: the last event, {label} at epoch {epoch_text(last)}, ends "
+        f"{last - math.floor(last):.4g} into epoch {length:g}, whose rest trains with "
+        "the final LR and sparsity; --round 1 puts every event on a whole epoch"
+    ]
 
 
 def _events(recipe: Recipe) -> list[tuple[float, str]]:
@@ -372,6 +407,100 @@ def _steps_per_epoch(round_to: float | None) -> int | None:
         return None
     n = round(1 / round_to)
     return n if n >= 1 and math.isclose(1 / round_to, n, rel_tol=1e-9) else None
+
+
+def landing_step(x: float, spe: int) -> int:
+    """The first step whose epoch SparseML's clock holds at or past `x` (x >= 0)."""
+    k = max(0, round(x * spe))
+    while step_epoch(k, spe) < x:
+        k += 1
+    while k > 0 and step_epoch(k - 1, spe) >= x:
+        k -= 1
+    return k
+
+
+def short_on_step(value: float, spe: int, within: float = math.inf) -> float:
+    """The shortest decimal that SparseML's `epoch >= x` reaches at the same step as
+    `value`, at most `within` below that step's epoch: `end_epoch: 166.6668` rather
+    than the step's own 166.6668469442942."""
+    k = landing_step(value, spe)
+    hi = step_epoch(k, spe)
+    if k == 0:
+        return 0.0
+    lo = max(step_epoch(k - 1, spe), hi - within)
+    for places in range(17):
+        c = float(
+            decimal.Decimal(hi).quantize(
+                decimal.Decimal(1).scaleb(-places), rounding=decimal.ROUND_FLOOR
+            )
+        )
+        if lo < c <= hi:
+            return c
+    return float(hi)
+
+
+def _shortened(
+    recipe: Recipe,
+    new: dict[int, tuple[Node, float]],
+    found: _Analysis,
+    spe: int,
+    render: Any,
+    factor: float,
+) -> dict[int, tuple[Node, float]]:
+    """Step-snapped numbers written as short decimals, where that moves nothing.
+
+    A number stays the step's exact epoch where the engine compares for equality
+    (a LearningRateModifier's end: SparseML's `abs(end - epoch) <= eps`), where it is
+    not an epoch (a scaled update frequency, cycle lengths), or where a field that
+    adds it to others would then land on another step. It stays within 1e-4 of the
+    windows it bounds, so interpolated LRs and sparsities move by less than that.
+    """
+
+    def exact_only(site: Site) -> bool:
+        return (
+            _kind(site) != "epoch"
+            or "cycle_epochs" in site.path
+            or (is_lr_class(site.entry.model) and site.path[-1] == "end_epoch")
+        )
+
+    short = {
+        k: (root, short_on_step(value, spe, SHORT_SLACK * factor * _window(found, k)))
+        for k, (root, value) in new.items()
+        if not any(exact_only(u) for u in found.owners[k])
+    }
+    exact = {
+        (s.entry.index, s.path): landing_step(float(s.value), spe)
+        for s in numeric_sites(recipe.edited(render(new)[1]), KINDS)
+        if _kind(s) == "epoch" and float(s.value) >= 0
+    }
+    for _ in range(len(short) + 1):  # each round gives back at least one number
+        trial = {**new, **short}
+        moved = [
+            (s.entry.index, s.path)
+            for s in numeric_sites(recipe.edited(render(trial)[1]), KINDS)
+            if exact.get((s.entry.index, s.path)) not in (None, _landing(s, spe))
+        ]
+        if not moved:
+            return trial
+        for where in moved:
+            for key in found.site_keys.get(where, ()):
+                short.pop(key, None)
+    return new
+
+
+def _window(found: _Analysis, key: int) -> float:
+    """The shortest interpolation window among the modifiers using a number."""
+    widths = [math.inf]
+    for site in found.owners[key]:
+        m = site.entry.model
+        if m is not None and m.end >= 0 and (is_gradual(m) or is_lr_function(m)):
+            widths.append(m.end - max(m.start, 0.0))
+    return max(0.0, min(widths))
+
+
+def _landing(site: Site, spe: int) -> int | None:
+    value = float(site.value)
+    return landing_step(value, spe) if value >= 0 else None
 
 
 def _settle_on_grid(

@@ -322,11 +322,18 @@ def _compose(lr: np.ndarray, src: np.ndarray, ops: _Ops) -> None:
 
 
 def phases(t: Timeline, clock: Clock) -> list[Phase]:
-    """Stabilization, pruning, fine-tuning and QAT spans, and the QAT markers."""
+    """Stabilization, pruning, fine-tuning and QAT spans, and the QAT markers.
+
+    A boundary a modifier sets carries the epoch written in the recipe (what the
+    modifier windows show), not the clock's epoch at that step: `166.6665` for the
+    step whose epoch is 166.66684..., so a plan's phases and windows agree."""
     out: list[Phase] = []
     total = t.total_steps
+    written: dict[int, float] = {}
 
     def epoch(k: int) -> float:
+        if k in written:
+            return written[k]
         return clock.epoch(k) if k < total else total / t.steps_per_epoch
 
     def add(name: str, a: int, b: int) -> None:
@@ -338,6 +345,21 @@ def phases(t: Timeline, clock: Clock) -> list[Phase]:
     ]
     qat = [e for e in t.modifiers if is_qat(e.model)]
     markers = [qat_marker_steps(e.model, clock) for e in qat]  # type: ignore[arg-type]
+    for e in pruning:
+        for k, x in ((e.start_step, e.model.start), (e.end_step, e.model.end)):
+            if k is not None and x >= 0:
+                written.setdefault(k, float(x))
+    for e, mk in zip(qat, markers, strict=True):
+        m = e.model
+        marks: tuple[tuple[str, float | None], ...] = (
+            ("qat", m.start),
+            ("bn-freeze", getattr(m, "freeze_bn_stats_epoch", None)),
+            ("observers-off", getattr(m, "disable_quantization_observer_epoch", None)),
+        )
+        for name, mark in marks:
+            k = mk[name]
+            if k is not None and mark is not None and mark >= 0:
+                written.setdefault(k, float(mark))
     q0 = min((mk["qat"] for mk in markers if mk["qat"] is not None), default=total)
     if pruning:
         p0 = min(e.start_step for e in pruning if e.start_step is not None)

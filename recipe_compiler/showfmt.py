@@ -11,8 +11,9 @@ from .sites import numeric_sites
 
 
 def epoch_text(x: float) -> str:
-    """An epoch as people write it: -1 (not set) or the shortest number."""
-    return "-1" if x == -1 else f"{x:g}"
+    """An epoch as people write it: -1 (not set) or the number to ten digits, so
+    `166.6667` shows as written and never as `166.667`."""
+    return "-1" if x == -1 else f"{x:.10g}"
 
 
 def modifiers_table(recipe: Recipe) -> str:

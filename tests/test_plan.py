@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import math
+import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -168,3 +170,48 @@ def test_frequencies_shorter_than_a_step_update_on_every_step():
     # exactly one step is not "shorter": it is replayed, drift and all
     steps, _, _ = update_points(Clock(100, 4000), 0.0, 40.0, 0.01)
     assert not isinstance(steps, range)
+
+
+@pytest.mark.parametrize(
+    "name", ["yolov5s-gmp.md", "digits-gmp-qat.yaml", "yolov5s-pruned95-block4-qat.md"]
+)
+@pytest.mark.parametrize("epochs", ["300", "37"])
+def test_table_phases_use_the_epochs_the_windows_print(tmp_path, name, epochs):
+    """A rescaled recipe's windows end at 166.6668: its phases say so too (they
+    printed the clock's 166.667 beside the window's 166.6667), numbers print short
+    and columns line up; the steps trained after the last end are named."""
+    out = tmp_path / f"r{Path(name).suffix}"
+    code, _, _ = run(
+        "rescale", str(ROOT / "recipes" / name), "--epochs", epochs, "-o", str(out)
+    )
+    assert code == 0
+    code, table, _ = run("plan", str(out), "--steps-per-epoch", "1849")
+    assert code == 0
+    head, _, rest = table.partition("\nphases:\n")
+    windows = set(re.findall(r"(\S+) -> (\S+)\s+\d+ ->", head))
+    written = {x for pair in windows for x in pair} | set(
+        re.findall(r"@([0-9.]+[0-9])", head)  # QAT's markers, in its "what"
+    )
+    t = plan(load(out), 1849)
+    for ph in t.phases:
+        for x in (ph.start_epoch, ph.end_epoch):
+            text = f"{x:.10g}"
+            assert text in written or x == t.total_steps / 1849, (ph, written)
+            assert re.search(rf"epochs (\S+ -> )?{re.escape(text)}\b", rest)
+    assert not re.search(r"\d\.\d{11,}", table), table  # no float noise
+    rows = head.splitlines()[2:]
+    starts = {[m.start() for m in re.finditer(r"\S+", r)][2] for r in rows}
+    assert len(starts) == 1, rows  # the epochs column starts at one column
+    if t.epochs[-1] > max(max(m.start, m.end) for m in (p.model for p in t.modifiers)):
+        assert "more steps to max_epochs" in table
+
+
+def test_table_prints_the_final_lr_short(tmp_path):
+    """The cosine ends at 1e-4 plus float noise: printed as 0.0001, as written."""
+    out = tmp_path / "r.md"
+    assert run("rescale", str(BUNDLED), "--epochs", "300", "-o", str(out))[0] == 0
+    code, table, _ = run("plan", str(out), "--steps-per-epoch", "1849")
+    assert code == 0
+    t = plan(load(out), 1849)
+    assert t.lr[0][-1] != 0.0001  # the float the engine computes ...
+    assert "final LR 0.0001\n" in table, table  # ... printed as people write it

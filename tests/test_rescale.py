@@ -217,30 +217,74 @@ modifiers:
 )
 def test_steps_per_epoch_puts_every_field_on_sparsemls_grid(name, epochs, spe):
     """--steps-per-epoch N: every epoch field, sums of variables included, fires at
-    its step in SparseML's float clock (59/44 + 39/44 is one ulp above 2 + 10/44,
-    which fired a step late before), so lint finds nothing off the grid."""
+    the step it would fire at if written as that step's exact epoch (59/44 + 39/44
+    is one ulp above 2 + 10/44, which fired a step late before), though written as a
+    short decimal; so lint finds nothing off the grid."""
+    from unittest import mock
+
+    from recipe_compiler import rescale as module
+    from recipe_compiler.clock import Clock
     from recipe_compiler.clock import step_epoch as engine_epoch
 
     recipe = load(ROOT / "recipes" / name)
+
+    def fields(text):
+        after = reload(recipe, text)
+        clock = Clock(spe, 10**9)
+        for e, m in after.models:
+            for field in QAT_AND_WINDOW_FIELDS:
+                v = getattr(m, field, None)
+                if v is not None and v != -1:
+                    yield (e.index, field), v, clock.first_at_or_after(v)
+
     try:
         text = rescale(recipe, epochs, round_to=1 / spe).text
     except RescaleError:
         return  # rounding would collapse a window at this length: refused, fine
-    after = reload(recipe, text)
-    for _, m in after.models:
-        for field in (
-            "start_epoch",
-            "end_epoch",
-            "freeze_bn_stats_epoch",
-            "disable_quantization_observer_epoch",
-        ):
-            v = getattr(m, field, None)
-            if v is None or v == -1:
-                continue
-            k = round(v * spe)  # SparseML fires at the first step with epoch >= v
-            assert engine_epoch(k - 1, spe) < v <= engine_epoch(k, spe), (field, v)
-    codes = {p.code for p in lint_recipe(after, None, spe)}
+
+    def exact(value, spe, within=None):
+        return engine_epoch(module.landing_step(value, spe), spe)
+
+    with mock.patch.object(module, "short_on_step", exact):
+        exact_text = rescale(recipe, epochs, round_to=1 / spe).text
+    want = {where: k for where, _, k in fields(exact_text)}
+    for where, v, k in fields(text):
+        assert k == want[where], (where, v, k, want[where])
+        assert engine_epoch(k - 1, spe) < v <= engine_epoch(k, spe), (where, v)
+    codes = {p.code for p in lint_recipe(reload(recipe, text), None, spe)}
     assert "RC227" not in codes, codes  # (RC226 is about update_frequency, kept)
+
+
+QAT_AND_WINDOW_FIELDS = (
+    "start_epoch",
+    "end_epoch",
+    "freeze_bn_stats_epoch",
+    "disable_quantization_observer_epoch",
+)
+
+
+def test_step_snapped_numbers_are_short_decimals():
+    """The guide's recipe at 300 epochs and 1849 steps per epoch: 166.6668, not
+    166.6668469442942, and the plan fires at the same steps as with the long form."""
+    recipe = load(BUNDLED)
+    text = rescale(recipe, 300, round_to=1 / 1849).text
+    assert "66.6668\n" in text and "6668469" not in text
+    from recipe_compiler.rescale import short_on_step
+
+    assert short_on_step(166.6668469442942, 1849) == 166.6668
+    assert short_on_step(30.0, 7) == 30.0
+    assert short_on_step(0.0, 7) == 0.0
+
+
+def test_rescale_reports_sparsemls_training_length_and_the_partial_epoch():
+    code, _, err = run("rescale", str(BUNDLED), "--epochs", "300", "--diff")
+    assert code == 0
+    assert "SparseML trains 167 epochs (max_epochs)" in err
+    assert "0.6667 into epoch 167" in err and "--round 1" in err
+    code, _, err = run("rescale", str(BUNDLED), "--epochs", "180", "--diff")
+    assert code == 0
+    assert "SparseML trains 100 epochs (max_epochs)\n" in err
+    assert "--round" not in err
 
 
 def test_rounding_snaps_and_never_reorders():
@@ -416,3 +460,15 @@ def test_generated_recipes_rescale(text, n):
     )  # kept
     assert "# training length" in out.text
     assert rescale(recipe, 90).text == text
+
+
+def test_lrs_at_the_base_length_write_no_rescaled_from_90_to_90_header():
+    recipe = load(BUNDLED)
+    text = rescale(recipe, 90, lr=(0.01, 0.0001)).text
+    assert "rescaled from" not in text
+    assert text.count("# learning rates by the 90-epoch rule from 0.01:0.0001") == 1
+    again = rescale(reload(recipe, text), 90, lr=(0.02, 0.0001)).text
+    assert "0.01:0.0001" not in again and again.count("90-epoch rule from 0.02") == 1
+    moved = rescale(reload(recipe, again), 300).text
+    assert "# rescaled from 90 to 300 epochs" in moved
+    assert rescale(recipe, 90).text == recipe.source.text  # nothing to do: unchanged

@@ -94,13 +94,14 @@ def execute_rescale(settings: RescaleSettings) -> int:
     from .. import source
     from ..fileio import recipe_suffix
     from ..recipe import from_source
-    from ..rescale import RescaleError, flattened, rescale
+    from ..rescale import RescaleError, flattened, length_notes, rescale
 
     recipe = load_recipe("rescale", settings.recipe)
     spe = settings.spe or DEFAULT_STEPS_PER_EPOCH
     cfg = lint_config("rescale", settings.config_path)
     refuse_lint_errors("rescale", recipe, spe, cfg)
     round_to = 1.0 / settings.spe if settings.spe else settings.round_to
+    notes: list[str] = []
     try:
         if settings.flatten:
             text = flattened(
@@ -110,14 +111,16 @@ def execute_rescale(settings: RescaleSettings) -> int:
                 scale_frequency=settings.update_frequency == "scale",
             )
         else:
-            text = rescale(
+            result = rescale(
                 recipe,
                 settings.epochs,
                 from_epochs=settings.from_epochs,
                 update_frequency=settings.update_frequency,
                 round_to=round_to,
                 lr=settings.lr,
-            ).text
+            )
+            text = result.text
+            notes = [f"set {note}" for note in result.notes]
     except RescaleError as exc:
         raise Failure(f"recipe rescale: {exc}", EXIT_PROBLEMS) from None
     suffix = ".yaml" if settings.flatten else recipe_suffix(settings.recipe)
@@ -125,6 +128,8 @@ def execute_rescale(settings: RescaleSettings) -> int:
     written = from_source(source.from_text(text, "<rescaled>", kind))
     refuse_lint_errors("rescale", written, spe, cfg, "the rescaled recipe")
     deliver(text, recipe.source.text, settings, suffix)
+    for note in notes + length_notes(written):
+        click.echo(f"recipe rescale: {note}", err=True)
     return 0
 
 
