@@ -41,6 +41,10 @@ class ScheduleError(ValueError):
     """The schedule cannot be planned (for example, no training length)."""
 
 
+class NoTrainingLength(ScheduleError):
+    """Nothing in the recipe gives a length: `plan --epochs` can."""
+
+
 def step_epoch(step: Any, spe: int) -> Any:
     """The float epoch SparseML's clock holds at optimizer `step` (an int or a numpy
     array of them): `step // spe + (step % spe) / spe`, which is not always
@@ -202,25 +206,32 @@ def update_order(recipe: Recipe) -> list[int]:
     return [i for i, _ in sorted(pairs, key=functools.cmp_to_key(_comparator))]
 
 
-def training_steps(recipe: Recipe, steps_per_epoch: int, epochs: float | None) -> Clock:
+def training_steps(
+    recipe: Recipe, steps_per_epoch: int, epochs: float | None, partial: bool = False
+) -> Clock:
+    """The clock over the training length; `partial` plans a recipe with errors
+    from the modifiers that loaded (for a page that shows its problems)."""
     if steps_per_epoch < 1:
         raise ScheduleError("steps_per_epoch must be at least 1")
-    if not recipe.ok:
+    if not recipe.ok and not partial:
         raise ScheduleError("the recipe has errors; run `recipe lint` first")
     length = recipe.max_epochs if epochs is None else epochs
     if length <= 0:
-        raise ScheduleError(
+        raise NoTrainingLength(
             "the recipe sets no training length (no modifier ends or starts after "
-            "epoch 0); give one with --epochs"
+            "epoch 0)"
         )
     return Clock(steps_per_epoch, round(length * steps_per_epoch))
 
 
 def events(
-    recipe: Recipe, steps_per_epoch: int, epochs: float | None = None
+    recipe: Recipe,
+    steps_per_epoch: int,
+    epochs: float | None = None,
+    partial: bool = False,
 ) -> tuple[Clock, list[Events]]:
     """Every valid modifier's events, in file order."""
-    clock = training_steps(recipe, steps_per_epoch, epochs)
+    clock = training_steps(recipe, steps_per_epoch, epochs, partial)
     out = [
         _events(e.index, e, e.model, clock)
         for e in recipe.modifiers

@@ -48,18 +48,39 @@ PHASE_COLORS = {
     "observers-off": "rgba(138,92,194,0.10)",
 }
 RECIPE_COLORS = ["#3a78c3", "#e07b39", "#4a9a5b", "#c2405c", "#8a5cc2", "#2a9d8f"]
+# compare mode: recipes take the colours, kinds a fill pattern (plotly's shapes)
+KIND_PATTERNS = {
+    "pruning": "/",
+    "lr": "",
+    "quantization": "x",
+    "training": ".",
+    "distillation": "\\",
+    "other": "+",
+}
+KIND_NAMES = {
+    "pruning": "pruning",
+    "lr": "learning rate",
+    "quantization": "quantization",
+    "training": "training range",
+    "distillation": "distillation",
+    "other": "other",
+}
 
 
 @dataclasses.dataclass
 class Planned:
-    """One recipe to draw: its timeline and its lint problems."""
+    """One recipe to draw: its timeline and its lint problems.
+
+    A recipe with errors is drawn from the modifiers that loaded, with `note` saying
+    so; `timeline` is None where nothing could be planned (`note` says why)."""
 
     recipe: Recipe
-    timeline: Timeline
+    timeline: Timeline | None
     problems: list[Problem]
     name: str
     # what a run measured, per step: "lr" and "sparsity_<modifier index>"
     observed: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    note: str | None = None
 
 
 def keep_points(values: np.ndarray, must: np.ndarray | None = None) -> np.ndarray:
@@ -112,6 +133,7 @@ def _round(a: np.ndarray, digits: int = 10) -> list[Any]:
 
 def sparsity_traces(p: Planned, color: str | None, prefix: str) -> list[dict[str, Any]]:
     t = p.timeline
+    assert t is not None
     traces = []
     for e in t.modifiers:
         series = t.sparsity.get(e.index)
@@ -143,6 +165,7 @@ def sparsity_traces(p: Planned, color: str | None, prefix: str) -> list[dict[str
 
 def lr_traces(p: Planned, color: str | None, prefix: str) -> list[dict[str, Any]]:
     t = p.timeline
+    assert t is not None
     lr, src = t.lr[0], t.lr_source[0]
     jumps = np.flatnonzero(np.concatenate([[False], src[1:] != src[:-1]]))
     idx = keep_points(lr, np.concatenate([jumps - 1, jumps]))
@@ -169,6 +192,7 @@ def lr_traces(p: Planned, color: str | None, prefix: str) -> list[dict[str, Any]
 def observed_traces(p: Planned, key: str, prefix: str) -> list[dict[str, Any]]:
     """What training measured, dotted over the plan (from a run's observed.csv)."""
     t = p.timeline
+    assert t is not None
     out = []
     for name, values in sorted(p.observed.items()):
         if not name.startswith(key):
@@ -193,7 +217,10 @@ def observed_traces(p: Planned, key: str, prefix: str) -> list[dict[str, Any]]:
 
 
 def gantt_traces(p: Planned, color: str | None, prefix: str) -> list[dict[str, Any]]:
+    """One bar a modifier: kinds by colour, or in compare mode recipes by colour
+    and kinds by fill pattern (a recipe's pruning bar keeps its recipe's colour)."""
     t = p.timeline
+    assert t is not None
     end_of_training = t.total_steps / t.steps_per_epoch
     by_kind: dict[str, dict[str, list[Any]]] = {}
     for e in t.modifiers:
@@ -219,10 +246,22 @@ def gantt_traces(p: Planned, color: str | None, prefix: str) -> list[dict[str, A
             "y": d["y"],
             "x": d["x"],
             "base": d["base"],
-            "marker": {
-                "color": KIND_COLORS.get(kind, "#999"),
-                **({"line": {"color": color, "width": 2}} if color else {}),
-            },
+            "marker": (
+                {
+                    "color": color,
+                    "opacity": 0.85,
+                    "pattern": {
+                        "shape": KIND_PATTERNS.get(kind, "+"),
+                        "fillmode": "replace",
+                        "bgcolor": color,
+                        "fgcolor": "#fff",
+                        "size": 8,
+                        "solidity": 0.3,
+                    },
+                }
+                if color
+                else {"color": KIND_COLORS.get(kind, "#999")}
+            ),
             "hovertext": d["text"],
             "hoverinfo": "text",
         }
@@ -232,6 +271,7 @@ def gantt_traces(p: Planned, color: str | None, prefix: str) -> list[dict[str, A
 
 def phase_shapes(p: Planned, color: str | None) -> list[dict[str, Any]]:
     shapes = []
+    assert p.timeline is not None
     for ph in p.timeline.phases:
         if color is None:
             shapes.append(
@@ -266,11 +306,28 @@ def phase_shapes(p: Planned, color: str | None) -> list[dict[str, Any]]:
     return shapes
 
 
+def kinds_present(planned: list[Planned]) -> list[str]:
+    """The modifier kinds the page draws, in the legend's order."""
+    found: set[str] = {
+        type(e.model).KIND
+        for p in planned
+        if p.timeline is not None
+        for e in p.timeline.modifiers
+    }
+    return [k for k in KIND_NAMES if k in found] + sorted(found - set(KIND_NAMES))
+
+
 def figures(planned: list[Planned]) -> list[dict[str, Any]]:
     compare = len(planned) > 1
-    x_max = max(p.timeline.total_steps / p.timeline.steps_per_epoch for p in planned)
+    drawn = [p for p in planned if p.timeline is not None]
+    x_max = max(
+        (t.total_steps / t.steps_per_epoch for p in drawn if (t := p.timeline)),
+        default=1.0,
+    )
     sparsity, lr, gantt, shapes = [], [], [], []
     for i, p in enumerate(planned):
+        if p.timeline is None:
+            continue
         color = RECIPE_COLORS[i % len(RECIPE_COLORS)] if compare else None
         prefix = f"{p.name}: " if compare else ""
         sparsity += sparsity_traces(p, color, prefix)
@@ -290,7 +347,7 @@ def figures(planned: list[Planned]) -> list[dict[str, Any]]:
             "text": ph.name,
             "font": {"size": 10, "color": "#555"},
         }
-        for ph in planned[0].timeline.phases
+        for ph in (drawn[0].timeline.phases if drawn and drawn[0].timeline else [])
         if ph.name in ("stabilization", "pruning", "fine-tuning", "qat")
     ]
 
@@ -313,7 +370,7 @@ def figures(planned: list[Planned]) -> list[dict[str, Any]]:
             **extra,
         }
 
-    rows = sum(len(p.timeline.modifiers) for p in planned)
+    rows = sum(len(p.timeline.modifiers) for p in drawn if p.timeline)
     return [
         {
             "id": "fig-sparsity",
@@ -386,11 +443,21 @@ def render(planned: list[Planned]) -> str:
     recipes = []
     for n, p in enumerate(planned):
         t = p.timeline
-        finals = [
-            (e, float(t.sparsity[e.index][-1]))
-            for e in t.modifiers
-            if e.index in t.sparsity and len(t.sparsity[e.index])
-        ]
+        facts: dict[str, Any] = {"planned": t is not None}
+        if t is not None:
+            finals = [
+                (e, float(t.sparsity[e.index][-1]))
+                for e in t.modifiers
+                if e.index in t.sparsity and len(t.sparsity[e.index])
+            ]
+            facts.update(
+                max_epochs=t.max_epochs,
+                epochs=t.total_steps / t.steps_per_epoch,
+                steps_per_epoch=t.steps_per_epoch,
+                total_steps=t.total_steps,
+                finals=[(_label(e), v) for e, v in finals],
+                crashes=[(_label(e), e.crash, e.crash_step) for e in t.crashes],
+            )
         recipes.append(
             {
                 "n": n,
@@ -398,16 +465,22 @@ def render(planned: list[Planned]) -> str:
                 "color": RECIPE_COLORS[n % len(RECIPE_COLORS)]
                 if len(planned) > 1
                 else None,
-                "max_epochs": t.max_epochs,
-                "epochs": t.total_steps / t.steps_per_epoch,
-                "steps_per_epoch": t.steps_per_epoch,
-                "total_steps": t.total_steps,
-                "finals": [(_label(e), v) for e, v in finals],
+                "note": p.note,
                 "problems": p.problems,
                 "lines": p.recipe.source.text.split("\n"),
-                "crashes": [(_label(e), e.crash, e.crash_step) for e in t.crashes],
+                **facts,
             }
         )
+    compare = len(planned) > 1
+    legend = [
+        {
+            "kind": k,
+            "name": KIND_NAMES.get(k, k),
+            "color": KIND_COLORS.get(k, "#999"),
+            "pattern": _css_pattern(KIND_PATTERNS.get(k, "+")) if compare else None,
+        }
+        for k in kinds_present(planned)
+    ]
     template = env.get_template("preview.html.j2")
     return template.render(
         title=" vs ".join(p.name for p in planned),
@@ -425,7 +498,24 @@ def render(planned: list[Planned]) -> str:
         ],
         plotly_js=_plotly_js(),
         escape=html.escape,
+        legend=legend,
+        compare=compare,
     )
+
+
+def _css_pattern(shape: str) -> str:
+    """The legend swatch of a plotly fill pattern, as a CSS background."""
+    ink = "#555"
+    lines = {
+        "/": f"repeating-linear-gradient(45deg, {ink} 0 2px, #fff 2px 5px)",
+        "\\": f"repeating-linear-gradient(-45deg, {ink} 0 2px, #fff 2px 5px)",
+        "x": f"repeating-linear-gradient(45deg, {ink} 0 1px, transparent 1px 5px), "
+        f"repeating-linear-gradient(-45deg, {ink} 0 1px, #fff 1px 5px)",
+        ".": f"radial-gradient({ink} 1px, #fff 1.5px) 0 0 / 4px 4px",
+        "+": f"linear-gradient({ink} 1px, transparent 1px) 0 0 / 5px 5px, "
+        f"linear-gradient(90deg, {ink} 1px, #fff 1px) 0 0 / 5px 5px",
+    }
+    return lines.get(shape, ink)
 
 
 # recipe_compiler.preview(...) calls render(...)

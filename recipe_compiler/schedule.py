@@ -98,14 +98,16 @@ def plan(
     param_groups: int = 1,
     base_lr: float | None = None,
     grad_accum: int = 1,
+    partial: bool = False,
 ) -> Timeline:
     """Plan every optimizer step of `recipe` at `steps_per_epoch`.
 
     `epochs` overrides the training length (default: SparseML's `max_epochs`);
     `base_lr` is the optimizer's LR before any modifier sets one (default unknown:
-    NaN); `grad_accum` batches make one optimizer step.
+    NaN); `grad_accum` batches make one optimizer step; `partial` plans the
+    modifiers that loaded of a recipe with errors (what SparseML would refuse).
     """
-    clock, evs = events(recipe, steps_per_epoch, epochs)
+    clock, evs = events(recipe, steps_per_epoch, epochs, partial)
     ep = step_epochs(clock.total, steps_per_epoch)
     by_index = {e.index: e for e in evs}
     order = update_order(recipe)

@@ -7,7 +7,9 @@ not skips, where CI or RECIPE_REQUIRE_RUNNER says the browser must be there.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -217,5 +219,117 @@ def test_compare_page_in_chromium(browser, tmp_path):
     assert names == ["yolov5s-gmp.md: learning rate", "r300.md: learning rate"]
     colors = js("return document.getElementById('fig-lr').data.map(t => t.line.color)")
     assert len(set(colors)) == 2
+    # the windows: bars filled with a pattern a kind, drawn in the recipes' colours
+    patterns = js("return document.querySelectorAll('#fig-gantt pattern').length")
+    assert patterns >= 3
+    fills = js(
+        "return Array.from(document.querySelectorAll('#fig-gantt .point path'))"
+        ".map(p => p.style.fill)"
+    )
+    solid = {f for f in fills if not f.startswith("url(")}  # learning rate: solid
+    assert solid == {"rgb(58, 120, 195)", "rgb(224, 123, 57)"}, fills  # by recipe
+    assert len(fills) == 8 and sum(f.startswith("url(") for f in fills) == 4
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "preview-compare.png"))
+    browser.execute_script("document.getElementById('fig-gantt').scrollIntoView()")
+    browser.save_screenshot(str(ARTIFACTS / "preview-compare-windows.png"))
+
+
+def preview_cli(*args):
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+
+    r = CliRunner().invoke(main, ["preview", *args], catch_exceptions=False)
+    return r.exit_code, r.stderr
+
+
+CRASHES_AT_RUN_TIME = """\
+modifiers:
+  - !GlobalMagnitudePruningModifier
+    params: __ALL_PRUNABLE__
+    init_sparsity: 0.05
+    final_sparsity: 0.8
+    start_epoch: 2
+    end_epoch: 2
+    update_frequency: 1
+  - !EpochRangeModifier
+    start_epoch: 0
+    end_epoch: 10
+"""
+ONE_BAD_MODIFIER = CRASHES_AT_RUN_TIME.replace("end_epoch: 2\n", "end_epoch: 6\n") + (
+    "  - !SetLearningRateModifier\n    start_epoch: 1\n    learning_rat: 0.1\n"
+)
+UNPARSABLE = "modifiers: [\n"
+
+
+@pytest.mark.parametrize(
+    "text, code, drawn",
+    [
+        (CRASHES_AT_RUN_TIME, "RC205", 2),  # loads, then crashes: all of it drawn
+        (ONE_BAD_MODIFIER, "RC102", 2),  # SparseML refuses: the 2 that loaded drawn
+        (UNPARSABLE, "RC001", 0),  # nothing to draw: the problems alone
+    ],
+)
+def test_preview_of_a_recipe_with_errors_writes_the_page_and_exits_1(
+    tmp_path, text, code, drawn
+):
+    """The page exists to show problems next to the schedule: it is written with
+    what can be planned and the problems in its panel, and the exit code is 1."""
+    src = tmp_path / "bad.yaml"
+    src.write_text(text)
+    page = tmp_path / "p.html"
+    status, err = preview_cli(str(src), "-o", str(page))
+    assert status == 1, err
+    assert f"{code} error" in err and "shown in the page" in err
+    html = page.read_text()
+    assert f"<td>{code}</td>" in html
+    at = html.index('id: "fig-gantt", fig: ') + len('id: "fig-gantt", fig: ')
+    data = json.JSONDecoder().raw_decode(html, at)[0]["data"]
+    assert sum(len(t["y"]) for t in data) == drawn
+    if code != "RC205":
+        assert "SparseML would refuse this recipe" in html
+
+
+def test_preview_without_a_training_length_names_no_flag_it_lacks(tmp_path):
+    src = tmp_path / "r.yaml"
+    src.write_text(
+        "modifiers:\n  - !SetLearningRateModifier\n    start_epoch: 0\n"
+        "    learning_rate: 0.1\n"
+    )
+    status, err = preview_cli(str(src), "-o", str(tmp_path / "p.html"))
+    assert status == 2 and "no training length" in err and "--epochs" not in err
+    assert not (tmp_path / "p.html").exists()
+
+
+def test_legend_lists_only_the_kinds_drawn():
+    recipe = load(ROOT / "recipes" / "yolov5s-gmp.md")  # pruning, LR, training
+    html = render([planned(recipe)])
+    kinds = re.findall(r'class="kind" data-kind="(\w+)"', html)
+    assert kinds == ["pruning", "lr", "training"]
+    qat = render([planned(load(WITH_PROBLEMS, text=True))])  # no LR modifier
+    assert re.findall(r'class="kind" data-kind="(\w+)"', qat) == [
+        "pruning",
+        "quantization",
+        "training",
+    ]
+
+
+def test_compare_gives_recipes_colours_and_kinds_patterns():
+    """Compare mode: each recipe's bars take its colour (the orange recipe's pruning
+    bars no longer vanish into the pruning orange), each kind a pattern."""
+    a = load(ROOT / "recipes" / "yolov5s-gmp.md")
+    b = load(ROOT / "recipes" / "yolov5s-pruned95-block4-qat.md")
+    _, _, gantt = figures([planned(a, name="a"), planned(b, name="b")])
+    by_recipe: dict[str, set] = {}
+    patterns: dict[str, set] = {}
+    for trace in gantt["data"]:
+        recipe, _, kind = trace["name"].partition(": ")
+        by_recipe.setdefault(recipe, set()).add(trace["marker"]["color"])
+        patterns.setdefault(kind, set()).add(trace["marker"]["pattern"]["shape"])
+    assert by_recipe["a"] != by_recipe["b"]
+    assert all(len(c) == 1 for c in by_recipe.values())  # one colour a recipe
+    assert all(len(s) == 1 for s in patterns.values())  # one pattern a kind
+    assert len({next(iter(s)) for s in patterns.values()}) == len(patterns)
+    html = render([planned(a, name="a"), planned(b, name="b")])
+    assert "colour = recipe, pattern = kind" in html

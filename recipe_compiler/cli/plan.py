@@ -11,6 +11,7 @@ import click
 
 from ..clock import DEFAULT_STEPS_PER_EPOCH
 from .common import (
+    EXIT_PROBLEMS,
     EXIT_USAGE,
     Failure,
     load_recipe,
@@ -91,6 +92,7 @@ def plan(**options: Any) -> int:
 
 def execute_plan(settings: PlanSettings) -> int:
     from .. import planfmt
+    from ..clock import NoTrainingLength
     from ..lint import problems_at
     from ..schedule import ScheduleError
     from ..schedule import plan as make_plan
@@ -105,6 +107,9 @@ def execute_plan(settings: PlanSettings) -> int:
             param_groups=settings.param_groups,
             grad_accum=settings.grad_accum,
         )
+    except NoTrainingLength as exc:
+        msg = f"recipe plan: {exc}; give one with --epochs"
+        raise Failure(msg, EXIT_USAGE) from None
     except ScheduleError as exc:
         raise Failure(f"recipe plan: {exc}", EXIT_USAGE) from None
     formats = {
@@ -145,12 +150,13 @@ def preview(**options: Any) -> int:
 
 
 def execute_preview(settings: PreviewSettings) -> int:
+    """The page is written even for recipes with errors (it exists to show problems
+    next to the schedule): planned from the modifiers that loaded, or only the
+    problems where nothing can be planned; the exit code is then 1, as lint's."""
     from ..fileio import write_atomic
-    from ..lint import lint_recipe, problems_at
     from ..overrides import applicable
-    from ..preview import Planned, render
-    from ..schedule import ScheduleError
-    from ..schedule import plan as make_plan
+    from ..preview import render
+    from ..problems import errors
 
     planned = []
     for path in settings.recipes:
@@ -158,17 +164,49 @@ def execute_preview(settings: PreviewSettings) -> int:
         own = applicable(recipe, settings.overrides)
         if own:
             recipe = load_recipe("preview", path, own)
-        problems = lint_recipe(recipe, steps_per_epoch=settings.spe)
-        refuse_errors(problems_at(recipe, settings.spe))
-        try:
-            timeline = make_plan(recipe, settings.spe)
-        except ScheduleError as exc:
-            raise Failure(f"recipe preview: {path}: {exc}", EXIT_USAGE) from None
-        planned.append(Planned(recipe, timeline, problems, Path(path).name))
+        item = _planned(recipe, path, settings.spe)
+        if item.timeline is None and not errors(item.problems):
+            raise Failure(f"recipe preview: {path}: {item.note}", EXIT_USAGE)
+        planned.append(item)
     write_atomic(settings.output, render(planned))
     click.echo(f"wrote {settings.output}", err=True)
+    found = [p for item in planned for p in errors(item.problems)]
+    if found:
+        click.echo("\n".join(str(p) for p in found), err=True)
+        click.echo(
+            f"recipe preview: {len(found)} error(s) shown in the page: SparseML "
+            "would refuse or crash on "
+            + ("these recipes" if len(planned) > 1 else "this recipe"),
+            err=True,
+        )
     if settings.open_browser:
         import webbrowser
 
         webbrowser.open(Path(settings.output).resolve().as_uri())
-    return 0
+    return EXIT_PROBLEMS if found else 0
+
+
+def _planned(recipe: Any, path: str, spe: int) -> Any:
+    from ..lint import lint_recipe
+    from ..preview import Planned
+    from ..problems import errors
+    from ..schedule import ScheduleError
+    from ..schedule import plan as make_plan
+
+    problems = lint_recipe(recipe, steps_per_epoch=spe)
+    refused = (
+        f"SparseML would refuse this recipe ({len(errors(recipe.problems))} "
+        "error(s) below)"
+    )
+    loaded, total = len(recipe.models), len(recipe.modifiers)
+    if not recipe.ok and not loaded:
+        return Planned(recipe, None, problems, Path(path).name, note=refused)
+    note = None
+    if not recipe.ok:
+        note = f"{refused}; drawn from the {loaded} of {total} modifiers that loaded"
+    try:
+        timeline = make_plan(recipe, spe, partial=True)
+    except ScheduleError as exc:
+        timeline = None
+        note = (note + "; " if note else "") + f"nothing to draw: {exc}"
+    return Planned(recipe, timeline, problems, Path(path).name, note=note)
