@@ -265,7 +265,7 @@ SPARSEML_FAILS: dict[str, tuple[str, ...]] = {
     "RC204": ("load: ValueError",),
     "RC301": ("load: ValueError",),
     "RC302": ("load: ValueError",),
-    "RC401": ("load: UnknownVariableException",),
+    "RC401": ("load: UnknownVariableException", "load: RuntimeError"),
     "RC403": ("load: RuntimeError",),
     "RC404": ("load: AttributeError",),
     "RC405": ("load: RuntimeError",),

@@ -146,7 +146,9 @@ def from_source(
         if overrides:
             view = var_overrides.apply(root, overrides, shape.staged)
             shape = layout.read(view, src.path)
-        values = variables.resolve(view, shape, parsed.aliases, limits, src.path)
+        values = variables.resolve(
+            view, shape, parsed.aliases, limits, src.path, src.text
+        )
         problems.extend(values.problems)
     found = layout.collect(view, shape, src.path)
     problems.extend(found.problems)

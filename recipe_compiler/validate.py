@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import codes
+from .expressions import names_in
 from .layout import Placement
 from .modifiers import REGISTRY, RENAMED, Modifier, did_you_mean, model_for
 from .problems import Problem, Severity
@@ -134,7 +135,9 @@ def _build(
         return cls.model_validate(e.fields), ()
     except ValidationError as exc:
         idle = _idle(e, cls, length)
-        found = list(_schema_problems(e, cls, exc, path, idle))
+        found = [
+            _eval_hint(p, e, values) for p in _schema_problems(e, cls, exc, path, idle)
+        ]
         if not all(_on_start(err) for err in exc.errors()):
             problems.extend(found)  # SparseML fails at load
             return None, ()
@@ -143,6 +146,27 @@ def _build(
             problems.extend(found + more)
             return model, ()
         return model, (*found, *more)
+
+
+def _eval_hint(p: Problem, e: Entry, values: Values) -> Problem:
+    """`end_epoch: num_pruning_epochs` is the string, not the variable: SparseML
+    evaluates only what is inside eval(...). Said where every name is defined."""
+    if p.code != "RC104" or e.node.kind != "map":
+        return p
+    scope = {**values.variables, **values.stage_variables.get(e.stage or "", {})}
+    for node in e.node.value.values():
+        if (node.line, node.column) != (p.line, p.column) or node.kind != "scalar":
+            continue
+        text = node.value
+        if not isinstance(text, str) or values.expression(node) is not None:
+            return p
+        names = names_in(text)
+        if names and all(n in scope for n in names):
+            return p.replace(
+                hint=f"write eval({text.strip()}): SparseML reads a variable only "
+                "inside eval(...), and takes the bare name as text"
+            )
+    return p
 
 
 def _on_start(err: Any) -> bool:
@@ -242,8 +266,20 @@ def _schema_problems(
         if prev is None or len(err["loc"]) > len(prev["loc"]):
             by_field[field] = err
     name = cls.__name__ if cls.__name__ == cls.TAG else f"{cls.TAG} (legacy form)"
+    choices = [f for f in cls.model_fields if f != "log_types"]
+    missing = {f for f, err in by_field.items() if err["type"] == "missing"}
+    # a misspelled required field: one error, the unknown name with its guess
+    # (Python refuses the unexpected keyword before it counts missing ones)
+    typos = {
+        f: guess
+        for f, err in by_field.items()
+        if err["type"] == "extra_forbidden"
+        and (guess := did_you_mean(f, choices)) in missing
+    }
     for field, err in by_field.items():
         etype = err["type"]
+        if etype == "missing" and field in typos.values():
+            continue
         if etype == "missing":
             yield codes.make(
                 "RC103",
@@ -256,17 +292,19 @@ def _schema_problems(
                 f"add '{field}: ...' to this modifier",
             )
         elif etype == "extra_forbidden":
-            choices = [f for f in cls.model_fields if f != "log_types"]
             guess = did_you_mean(field, choices)
+            also = f" (and the required '{guess}' is missing)" if field in typos else ""
             yield codes.make(
                 "RC102",
                 path,
                 *e.field_position(field, value=False),
-                f"!{e.tag} has no field '{field}'; SparseML fails with "
-                f"\"__init__() got an unexpected keyword argument '{field}'\"",
+                f"!{e.tag} has no field '{field}'{also}; SparseML fails with "
+                f"\"__init__() got an unexpected keyword argument '{field}'\""
+                + _legacy_why(e, cls, field),
                 f"did you mean '{guess}'?"
                 if guess
-                else f"fields of {name}: " + ", ".join(choices),
+                else _legacy_hint(e, cls, field)
+                or f"fields of {name}: " + ", ".join(choices),
             )
         else:
             code = (
@@ -291,6 +329,37 @@ def _schema_problems(
                     "SparseML never reads the value",
                 )
             yield problem
+
+
+def _legacy_why(e: Entry, cls: type[Modifier], field: str) -> str:
+    """Why a QuantizationModifier field is unknown: a legacy-only field chose the
+    legacy class, which lacks the new form's fields (`scheme`, `ignore`, ...)."""
+    from .modifiers.quantization import LEGACY_ONLY, QuantizationModifier
+
+    if cls.__name__ == cls.TAG or field not in QuantizationModifier.model_fields:
+        return ""
+    chosen = [k for k in e.fields if k in LEGACY_ONLY]
+    if not chosen:
+        return ""
+    line, _ = e.field_position(chosen[0], value=False)
+    return (
+        f"; '{chosen[0]}' (line {line}) is a field only the legacy "
+        "QuantizationModifier has, so SparseML builds the legacy one, and it has "
+        f"no '{field}'"
+    )
+
+
+def _legacy_hint(e: Entry, cls: type[Modifier], field: str) -> str | None:
+    from .modifiers.quantization import LEGACY_ONLY
+
+    if not _legacy_why(e, cls, field):
+        return None
+    chosen = ", ".join(f"'{k}'" for k in e.fields if k in LEGACY_ONLY)
+    return (
+        f"for the new form, remove {chosen} (it quantizes the whole model; "
+        f"'ignore' lists module types or names to skip); for the legacy form, "
+        f"remove '{field}'"
+    )
 
 
 def _locate(e: Entry, loc: tuple[Any, ...]) -> tuple[int, int]:

@@ -11,6 +11,7 @@ into the tree: the result says what each `eval(...)` node became, keyed by node.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -99,23 +100,61 @@ def resolve(
     aliases: Mapping[int, int],
     limits: Limits,
     path: str,
+    text: str = "",
 ) -> Values:
-    """Every variable and every `eval(...)` under a modifiers key, as SparseML."""
-    return _Evaluation(aliases, limits, path).run(root, layout)
+    """Every variable and every `eval(...)` under a modifiers key, as SparseML.
+    `text` is the file's, where node spans point (problems then name positions
+    inside an expression)."""
+    return _Evaluation(aliases, limits, path, text).run(root, layout)
 
 
 class _Evaluation:
-    def __init__(self, aliases: Mapping[int, int], limits: Limits, path: str):
+    def __init__(
+        self, aliases: Mapping[int, int], limits: Limits, path: str, text: str = ""
+    ):
         self.aliases, self.limits, self.path = aliases, limits, path
+        self.text = text
         self.problems: list[Problem] = []
         self.evaluated: dict[Node, Evaluated] = {}
 
     def problem(
-        self, code: str, node: Node, message: str, hint: str | None = None
+        self,
+        code: str,
+        node: Node,
+        message: str,
+        hint: str | None = None,
+        name: str | None = None,
     ) -> None:
+        line, column = self.name_position(node, name) if name else (None, None)
         self.problems.append(
-            codes.make(code, self.path, node.line, node.column, message, hint)
+            codes.make(
+                code,
+                self.path,
+                line or node.line,
+                column or node.column,
+                message,
+                hint,
+            )
         )
+
+    def name_position(self, node: Node, name: str) -> tuple[int | None, int | None]:
+        """Where `name` is written inside the node's eval(...), when the node is
+        written here (not through an alias) and the name appears once."""
+        a, b = node.span
+        raw = self.text[a:b]
+        start = raw.find("eval(")
+        if node.via_alias or start < 0 or b <= a:
+            return None, None
+        found = [
+            m.start()
+            for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", raw)
+            if m.start() > start
+        ]
+        if len(found) != 1:
+            return None, None
+        at = a + found[0]
+        line = self.text.count("\n", 0, at) + 1
+        return line, at - (self.text.rfind("\n", 0, at) + 1) + 1
 
     def run(self, root: Node, layout: Layout) -> Values:
         stage_variables: dict[str, dict[str, Variable]] = {}
@@ -256,13 +295,16 @@ class _Evaluation:
                 hint = f"write eval({n}) alone, or move '{var.name}' to the top level"
             else:
                 guess = did_you_mean(n, list(variables) + list(global_vars))
-                msg = f"{var.name}: eval({expr}) uses '{n}', which is not defined"
+                msg = (
+                    f"{var.name}: eval({expr}) uses '{n}', which is not defined; "
+                    'SparseML fails with "Unable to evaluate expression"'
+                )
                 hint = (
                     f"did you mean '{guess}'?"
                     if guess
                     else f"define '{n}' at the top of the recipe"
                 )
-            self.problem("RC401", var.node, msg, hint)
+            self.problem("RC401", var.node, msg, hint, name=n)
             return
         non_numeric = [
             n
@@ -283,6 +325,7 @@ class _Evaluation:
                 "without an exponent"
                 if isinstance(shown, str)
                 else None,
+                name=n,
             )
             return
         cycle = [n for n in names if n in variables and variables[n].expression]
@@ -353,6 +396,7 @@ class _Evaluation:
                 "write the number with a dot and a signed exponent (1.0e-5)"
                 if isinstance(shown, str)
                 else None,
+                name=name,
             )
         else:
             guess = did_you_mean(name, scope)
@@ -364,6 +408,7 @@ class _Evaluation:
                 f"did you mean '{guess}'?"
                 if guess
                 else f"define '{name}' at the top of the recipe",
+                name=name,
             )
 
     def expression_problem(self, exc: ExpressionError, node: Node, expr: str) -> None:

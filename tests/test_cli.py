@@ -135,7 +135,10 @@ def test_config_disables_and_changes_severity(run):
     files = {"w.yaml": WARN, ".recipelint.yaml": "rules:\n  unused-variable: error\n"}
     assert run("lint", "w.yaml", files=files)[0] == 1
     files[".recipelint.yaml"] = "rules:\n  RC402: disable\n"
-    assert run("lint", "w.yaml", files=files)[1] == "1 recipe checked: no problems\n"
+    assert run("lint", "w.yaml", files=files)[1] == (
+        "1 recipe checked: no problems "
+        "(1 suppressed by config or # recipe: disable=: RC402 x1)\n"
+    )
     files[".recipelint.yaml"] = "rules:\n  RC999: disable\n"
     code, _, err = run("lint", "w.yaml", files=files)
     assert code == 2 and 'no such rule: "RC999"' in err
@@ -144,7 +147,8 @@ def test_config_disables_and_changes_severity(run):
 def test_inline_disable(run):
     text = WARN.replace("unused: 3", "unused: 3  # recipe: disable=RC402")
     assert run("lint", "w.yaml", files={"w.yaml": text})[1] == (
-        "1 recipe checked: no problems\n"
+        "1 recipe checked: no problems "
+        "(1 suppressed by config or # recipe: disable=: RC402 x1)\n"
     )
 
 

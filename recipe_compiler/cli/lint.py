@@ -70,8 +70,8 @@ def lint(**options: Any) -> int:
 
 
 def execute(settings: LintSettings) -> int:
-    from ..lint import exit_code, lint_paths, lint_recipe
-    from ..lint.reporters import REPORTERS
+    from ..lint import exit_code, lint_counted, lint_paths_counted
+    from ..lint.reporters import REPORTERS, suppressed_note
     from ..recipe import OverrideError, from_source
     from ..source import from_bytes, from_text
 
@@ -84,7 +84,9 @@ def execute(settings: LintSettings) -> int:
     try:
         if settings.fix:
             fix(files, limits, cfg, spe, settings.overrides)
-        problems, recipes = lint_paths(files, cfg, settings.overrides, limits, spe)
+        problems, recipes, hidden = lint_paths_counted(
+            files, cfg, settings.overrides, limits, spe
+        )
         if "-" in settings.paths:
             data = sys.stdin.buffer.read(limits.max_bytes + 1)
             src = from_bytes(data, "<stdin>", "text", limits)
@@ -95,12 +97,17 @@ def execute(settings: LintSettings) -> int:
                 src = from_text(text, "<stdin>", "text")
             recipe = from_source(src, settings.overrides, limits)
             recipes.append(recipe)
-            problems.extend(lint_recipe(recipe, cfg, spe))
+            linted = lint_counted(recipe, cfg, spe)
+            problems.extend(linted.problems)
+            hidden.extend(linted.suppressed)
     except OverrideError as exc:
         raise Failure(f"recipe lint: {exc}") from None
     problems.sort()
     to_stderr = settings.fix and "-" in settings.paths
-    click.echo(REPORTERS[settings.fmt](problems, len(recipes)), nl=False, err=to_stderr)
+    report = REPORTERS[settings.fmt](problems, len(recipes))
+    if settings.fmt == "text" and hidden:
+        report = report.rstrip("\n") + f" {suppressed_note(hidden)}\n"
+    click.echo(report, nl=False, err=to_stderr)
     return exit_code(problems, settings.strict)
 
 

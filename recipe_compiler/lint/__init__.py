@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -20,6 +21,15 @@ RECIPE_SUFFIXES = (".yaml", ".yml", ".md")
 _DISABLE = re.compile(r"#\s*recipe:\s*disable=([A-Za-z0-9_,\- ]+)")
 
 
+@dataclasses.dataclass(frozen=True)
+class Linted:
+    """What lint reports of one recipe, and what the config or an inline
+    `# recipe: disable=` hid (counted in the summary, as ruff counts hidden ones)."""
+
+    problems: list[Problem]
+    suppressed: list[Problem]
+
+
 def lint_recipe(
     recipe: Recipe,
     config: Config | None = None,
@@ -30,13 +40,20 @@ def lint_recipe(
     Schedule rules (REPLAY) see the recipe replayed at `steps_per_epoch` optimizer
     steps an epoch.
     """
+    return lint_counted(recipe, config, steps_per_epoch).problems
+
+
+def lint_counted(
+    recipe: Recipe,
+    config: Config | None = None,
+    steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
+) -> Linted:
+    """`lint_recipe`, with the problems the config and inline comments hid."""
     config = config or Config()
     problems = list(recipe.problems)
     events: Replay | None = None
     if recipe.ok:
         for code, rule in RULES.items():
-            if code in config.disabled:
-                continue
             if getattr(rule, "REPLAY", False):
                 events = events or replay(recipe, steps_per_epoch)
                 if events is None:
@@ -59,17 +76,18 @@ def lint_recipe(
     if recipe.ok and events is None:
         events = replay(recipe, steps_per_epoch)
     problems.extend(deferred(recipe, events))
-    out = []
+    out, hidden = [], []
     disabled_lines = _inline_disables(recipe.source.text)
     for p in problems:
-        if p.code in config.disabled and p.code != "RC000":
-            continue
-        if p.code in disabled_lines.get(p.line, ()):
+        if (p.code in config.disabled and p.code != "RC000") or (
+            p.code in disabled_lines.get(p.line, ())
+        ):
+            hidden.append(p)
             continue
         if p.code in config.severity:
             p = p.replace(severity=config.severity[p.code])
         out.append(p)
-    return sorted(set(out))
+    return Linted(sorted(set(out)), sorted(set(hidden)))
 
 
 def problems_at(recipe: Recipe, steps_per_epoch: int) -> list[Problem]:
@@ -146,13 +164,30 @@ def lint_paths(
     limits: Limits | None = None,
     steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
 ) -> tuple[list[Problem], list[Recipe]]:
+    problems, recipes, _ = lint_paths_counted(
+        paths, config, overrides, limits, steps_per_epoch
+    )
+    return problems, recipes
+
+
+def lint_paths_counted(
+    paths: Iterable[str | Path],
+    config: Config | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
+    steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
+) -> tuple[list[Problem], list[Recipe], list[Problem]]:
+    """`lint_paths`, with the problems the config and inline comments hid."""
     problems: list[Problem] = []
+    hidden: list[Problem] = []
     recipes: list[Recipe] = []
     for path in discover(paths):
         recipe = from_source(read(path, limits), overrides, limits)
         recipes.append(recipe)
-        problems.extend(lint_recipe(recipe, config, steps_per_epoch))
-    return problems, recipes
+        linted = lint_counted(recipe, config, steps_per_epoch)
+        problems.extend(linted.problems)
+        hidden.extend(linted.suppressed)
+    return problems, recipes, hidden
 
 
 def exit_code(problems: Iterable[Problem], strict: bool = False) -> int:

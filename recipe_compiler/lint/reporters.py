@@ -30,6 +30,16 @@ def text(problems: Sequence[Problem], checked: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def suppressed_note(hidden: Sequence[Problem]) -> str:
+    """`(3 suppressed: RC221 x2, RC224 x1)`: what the config and `# recipe:
+    disable=` comments hid, so "no problems" never hides that they did."""
+    counts: dict[str, int] = {}
+    for p in hidden:
+        counts[p.code] = counts.get(p.code, 0) + 1
+    listed = ", ".join(f"{code} x{n}" for code, n in sorted(counts.items()))
+    return f"({len(hidden)} suppressed by config or # recipe: disable=: {listed})"
+
+
 def as_json(problems: Sequence[Problem], checked: int) -> str:
     import json
 

@@ -58,17 +58,39 @@ def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
             first, last = sorted((a, b), key=lambda e: rank[e.index])
             if lo == hi == first.end_step == last.start_step:
                 continue  # a hand-off: one ends where the next starts, and wins
-            yield Finding(
-                b.entry.line,
-                b.entry.column,
+            both = (
                 f"!{b.type} (line {b.entry.line}) and !{a.type} (line {a.entry.line}) "
-                f"both set the learning rate from {t.where(lo)}"
-                + (f" to {t.where(hi)}" if hi > lo else "")
-                + f"; SparseML applies !{last.type} (line {last.entry.line}) last, "
-                "so its value wins",
-                "make the windows meet without overlapping: end one where the next "
-                "starts, and start the next one step later if both act at that step",
+                "both set the learning rate"
             )
+            winner = f"!{last.type} (line {last.entry.line})"
+            if hi > lo:
+                message = (
+                    f"{both} from {t.where(lo)} to {t.where(hi)}; SparseML applies "
+                    f"{winner} last at every one of these steps, so its value wins"
+                )
+                hint = (
+                    "make the windows meet without overlapping: end one where the "
+                    "next starts"
+                )
+            else:
+                spans = {a.index: sa, b.index: sb}
+                loser = f"!{first.type} (line {first.entry.line})"
+                if spans[last.index][1] > lo or spans[first.index][1] <= lo:
+                    what = f"the LR {loser} sets there is never used"
+                else:
+                    what = (
+                        f"its LR lasts that one step, and from the next {loser} "
+                        "sets the LR again"
+                    )
+                message = (
+                    f"{both} at {t.where(lo)}, one step; SparseML applies {winner} "
+                    f"last, so {what}"
+                )
+                hint = (
+                    "move the one-step modifier out of the other's window (a step "
+                    "earlier or later) so that each LR takes effect as meant"
+                )
+            yield Finding(b.entry.line, b.entry.column, message, hint)
 
 
 def _same_groups(a: Events, b: Events) -> bool:
