@@ -12,8 +12,6 @@ PYTHONDONTWRITEBYTECODE=1 would otherwise recompile every module on every start.
 from __future__ import annotations
 
 import compileall
-import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -71,20 +69,10 @@ HEAVY = (
 
 
 def cpu() -> str:
-    """The CPU and the vector extensions it has, as /proc/cpuinfo says."""
-    try:
-        info = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or platform.machine()
-    name = re.search(r"^model name\s*:\s*(.+)$", info, re.M)
-    flags = set((re.search(r"^flags\s*:\s*(.+)$", info, re.M) or ["", ""])[1].split())
-    isa = [
-        f
-        for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile")
-        if f in flags
-    ]
-    cores = len(re.findall(r"^processor\s*:", info, re.M))
-    return f"{name.group(1) if name else platform.machine()}, {cores} cores, {' '.join(isa) or 'no AVX2'}"
+    """The CPU, its cores and the vector extensions speed depends on."""
+    from recipe_compiler.cpu import detect
+
+    return detect().describe()
 
 
 def main() -> None:

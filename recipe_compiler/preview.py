@@ -431,8 +431,9 @@ def _plotly_js() -> str:
     )
 
 
-def render(planned: list[Planned]) -> str:
-    """The HTML page: header, figures, lint problems and the recipes' text."""
+def render(planned: list[Planned], run: dict[str, Any] | None = None) -> str:
+    """The HTML page: header, figures, lint problems and the recipes' text; with
+    `run` (a run report's `run_section`), what the run measured above them."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(
@@ -500,6 +501,7 @@ def render(planned: list[Planned]) -> str:
         escape=html.escape,
         legend=legend,
         compare=compare,
+        run=run,
     )
 
 

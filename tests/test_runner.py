@@ -108,6 +108,19 @@ def test_digits_run_matches_the_plan(sparseml, tmp_path):
     )
     page = (tmp_path / "run" / "report.html").read_text()
     assert "observed lr" in page and f"observed sparsity #{3}" in page
+    # what report.md says is on the page too: scores, layers, export, benchmark
+    from recipe_compiler.cpu import detect
+
+    scores = page[page.index('id="run-scores"') :]
+    assert f"{report.dense_score:.4f}" in scores and f"{report.score:.4f}" in scores
+    assert page.count('<tr class="layer"><td><code>') == len(layers)
+    assert "<code>features.0.weight</code>" in page
+    assert "max |onnxruntime - torch|" in page and "model.onnx" in page
+    assert page.count('<tr class="bench">') == len(saved["bench"])
+    assert f"Measured on <b>{detect().describe()}</b>" in page
+    assert "INT8" in page and "VNNI" in page
+    assert saved["cpu"]["avx2"] == detect().features["avx2"]
+    assert f"Measured on {detect().describe()}" in markdown
     recipe = load(RECIPE)
     t = plan(recipe, report.steps_per_epoch)
     rows = list(csv.DictReader((tmp_path / "run" / "observed.csv").open()))

@@ -40,6 +40,7 @@ class Report:
     metrics: dict[str, dict[str, float]] = dataclasses.field(
         default_factory=dict
     )  # more figures of the task (a detector's mAP): name -> {dense, sparse}
+    cpu: dict[str, Any] = dataclasses.field(default_factory=dict)  # cpu.CPU.to_dict
 
     def to_dict(self) -> dict[str, Any]:
         """report.json: the layout docs/runner.md documents."""
@@ -68,8 +69,16 @@ class Report:
                 "output_max_abs": self.onnx_output_max_abs,
             },
             "bench": self.bench,
+            "cpu": self.cpu,
             "seconds": self.seconds,
         }
+
+    def figures(self) -> list[tuple[str, float, float]]:
+        """(name, dense, after the recipe): the task's score and its metrics."""
+        return [
+            (self.score_name, self.dense_score, self.score),
+            *((k, v["dense"], v["sparse"]) for k, v in self.metrics.items()),
+        ]
 
     def summary(self) -> str:
         """The line `recipe run` ends with."""
@@ -88,16 +97,16 @@ class Report:
 
 def compare_with_plan(
     recipe: Recipe, problems: list[Problem], spe: int, out_dir: Path
-) -> tuple[float | None, float | None]:
-    """`DIR/report.html`: the preview page (with the recipe's lint `problems`), the
-    run's measurements of `DIR/observed.csv` dotted over it.
+) -> tuple[Any, float | None, float | None]:
+    """The preview of the recipe (with its lint `problems`) and the run's
+    measurements of `DIR/observed.csv` to draw over it, for `DIR/report.html`.
 
-    Returns the largest differences between plan and run over every step: of the
-    LR (first param group) and of each pruning modifier's sparsity.
+    Returns it with the largest differences between plan and run over every step:
+    of the LR (first param group) and of each pruning modifier's sparsity.
     """
     import numpy as np
 
-    from ..preview import Planned, render
+    from ..preview import Planned
     from ..schedule import plan
 
     with (out_dir / "observed.csv").open(newline="") as f:
@@ -120,19 +129,40 @@ def compare_with_plan(
         if n and got is not None:
             d = float(np.max(np.abs(got[:n] - target[:n])))
             sparsity_diff = d if sparsity_diff is None else max(sparsity_diff, d)
-    page = render(
-        [
-            Planned(
-                recipe,
-                timeline,
-                problems,
-                Path(recipe.path).name,
-                observed,
-            )
-        ]
-    )
-    write_atomic(out_dir / "report.html", page)
-    return lr_diff, sparsity_diff
+    drawn = Planned(recipe, timeline, problems, Path(recipe.path).name, observed)
+    return drawn, lr_diff, sparsity_diff
+
+
+def run_section(report: Report) -> dict[str, Any]:
+    """What report.md says, for the page: scores, export, sparsity, benchmark."""
+    from ..cpu import CPU
+
+    cpu = report.cpu
+    note = None
+    if cpu:
+        features = {k: bool(cpu.get(k)) for k in ("avx2", "avx512f", "avx512_vnni")}
+        features |= {k: bool(cpu.get(k)) for k in ("avx_vnni", "amx")}
+        note = CPU(str(cpu.get("model")), int(cpu.get("cores") or 1), features)
+    return {
+        "title": f"{Path(report.recipe).name} on {report.model}",
+        "epochs": report.epochs,
+        "steps_per_epoch": report.steps_per_epoch,
+        "seconds": report.seconds,
+        "rescaled_to": report.rescaled_to,
+        "figures": report.figures(),
+        "lr_diff": report.max_lr_diff,
+        "sparsity_diff": report.max_sparsity_diff,
+        "onnx": report.onnx,
+        "onnx_diff": report.onnx_max_abs_diff,
+        "onnx_scale": report.onnx_output_max_abs,
+        "overall": report.overall_sparsity,
+        "mac_ratio": report.mac_ratio,
+        "per_layer": list(report.per_layer.items()),
+        "per_modifier": list(report.sparsity.items()),
+        "bench": report.bench,
+        "cpu": note.describe() if note else None,
+        "int8_note": note.int8_note() if note else None,
+    }
 
 
 def report_markdown(report: Report) -> str:
@@ -175,12 +205,21 @@ def report_markdown(report: Report) -> str:
     if report.bench:
         from .bench import table
 
-        lines += ["", "## Benchmark", "", "```", table(report.bench), "```"]
+        section = run_section(report)
+        lines += ["", "## Benchmark", ""]
+        if section["cpu"]:
+            lines += [f"Measured on {section['cpu']}: {section['int8_note']}.", ""]
+        lines += ["```", table(report.bench), "```"]
     lines += ["", "The plan with the run drawn over it: report.html.", ""]
     return "\n".join(lines)
 
 
-def write(report: Report, out_dir: Path) -> None:
-    """`DIR/report.json` and `DIR/report.md`."""
+def write(report: Report, out_dir: Path, drawn: Any = None) -> None:
+    """`DIR/report.json`, `DIR/report.md`, and with the plan `drawn`,
+    `DIR/report.html`: the plan, the run over it, and what report.md says."""
     write_atomic(out_dir / "report.json", json.dumps(report.to_dict(), indent=2) + "\n")
     write_atomic(out_dir / "report.md", report_markdown(report))
+    if drawn is not None:
+        from ..preview import render
+
+        write_atomic(out_dir / "report.html", render([drawn], run=run_section(report)))

@@ -32,6 +32,7 @@ compat.apply()
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
+from ..cpu import detect as detect_cpu  # noqa: E402
 from ..fileio import recipe_suffix, write_atomic  # noqa: E402
 from ..prepare import Prepared, PrepareError, prepare, refusal  # noqa: E402
 from ..problems import errors  # noqa: E402
@@ -551,7 +552,7 @@ def _finish(
             progress=r.progress,
         )
         r.progress(table(rows))
-    lr_diff, sparsity_diff = report.compare_with_plan(
+    drawn, lr_diff, sparsity_diff = report.compare_with_plan(
         prepared.recipe, prepared.problems, r.spe, r.out_dir
     )
     result = dataclasses.replace(
@@ -563,8 +564,9 @@ def _finish(
         bench=rows,
         max_lr_diff=lr_diff,
         max_sparsity_diff=sparsity_diff,
+        cpu=detect_cpu().to_dict(),
     )
-    report.write(result, r.out_dir)
+    report.write(result, r.out_dir, drawn)
     r.dist.finish()
     return result
 
