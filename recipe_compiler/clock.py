@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -34,11 +35,21 @@ if TYPE_CHECKING:
     from .modifiers.training import LearningRateModifier
 
 DEFAULT_STEPS_PER_EPOCH = 100  # what lint and preview replay without --steps-per-epoch
+MAX_UPDATES = 10_000_000  # pruning updates one modifier may have in a replay
 EPS = 2.220446049250313e-16  # sys.float_info.epsilon, as SparseML compares
 
 
 class ScheduleError(ValueError):
     """The schedule cannot be planned (for example, no training length)."""
+
+
+class TooLong(ScheduleError):
+    """More updates than recipe-compiler replays (MAX_UPDATES): a recipe's cost is
+    bounded, as its size and its expressions are."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1):
+        super().__init__(message)
+        self.line, self.column = line, column
 
 
 class NoTrainingLength(ScheduleError):
@@ -63,15 +74,23 @@ class Clock:
         return float(step_epoch(k, self.steps_per_epoch))
 
     def first_at_or_after(self, x: float, lo: int = 0) -> int | None:
-        """The first step (from `lo`) whose epoch is >= x, or None."""
-        hi = self.total
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.epoch(mid) >= x:
-                hi = mid
-            else:
-                lo = mid + 1
-        return lo if lo < self.total else None
+        """The first step (from `lo`) whose epoch is >= x, or None.
+
+        A step's epoch is within an ulp of step / spe, so the answer is next to
+        ceil(x * spe): start there and walk the step or two to it (a binary
+        search per pruning update made long schedules slow to replay)."""
+        total = self.total
+        if x != x or lo >= total:
+            return None  # NaN: no epoch is >= it
+        if self.epoch(lo) >= x:
+            return lo
+        guess = x * self.steps_per_epoch
+        k = max(lo, math.ceil(guess)) if guess < total else total
+        while k > lo and self.epoch(k - 1) >= x:
+            k -= 1
+        while k < total and self.epoch(k) < x:
+            k += 1
+        return k if k < total else None
 
     def start_step(self, start: float) -> int | None:
         """`start_pending`: epoch >= start >= 0, or start == -1 (from step 0)."""
@@ -146,6 +165,12 @@ def update_points(
     steps = [k0]
     last = clock.epoch(k0)
     k = k0
+    if (stop - k0) / max(1.0, frequency * clock.steps_per_epoch) > MAX_UPDATES:
+        raise TooLong(
+            f"updates every {frequency:g} epochs over steps {k0}..{stop}: some "
+            f"{(stop - k0) / max(1.0, frequency * clock.steps_per_epoch):,.0f} "
+            f"updates, more than the {MAX_UPDATES:,} recipe-compiler replays"
+        )
     while k_end is None or k < k_end:
         nxt = clock.first_at_or_after(last + frequency, k + 1)
         if k_end is not None and (nxt is None or nxt > k_end):
@@ -243,7 +268,11 @@ def events(
 def _events(index: int, entry: Entry, m: Modifier, clock: Clock) -> Events:
     start, end = m.start, m.end
     if is_gradual(m):
-        steps, k0, k_end = update_points(clock, start, end, m.update_frequency)
+        try:
+            steps, k0, k_end = update_points(clock, start, end, m.update_frequency)
+        except TooLong as exc:
+            line, column = entry.field_position("update_frequency")
+            raise TooLong(f"!{entry.tag} {exc}", line, column) from None
         ev = Events(index, entry, m, k0, k_end, steps)
         _pruning_targets(ev, clock)
         if getattr(m, "use_gradient_buffering", None) is True:

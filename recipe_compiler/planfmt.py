@@ -128,7 +128,9 @@ def as_table(t: Timeline, name: str) -> str:
                 f"{epoch_text(m.start)} -> {epoch_text(m.end)}",
                 f"{a} -> {b}",
                 "" if p.update_steps is None else f"{len(p.update_steps):,}",
-                _what(p, t) + (f"  CRASH: {p.crash}" if p.crash else ""),
+                "  ".join(
+                    x for x in (_what(p, t), p.crash and f"CRASH: {p.crash}") if x
+                ),
             )
         )
     lines = [

@@ -28,6 +28,7 @@ from .clock import (
     scheduler_calls,
     scheduler_steps,
     step_epoch,
+    training_steps,
     update_order,
 )
 from .modifiers import (
@@ -44,6 +45,7 @@ from .recipe import Recipe
 if TYPE_CHECKING:
     from .modifiers.training import LearningRateFunctionModifier
 
+MAX_PLAN_STEPS = 20_000_000  # 300 COCO epochs at batch 16 are 2.2 million
 __all__ = ["Phase", "ScheduleError", "Timeline", "modifier_rows", "plan"]
 
 
@@ -107,6 +109,14 @@ def plan(
     NaN); `grad_accum` batches make one optimizer step; `partial` plans the
     modifiers that loaded of a recipe with errors (what SparseML would refuse).
     """
+    total = training_steps(recipe, steps_per_epoch, epochs, partial).total
+    if total > MAX_PLAN_STEPS:
+        raise ScheduleError(
+            f"the plan would hold {total:,} steps ({total / steps_per_epoch:g} "
+            f"epochs x {steps_per_epoch} steps/epoch), more than the "
+            f"{MAX_PLAN_STEPS:,} a plan holds (some 40 bytes a step): plan fewer "
+            "steps per epoch, or a shorter --epochs"
+        )
     clock, evs = events(recipe, steps_per_epoch, epochs, partial)
     ep = step_epochs(clock.total, steps_per_epoch)
     by_index = {e.index: e for e in evs}

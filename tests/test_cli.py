@@ -225,3 +225,42 @@ def test_outputs_keep_the_format_sparseml_reads(run):
     assert run("rescale", recipe, "--epochs", "60", "--flatten", "-o", "f.yaml")[0] == 0
     code, _, err = run("rescale", recipe, "--epochs", "60", "-o", "r.txt")
     assert code == 2 and "SparseML reads only .yaml and .md" in err
+
+
+B = str(ROOT / "recipes" / "yolov5s-gmp.md")
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["rescale", B, "--epochs", "-5"], "--epochs"),
+        (["rescale", B, "--epochs", "0"], "--epochs"),
+        (["rescale", B, "--epochs", "nan"], "--epochs"),
+        (["rescale", B, "--epochs", "inf"], "--epochs"),
+        (["rescale", B, "--epochs", "300", "--from-epochs", "0"], "--from-epochs"),
+        (["rescale", B, "--epochs", "300", "--round", "0"], "--round"),
+        (["rescale", B, "--epochs", "300", "--round", "-1"], "--round"),
+        (["rescale", B, "--epochs", "300", "--lr", "0:0.1"], "--lr"),
+        (["rescale", B, "--epochs", "300", "--lr", "0.1:-1"], "--lr"),
+        (["rescale", B, "--epochs", "300", "--steps-per-epoch", "0"], "--steps-per"),
+        (["plan", B, "--epochs", "-1"], "--epochs"),
+        (["plan", B, "--epochs", "nan"], "--epochs"),
+        (["plan", B, "--epochs", "1e12"], "--epochs"),
+        (["plan", B, "--steps-per-epoch", "0"], "--steps-per-epoch"),
+        (["lint", B, "--steps-per-epoch", "-1"], "--steps-per-epoch"),
+        (["preview", B, "-o", "x.html", "--steps-per-epoch", "0"], "--steps-per"),
+        (["compile", B, "-o", "x.md", "--steps-per-epoch", "0"], "--steps-per"),
+        (["bench", B, "--seconds", "nan"], "--seconds"),
+        (["run", B, "--rescale", "-3", "-o", "r"], "--rescale"),
+        (["run", B, "--rescale", "inf", "-o", "r"], "--rescale"),
+    ],
+)
+def test_options_out_of_range_exit_2_naming_the_option(
+    args, option, monkeypatch, tmp_path
+):
+    """Every command refuses a value out of range the same way: exit 2, the option
+    named, no internal error (nan, inf, 0 and negatives went through before)."""
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 2, (args, r.output)
+    assert option in r.stderr and "internal error" not in r.stderr, r.stderr

@@ -215,3 +215,20 @@ def test_table_prints_the_final_lr_short(tmp_path):
     t = plan(load(out), 1849)
     assert t.lr[0][-1] != 0.0001  # the float the engine computes ...
     assert "final LR 0.0001\n" in table, table  # ... printed as people write it
+
+
+def test_a_run_time_crash_is_planned_and_exits_1(tmp_path):
+    """RC205: SparseML loads the recipe and divides by zero at the first pruning
+    step. The plan shows where; the exit code says it is an error, as lint's."""
+    path = tmp_path / "crash.yaml"
+    path.write_text(
+        "modifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n    end_epoch: 10\n"
+        "  - !GMPruningModifier\n    params: __ALL_PRUNABLE__\n"
+        "    init_sparsity: 0.05\n    final_sparsity: 0.8\n    start_epoch: 2\n"
+        "    end_epoch: 2\n    update_frequency: 1\n"
+    )
+    code, out, err = run("plan", str(path))
+    assert code == 1
+    assert "CRASH: ZeroDivisionError" in out and "RC205 error" in err
+    code, out, _ = run("plan", str(path), "--format", "json")
+    assert code == 1 and json.loads(out)["modifiers"][1]["crash"]["step"] == 200

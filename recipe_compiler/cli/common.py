@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import os
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -100,8 +101,34 @@ def limit_options(f: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+class Number(click.ParamType):
+    """A finite float in a range: click's FloatRange lets nan and inf through."""
+
+    name = "number"
+
+    def __init__(self, low: float = -math.inf, open_low: bool = False) -> None:
+        self.low, self.open_low = low, open_low
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(x):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if x < self.low or (self.open_low and x == self.low):
+            what = "greater than" if self.open_low else "at least"
+            self.fail(f"{value!r} must be {what} {self.low:g}", param, ctx)
+        return x
+
+
+POSITIVE = Number(0.0, open_low=True)
+NON_NEGATIVE = Number(0.0)
+
+
 def lr_pair(ctx: Any, param: Any, value: str | None) -> tuple[float, float] | None:
-    """`--lr INIT:FINAL`, the dense run's learning rates."""
+    """`--lr INIT:FINAL`, the dense run's learning rates: SparseML takes an LR in
+    (0, 1] to start from and a final one in [0, 1]."""
     if value is None:
         return None
     try:
@@ -110,6 +137,12 @@ def lr_pair(ctx: Any, param: Any, value: str | None) -> tuple[float, float] | No
         raise click.BadParameter(
             "use INIT:FINAL, e.g. 0.01:0.0001", param_hint="--lr"
         ) from None
+    if not (0 < a <= 1 and 0 <= b <= 1):
+        raise click.BadParameter(
+            f"{value}: INIT must be in (0, 1] and FINAL in [0, 1], as SparseML "
+            "takes learning rates",
+            param_hint="--lr",
+        )
     return a, b
 
 

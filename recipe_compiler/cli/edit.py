@@ -11,6 +11,7 @@ import click
 from ..clock import DEFAULT_STEPS_PER_EPOCH
 from .common import (
     EXIT_PROBLEMS,
+    POSITIVE,
     Failure,
     config_option,
     lint_config,
@@ -42,11 +43,11 @@ class RescaleSettings:
 @click.command()
 @click.argument("recipe", metavar="RECIPE")
 @click.option(
-    "--epochs", type=float, required=True, help="Target dense training length."
+    "--epochs", type=POSITIVE, required=True, help="Target dense training length."
 )
 @click.option(
     "--from-epochs",
-    type=float,
+    type=POSITIVE,
     help="Base length (default: __metadata__.base_epochs, the last rescale "
     "header, else 90).",
 )
@@ -58,7 +59,7 @@ class RescaleSettings:
     help="keep: masks update as often per epoch as before.",
 )
 @click.option(
-    "--round", "round_to", type=float, help="Snap new epochs to multiples of this."
+    "--round", "round_to", type=POSITIVE, help="Snap new epochs to multiples of this."
 )
 @steps_option(
     "Snap new epochs to this step grid instead; lint judges the result at it "

@@ -13,6 +13,7 @@ from ..clock import DEFAULT_STEPS_PER_EPOCH
 from .common import (
     EXIT_PROBLEMS,
     EXIT_USAGE,
+    POSITIVE,
     Failure,
     load_recipe,
     refuse_errors,
@@ -74,7 +75,7 @@ class PlanSettings:
     default="table",
     show_default=True,
 )
-@click.option("--epochs", type=float, help="Training length (default: max_epochs).")
+@click.option("--epochs", type=POSITIVE, help="Training length (default: max_epochs).")
 @click.option(
     "--param-groups", type=click.IntRange(min=1), default=1, show_default=True
 )
@@ -93,7 +94,8 @@ def plan(**options: Any) -> int:
 def execute_plan(settings: PlanSettings) -> int:
     from .. import planfmt
     from ..clock import NoTrainingLength
-    from ..lint import problems_at
+    from ..lint import lint_recipe, problems_at
+    from ..problems import errors
     from ..schedule import ScheduleError
     from ..schedule import plan as make_plan
 
@@ -118,6 +120,12 @@ def execute_plan(settings: PlanSettings) -> int:
         "table": lambda t: planfmt.as_table(t, recipe.path),
     }
     click.echo(formats[settings.fmt](t), nl=False)
+    # what SparseML crashes on while training (RC205, RC220): planned up to the
+    # crash, and an error all the same, as lint and preview say
+    crashes = errors(lint_recipe(recipe, steps_per_epoch=settings.spe))
+    if crashes:
+        click.echo("\n".join(str(p) for p in crashes), err=True)
+        return EXIT_PROBLEMS
     return 0
 
 

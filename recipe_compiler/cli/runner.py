@@ -10,7 +10,16 @@ from typing import Any, Literal
 
 import click
 
-from .common import EXIT_PROBLEMS, EXIT_USAGE, Failure, no_runner, var_option
+from .common import (
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    NON_NEGATIVE,
+    POSITIVE,
+    Failure,
+    Number,
+    no_runner,
+    var_option,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,7 +110,7 @@ class RunSettings:
 @click.option(
     "--bench",
     "bench_seconds",
-    type=float,
+    type=NON_NEGATIVE,
     default=0.0,
     is_flag=False,
     flag_value=2.0,
@@ -112,7 +121,7 @@ class RunSettings:
     "--rescale",
     "rescale_to",
     metavar="EPOCHS",
-    type=click.FloatRange(min=0, min_open=True),
+    type=POSITIVE,
     help="Retarget the recipe to EPOCHS dense epochs by the 90-epoch rule first "
     "(as recipe rescale, snapped to the run's steps); DIR/recipe.* is what runs.",
 )
@@ -220,9 +229,7 @@ def _engines(ctx: Any, param: Any, value: str) -> tuple[str, ...]:
     show_default=True,
     help="async: two concurrent callers (DeepSparse multi-stream).",
 )
-@click.option(
-    "--seconds", type=click.FloatRange(min=0.01), default=10.0, show_default=True
-)
+@click.option("--seconds", type=Number(0.01), default=10.0, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def bench(**options: Any) -> int:
     """Throughput and latency of ONNX MODELS in DeepSparse and onnxruntime.

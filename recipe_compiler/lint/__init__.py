@@ -8,8 +8,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from .. import codes
 from .._callable import make_callable
-from ..clock import DEFAULT_STEPS_PER_EPOCH, acts
+from ..clock import DEFAULT_STEPS_PER_EPOCH, TooLong, acts
 from ..problems import Problem, Severity
 from ..recipe import Recipe, from_source
 from ..source import FRONT_MATTER, Limits, read
@@ -50,12 +51,10 @@ def lint_counted(
 ) -> Linted:
     """`lint_recipe`, with the problems the config and inline comments hid."""
     config = config or Config()
-    problems = list(recipe.problems)
-    events: Replay | None = None
+    events, problems = _replayed(recipe, steps_per_epoch)
     if recipe.ok:
         for code, rule in RULES.items():
             if getattr(rule, "REPLAY", False):
-                events = events or replay(recipe, steps_per_epoch)
                 if events is None:
                     continue
                 findings = rule.check(recipe, events)
@@ -73,8 +72,6 @@ def lint_counted(
                         f.hint,
                     )
                 )
-    if recipe.ok and events is None:
-        events = replay(recipe, steps_per_epoch)
     problems.extend(deferred(recipe, events))
     out, hidden = [], []
     disabled_lines = _inline_disables(recipe.source.text)
@@ -93,8 +90,32 @@ def lint_counted(
 def problems_at(recipe: Recipe, steps_per_epoch: int) -> list[Problem]:
     """What the loader found, the values SparseML reads only once their modifier
     acts judged at these steps per epoch: what `plan` and `preview` refuse on."""
-    t = replay(recipe, steps_per_epoch) if recipe.ok else None
-    return [*recipe.problems, *deferred(recipe, t)]
+    t, problems = _replayed(recipe, steps_per_epoch)
+    return [*problems, *deferred(recipe, t)]
+
+
+def _replayed(
+    recipe: Recipe, steps_per_epoch: int
+) -> tuple[Replay | None, list[Problem]]:
+    """The replay the schedule rules judge, and the loader's problems; a replay
+    past recipe-compiler's cost bound is an RC008 (its rules are skipped)."""
+    problems = list(recipe.problems)
+    if not recipe.ok:
+        return None, problems
+    try:
+        return replay(recipe, steps_per_epoch), problems
+    except TooLong as exc:
+        problems.append(
+            codes.make(
+                "RC008",
+                recipe.path,
+                exc.line,
+                exc.column,
+                f"{exc}: the schedule rules are skipped",
+                "update less often, or lint at fewer --steps-per-epoch",
+            )
+        )
+        return None, problems
 
 
 def deferred(recipe: Recipe, t: Replay | None) -> Iterator[Problem]:
