@@ -29,3 +29,28 @@ def test_guide_recipe_fix_adds_markers_and_keeps_everything_else():
     assert "# half an epoch" in fixed and fixed.endswith("(guide example)\n")
     recipe = from_source(source.from_text(fixed, "fixed.md", "md"))
     assert recipe.ok and len(recipe.modifiers) == 4 and recipe.max_epochs == 50
+
+
+def test_the_guide_recipe_ships_exactly_as_printed_with_its_markers():
+    """recipes/yolov5s-gmp-guide.md is the guide's text with only the `- ` markers
+    added; yolov5s-gmp.md, written with variables, plans the same at every step."""
+    import numpy as np
+
+    from recipe_compiler.recipe import load
+    from recipe_compiler.schedule import plan
+
+    guide = source.read(ROOT / "tests" / "data" / "guide_unmarked.md")
+    shipped = (ROOT / "recipes" / "yolov5s-gmp-guide.md").read_text()
+
+    def body(text):  # the front matter without its comment lines
+        front = text.split("\n---\n")[0]
+        return [line for line in front.split("\n") if not line.startswith("#")]
+
+    assert body(shipped) == body(add_markers(guide))
+    a = plan(load(ROOT / "recipes" / "yolov5s-gmp-guide.md"), 1849)
+    b = plan(load(ROOT / "recipes" / "yolov5s-gmp.md"), 1849)
+    assert a.total_steps == b.total_steps
+    assert np.array_equal(a.lr, b.lr, equal_nan=True)
+    assert [list(s) for s in a.sparsity.values()] == [
+        list(s) for s in b.sparsity.values()
+    ]
