@@ -202,13 +202,20 @@ def refuse_lint_errors(
 
     found = errors(lint_recipe(recipe, cfg, spe))
     if found:
-        listed = "".join(f"\n{p}" for p in found)
         raise Failure(
-            f"recipe {command}: nothing written: {what} has {len(found)} "
-            f"error{'s' * (len(found) != 1)} by `recipe lint --steps-per-epoch "
-            f"{spe}`{listed}",
+            f"recipe {command}: nothing written: {what} has " + lint_errors(found, spe),
             EXIT_PROBLEMS,
         )
+
+
+def lint_errors(found: list[Any], spe: int, indent: str = "") -> str:
+    """`2 errors by `recipe lint --steps-per-epoch 100``, then one per line: what
+    every command that refuses to write says, so the user can rerun that lint."""
+    listed = "".join(f"\n{indent}{p}" for p in found)
+    return (
+        f"{len(found)} error{'s' * (len(found) != 1)} by `recipe lint "
+        f"--steps-per-epoch {spe}`:{listed}"
+    )
 
 
 def no_runner(command: str, exc: ImportError) -> Failure:

@@ -15,6 +15,7 @@ from .common import (
     Failure,
     config_option,
     lint_config,
+    lint_errors,
     load_recipe,
     lr_pair,
     refuse_errors,
@@ -212,12 +213,11 @@ def execute_compile(settings: CompileSettings) -> int:
             config=lint_config("compile", settings.config_path),
         )
     except CompileError as exc:
-        listed = "".join(f"\n{p}" for p in exc.problems)
-        raise Failure(
-            f"recipe compile: nothing written: {exc} by `recipe lint "
-            f"--steps-per-epoch {settings.spe}`{listed}",
-            EXIT_PROBLEMS,
-        ) from None
+        why = str(exc)
+        if exc.problems:
+            why += ": " + lint_errors(exc.problems, settings.spe)
+        msg = f"recipe compile: nothing written: {why}"
+        raise Failure(msg, EXIT_PROBLEMS) from None
     suffix = ".yaml" if settings.flatten else recipe_suffix(settings.recipe)
     write_recipe(settings.output, text, suffix)
     return 0

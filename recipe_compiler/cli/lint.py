@@ -16,6 +16,7 @@ from .common import (
     Failure,
     limit_options,
     lint_config,
+    lint_errors,
     steps_option,
     var_option,
 )
@@ -149,11 +150,10 @@ def _fixed(src: Any, cfg: Any, spe: int, overrides: dict[str, Any]) -> str | Non
         )
     )
     if left:
-        listed = "".join(f"\n  {p}" for p in left)
         click.echo(
             f"not fixed {src.path}: with the '- ' markers added it would still have "
-            f"{len(left)} error{'s' * (len(left) != 1)} (lines of the fixed text):"
-            f"{listed}",
+            + lint_errors(left, spe, indent="  ")
+            + "\n  (lines of the fixed text)",
             err=True,
         )
         return None
