@@ -19,12 +19,18 @@ CORPUS = ROOT / "tests" / "data" / "corpus"
 os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")
 
 
-def lint_text(text: str, name: str = "r.yaml", overrides=None, steps_per_epoch=None):
+def lint_text(
+    text: str, name: str = "r.yaml", overrides=None, steps_per_epoch=None, model=None
+):
+    from recipe_compiler.network import load_network
+
     kind = "md" if name.endswith(".md") else "yaml"
     src = source.from_text(text, name, kind)
     source.check_extension(src)
     recipe = from_source(src, overrides)
-    return recipe, lint_recipe(recipe, None, steps_per_epoch or DEFAULT_STEPS_PER_EPOCH)
+    net = load_network(model) if model else None
+    spe = steps_per_epoch or DEFAULT_STEPS_PER_EPOCH
+    return recipe, lint_recipe(recipe, None, spe, net)
 
 
 @pytest.fixture(scope="session")

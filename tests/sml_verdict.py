@@ -113,9 +113,12 @@ def verdict(
     name: str = "recipe.yaml",
     spe: int = STEPS_PER_EPOCH,
     max_steps: int = MAX_STEPS,
+    model: str | None = None,
 ) -> Verdict:
     """The first stage at which SparseML raises on `text` read from a file called
-    `name` (SparseML reads `.md` and `.yaml` files differently), or Verdict("")."""
+    `name` (SparseML reads `.md` and `.yaml` files differently), or Verdict("").
+    `model` names a built-in model of the runner to initialize and train instead
+    of the Net of the recipe's own parameter names."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(name).name
         path.write_bytes(text.encode("utf-8"))
@@ -125,7 +128,11 @@ def verdict(
             contextlib.redirect_stdout(null),
             contextlib.redirect_stderr(null),
         ):
-            return verdict_of_file(path, spe, max_steps, text)
+            return verdict_of_file(path, spe, max_steps, text, model)
+
+
+INPUTS = {"digits-cnn": (2, 1, 8, 8)}  # a batch for each model a case names
+INPUTS.update({f"yolov5{s}": (1, 3, 64, 64) for s in "nsmlx"})
 
 
 def verdict_of_file(
@@ -133,6 +140,7 @@ def verdict_of_file(
     spe: int = STEPS_PER_EPOCH,
     max_steps: int = MAX_STEPS,
     text: str = "",
+    model_name: str | None = None,
 ) -> Verdict:
     """`verdict` of a file as it is on disk (missing, a folder, not UTF-8: RC000)."""
     from recipe_compiler.runner import compat
@@ -145,7 +153,14 @@ def verdict_of_file(
         epochs = manager.max_epochs
     except Exception as exc:
         return _failed("load", exc)
-    model = Net(module_paths(text))
+    x = torch.ones(2, 4)
+    if model_name is None:
+        model: torch.nn.Module = Net(module_paths(text))
+    else:
+        from recipe_compiler.runner.models import MODELS
+
+        torch.manual_seed(0)
+        model, x = MODELS[model_name](), torch.ones(INPUTS[model_name])
     teacher = copy.deepcopy(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     try:
@@ -158,12 +173,13 @@ def verdict_of_file(
     except Exception as exc:
         return _failed("initialize", exc)
     total = max(1, math.ceil(epochs) if epochs > 0 else 1) * spe
-    x = torch.ones(2, 4)
     for step in range(min(total, max_steps)):  # steps 0..total-1, as training runs
         epoch = step // spe + (step % spe) / spe
         try:
             manager.update(model, optimizer, epoch, spe)
             out = model(x)
+            if isinstance(out, (list, tuple)):  # a detector's per-scale outputs
+                out = sum(o.float().mean() for o in out).reshape(1, 1)
             loss = _loss(out, torch.zeros_like(out))
             loss = manager.loss_update(
                 loss,

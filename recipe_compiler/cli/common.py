@@ -218,6 +218,28 @@ def lint_errors(found: list[Any], spe: int, indent: str = "") -> str:
     )
 
 
+def model_option(f: F) -> F:
+    """`--model M`: resolve the recipe's names against this network."""
+    return click.option(
+        "--model",
+        metavar="MODEL",
+        help="Check params against this model: a built-in one (digits-cnn, "
+        "yolov5n|s|m|l|x, as recipe run builds them).",
+    )(f)
+
+
+def load_model(command: str, spec: str | None) -> Any:
+    """The network `--model` names, or a Failure (exit 2) saying what to pass."""
+    if spec is None:
+        return None
+    from ..network import NetworkError, load_network
+
+    try:
+        return load_network(spec)
+    except NetworkError as exc:
+        raise Failure(f"recipe {command}: {exc}", EXIT_USAGE) from None
+
+
 def no_runner(command: str, exc: ImportError) -> Failure:
     """The commands that need torch and sparseml name the extra that brings them."""
     return Failure(

@@ -17,6 +17,8 @@ from .common import (
     limit_options,
     lint_config,
     lint_errors,
+    load_model,
+    model_option,
     steps_option,
     var_option,
 )
@@ -35,6 +37,7 @@ class LintSettings:
     overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
     spe: int = DEFAULT_STEPS_PER_EPOCH
     limits: Limits = dataclasses.field(default_factory=Limits)
+    model: str | None = None
 
 
 @click.command()
@@ -64,6 +67,7 @@ class LintSettings:
     "Optimizer steps per epoch for the schedule rules (RC220-RC227): "
     "len(train loader) / gradient accumulation of your run."
 )
+@model_option
 @limit_options
 def lint(**options: Any) -> int:
     """Check recipes (files or folders, recursively); '-' reads standard input."""
@@ -77,6 +81,7 @@ def execute(settings: LintSettings) -> int:
     from ..source import from_bytes, from_text
 
     cfg = lint_config("lint", settings.config_path)
+    net = load_model("lint", settings.model)
     files = [p for p in settings.paths if p != "-"]
     missing = [p for p in files if not os.path.exists(p)]
     if missing:
@@ -86,7 +91,7 @@ def execute(settings: LintSettings) -> int:
         if settings.fix:
             fix(files, limits, cfg, spe, settings.overrides)
         problems, recipes, hidden = lint_paths_counted(
-            files, cfg, settings.overrides, limits, spe
+            files, cfg, settings.overrides, limits, spe, net
         )
         if "-" in settings.paths:
             data = sys.stdin.buffer.read(limits.max_bytes + 1)
@@ -98,7 +103,7 @@ def execute(settings: LintSettings) -> int:
                 src = from_text(text, "<stdin>", "text")
             recipe = from_source(src, settings.overrides, limits)
             recipes.append(recipe)
-            linted = lint_counted(recipe, cfg, spe)
+            linted = lint_counted(recipe, cfg, spe, net)
             problems.extend(linted.problems)
             hidden.extend(linted.suppressed)
     except OverrideError as exc:

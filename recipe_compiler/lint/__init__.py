@@ -11,6 +11,7 @@ from typing import Any
 from .. import codes
 from .._callable import make_callable
 from ..clock import DEFAULT_STEPS_PER_EPOCH, TooLong, acts
+from ..network import Network
 from ..problems import Problem, Severity
 from ..recipe import Recipe, from_source
 from ..source import FRONT_MATTER, Limits, read
@@ -35,26 +36,32 @@ def lint_recipe(
     recipe: Recipe,
     config: Config | None = None,
     steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
+    network: Network | None = None,
 ) -> list[Problem]:
     """Every problem of a loaded recipe, after config and `# recipe: disable=`.
 
     Schedule rules (REPLAY) see the recipe replayed at `steps_per_epoch` optimizer
-    steps an epoch.
+    steps an epoch; model rules (MODEL) run when a `network` is given.
     """
-    return lint_counted(recipe, config, steps_per_epoch).problems
+    return lint_counted(recipe, config, steps_per_epoch, network).problems
 
 
 def lint_counted(
     recipe: Recipe,
     config: Config | None = None,
     steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
+    network: Network | None = None,
 ) -> Linted:
     """`lint_recipe`, with the problems the config and inline comments hid."""
     config = config or Config()
     events, problems = _replayed(recipe, steps_per_epoch)
     if recipe.ok:
         for code, rule in RULES.items():
-            if getattr(rule, "REPLAY", False):
+            if getattr(rule, "MODEL", False):
+                if network is None:
+                    continue
+                findings = rule.check(recipe, network)
+            elif getattr(rule, "REPLAY", False):
                 if events is None:
                     continue
                 findings = rule.check(recipe, events)
@@ -197,6 +204,7 @@ def lint_paths_counted(
     overrides: Mapping[str, Any] | None = None,
     limits: Limits | None = None,
     steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
+    network: Network | None = None,
 ) -> tuple[list[Problem], list[Recipe], list[Problem]]:
     """`lint_paths`, with the problems the config and inline comments hid."""
     problems: list[Problem] = []
@@ -205,7 +213,7 @@ def lint_paths_counted(
     for path in discover(paths):
         recipe = from_source(read(path, limits), overrides, limits)
         recipes.append(recipe)
-        linted = lint_counted(recipe, config, steps_per_epoch)
+        linted = lint_counted(recipe, config, steps_per_epoch, network)
         problems.extend(linted.problems)
         hidden.extend(linted.suppressed)
     return problems, recipes, hidden

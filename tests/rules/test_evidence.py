@@ -43,10 +43,11 @@ def _spe(case: dict) -> int:
 )
 def test_sparseml_fails_exactly_where_the_case_says(sparseml, code, name, case):
     file = case.get("file", "recipe.yaml")
-    got = verdict(_text(case), file, _spe(case))
+    model = case.get("model")
+    got = verdict(_text(case), file, _spe(case), model=model)
     assert not got.cut
     assert str(got) == case.get("sparseml", ""), got.message
-    _, problems = lint_text(_text(case), file, steps_per_epoch=_spe(case))
+    _, problems = lint_text(_text(case), file, steps_per_epoch=_spe(case), model=model)
     errors = {p.code for p in problems if p.severity == "error"}
     assert bool(errors) == (not got.ran), (errors, got.message)
     if "fail" in case and code in ERRORS:

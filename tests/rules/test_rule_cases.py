@@ -37,11 +37,15 @@ def test_case(code, case):
     name = case.get("file", "recipe.yaml")
     spe = case.get("steps_per_epoch")
     if "pass" in case:
-        _, problems = lint_text(case["pass"], name, steps_per_epoch=spe)
+        _, problems = lint_text(
+            case["pass"], name, steps_per_epoch=spe, model=case.get("model")
+        )
         assert [p for p in problems if p.code == code] == []
         assert [p for p in problems if p.severity == "error"] == [], problems
     else:
-        _, problems = lint_text(case["fail"], name, steps_per_epoch=spe)
+        _, problems = lint_text(
+            case["fail"], name, steps_per_epoch=spe, model=case.get("model")
+        )
         got = [[p.line, p.column] for p in problems if p.code == code]
         assert got == case["problems"], problems
 

@@ -23,6 +23,7 @@ from . import (
     rc229_nan_epoch,
     rc303_init_above_final,
     rc402_unused_variable,
+    rc501_params_not_found,
 )
 
 RULES: dict[str, ModuleType] = {
@@ -46,6 +47,7 @@ RULES: dict[str, ModuleType] = {
         rc229_nan_epoch,
         rc303_init_above_final,
         rc402_unused_variable,
+        rc501_params_not_found,
     )
 }
 NAMES: dict[str, str] = {m.NAME: code for code, m in RULES.items()}

@@ -1,0 +1,84 @@
+"""A model as `recipe lint --model` knows it: module and parameter names, shapes,
+and which modules SparseML counts as prunable; no torch.
+
+Built-in models (`digits-cnn`, `yolov5n|s|m|l|x`, the classes `recipe run` builds)
+are read from tables shipped in `modeltables/` (regenerated from the definitions by
+`python -m recipe_compiler.runner.tables`; a test fails when they are stale).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+TABLES = Path(__file__).resolve().parent / "modeltables"
+MAX_TABLE_BYTES = 8 * 2**20
+
+
+class NetworkError(ValueError):
+    """`--model` names nothing we can read; the message says what to pass."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Module:
+    name: str  # as in named_modules(): "" for the model itself
+    type: str  # the class name: Conv2d, Linear, BatchNorm2d, ...
+    prunable: bool  # in SparseML's get_prunable_layers (Conv*, Linear, Embedding)
+    params: tuple[tuple[str, tuple[int, ...]], ...]  # its own parameters, shapes
+
+
+@dataclasses.dataclass(frozen=True)
+class Network:
+    name: str
+    modules: tuple[Module, ...]
+
+    @property
+    def params(self) -> dict[str, tuple[int, ...]]:
+        """Full parameter names (`model.0.conv.weight`) in SparseML's walk order:
+        each module's own parameters, modules in `named_modules()` order."""
+        return {f"{m.name}.{p}": shape for m in self.modules for p, shape in m.params}
+
+    @property
+    def prunable_weights(self) -> list[str]:
+        """What SparseML's pruning modifiers expand `__ALL_PRUNABLE__` to."""
+        return [f"{m.name}.weight" for m in self.modules if m.prunable]
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in TABLES.glob("*.json"))
+
+
+def network_from_dict(doc: Any) -> Network:
+    """A table's JSON, checked: {"model": name, "modules": [[name, type, prunable,
+    {param: shape}], ...]}."""
+    try:
+        modules = tuple(
+            Module(
+                str(name),
+                str(kind),
+                bool(prunable),
+                tuple((str(p), tuple(int(d) for d in s)) for p, s in params.items()),
+            )
+            for name, kind, prunable, params in doc["modules"]
+        )
+        return Network(str(doc["model"]), modules)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise NetworkError(f"not a model table ({exc})") from None
+
+
+@cache
+def load_network(spec: str) -> Network:
+    """The network `--model` names: a built-in model's name."""
+    path = TABLES / f"{spec}.json"
+    if spec in builtin_names():
+        with path.open("rb") as f:
+            data = f.read(MAX_TABLE_BYTES + 1)
+        return network_from_dict(json.loads(data))
+    raise NetworkError(
+        f"--model {spec}: not a built-in model (one of "
+        + ", ".join(builtin_names())
+        + ")"
+    )

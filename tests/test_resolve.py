@@ -1,0 +1,135 @@
+"""`--model`: the shipped parameter tables equal the torch models, and `params`
+resolves as SparseML's own pruning modifiers resolve it, on generated lists."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from recipe_compiler.network import TABLES, builtin_names, load_network
+from recipe_compiler.resolve import flat, resolve_params
+from tests.conftest import ROOT
+
+MODELS = ("digits-cnn", "yolov5n")
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_shipped_tables_equal_the_torch_models(sparseml, name):
+    """Regenerated from the definitions `recipe run` builds: a changed model with a
+    stale table fails here (run `python -m recipe_compiler.runner.tables`)."""
+    from recipe_compiler.runner import compat
+
+    compat.apply()
+    from recipe_compiler.runner.tables import text
+
+    shipped = (TABLES / f"{name}.json").read_text()
+    assert shipped == text(name), "stale: python -m recipe_compiler.runner.tables"
+    assert json.loads(shipped)["model"] == name
+
+
+def test_every_model_recipe_run_builds_has_a_table(sparseml):
+    from recipe_compiler.runner.models import MODELS as BUILT
+
+    assert sorted(BUILT) == builtin_names()
+
+
+def _sparseml_resolution(model, entries):
+    """What GMPruningModifier's initialize takes, or the exception it raises."""
+    from sparseml.pytorch.sparsification import GMPruningModifier
+
+    m = GMPruningModifier(
+        params=entries,
+        init_sparsity=0.05,
+        final_sparsity=0.5,
+        start_epoch=0.0,
+        end_epoch=2.0,
+        update_frequency=1.0,
+    )
+    try:
+        found = m._create_named_layers_and_params(model)
+    except Exception as exc:  # RuntimeError (no match) or re.error (bad regex)
+        return None, type(exc).__name__
+    return [f"{p.layer_name}.{p.param_name}" for p in found], None
+
+
+@st.composite
+def params_lists(draw, names):
+    """Lists like people write: real names, names off by a part, regexes that
+    match, do not match or do not compile, and the two tokens."""
+    real = st.sampled_from(names)
+    wrong = real.map(lambda n: n.rsplit(".", 1)[0])  # the module, no .weight
+    prefixed = real.map(lambda n: "module." + n)
+    regex = st.one_of(
+        real.map(lambda n: "re:" + n.split(".")[0] + r"\..*weight"),
+        real.map(lambda n: "re:" + n.rsplit(".", 1)[-1]),  # re.match anchors
+        real.map(lambda n: "re:.*" + n.split(".")[-2] + r"\.weight"),
+        st.just("re:features[.0"),
+    )
+    token = st.sampled_from(["__ALL__", "__ALL_PRUNABLE__"])
+    entry = st.one_of(real, real, wrong, prefixed, regex, token)
+    return draw(st.lists(entry, min_size=1, max_size=5))
+
+
+def _torch_model(name):
+    from recipe_compiler.runner import compat
+
+    compat.apply()
+    from recipe_compiler.runner.models import MODELS as BUILT
+
+    return BUILT[name]()
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_resolution_matches_sparseml(sparseml, name):
+    model = _torch_model(name)
+    net = load_network(name)
+    names = list(net.params)
+
+    @settings(
+        max_examples=150 if name == "digits-cnn" else 60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(entries=params_lists(names))
+    def check(entries):
+        want, raised = _sparseml_resolution(model, entries)
+        got = resolve_params(flat(entries), net)
+        if raised == "RuntimeError":
+            assert got.missing and not got.invalid, (entries, got)
+        elif raised is not None:  # re.error: a pattern that does not compile
+            assert got.invalid, (entries, got)
+        else:
+            assert not got.missing and not got.invalid, entries
+            assert got.params == want
+
+    check()
+
+
+def test_lint_with_a_builtin_model_never_imports_torch(tmp_path):
+    """The tables keep `recipe lint --model yolov5s` light: no torch, no sparseml."""
+    code = (
+        "import sys\n"
+        "from recipe_compiler.cli import main\n"
+        "try:\n"
+        f"    main(['lint', {str(ROOT / 'recipes')!r}, '--model', 'yolov5s'])\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+        "heavy = [m for m in ('torch', 'sparseml', 'onnx') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
+
+
+def test_a_model_that_is_not_one_is_one_line_and_exit_2():
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+
+    r = CliRunner().invoke(main, ["lint", str(ROOT / "recipes"), "--model", "yolov9"])
+    assert r.exit_code == 2
+    assert r.stderr.strip().count("\n") == 0 and "not a built-in model" in r.stderr
