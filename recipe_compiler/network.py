@@ -28,12 +28,16 @@ class Module:
     type: str  # the class name: Conv2d, Linear, BatchNorm2d, ...
     prunable: bool  # in SparseML's get_prunable_layers (Conv*, Linear, Embedding)
     params: tuple[tuple[str, tuple[int, ...]], ...]  # its own parameters, shapes
+    # conv / linear: output positions each weight is multiplied at, per item at the
+    # table's input (its MACs = weights x positions); None for other modules
+    positions: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
 class Network:
     name: str
     modules: tuple[Module, ...]
+    input: tuple[int, ...] = ()  # (channels, height, width) the positions are at
 
     @property
     def params(self) -> dict[str, tuple[int, ...]]:
@@ -52,8 +56,8 @@ def builtin_names() -> list[str]:
 
 
 def network_from_dict(doc: Any) -> Network:
-    """A table's JSON, checked: {"model": name, "modules": [[name, type, prunable,
-    {param: shape}], ...]}."""
+    """A table's JSON, checked: {"model": name, "input": [c, h, w], "modules":
+    [[name, type, prunable, {param: shape}, positions | null], ...]}."""
     try:
         modules = tuple(
             Module(
@@ -61,10 +65,12 @@ def network_from_dict(doc: Any) -> Network:
                 str(kind),
                 bool(prunable),
                 tuple((str(p), tuple(int(d) for d in s)) for p, s in params.items()),
+                None if at is None else int(at),
             )
-            for name, kind, prunable, params in doc["modules"]
+            for name, kind, prunable, params, at in doc["modules"]
         )
-        return Network(str(doc["model"]), modules)
+        size = tuple(int(d) for d in doc.get("input", ()))
+        return Network(str(doc["model"]), modules, size)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise NetworkError(f"not a model table ({exc})") from None
 

@@ -133,3 +133,91 @@ def test_a_model_that_is_not_one_is_one_line_and_exit_2():
     r = CliRunner().invoke(main, ["lint", str(ROOT / "recipes"), "--model", "yolov9"])
     assert r.exit_code == 2
     assert r.stderr.strip().count("\n") == 0 and "not a built-in model" in r.stderr
+
+
+def test_show_model_json_has_the_per_layer_plan_keys():
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+
+    r = CliRunner().invoke(
+        main,
+        [
+            "show",
+            str(ROOT / "recipes" / "digits-gmp.yaml"),
+            "--model",
+            "digits-cnn",
+            "--format",
+            "json",
+        ],
+        catch_exceptions=False,
+    )
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert set(doc) == {"model", "image_size", "layers", "totals"}
+    assert set(doc["layers"][0]) == {
+        "modifier",
+        "param",
+        "shape",
+        "weights",
+        "macs",
+        "final_sparsity",
+        "nonzero_macs",
+    }
+    assert set(doc["totals"]) == {
+        "weights",
+        "pruned_weights",
+        "sparsity",
+        "macs",
+        "nonzero_macs",
+        "nonzero_mac_ratio",
+    }
+    # conv1: 16x1x3x3 weights at 8x8 outputs; 80% pruned keeps 29 of 144
+    first = doc["layers"][0]
+    assert (first["param"], first["weights"], first["macs"]) == (
+        "features.0.weight",
+        144,
+        144 * 64,
+    )
+    assert first["nonzero_macs"] == (144 - round(144 * 0.8)) * 64
+
+
+def test_a_constant_modifier_keeps_the_sparsity_that_pruned_before_it():
+    from recipe_compiler.layerplan import layer_plan
+    from recipe_compiler.recipe import load
+
+    recipe = load(ROOT / "recipes" / "yolov5s-pruned95-block4-qat.md")
+    plan = layer_plan(recipe, load_network("yolov5s"), 640)
+    assert plan.layers and all(x.final_sparsity == 0.95 for x in plan.layers)
+    assert all("GMPruningModifier" in x.modifier for x in plan.layers)
+    assert plan.image_size == 640
+    # MACs grow with the input area: 100x at 640 from the tables' 64
+    small = layer_plan(recipe, load_network("yolov5s"))
+    assert plan.totals["macs"] == pytest.approx(100 * small.totals["macs"])
+    assert plan.totals["nonzero_mac_ratio"] == pytest.approx(
+        small.totals["nonzero_mac_ratio"]
+    )
+
+
+def test_global_pruning_leaves_the_layer_counts_to_training():
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+
+    r = CliRunner().invoke(
+        main, ["show", str(ROOT / "recipes" / "yolov5s-gmp.md"), "--model", "yolov5s"]
+    )
+    assert r.exit_code == 0
+    assert "? decided in training" in r.stdout and "(sparsity ?)" in r.stdout
+    r = CliRunner().invoke(
+        main,
+        [
+            "show",
+            str(ROOT / "recipes" / "digits-gmp.yaml"),
+            "--model",
+            "digits-cnn",
+            "--image-size",
+            "64",
+        ],
+    )
+    assert r.exit_code == 2 and "8x8 inputs only" in r.stderr

@@ -121,6 +121,17 @@ def test_digits_run_matches_the_plan(sparseml, tmp_path):
     assert "INT8" in page and "VNNI" in page
     assert saved["cpu"]["avx2"] == detect().features["avx2"]
     assert f"Measured on {detect().describe()}" in markdown
+    # the per-layer plan says before training what the run measured after it
+    from recipe_compiler.layerplan import layer_plan
+    from recipe_compiler.network import load_network
+
+    planned = layer_plan(load(RECIPE), load_network("digits-cnn"))
+    assert planned.totals["nonzero_mac_ratio"] == pytest.approx(
+        saved["sparsity"]["nonzero_mac_ratio"], rel=1e-12
+    )
+    assert {x.param: x.final_sparsity for x in planned.layers} == dict.fromkeys(
+        layers, 0.8
+    )
     recipe = load(RECIPE)
     t = plan(recipe, report.steps_per_epoch)
     rows = list(csv.DictReader((tmp_path / "run" / "observed.csv").open()))

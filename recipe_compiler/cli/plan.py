@@ -15,7 +15,9 @@ from .common import (
     EXIT_USAGE,
     POSITIVE,
     Failure,
+    load_model,
     load_recipe,
+    model_option,
     refuse_errors,
     steps_option,
     var_option,
@@ -26,23 +28,59 @@ from .common import (
 class ShowSettings:
     recipe: str
     overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+    model: str | None = None
+    image_size: int | None = None
+    fmt: Literal["text", "json"] = "text"
 
 
 @click.command()
 @click.argument("recipe", metavar="RECIPE")
 @var_option("Override a recipe variable.")
+@model_option
+@click.option(
+    "--image-size",
+    type=click.IntRange(min=32),
+    help="With --model yolov5*: the input size the MACs are counted at (default 64).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="json: the per-layer plan of --model (docs/show.md).",
+)
 def show(**options: Any) -> int:
-    """Print a recipe's modifiers as SparseML resolves them."""
+    """Print a recipe's modifiers as SparseML resolves them; with --model, what it
+    leaves of every layer and of the multiply-accumulates."""
     return execute_show(ShowSettings(**options))
 
 
 def execute_show(settings: ShowSettings) -> int:
+    import json
+
+    from ..layerplan import PlanError, as_text, layer_plan
     from ..lint import lint_recipe
     from ..showfmt import modifiers_table
 
+    if settings.fmt == "json" and settings.model is None:
+        raise click.UsageError("--format json is the per-layer plan: give --model")
+    if settings.image_size is not None and settings.model is None:
+        raise click.UsageError("--image-size needs --model")
+    net = load_model("show", settings.model)
     recipe = load_recipe("show", settings.recipe, settings.overrides)
-    problems = lint_recipe(recipe)
-    click.echo(modifiers_table(recipe), nl=False)
+    problems = lint_recipe(recipe, network=net)
+    if settings.fmt == "text":
+        click.echo(modifiers_table(recipe), nl=False)
+    if net is not None and recipe.ok:
+        try:
+            layers = layer_plan(recipe, net, settings.image_size)
+        except PlanError as exc:
+            raise Failure(f"recipe show: {exc}", EXIT_USAGE) from None
+        if settings.fmt == "json":
+            click.echo(json.dumps(layers.to_dict(), indent=1))
+        else:
+            click.echo("\n" + as_text(layers), nl=False)
     refuse_errors(problems)
     return 0
 

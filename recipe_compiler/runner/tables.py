@@ -2,11 +2,13 @@
 
     python -m recipe_compiler.runner.tables    # rewrites recipe_compiler/modeltables
 
-One JSON file per built-in model (the very classes `recipe run` builds): every
-module in `named_modules()` order with its class, whether SparseML's
-`get_prunable_layers` counts it (what `__ALL_PRUNABLE__` expands to), and its own
-parameters with their shapes. tests/test_modeltables.py regenerates them and fails
-when a definition changed and the tables did not.
+One JSON file per built-in model (the very classes `recipe run` builds): the input
+it was measured at, then every module in `named_modules()` order with its class,
+whether SparseML's `get_prunable_layers` counts it (what `__ALL_PRUNABLE__`
+expands to), its own parameters with their shapes, and for a conv or linear layer
+the output positions each weight is multiplied at (`runner.macs`' count: a
+weight's MACs per item at that input). tests/test_resolve.py regenerates them and
+fails when a definition changed and the tables did not.
 """
 
 from __future__ import annotations
@@ -18,23 +20,55 @@ from typing import Any
 from ..network import TABLES, network_from_dict
 from .models import MODELS
 
+INPUTS = {"digits-cnn": [1, 8, 8]}  # what `recipe run` feeds each model
+INPUTS.update({f"yolov5{s}": [3, 64, 64] for s in "nsmlx"})
+
+
+def positions(model: Any, sample: Any) -> dict[str, int]:
+    """Output positions per weight of every conv and linear layer, as macs.macs
+    counts them, over one item."""
+    import torch
+
+    from .macs import LAYERS
+
+    out: dict[str, int] = {}
+    names = {m: n for n, m in model.named_modules()}
+
+    def hook(m: Any, _inputs: object, y: Any) -> None:
+        if isinstance(m, torch.nn.Linear):
+            out[names[m]] = int(y.numel() // y.shape[-1])
+        else:
+            out[names[m]] = int(y[0, 0].numel())
+
+    handles = [
+        m.register_forward_hook(hook) for m in model.modules() if isinstance(m, LAYERS)
+    ]
+    with torch.no_grad():
+        model.eval()(sample)
+    for h in handles:
+        h.remove()
+    return out
+
 
 def table(name: str) -> dict[str, Any]:
     """The table of a built-in model, from its torch definition and SparseML."""
+    import torch
     from sparseml.pytorch.utils.helpers import get_prunable_layers
 
     model = MODELS[name]()
     prunable = {n for n, _ in get_prunable_layers(model)}
+    at = positions(model, torch.zeros(1, *INPUTS[name]))
     modules = [
         [
             n,
             type(m).__name__,
             n in prunable,
             {p: list(t.shape) for p, t in m.named_parameters(recurse=False)},
+            at.get(n),
         ]
         for n, m in model.named_modules()
     ]
-    out = {"model": name, "modules": modules}
+    out = {"model": name, "input": INPUTS[name], "modules": modules}
     network_from_dict(out)  # what the loader reads back
     return out
 
@@ -43,7 +77,8 @@ def text(name: str) -> str:
     """The file's text: one module a line, so a changed definition diffs readably."""
     t = table(name)
     rows = ",\n".join(json.dumps(m, separators=(",", ":")) for m in t["modules"])
-    return f'{{"model": "{name}", "modules": [\n{rows}\n]}}\n'
+    head = f'"model": "{name}", "input": {json.dumps(t["input"])}'
+    return f'{{{head}, "modules": [\n{rows}\n]}}\n'
 
 
 def main() -> None:
