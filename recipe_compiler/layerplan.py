@@ -124,12 +124,9 @@ def layer_plan(
             if name not in chosen or end >= chosen[name][0]:
                 chosen[name] = (end, row)
     layers = [chosen[n][1] for n in shapes if n in chosen]
-    return LayerPlan(
-        net.name,
-        image_size or (net.input[-1] if net.input else None),
-        layers,
-        _totals(net, layers, scale),
-    )
+    square = len(net.input) == 3 and net.input[1] == net.input[2]
+    size = image_size or (net.input[-1] if square else None)
+    return LayerPlan(net.name, size, layers, _totals(net, layers, scale))
 
 
 def _totals(net: Network, layers: list[Layer], scale: float) -> dict[str, float | None]:

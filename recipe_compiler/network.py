@@ -77,14 +77,39 @@ def network_from_dict(doc: Any) -> Network:
 
 @cache
 def load_network(spec: str) -> Network:
-    """The network `--model` names: a built-in model's name."""
+    """The network `--model` names: a built-in model's name, or `pkg.module:factory`
+    (the runner's factory protocol; it needs the runner extra)."""
     path = TABLES / f"{spec}.json"
     if spec in builtin_names():
         with path.open("rb") as f:
             data = f.read(MAX_TABLE_BYTES + 1)
         return network_from_dict(json.loads(data))
+    if ":" in spec and not Path(spec).exists():
+        return _factory(spec)
     raise NetworkError(
         f"--model {spec}: not a built-in model (one of "
         + ", ".join(builtin_names())
-        + ")"
+        + ") nor a pkg.module:factory"
     )
+
+
+def _factory(spec: str) -> Network:
+    try:
+        from .runner import compat
+
+        compat.apply()
+        from .runner.tables import factory_network
+    except ImportError as exc:
+        raise NetworkError(
+            f"--model {spec}: a factory needs the runner extra (torch, sparseml): "
+            f"pip install 'recipe-compiler[runner]' ({exc})"
+        ) from None
+    try:
+        return factory_network(spec)
+    except KeyError as exc:  # tasks.custom: no such module, attribute or part
+        raise NetworkError(f"--model {exc.args[0]}") from None
+    except Exception as exc:  # the user's code: say what it raised, in one line
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise NetworkError(
+            f"--model {spec}: the factory failed: {type(exc).__name__}: {first}"
+        ) from None

@@ -32,3 +32,13 @@ def build(batch_size: int, seed: int) -> dict:
         "val": val,
         "metrics": metrics,
     }
+
+
+def broken(batch_size: int, seed: int) -> dict:
+    """A factory that fails: `--model` says so in one line."""
+    raise RuntimeError("no GPU found\n(a traceback a user would rather not read)")
+
+
+def wrong(batch_size: int, seed: int) -> dict:
+    """A factory that returns no model."""
+    return {"train": None}

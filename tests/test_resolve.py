@@ -15,7 +15,7 @@ from recipe_compiler.network import TABLES, builtin_names, load_network
 from recipe_compiler.resolve import flat, resolve_params
 from tests.conftest import ROOT
 
-MODELS = ("digits-cnn", "yolov5n")
+MODELS = ("digits-cnn", "yolov5n", "tests.custom_factory:build")
 
 
 @pytest.mark.parametrize("name", builtin_names())
@@ -80,8 +80,9 @@ def _torch_model(name):
 
     compat.apply()
     from recipe_compiler.runner.models import MODELS as BUILT
+    from recipe_compiler.runner.tasks import custom
 
-    return BUILT[name]()
+    return BUILT[name]() if name in BUILT else custom(name, 1, 0).model
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -91,7 +92,7 @@ def test_resolution_matches_sparseml(sparseml, name):
     names = list(net.params)
 
     @settings(
-        max_examples=150 if name == "digits-cnn" else 60,
+        max_examples=60 if name == "yolov5n" else 150,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
     )
@@ -221,3 +222,44 @@ def test_global_pruning_leaves_the_layer_counts_to_training():
         ],
     )
     assert r.exit_code == 2 and "8x8 inputs only" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "spec, says",
+    [
+        (
+            "tests.custom_factory:broken",
+            "the factory failed: RuntimeError: no GPU found",
+        ),
+        ("tests.custom_factory:wrong", "returned no loss, model, val"),
+        ("tests.custom_factory:nope", "has no attribute 'nope'"),
+        ("no_such_package.mod:build", "No module named 'no_such_package'"),
+    ],
+)
+def test_a_factory_that_fails_is_one_line_and_exit_2(sparseml, spec, says):
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+
+    r = CliRunner().invoke(main, ["lint", str(ROOT / "recipes"), "--model", spec])
+    assert r.exit_code == 2, r.output
+    assert says in r.stderr and r.stderr.strip().count("\n") == 0, r.stderr
+
+
+def test_lint_against_a_factory_model(sparseml, tmp_path):
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "modifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n    end_epoch: 4\n"
+        "  - !GMPruningModifier\n    params: [0.weight, 1.weight]\n"
+        "    init_sparsity: 0.05\n    final_sparsity: 0.5\n    start_epoch: 0\n"
+        "    end_epoch: 2\n    update_frequency: 1\n"
+    )
+    spec = "tests.custom_factory:build"
+    r = CliRunner().invoke(main, ["lint", str(path), "--model", spec])
+    assert r.exit_code == 1
+    assert ":6:24: RC501 error" in r.stdout and "'1.weight'" in r.stdout
+    assert "1 is a ReLU here, with no parameters; nearest: 2.weight" in r.stdout

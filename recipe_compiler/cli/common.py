@@ -224,7 +224,8 @@ def model_option(f: F) -> F:
         "--model",
         metavar="MODEL",
         help="Check params against this model: a built-in one (digits-cnn, "
-        "yolov5n|s|m|l|x, as recipe run builds them).",
+        "yolov5n|s|m|l|x, as recipe run builds them) or pkg.module:factory (the "
+        "runner's factory protocol; needs the runner extra).",
     )(f)
 
 

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..network import TABLES, network_from_dict
+from ..network import TABLES, Network, network_from_dict
 from .models import MODELS
 
 INPUTS = {"digits-cnn": [1, 8, 8]}  # what `recipe run` feeds each model
@@ -53,11 +53,17 @@ def positions(model: Any, sample: Any) -> dict[str, int]:
 def table(name: str) -> dict[str, Any]:
     """The table of a built-in model, from its torch definition and SparseML."""
     import torch
+
+    return table_of(MODELS[name](), name, torch.zeros(1, *INPUTS[name]))
+
+
+def table_of(model: Any, name: str, sample: Any) -> dict[str, Any]:
+    """The table of a torch model, its MAC positions measured on `sample` (a
+    batch of one)."""
     from sparseml.pytorch.utils.helpers import get_prunable_layers
 
-    model = MODELS[name]()
     prunable = {n for n, _ in get_prunable_layers(model)}
-    at = positions(model, torch.zeros(1, *INPUTS[name]))
+    at = positions(model, sample)
     modules = [
         [
             n,
@@ -68,9 +74,20 @@ def table(name: str) -> dict[str, Any]:
         ]
         for n, m in model.named_modules()
     ]
-    out = {"model": name, "input": INPUTS[name], "modules": modules}
+    out = {"model": name, "input": list(sample.shape[1:]), "modules": modules}
     network_from_dict(out)  # what the loader reads back
     return out
+
+
+def factory_network(spec: str) -> Network:
+    """`--model pkg.module:factory`: the runner's factory protocol (`recipe run
+    --model`), its model read as the tables are, on one item of its `val` data."""
+    from .tasks import custom
+
+    task = custom(spec, batch_size=1, seed=0)
+    batch = next(iter(task.val))
+    x = batch[0] if isinstance(batch, list | tuple) else batch
+    return network_from_dict(table_of(task.model, spec, x[:1]))
 
 
 def text(name: str) -> str:

@@ -110,6 +110,11 @@ def why(entry: str, net: Network) -> str:
     parts = body.split(".")
     for k in range(len(parts) - 1, 0, -1):
         prefix = ".".join(parts[:k])
+        if prefix in modules and k == len(parts) - 1:
+            kind = modules[prefix].type
+            own = [p for p, _ in modules[prefix].params]
+            has = f"its parameters: {', '.join(own)}" if own else "no parameters"
+            return f"{prefix} is a {kind} here, with {has}{tail}"
         if prefix in modules:
             children = sorted(
                 {
