@@ -48,6 +48,9 @@ class LayerPlan:
     image_size: int | None
     layers: list[Layer]
     totals: dict[str, float | None]
+    # every conv and linear weight in model order with its MACs, pruned or not:
+    # what a chart draws (the dense first conv and head show as what they are)
+    all_weights: tuple[tuple[str, float], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of `recipe show --model M --format json`."""
@@ -126,7 +129,12 @@ def layer_plan(
     layers = [chosen[n][1] for n in shapes if n in chosen]
     square = len(net.input) == 3 and net.input[1] == net.input[2]
     size = image_size or (net.input[-1] if square else None)
-    return LayerPlan(net.name, size, layers, _totals(net, layers, scale))
+    every = tuple(
+        (f"{m.name}.weight", math.prod(dict(m.params)["weight"]) * m.positions * scale)
+        for m in net.modules
+        if m.positions is not None and "weight" in dict(m.params)
+    )
+    return LayerPlan(net.name, size, layers, _totals(net, layers, scale), every)
 
 
 def _totals(net: Network, layers: list[Layer], scale: float) -> dict[str, float | None]:

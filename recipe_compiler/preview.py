@@ -18,7 +18,7 @@ import json
 import math
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from .clock import Events
 from .problems import Problem
 from .recipe import Recipe
 from .schedule import Timeline
+
+if TYPE_CHECKING:
+    from .layerplan import LayerPlan
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"  # also ./templates
 MAX_RUN_POINTS = 2000  # points kept from a stretch where the value changes every step
@@ -81,6 +84,7 @@ class Planned:
     # what a run measured, per step: "lr" and "sparsity_<modifier index>"
     observed: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
     note: str | None = None
+    layers: LayerPlan | None = None  # with --model: what each layer keeps
 
 
 def keep_points(values: np.ndarray, must: np.ndarray | None = None) -> np.ndarray:
@@ -425,6 +429,84 @@ def figures(planned: list[Planned]) -> list[dict[str, Any]]:
     ]
 
 
+def layer_figure(planned: list[Planned]) -> dict[str, Any] | None:
+    """Final sparsity per layer (`--model`): one bar a parameter, in model order;
+    hover gives its MACs, dense and nonzero."""
+    compare = len(planned) > 1
+    traces = []
+    for i, p in enumerate(planned):
+        if p.layers is None or not p.layers.layers:
+            continue
+        pruned = {x.param: x for x in p.layers.layers}
+        every = p.layers.all_weights or tuple(
+            (x.param, x.macs) for x in pruned.values()
+        )
+        color = (
+            RECIPE_COLORS[i % len(RECIPE_COLORS)] if compare else KIND_COLORS["pruning"]
+        )
+        kept = KIND_COLORS["training"]
+        ys, data = [], []
+        for name, macs in every:
+            x = pruned.get(name)
+            ys.append(None if x is None else x.final_sparsity)
+            nonzero = macs if x is None else x.nonzero_macs
+            data.append(
+                [
+                    macs / 1e6,
+                    None if nonzero is None else nonzero / 1e6,
+                    "not pruned" if x is None else x.modifier,
+                ]
+            )
+        traces.append(
+            {
+                "type": "bar",
+                "name": p.name,
+                "x": [name for name, _ in every],
+                "y": ys,
+                "marker": {"color": color},
+                "customdata": data,
+                "hovertemplate": "%{x}<br>final sparsity %{y:.3f}<br>"
+                "%{customdata[0]:.3f} MMACs, %{customdata[1]:.3f} nonzero<br>"
+                "%{customdata[2]}<extra>%{fullData.name}</extra>",
+            }
+        )
+        dense = [(n, m) for n, m in every if n not in pruned]
+        if dense and not compare:
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": "not pruned",
+                    "x": [n for n, _ in dense],
+                    "y": [0.0] * len(dense),
+                    "marker": {"color": kept, "symbol": "x", "size": 9},
+                    "customdata": [m / 1e6 for _, m in dense],
+                    "hovertemplate": "%{x}: not pruned<br>%{customdata:.3f} MMACs"
+                    "<extra></extra>",
+                }
+            )
+    if not traces:
+        return None
+    return {
+        "id": "fig-layers",
+        "sync": False,
+        "data": traces,
+        "layout": {
+            "title": {
+                "text": "Final sparsity per layer (x: not pruned; hover: MACs)",
+                "x": 0,
+                "font": {"size": 15},
+            },
+            "xaxis": {"type": "category", "tickangle": -60, "automargin": True},
+            "yaxis": {"title": {"text": "sparsity"}, "range": [0, 1]},
+            "barmode": "group",
+            "margin": {"l": 70, "r": 20, "t": 40, "b": 50},
+            "legend": {"orientation": "h", "y": 1.12},
+            "height": 360,
+        },
+    }
+
+
 def _plotly_js() -> str:
     return (resources.files("plotly") / "package_data" / "plotly.min.js").read_text(
         encoding="utf-8"
@@ -440,7 +522,10 @@ def render(planned: list[Planned], run: dict[str, Any] | None = None) -> str:
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html", "j2"]),
     )
-    figs = figures(planned)
+    figs = [{**f, "sync": True} for f in figures(planned)]
+    per_layer = layer_figure(planned)
+    if per_layer is not None:
+        figs.append(per_layer)
     recipes = []
     for n, p in enumerate(planned):
         t = p.timeline
@@ -489,6 +574,7 @@ def render(planned: list[Planned], run: dict[str, Any] | None = None) -> str:
         figures=[
             {
                 "id": f["id"],
+                "sync": f["sync"],
                 "json": json.dumps(
                     {"data": f["data"], "layout": f["layout"]},
                     separators=(",", ":"),

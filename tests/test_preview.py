@@ -284,7 +284,8 @@ def test_preview_of_a_recipe_with_errors_writes_the_page_and_exits_1(
     assert f"{code} error" in err and "shown in the page" in err
     html = page.read_text()
     assert f"<td>{code}</td>" in html
-    at = html.index('id: "fig-gantt", fig: ') + len('id: "fig-gantt", fig: ')
+    key = 'id: "fig-gantt", sync: true, fig: '
+    at = html.index(key) + len(key)
     data = json.JSONDecoder().raw_decode(html, at)[0]["data"]
     assert sum(len(t["y"]) for t in data) == drawn
     if code != "RC205":

@@ -263,3 +263,55 @@ def test_lint_against_a_factory_model(sparseml, tmp_path):
     assert r.exit_code == 1
     assert ":6:24: RC501 error" in r.stdout and "'1.weight'" in r.stdout
     assert "1 is a ReLU here, with no parameters; nearest: 2.weight" in r.stdout
+
+
+BAD_NAMES = (
+    "modifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n    end_epoch: 4\n"
+    "  - !GMPruningModifier\n    params: [features.0]\n    init_sparsity: 0.05\n"
+    "    final_sparsity: 0.5\n    start_epoch: 0\n    end_epoch: 2\n"
+    "    update_frequency: 1\n"
+)
+
+
+def test_plan_with_a_model_refuses_what_fails_at_initialize(tmp_path):
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+
+    path = tmp_path / "r.yaml"
+    path.write_text(BAD_NAMES)
+    r = CliRunner().invoke(main, ["plan", str(path), "--model", "digits-cnn"])
+    assert r.exit_code == 1 and r.stdout == "" and "RC501" in r.stderr
+    r = CliRunner().invoke(main, ["plan", str(path)])  # without it: planned
+    assert r.exit_code == 0 and "GMPruningModifier" in r.stdout
+
+
+def test_preview_with_a_model_draws_sparsity_per_layer(tmp_path):
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+
+    page = tmp_path / "p.html"
+    recipe = ROOT / "recipes" / "yolov5s-pruned95-block4-qat.md"
+    r = CliRunner().invoke(
+        main, ["preview", str(recipe), "-o", str(page), "--model", "yolov5s"]
+    )
+    assert r.exit_code == 0, r.output
+    html = page.read_text()
+    at = html.index('id: "fig-layers", sync: false, fig: ') + len(
+        'id: "fig-layers", sync: false, fig: '
+    )
+    fig = json.JSONDecoder().raw_decode(html, at)[0]
+    bars, dense = fig["data"]
+    assert bars["type"] == "bar" and {y for y in bars["y"] if y is not None} == {0.95}
+    # the first conv and the Detect convs are drawn as not pruned
+    assert dense["x"][0] == "model.0.conv.weight"
+    assert all(n.startswith("model.24.") for n in dense["x"][1:])
+    assert 'id: "fig-sparsity", sync: true' in html
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_NAMES)
+    r = CliRunner().invoke(
+        main, ["preview", str(bad), "-o", str(page), "--model", "digits-cnn"]
+    )
+    assert r.exit_code == 1 and "RC501" in r.stderr
+    assert "<td>RC501</td>" in page.read_text()

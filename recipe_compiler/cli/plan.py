@@ -97,6 +97,7 @@ class PlanSettings:
     epochs: float | None = None
     param_groups: int = 1
     grad_accum: int = 1
+    model: str | None = None
 
 
 @click.command()
@@ -124,6 +125,7 @@ class PlanSettings:
     show_default=True,
     help="Batches per optimizer step.",
 )
+@model_option
 def plan(**options: Any) -> int:
     """Print what SparseML will do at every optimizer step of a recipe."""
     return execute_plan(PlanSettings(**options))
@@ -132,13 +134,16 @@ def plan(**options: Any) -> int:
 def execute_plan(settings: PlanSettings) -> int:
     from .. import planfmt
     from ..clock import NoTrainingLength
-    from ..lint import lint_recipe, problems_at
+    from ..lint import lint_recipe, model_problems, problems_at
     from ..problems import errors
     from ..schedule import ScheduleError
     from ..schedule import plan as make_plan
 
+    net = load_model("plan", settings.model)
     recipe = load_recipe("plan", settings.recipe, settings.overrides)
     refuse_errors(problems_at(recipe, settings.spe))
+    if net is not None:  # SparseML fails at initialize: nothing is trained
+        refuse_errors(model_problems(recipe, net))
     try:
         t = make_plan(
             recipe,
@@ -174,6 +179,7 @@ class PreviewSettings:
     spe: int = DEFAULT_STEPS_PER_EPOCH
     overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
     open_browser: bool = False
+    model: str | None = None
 
 
 @click.command()
@@ -190,6 +196,7 @@ class PreviewSettings:
 @click.option(
     "--open", "open_browser", is_flag=True, help="Open the page when written."
 )
+@model_option
 def preview(**options: Any) -> int:
     """Write one self-contained HTML page of the schedule; several recipes compare."""
     return execute_preview(PreviewSettings(**options))
@@ -204,13 +211,14 @@ def execute_preview(settings: PreviewSettings) -> int:
     from ..preview import render
     from ..problems import errors
 
+    net = load_model("preview", settings.model)
     planned = []
     for path in settings.recipes:
         recipe = load_recipe("preview", path)
         own = applicable(recipe, settings.overrides)
         if own:
             recipe = load_recipe("preview", path, own)
-        item = _planned(recipe, path, settings.spe)
+        item = _planned(recipe, path, settings.spe, net)
         if item.timeline is None and not errors(item.problems):
             raise Failure(f"recipe preview: {path}: {item.note}", EXIT_USAGE)
         planned.append(item)
@@ -232,14 +240,15 @@ def execute_preview(settings: PreviewSettings) -> int:
     return EXIT_PROBLEMS if found else 0
 
 
-def _planned(recipe: Any, path: str, spe: int) -> Any:
+def _planned(recipe: Any, path: str, spe: int, net: Any = None) -> Any:
+    from ..layerplan import layer_plan
     from ..lint import lint_recipe
     from ..preview import Planned
     from ..problems import errors
     from ..schedule import ScheduleError
     from ..schedule import plan as make_plan
 
-    problems = lint_recipe(recipe, steps_per_epoch=spe)
+    problems = lint_recipe(recipe, steps_per_epoch=spe, network=net)
     refused = (
         f"SparseML would refuse this recipe ({len(errors(recipe.problems))} "
         "error(s) below)"
@@ -255,4 +264,7 @@ def _planned(recipe: Any, path: str, spe: int) -> Any:
     except ScheduleError as exc:
         timeline = None
         note = (note + "; " if note else "") + f"nothing to draw: {exc}"
-    return Planned(recipe, timeline, problems, Path(path).name, note=note)
+    layers = layer_plan(recipe, net) if net is not None and recipe.ok else None
+    return Planned(
+        recipe, timeline, problems, Path(path).name, note=note, layers=layers
+    )

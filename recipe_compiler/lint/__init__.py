@@ -94,6 +94,19 @@ def lint_counted(
     return Linted(sorted(set(out)), sorted(set(hidden)))
 
 
+def model_problems(recipe: Recipe, network: Network) -> list[Problem]:
+    """What the model rules find (names SparseML resolves at initialize): what
+    `plan --model` refuses on, as it refuses what fails at load."""
+    if not recipe.ok:
+        return []
+    return [
+        Problem(recipe.path, f.line, f.column, code, rule.SEVERITY, f.message, f.hint)
+        for code, rule in RULES.items()
+        if getattr(rule, "MODEL", False)
+        for f in rule.check(recipe, network)
+    ]
+
+
 def problems_at(recipe: Recipe, steps_per_epoch: int) -> list[Problem]:
     """What the loader found, the values SparseML reads only once their modifier
     acts judged at these steps per epoch: what `plan` and `preview` refuse on."""
