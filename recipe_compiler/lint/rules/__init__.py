@@ -24,6 +24,8 @@ from . import (
     rc303_init_above_final,
     rc402_unused_variable,
     rc501_params_not_found,
+    rc502_regex_takes_the_ends,
+    rc503_ignored_beside_token,
 )
 
 RULES: dict[str, ModuleType] = {
@@ -48,6 +50,8 @@ RULES: dict[str, ModuleType] = {
         rc303_init_above_final,
         rc402_unused_variable,
         rc501_params_not_found,
+        rc502_regex_takes_the_ends,
+        rc503_ignored_beside_token,
     )
 }
 NAMES: dict[str, str] = {m.NAME: code for code, m in RULES.items()}
