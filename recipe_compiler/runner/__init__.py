@@ -8,3 +8,12 @@ Import `recipe_compiler.runner.compat` first: it patches torch 2.13 so that spar
 class RunError(RuntimeError):
     """The run cannot start or go on (a bad recipe, model or checkpoint); the message
     says why and what to do."""
+
+
+def __getattr__(name: str) -> object:
+    """`from recipe_compiler.runner import RecipeSession` imports torch only then."""
+    if name == "RecipeSession":
+        from .session import RecipeSession
+
+        return RecipeSession
+    raise AttributeError(name)
