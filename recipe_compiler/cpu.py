@@ -74,6 +74,16 @@ class CPU:
             "machines"
         )
 
+    @classmethod
+    def from_dict(cls, d: dict[str, object]) -> CPU:
+        """What `to_dict` wrote (report.json's `cpu`)."""
+        cores = d.get("cores")
+        return cls(
+            str(d.get("model", "")),
+            int(cores) if isinstance(cores, int) else 1,
+            {name: bool(d.get(name)) for name in FLAGS.values()},
+        )
+
     def to_dict(self) -> dict[str, object]:
         return {
             "model": self.model,

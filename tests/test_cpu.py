@@ -45,3 +45,10 @@ def test_this_machine_matches_proc_cpuinfo():
     cpu = detect()
     assert cpu.features == {ours: flag in flags for flag, ours in FLAGS.items()}
     assert cpu.to_dict()["isa"] == cpu.isa
+
+
+def test_a_report_reads_back_the_cpu_it_wrote():
+    from recipe_compiler.cpu import CPU
+
+    cpu = detect(VNNI)
+    assert CPU.from_dict(cpu.to_dict()) == cpu

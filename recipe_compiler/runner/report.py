@@ -137,12 +137,7 @@ def run_section(report: Report) -> dict[str, Any]:
     """What report.md says, for the page: scores, export, sparsity, benchmark."""
     from ..cpu import CPU
 
-    cpu = report.cpu
-    note = None
-    if cpu:
-        features = {k: bool(cpu.get(k)) for k in ("avx2", "avx512f", "avx512_vnni")}
-        features |= {k: bool(cpu.get(k)) for k in ("avx_vnni", "amx")}
-        note = CPU(str(cpu.get("model")), int(cpu.get("cores") or 1), features)
+    note = CPU.from_dict(report.cpu) if report.cpu else None
     return {
         "title": f"{Path(report.recipe).name} on {report.model}",
         "epochs": report.epochs,

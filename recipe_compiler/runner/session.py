@@ -30,6 +30,7 @@ from typing import Any
 
 from ..fileio import write_atomic
 from ..lint import lint_recipe
+from ..modifiers import is_gradual
 from ..network import network_from_dict
 from ..prepare import refusal
 from ..problems import errors
@@ -113,7 +114,7 @@ class RecipeSession:
                 ).params
             ]
             for e, m in self.recipe.models
-            if m.KIND == "pruning" and hasattr(m, "final_sparsity")
+            if is_gradual(m)  # the modifiers the plan has a sparsity for
         }
         self._file: Any = None
         self._writer: Any = None

@@ -17,7 +17,6 @@ import itertools
 import logging
 import math
 import os
-import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -58,21 +57,15 @@ def prunable(model: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def params_of(model: nn.Module, spec: Any) -> dict[str, torch.Tensor]:
-    """The tensors a modifier's `params` names (names, `re:` patterns or tokens)."""
+    """The tensors a modifier's `params` takes, resolved as SparseML resolves them
+    (`resolve.py`: tokens anywhere in a list replace it; names; `re:` patterns)."""
+    from ..resolve import flat, resolve_params
+    from .session import live_network
+
     named: dict[str, torch.Tensor] = dict(model.named_parameters())
-    if spec in (None, []) or (
-        isinstance(spec, str) and spec.upper() == "__ALL_PRUNABLE__"
-    ):
-        return prunable(model)
-    if isinstance(spec, str) and spec.upper() == "__ALL__":
-        return named
-    out: dict[str, torch.Tensor] = {}
-    for item in spec if isinstance(spec, list) else [spec]:
-        if item.startswith("re:"):
-            out.update({n: p for n, p in named.items() if re.match(item[3:], n)})
-        elif item in named:
-            out[item] = named[item]
-    return out
+    entries = flat(spec) if spec not in (None, []) else None
+    taken = resolve_params(entries or ["__ALL_PRUNABLE__"], live_network(model))
+    return {n: named[n] for n in taken.params if n in named}
 
 
 def _zero_fraction(tensors: dict[str, torch.Tensor]) -> float:
