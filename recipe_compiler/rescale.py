@@ -376,7 +376,12 @@ def _header(
 def length_notes(recipe: Recipe) -> list[str]:
     """How long SparseML trains on `recipe`, and the partial epoch a fractional last
     event leaves: `max_epochs` rounds it up, so training runs past the schedule."""
-    events = _events(recipe)
+    events = [
+        (float(x), f"!{e.tag} {name}")  # no line: the written file has a header more
+        for e, m in recipe.models
+        for name, x in (("start_epoch", m.start), ("end_epoch", m.end))
+        if x != -1
+    ]
     if not events:
         return []
     last, label = max(events)
