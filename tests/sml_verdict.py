@@ -163,12 +163,20 @@ def verdict_of_file(
         model, x = MODELS[model_name](), torch.ones(INPUTS[model_name])
     teacher = copy.deepcopy(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    batches = _batches
+    if model_name is not None and not isinstance(model(x), list | tuple):
+        target = torch.zeros_like(model(x)).detach()
+
+        def batches(*_args, **_kwargs):  # the model's own inputs, for OBS / M-FAC
+            while True:
+                yield [x], {}, target
+
     try:
         manager.initialize(
             model,
             epoch=0.0,
             distillation_teacher=teacher,
-            grad_sampler={"data_loader_builder": _batches, "loss_function": _loss},
+            grad_sampler={"data_loader_builder": batches, "loss_function": _loss},
         )
     except Exception as exc:
         return _failed("initialize", exc)

@@ -315,3 +315,24 @@ def test_preview_with_a_model_draws_sparsity_per_layer(tmp_path):
     )
     assert r.exit_code == 1 and "RC501" in r.stderr
     assert "<td>RC501</td>" in page.read_text()
+
+
+def test_every_modifier_rc501_checks_resolves_as_the_parity_test_drives(sparseml):
+    """RC501's modifiers run the very method the parity test compares with: the
+    base class's, or the gradual one, which for a float final_sparsity calls it."""
+    from recipe_compiler.lint.rules.rc501_params_not_found import TAGS
+    from recipe_compiler.runner import compat
+
+    compat.apply()
+    import sparseml.pytorch.sparsification as S
+    from sparseml.pytorch.sparsification.pruning.modifier_pruning_base import (
+        BaseGradualPruningModifier,
+        BasePruningModifier,
+    )
+
+    methods = {
+        BasePruningModifier._create_named_layers_and_params,
+        BaseGradualPruningModifier._create_named_layers_and_params,
+    }
+    for tag in TAGS:
+        assert getattr(S, tag)._create_named_layers_and_params in methods, tag

@@ -38,6 +38,13 @@ TAGS = frozenset(
         "MagnitudePruningModifier",
         "GlobalMagnitudePruningModifier",
         "ConstantPruningModifier",
+        "MFACPruningModifier",
+        "OBSPruningModifier",
+        "MovementPruningModifier",
+        "RigLPruningModifier",
+        "StructuredPruningModifier",
+        "TopKASTPruningModifier",
+        "ACDCPruningModifier",
     )
 )
 
