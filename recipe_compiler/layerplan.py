@@ -18,6 +18,7 @@ from typing import Any
 from .network import Network
 from .recipe import Recipe
 from .resolve import flat, resolve_params
+from .showfmt import aligned
 
 TAGS = (
     "GMPruningModifier",
@@ -182,15 +183,7 @@ def as_text(p: LayerPlan) -> str:
         )
         for x in p.layers
     ]
-    widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
-    right = {2, 3, 4, 5}
-    lines = [
-        "  ".join(
-            cell.rjust(w) if c in right else cell.ljust(w)
-            for c, (cell, w) in enumerate(zip(r, widths, strict=True))
-        ).rstrip()
-        for r in rows
-    ]
+    lines = aligned(rows, right=(2, 3, 4, 5))
     t = p.totals
     size = f" at {p.image_size}x{p.image_size}" if p.image_size else ""
     lines += [

@@ -6,13 +6,12 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .schedule import Timeline, modifier_rows
-from .showfmt import epoch_text
+from .showfmt import aligned, epoch_text
 
 
 def _num(x: float) -> float | None:
@@ -137,7 +136,7 @@ def as_table(t: Timeline, name: str) -> str:
         f"{name}: {t.total_steps:,} steps = {epoch_text(epochs)} epochs "
         f"x {t.steps_per_epoch} steps/epoch (max_epochs {t.max_epochs})",
         "",
-        *_aligned(rows, right=(0, 4)),
+        *aligned(rows, right=(0, 4)),
     ]
     if t.phases:
         phase_rows = [
@@ -148,7 +147,7 @@ def as_table(t: Timeline, name: str) -> str:
             )
             for ph in t.phases
         ]
-        lines += ["", "phases:", *("  " + r for r in _aligned(phase_rows))]
+        lines += ["", "phases:", *("  " + r for r in aligned(phase_rows))]
     tail = _after_schedule(t)
     if tail:
         lines += ["", tail]
@@ -158,19 +157,6 @@ def as_table(t: Timeline, name: str) -> str:
         value = _num(s[-1]) if len(s) else None
         lines.append(f"final target sparsity of modifier {i}: {short(value)}")
     return "\n".join(lines) + "\n"
-
-
-def _aligned(rows: Sequence[tuple[str, ...]], right: tuple[int, ...] = ()) -> list[str]:
-    """Rows as columns two spaces apart, each as wide as its widest cell."""
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    out = []
-    for r in rows:
-        cells = [
-            cell.rjust(w) if c in right else cell.ljust(w)
-            for c, (cell, w) in enumerate(zip(r, widths, strict=True))
-        ]
-        out.append("  ".join(cells).rstrip())
-    return out
 
 
 def _after_schedule(t: Timeline) -> str | None:

@@ -3,6 +3,7 @@ variables` (every variable and `eval(...)`, its value and what uses it)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .expressions import names_in
@@ -14,6 +15,20 @@ def epoch_text(x: float) -> str:
     """An epoch as people write it: -1 (not set) or the number to ten digits, so
     `166.6667` shows as written and never as `166.667`."""
     return "-1" if x == -1 else f"{x:.10g}"
+
+
+def aligned(rows: Sequence[tuple[str, ...]], right: tuple[int, ...] = ()) -> list[str]:
+    """Rows as columns two spaces apart, each as wide as its widest cell (the
+    columns in `right` right-aligned)."""
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    out = []
+    for r in rows:
+        cells = [
+            cell.rjust(w) if c in right else cell.ljust(w)
+            for c, (cell, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        out.append("  ".join(cells).rstrip())
+    return out
 
 
 def modifiers_table(recipe: Recipe) -> str:

@@ -56,29 +56,7 @@ def lint_counted(
     config = config or Config()
     events, problems = _replayed(recipe, steps_per_epoch)
     if recipe.ok:
-        for code, rule in RULES.items():
-            if getattr(rule, "MODEL", False):
-                if network is None:
-                    continue
-                findings = rule.check(recipe, network)
-            elif getattr(rule, "REPLAY", False):
-                if events is None:
-                    continue
-                findings = rule.check(recipe, events)
-            else:
-                findings = rule.check(recipe)
-            for f in findings:
-                problems.append(
-                    Problem(
-                        recipe.path,
-                        f.line,
-                        f.column,
-                        code,
-                        rule.SEVERITY,
-                        f.message,
-                        f.hint,
-                    )
-                )
+        problems += _rule_problems(recipe, events, network)
     problems.extend(deferred(recipe, events))
     out, hidden = [], []
     disabled_lines = _inline_disables(recipe.source.text)
@@ -99,12 +77,38 @@ def model_problems(recipe: Recipe, network: Network) -> list[Problem]:
     `plan --model` refuses on, as it refuses what fails at load."""
     if not recipe.ok:
         return []
-    return [
-        Problem(recipe.path, f.line, f.column, code, rule.SEVERITY, f.message, f.hint)
-        for code, rule in RULES.items()
-        if getattr(rule, "MODEL", False)
-        for f in rule.check(recipe, network)
-    ]
+    return _rule_problems(recipe, None, network, only_model=True)
+
+
+def _rule_problems(
+    recipe: Recipe,
+    events: Replay | None,
+    network: Network | None,
+    only_model: bool = False,
+) -> list[Problem]:
+    """The rules' findings on a recipe that loaded: model rules with a `network`,
+    schedule rules with a replay (`events`), the others always."""
+    out: list[Problem] = []
+    for code, rule in RULES.items():
+        if getattr(rule, "MODEL", False):
+            if network is None:
+                continue
+            findings = rule.check(recipe, network)
+        elif only_model:
+            continue
+        elif getattr(rule, "REPLAY", False):
+            if events is None:
+                continue
+            findings = rule.check(recipe, events)
+        else:
+            findings = rule.check(recipe)
+        out += [
+            Problem(
+                recipe.path, f.line, f.column, code, rule.SEVERITY, f.message, f.hint
+            )
+            for f in findings
+        ]
+    return out
 
 
 def problems_at(recipe: Recipe, steps_per_epoch: int) -> list[Problem]:

@@ -12,20 +12,17 @@ from torch import nn
 LAYERS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
 
 
-def macs(model: nn.Module, sample: torch.Tensor) -> tuple[float, float]:
-    """(all, nonzero-weight) MACs of one forward pass over `sample` (one item)."""
-    total, nonzero = 0.0, 0.0
+def positions(model: nn.Module, sample: torch.Tensor) -> dict[str, int]:
+    """Per conv and linear layer (by module name): the output positions each of its
+    weights is multiplied at in one forward pass over `sample` (one item)."""
+    out: dict[str, int] = {}
+    names = {m: n for n, m in model.named_modules()}
 
-    def hook(m: nn.Module, _inputs: object, out: torch.Tensor) -> None:
-        nonlocal total, nonzero
-        w = m.weight
-        assert isinstance(w, torch.Tensor)
+    def hook(m: nn.Module, _inputs: object, y: torch.Tensor) -> None:
         if isinstance(m, nn.Linear):
-            per_weight = out.numel() / out.shape[-1]  # one MAC per weight per token
+            out[names[m]] = int(y.numel() // y.shape[-1])  # one MAC a weight a token
         else:
-            per_weight = out[0, 0].numel()  # output positions of each filter
-        total += w.numel() * per_weight
-        nonzero += int((w != 0).sum()) * per_weight
+            out[names[m]] = int(y[0, 0].numel())  # output positions of each filter
 
     handles = [
         m.register_forward_hook(hook) for m in model.modules() if isinstance(m, LAYERS)
@@ -38,6 +35,19 @@ def macs(model: nn.Module, sample: torch.Tensor) -> tuple[float, float]:
         for h in handles:
             h.remove()
         model.train(was_training)
+    return out
+
+
+def macs(model: nn.Module, sample: torch.Tensor) -> tuple[float, float]:
+    """(all, nonzero-weight) MACs of one forward pass over `sample` (one item)."""
+    at = positions(model, sample)
+    total, nonzero = 0.0, 0.0
+    for name, m in model.named_modules():
+        if name in at:
+            w = m.weight
+            assert isinstance(w, torch.Tensor)
+            total += w.numel() * at[name]
+            nonzero += int((w != 0).sum()) * at[name]
     return total, nonzero
 
 

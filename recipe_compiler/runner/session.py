@@ -50,24 +50,9 @@ def _unwrapped(model: Any) -> Any:
 
 def live_network(model: Any, name: str = "model") -> Any:
     """The live module as `--model` tables describe one (no MAC positions)."""
-    from sparseml.pytorch.utils.helpers import get_prunable_layers
+    from .tables import table_of
 
-    prunable = {n for n, _ in get_prunable_layers(model)}
-    return network_from_dict(
-        {
-            "model": name,
-            "modules": [
-                [
-                    n,
-                    type(m).__name__,
-                    n in prunable,
-                    {p: list(t.shape) for p, t in m.named_parameters(recurse=False)},
-                    None,
-                ]
-                for n, m in model.named_modules()
-            ],
-        }
-    )
+    return network_from_dict(table_of(model, name))
 
 
 class RecipeSession:

@@ -24,32 +24,6 @@ INPUTS = {"digits-cnn": [1, 8, 8]}  # what `recipe run` feeds each model
 INPUTS.update({f"yolov5{s}": [3, 64, 64] for s in "nsmlx"})
 
 
-def positions(model: Any, sample: Any) -> dict[str, int]:
-    """Output positions per weight of every conv and linear layer, as macs.macs
-    counts them, over one item."""
-    import torch
-
-    from .macs import LAYERS
-
-    out: dict[str, int] = {}
-    names = {m: n for n, m in model.named_modules()}
-
-    def hook(m: Any, _inputs: object, y: Any) -> None:
-        if isinstance(m, torch.nn.Linear):
-            out[names[m]] = int(y.numel() // y.shape[-1])
-        else:
-            out[names[m]] = int(y[0, 0].numel())
-
-    handles = [
-        m.register_forward_hook(hook) for m in model.modules() if isinstance(m, LAYERS)
-    ]
-    with torch.no_grad():
-        model.eval()(sample)
-    for h in handles:
-        h.remove()
-    return out
-
-
 def table(name: str) -> dict[str, Any]:
     """The table of a built-in model, from its torch definition and SparseML."""
     import torch
@@ -57,13 +31,15 @@ def table(name: str) -> dict[str, Any]:
     return table_of(MODELS[name](), name, torch.zeros(1, *INPUTS[name]))
 
 
-def table_of(model: Any, name: str, sample: Any) -> dict[str, Any]:
+def table_of(model: Any, name: str, sample: Any = None) -> dict[str, Any]:
     """The table of a torch model, its MAC positions measured on `sample` (a
-    batch of one)."""
+    batch of one; none without it)."""
     from sparseml.pytorch.utils.helpers import get_prunable_layers
 
+    from .macs import positions
+
     prunable = {n for n, _ in get_prunable_layers(model)}
-    at = positions(model, sample)
+    at = positions(model, sample) if sample is not None else {}
     modules = [
         [
             n,
@@ -74,7 +50,8 @@ def table_of(model: Any, name: str, sample: Any) -> dict[str, Any]:
         ]
         for n, m in model.named_modules()
     ]
-    out = {"model": name, "input": list(sample.shape[1:]), "modules": modules}
+    shape = list(sample.shape[1:]) if sample is not None else []
+    out = {"model": name, "input": shape, "modules": modules}
     network_from_dict(out)  # what the loader reads back
     return out
 

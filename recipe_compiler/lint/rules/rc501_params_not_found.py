@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from ...network import Network
 from ...problems import Severity
-from ...recipe import Recipe
+from ...recipe import Entry, Recipe
 from ...resolve import bad_regex, flat, nearest, resolve_params
 from ._base import Finding
 
@@ -49,6 +49,15 @@ TAGS = frozenset(
 )
 
 
+def entry_position(e: Entry, entries: list[str], i: int) -> tuple[int, int]:
+    """Where the i-th (flattened) `params` entry is written: its list item, else
+    the field, else the tag."""
+    node = e.node.get("params") if e.node.kind == "map" else None
+    items = node.value if node is not None and node.kind == "seq" else ()
+    at = items[i] if len(items) == len(entries) else node
+    return (at.line, at.column) if at is not None else (e.line, e.column)
+
+
 def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
     for e, m in recipe.models:
         if e.tag not in TAGS or isinstance(getattr(m, "final_sparsity", 0.0), dict):
@@ -56,13 +65,10 @@ def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
         entries = flat(getattr(m, "params", None))
         if not entries:
             continue
-        node = e.node.get("params") if e.node.kind == "map" else None
-        items = node.value if node is not None and node.kind == "seq" else []
         found = resolve_params(entries, net)
         for i in sorted(found.missing + found.invalid):
             entry = entries[i]
-            at = items[i] if i < len(items) and len(items) == len(entries) else node
-            line, col = (at.line, at.column) if at is not None else (e.line, e.column)
+            line, col = entry_position(e, entries, i)
             bad = bad_regex(entry)
             if bad:
                 yield Finding(

@@ -21,7 +21,7 @@ from ...problems import Severity
 from ...recipe import Recipe
 from ...resolve import entry_matches, flat, resolve_params
 from ._base import Finding
-from .rc501_params_not_found import TAGS
+from .rc501_params_not_found import TAGS, entry_position
 
 CODE = "RC502"
 NAME = "regex-takes-the-ends"
@@ -50,8 +50,6 @@ def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
         entries = flat(getattr(m, "params", None)) or []
         if any(t in entries for t in ("__ALL__", "__ALL_PRUNABLE__")):
             continue
-        node = e.node.get("params") if e.node.kind == "map" else None
-        items = node.value if node is not None and node.kind == "seq" else []
         taken = set(resolve_params(entries, net).params)
         named = {x for x in entries if not x.startswith("re:")}
         for i, entry in enumerate(entries):
@@ -64,8 +62,7 @@ def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
             ]
             if not caught:
                 continue
-            at = items[i] if len(items) == len(entries) else node
-            line, col = (at.line, at.column) if at is not None else (e.line, e.column)
+            line, col = entry_position(e, entries, i)
             shown = ", ".join(f"{p} ({special[p]})" for p in caught[:3])
             yield Finding(
                 line,

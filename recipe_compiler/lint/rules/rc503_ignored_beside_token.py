@@ -19,7 +19,7 @@ from ...problems import Severity
 from ...recipe import Recipe
 from ...resolve import ALL, ALL_PRUNABLE, entry_matches, flat, resolve_params
 from ._base import Finding
-from .rc501_params_not_found import TAGS
+from .rc501_params_not_found import TAGS, entry_position
 
 CODE = "RC503"
 NAME = "ignored-beside-token"
@@ -38,16 +38,13 @@ def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
         if token is None:
             continue
         taken = resolve_params(entries, net).params
-        node = e.node.get("params") if e.node.kind == "map" else None
-        items = node.value if node is not None and node.kind == "seq" else []
         for i, entry in enumerate(entries):
             if entry in (ALL, ALL_PRUNABLE):
                 continue
             left = [n for n in net.params if entry_matches(n, entry) and n not in taken]
             if not left and any(entry_matches(n, entry) for n in taken):
                 continue  # the token takes what it names anyway
-            at = items[i] if len(items) == len(entries) else node
-            line, col = (at.line, at.column) if at is not None else (e.line, e.column)
+            line, col = entry_position(e, entries, i)
             what = (
                 f"{', '.join(left[:3])} {'is' if len(left) == 1 else 'are'} not "
                 f"among what {token} takes, so SparseML does not prune "
