@@ -113,3 +113,46 @@ def _factory(spec: str) -> Network:
         raise NetworkError(
             f"--model {spec}: the factory failed: {type(exc).__name__}: {first}"
         ) from None
+
+
+_FUSED = {2: "ConvBn2d", 3: "ConvBnReLU2d"}
+
+
+def fused(net: Network) -> Network:
+    """The modules after SparseML's default fusion (`fuse_module_conv_bn_relus`),
+    which QuantizationModifier runs before it matches `ignore` and
+    `scheme_overrides`: a Conv2d followed in `named_modules()` order, under the
+    same parent, by a BatchNorm2d and/or a ReLU becomes one ConvBn2d, ConvReLU2d
+    or ConvBnReLU2d holding them as children `0`, `1`, `2`; the fused BatchNorm2d
+    and ReLU become Identity. Types are compared by class name, as SparseML does."""
+    blocks: list[list[Module]] = []
+    block: list[Module] = []
+    parent = ""
+    for m in net.modules:
+        here = ".".join(m.name.split(".")[:-1])
+        if here == parent and (
+            (len(block) == 1 and m.type == "BatchNorm2d")
+            or (len(block) in (1, 2) and m.type == "ReLU")
+        ):
+            block.append(m)
+            continue
+        if len(block) > 1:
+            blocks.append(block)
+        block, parent = ([m], here) if m.type == "Conv2d" else ([], "")
+    if len(block) > 1:
+        blocks.append(block)
+    heads = {b[0].name: b for b in blocks}
+    absorbed = {m.name for b in blocks for m in b[1:]}
+    out: list[Module] = []
+    for m in net.modules:
+        if m.name in absorbed:
+            out.append(Module(m.name, "Identity", False, ()))
+        elif m.name in heads:
+            b = heads[m.name]
+            kind = "ConvReLU2d" if b[1].type == "ReLU" else _FUSED[len(b)]
+            out.append(Module(m.name, kind, False, ()))
+            for i, part in enumerate(b):
+                out.append(dataclasses.replace(part, name=f"{m.name}.{i}"))
+        else:
+            out.append(m)
+    return Network(net.name, tuple(out), net.input)

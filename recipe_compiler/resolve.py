@@ -73,11 +73,16 @@ def entry_matches(name: str, entry: str) -> bool:
     return name == entry
 
 
-def resolve_params(entries: Sequence[str], net: Network) -> Resolved:
-    """What a pruning modifier's `params` (already `flat`) takes on `net`."""
+def resolve_params(
+    entries: Sequence[str], net: Network, *, prunable_token: bool = True
+) -> Resolved:
+    """What a modifier's `params` (already `flat`) takes on `net`. The pruning
+    modifiers expand both tokens; SetParam, TrainableParams and GradualParam
+    (`prunable_token=False`) only `__ALL__`, and look `__ALL_PRUNABLE__` up as a
+    name, which matches nothing."""
     if ALL in entries:
         wanted: Sequence[str] = ["re:.*"]
-    elif ALL_PRUNABLE in entries:
+    elif prunable_token and ALL_PRUNABLE in entries:
         wanted = net.prunable_weights
     else:
         wanted = entries

@@ -4,6 +4,7 @@ resolves as SparseML's own pruning modifiers resolve it, on generated lists."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -11,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recipe_compiler.network import TABLES, builtin_names, load_network
+from recipe_compiler.network import TABLES, builtin_names, fused, load_network
+from recipe_compiler.references import qat_finds
 from recipe_compiler.resolve import flat, resolve_params
 from tests.conftest import ROOT
 
@@ -336,3 +338,83 @@ def test_every_modifier_rc501_checks_resolves_as_the_parity_test_drives(sparseml
     }
     for tag in TAGS:
         assert getattr(S, tag)._create_named_layers_and_params in methods, tag
+
+
+@pytest.mark.parametrize("name", ["digits-cnn", "yolov5n"])
+def test_set_and_trainable_params_resolve_as_sparseml(sparseml, name):
+    """SetParam / TrainableParams / GradualParam: `__ALL__` is a token,
+    `__ALL_PRUNABLE__` a name that matches nothing (prunable_token=False)."""
+    from sparseml.pytorch.sparsification import TrainableParamsModifier
+
+    model = _torch_model(name)
+    net = load_network(name)
+    by_id = {id(p): n for n, p in model.named_parameters()}
+
+    @settings(max_examples=80, deadline=None)
+    @given(entries=params_lists(list(net.params)))
+    def check(entries):
+        m = TrainableParamsModifier(params=entries, trainable=True, start_epoch=-1.0)
+        got = resolve_params(flat(entries), net, prunable_token=False)
+        try:
+            m.initialize(model)
+        except RuntimeError:
+            assert got.missing and not got.invalid, (entries, got)
+            return
+        except re.error:
+            assert got.invalid, (entries, got)
+            return
+        assert not got.missing and not got.invalid, entries
+        assert [by_id[id(p)] for p in m._module_params] == got.params
+
+    check()
+
+
+@st.composite
+def qat_names(draw, net):
+    """`ignore` entries: module names, prefixes of them, class names before and
+    after fusion, and names that are not there."""
+    names = [m.name for m in net.modules if m.name]
+    real = st.sampled_from(names)
+    return draw(
+        st.one_of(
+            real,
+            real.map(lambda n: n[: max(1, len(n) // 2)]),
+            real.map(lambda n: n + ".x"),
+            st.sampled_from(sorted({m.type for m in fused(net).modules})),
+            st.sampled_from(["SiLU", "ReLU6", "Identity", "head", "module.model"]),
+        )
+    )
+
+
+@pytest.mark.parametrize("name", ["digits-cnn", "yolov5n"])
+def test_qat_ignore_matches_as_sparseml_after_fusion(sparseml, name):
+    """QuantizationModifier's strict check of `ignore` / `scheme_overrides`, run by
+    SparseML on the model its default fusion leaves, against `qat_finds` on
+    `fused(net)`."""
+    from sparseml.pytorch.sparsification.quantization.helpers import (
+        fuse_module_conv_bn_relus,
+    )
+    from sparseml.pytorch.sparsification.quantization.quantize import (
+        _validate_set_module_schemes,
+    )
+
+    model = _torch_model(name)
+    model.train()
+    fuse_module_conv_bn_relus(model, inplace=True)
+    net = load_network(name)
+    seen = fused(net)
+    assert [(m.name, m.type) for m in seen.modules] == [
+        (n, type(x).__name__) for n, x in model.named_modules()
+    ]
+
+    @settings(max_examples=100, deadline=None)
+    @given(entry=qat_names(net))
+    def check(entry):
+        try:
+            _validate_set_module_schemes(model, {}, [entry])
+            raised = False
+        except ValueError:
+            raised = True
+        assert raised == (not qat_finds(entry, seen)), entry
+
+    check()

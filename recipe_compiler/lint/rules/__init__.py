@@ -26,6 +26,9 @@ from . import (
     rc501_params_not_found,
     rc502_regex_takes_the_ends,
     rc503_ignored_beside_token,
+    rc504_names_not_found,
+    rc505_name_does_nothing,
+    rc506_value_shape,
 )
 
 RULES: dict[str, ModuleType] = {
@@ -52,6 +55,9 @@ RULES: dict[str, ModuleType] = {
         rc501_params_not_found,
         rc502_regex_takes_the_ends,
         rc503_ignored_beside_token,
+        rc504_names_not_found,
+        rc505_name_does_nothing,
+        rc506_value_shape,
     )
 }
 NAMES: dict[str, str] = {m.NAME: code for code, m in RULES.items()}

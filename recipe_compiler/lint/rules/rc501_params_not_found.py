@@ -10,6 +10,10 @@ hint: a module name without `.weight`, the `module.` prefix a DistributedDataPar
 wrapper adds, names of another architecture version (YOLOv5 v5.0's `model.9` is a
 C3 with `m.0`, v6's an SPPF), and a regex written for `re.search`.
 
+SetParam, TrainableParams and GradualParam resolve `params` the same way (with
+`params_strict`, their default), except that `__ALL_PRUNABLE__` is not a token
+there: it is looked up as a name and matches nothing.
+
 Passes: `params: [features.0.weight]` on digits-cnn.
 Fails: `params: [features.0]` on digits-cnn.
 """
@@ -22,7 +26,8 @@ from collections.abc import Iterator
 from ...network import Network
 from ...problems import Severity
 from ...recipe import Entry, Recipe
-from ...resolve import bad_regex, flat, nearest, resolve_params
+from ...references import PARAM_TAGS
+from ...resolve import ALL_PRUNABLE, bad_regex, flat, nearest, resolve_params
 from ._base import Finding
 
 CODE = "RC501"
@@ -60,12 +65,16 @@ def entry_position(e: Entry, entries: list[str], i: int) -> tuple[int, int]:
 
 def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
     for e, m in recipe.models:
-        if e.tag not in TAGS or isinstance(getattr(m, "final_sparsity", 0.0), dict):
+        if isinstance(getattr(m, "final_sparsity", 0.0), dict):
+            continue
+        pruning = e.tag in TAGS
+        strict = getattr(m, "params_strict", True)
+        if not pruning and not (e.tag in PARAM_TAGS and strict):
             continue
         entries = flat(getattr(m, "params", None))
         if not entries:
             continue
-        found = resolve_params(entries, net)
+        found = resolve_params(entries, net, prunable_token=pruning)
         for i in sorted(found.missing + found.invalid):
             entry = entries[i]
             line, col = entry_position(e, entries, i)
@@ -85,7 +94,10 @@ def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
                 f"!{e.tag} params entry '{entry}' matches no parameter of "
                 f'{net.name}; SparseML fails at initialize with "All supplied '
                 f'parameter names or regex patterns not found.No match for {entry}"',
-                why(entry, net),
+                why(entry, net)
+                if pruning or entry != ALL_PRUNABLE
+                else f"__ALL_PRUNABLE__ is a token only for the pruning modifiers: "
+                f"!{e.tag} looks it up as a name; write __ALL__ or the names",
             )
 
 

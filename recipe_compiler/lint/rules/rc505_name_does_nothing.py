@@ -1,0 +1,41 @@
+"""A name the model lacks where SparseML lets the entry silently do nothing
+(`--model`).
+
+The same lookups as RC501 and RC504 (recipe_compiler/references.py), on the
+fields where SparseML does not raise: SetParam / TrainableParams / GradualParam
+`params` with `params_strict: false`, QuantizationModifier `ignore` and
+`scheme_overrides` with `strict: false`, legacy QuantizationModifier
+`exclude_module_types`, LayerThinningModifier dependencies, and its parameter
+groups when it thins only as the manager is finalized (a KeyError after the last
+step, which the training steps never reach).
+
+Passes: `exclude_module_types: [ReLU]` on digits-cnn.
+Fails: `exclude_module_types: [SiLU]` on digits-cnn (a YOLOv5 activation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...network import Network
+from ...problems import Severity
+from ...recipe import Recipe
+from ...references import references
+from ._base import Finding
+
+CODE = "RC505"
+NAME = "name-does-nothing"
+SEVERITY = Severity.WARNING
+MODEL = True
+
+
+def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
+    for r in references(recipe, net):
+        if r.fails is None:
+            yield Finding(
+                r.line,
+                r.column,
+                f"!{r.tag} {r.field} entry '{r.entry}' is not in {net.name}: "
+                f"{r.effect}",
+                r.hint,
+            )
