@@ -38,6 +38,9 @@ class Network:
     name: str
     modules: tuple[Module, ...]
     input: tuple[int, ...] = ()  # (channels, height, width) the positions are at
+    # an ONNX file: parameters and their modules only, no parameter-less modules
+    # and no exact class names (see onnxnet)
+    parameters_only: bool = False
 
     @property
     def params(self) -> dict[str, tuple[int, ...]]:
@@ -77,19 +80,26 @@ def network_from_dict(doc: Any) -> Network:
 
 @cache
 def load_network(spec: str) -> Network:
-    """The network `--model` names: a built-in model's name, or `pkg.module:factory`
-    (the runner's factory protocol; it needs the runner extra)."""
+    """The network `--model` names: a built-in model's name, an ONNX file (read
+    with onnx alone), or `pkg.module:factory` (the runner's factory protocol; it
+    needs the runner extra)."""
     path = TABLES / f"{spec}.json"
     if spec in builtin_names():
         with path.open("rb") as f:
             data = f.read(MAX_TABLE_BYTES + 1)
         return network_from_dict(json.loads(data))
+    from .onnxnet import is_onnx_path, onnx_network
+
+    if is_onnx_path(spec):
+        return onnx_network(spec)
     if ":" in spec and not Path(spec).exists():
         return _factory(spec)
+    if Path(spec).is_dir():
+        raise NetworkError(f"--model {spec}: a folder, not a model file")
     raise NetworkError(
         f"--model {spec}: not a built-in model (one of "
         + ", ".join(builtin_names())
-        + ") nor a pkg.module:factory"
+        + "), an ONNX file nor a pkg.module:factory"
     )
 
 

@@ -63,6 +63,8 @@ def references(recipe: Recipe, net: Network) -> Iterator[Reference]:
     """The names in `recipe` that `net` lacks, in file order per modifier."""
     end = recipe.max_epochs
     for e, m in recipe.models:
+        if net.parameters_only and e.tag not in _BY_PARAMETER:
+            continue  # an ONNX file: no parameter-less modules, no class names
         yield from _CHECKS.get(e.tag, _none)(e, m, net, end)
 
 
@@ -344,6 +346,7 @@ def _item_positions(
     return [default] * count
 
 
+_BY_PARAMETER = PARAM_TAGS | {"LayerThinningModifier"}
 _CHECKS = {
     **dict.fromkeys(PARAM_TAGS, _params),
     "LayerPruningModifier": _layers,

@@ -4,6 +4,8 @@ resolves as SparseML's own pruning modifiers resolve it, on generated lists."""
 from __future__ import annotations
 
 import json
+import math
+import os
 import re
 import subprocess
 import sys
@@ -418,3 +420,114 @@ def test_qat_ignore_matches_as_sparseml_after_fusion(sparseml, name):
         assert raised == (not qat_finds(entry, seen)), entry
 
     check()
+
+
+def _exported(name, tmp_path, **kwargs):
+    """A built-in model exported as users export theirs: SparseML's
+    ModuleExporter (the names stay the parameters'), or torch's with kwargs."""
+    import torch
+
+    from recipe_compiler.runner.tables import INPUTS
+
+    model = _torch_model(name).eval()
+    with torch.no_grad():  # values as trained: torch's export writes identical
+        for p in model.parameters():  # tensors (fresh BatchNorm ones) only once
+            p.normal_()
+    sample = torch.zeros(1, *INPUTS[name])
+    path = tmp_path / f"{name}.onnx"
+    if kwargs:
+        torch.onnx.export(model, sample, str(path), dynamo=False, **kwargs)
+        return path
+    from sparseml.pytorch.utils import ModuleExporter
+
+    ModuleExporter(model, str(tmp_path)).export_onnx(sample, name=path.name)
+    return path
+
+
+@pytest.mark.parametrize("name", ["digits-cnn", "yolov5n"])
+def test_an_onnx_export_reads_as_the_torch_model(sparseml, tmp_path, name):
+    """Every parameter, shape, prunable weight and MAC position of the ONNX file
+    is the torch model's (the built-in table's)."""
+    got = load_network(str(_exported(name, tmp_path)))
+    want = load_network(name)
+    assert got.params == want.params
+    assert set(got.prunable_weights) == set(want.prunable_weights)
+    at = {m.name: m.positions for m in want.modules if m.positions}
+    assert {m.name: m.positions for m in got.modules if m.positions} == at
+    assert got.input == want.input
+
+
+def test_an_eval_export_that_folded_batchnorm_is_refused(sparseml, tmp_path):
+    import torch
+
+    path = _exported("digits-cnn", tmp_path, training=torch.onnx.TrainingMode.EVAL)
+    r = _lint_model(str(path))
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "onnx::Conv_" in r.stderr and "TrainingMode.TRAINING" in r.stderr
+
+
+def _lint_model(model):
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+
+    recipe = str(ROOT / "recipes" / "digits-gmp.yaml")
+    return CliRunner().invoke(main, ["lint", recipe, "--model", model])
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda p: p.write_bytes(_dense_bytes()[:3000]), "not a readable ONNX file"),
+        (lambda p: p.write_bytes(bytes(range(256)) * 40), "not an ONNX file"),
+        (lambda p: p.write_bytes(b"\x08" + b"\xff" * 100), "not a readable ONNX"),
+        (lambda p: p.write_bytes(b"\x08\x07"), "not an ONNX model (it has no graph)"),
+        (lambda p: p.mkdir(), "a folder, not a model file"),
+        (lambda p: None, "no such file"),
+        (lambda p: p.touch() or os.truncate(p, 3 * 2**30), "MiB is over"),
+    ],
+    ids=["truncated", "not-onnx", "garbage", "no-graph", "folder", "missing", "huge"],
+)
+def test_an_onnx_file_that_is_not_one_is_one_line_and_exit_2(tmp_path, make, says):
+    path = tmp_path / "model.onnx"
+    make(path)
+    r = _lint_model(str(path))
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert says in r.stderr and "Traceback" not in r.output
+
+
+def _dense_bytes():
+    """A real export's bytes, made once without torch: the built-in table's
+    parameters written by onnx's helpers as torch's exporter names them."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    net = load_network("digits-cnn")
+    inits = [
+        helper.make_tensor(n, TensorProto.FLOAT, s, [0.0] * math.prod(s))
+        for n, s in net.params.items()
+    ]
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 8, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    node = helper.make_node("Conv", ["input", "features.0.weight"], ["y"])
+    graph = helper.make_graph([node], "g", [x], [y], inits)
+    return onnx.helper.make_model(graph).SerializeToString()
+
+
+def test_lint_with_an_onnx_file_never_imports_torch(tmp_path):
+    """An ONNX file is read with onnx alone."""
+    path = tmp_path / "m.onnx"
+    path.write_bytes(_dense_bytes())
+    code = (
+        "import sys\n"
+        "from recipe_compiler.cli import main\n"
+        "try:\n"
+        f"    main(['lint', {str(ROOT / 'recipes' / 'digits-gmp.yaml')!r}, "
+        f"'--model', {str(path)!r}])\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+        "heavy = [m for m in ('torch', 'sparseml') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "assert 'onnx' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)

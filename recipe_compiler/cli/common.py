@@ -223,9 +223,10 @@ def model_option(f: F) -> F:
     return click.option(
         "--model",
         metavar="MODEL",
-        help="Check params against this model: a built-in one (digits-cnn, "
-        "yolov5n|s|m|l|x, as recipe run builds them) or pkg.module:factory (the "
-        "runner's factory protocol; needs the runner extra).",
+        help="Check names against this model: a built-in one (digits-cnn, "
+        "yolov5n|s|m|l|x, as recipe run builds them), an ONNX file (read with onnx) "
+        "or pkg.module:factory (the runner's factory protocol; needs the runner "
+        "extra).",
     )(f)
 
 
