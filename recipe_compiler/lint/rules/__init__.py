@@ -29,6 +29,8 @@ from . import (
     rc504_names_not_found,
     rc505_name_does_nothing,
     rc506_value_shape,
+    rc507_mask_does_not_fit,
+    rc508_block4_partial,
 )
 
 RULES: dict[str, ModuleType] = {
@@ -58,6 +60,8 @@ RULES: dict[str, ModuleType] = {
         rc504_names_not_found,
         rc505_name_does_nothing,
         rc506_value_shape,
+        rc507_mask_does_not_fit,
+        rc508_block4_partial,
     )
 }
 NAMES: dict[str, str] = {m.NAME: code for code, m in RULES.items()}
