@@ -87,3 +87,50 @@ def test_session_refuses_names_the_live_model_lacks(sparseml, tmp_path):
     session = RecipeSession(ok, wrapped, optimizer, len(train))
     assert session.model is model
     session.finish()
+
+
+def test_session_report_matches_recipe_runs_on_the_same_recipe_and_data(
+    sparseml, tmp_path
+):
+    """The same model, data, optimizer and recipe through `recipe run` (no dense
+    epochs) and through RecipeSession in a loop written here: the same
+    observed.csv, step for step, and the same planned-vs-observed differences."""
+    import json
+
+    import torch
+
+    from recipe_compiler.runner import RecipeSession
+    from recipe_compiler.runner.tasks import build
+    from recipe_compiler.runner.train import run
+
+    run(str(RECIPE), str(tmp_path / "run"), dense_epochs=0, progress=lambda _: None)
+    task = build("digits-cnn", 32, 0, 64, None)  # what recipe run builds
+    model = task.model
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    session = RecipeSession(
+        RECIPE, model, optimizer, len(task.train), out=tmp_path / "own"
+    )
+    model.train()
+    for _ in range(session.epochs):
+        for x, y in task.train:
+            session.optimizer.zero_grad()
+            loss = task.loss(model(x), y)
+            loss.backward()
+            session.step(loss)
+    lr_diff, sparsity_diff = session.finish()
+
+    def rows(folder):
+        return list(csv.DictReader((tmp_path / folder / "observed.csv").open()))
+
+    theirs, ours = rows("run"), rows("own")
+    assert len(ours) == len(theirs) > 0
+    assert list(ours[0]) == list(theirs[0])
+    for a, b in zip(ours, theirs, strict=True):
+        assert (a["step"], a["epoch"], a["lr"]) == (b["step"], b["epoch"], b["lr"])
+        for key in a:
+            assert float(a[key]) == pytest.approx(float(b[key]), rel=1e-6, abs=1e-9)
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    theirs = report["planned_vs_observed"]
+    assert lr_diff == theirs["max_lr_diff"] == 0
+    assert sparsity_diff == pytest.approx(theirs["max_sparsity_diff"], abs=1e-9)
+    assert (tmp_path / "own" / "report.html").exists()

@@ -31,6 +31,7 @@ from . import (
     rc506_value_shape,
     rc507_mask_does_not_fit,
     rc508_block4_partial,
+    rc509_pruned_twice,
 )
 
 RULES: dict[str, ModuleType] = {
@@ -62,6 +63,7 @@ RULES: dict[str, ModuleType] = {
         rc506_value_shape,
         rc507_mask_does_not_fit,
         rc508_block4_partial,
+        rc509_pruned_twice,
     )
 }
 NAMES: dict[str, str] = {m.NAME: code for code, m in RULES.items()}

@@ -23,14 +23,14 @@ SEVERITY = Severity.WARNING
 ALL = ("__ALL__", "__ALL_PRUNABLE__")
 
 
-def _params(m: object) -> set[str]:
+def written_params(m: object) -> set[str]:
     p = getattr(m, "params", None)
     if p is None or p == []:
         return {"__ALL_PRUNABLE__"}
     return {p.upper()} if isinstance(p, str) else set(p)
 
 
-def _overlap(a: set[str], b: set[str]) -> set[str]:
+def overlap(a: set[str], b: set[str]) -> set[str]:
     if a & set(ALL) or b & set(ALL):
         return a | b if a & set(ALL) and b & set(ALL) else (b if a & set(ALL) else a)
     return a & b
@@ -44,7 +44,7 @@ def check(recipe: Recipe) -> Iterator[Finding]:
             b_end = mb.end if mb.end != -1 else float("inf")
             if max(ma.start, mb.start) >= min(a_end, b_end):
                 continue
-            shared = _overlap(_params(ma), _params(mb))
+            shared = overlap(written_params(ma), written_params(mb))
             if not shared:
                 continue
             names = ", ".join(sorted(shared)[:3]) + (", ..." if len(shared) > 3 else "")
