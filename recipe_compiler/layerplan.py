@@ -17,7 +17,7 @@ from typing import Any
 
 from .network import Network
 from .recipe import Recipe
-from .resolve import flat, resolve_params
+from .resolve import pruned_entries, resolve_params
 from .showfmt import aligned
 
 TAGS = (
@@ -95,7 +95,7 @@ def layer_plan(
     for e, m in recipe.models:
         if e.tag not in TAGS:
             continue
-        entries = flat(getattr(m, "params", None))
+        entries = pruned_entries(m)
         final = getattr(m, "final_sparsity", None)
         if entries is None or isinstance(final, dict):
             continue

@@ -105,3 +105,16 @@ def nearest(entry: str, names: Iterable[str], n: int = 3) -> list[str]:
 
     key = entry[3:] if entry.startswith("re:") else entry
     return difflib.get_close_matches(key, list(names), n=n, cutoff=0.5)
+
+
+def pruned_entries(m: object) -> list[str] | None:
+    """The `params` a pruning modifier resolves, `flat`; for the gradual ones an
+    empty or null list is `__ALL_PRUNABLE__` (`params or ALL_PRUNABLE_TOKEN` in
+    BaseGradualPruningModifier), unless final_sparsity is a mapping."""
+    from .modifiers import GRADUAL_TAGS
+
+    entries = flat(getattr(m, "params", None))
+    final = getattr(m, "final_sparsity", None)
+    if not entries and getattr(m, "TAG", "") in GRADUAL_TAGS:
+        return None if isinstance(final, dict) else [ALL_PRUNABLE]
+    return entries

@@ -531,3 +531,25 @@ def test_lint_with_an_onnx_file_never_imports_torch(tmp_path):
         "assert 'onnx' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("written", [None, []])
+def test_an_empty_gradual_params_is_all_prunable_as_in_sparseml(sparseml, written):
+    from recipe_compiler.modifiers.gradual import GMPruningModifier as Ours
+    from recipe_compiler.resolve import pruned_entries
+
+    model = _torch_model("digits-cnn")
+    want, raised = _sparseml_resolution(model, written)
+    assert raised is None
+    ours = Ours.model_validate(
+        {
+            "params": written,
+            "init_sparsity": 0.05,
+            "final_sparsity": 0.5,
+            "start_epoch": 0.0,
+            "end_epoch": 2.0,
+            "update_frequency": 1.0,
+        }
+    )
+    entries = pruned_entries(ours)
+    assert resolve_params(entries, load_network("digits-cnn")).params == want

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from ...network import Network
 from ...problems import Severity
 from ...recipe import Recipe
-from ...resolve import entry_matches, flat, resolve_params
+from ...resolve import entry_matches, pruned_entries, resolve_params
 from ._base import Finding
 from .rc501_params_not_found import TAGS, entry_position
 
@@ -47,7 +47,7 @@ def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
     for e, m in recipe.models:
         if e.tag not in TAGS:
             continue
-        entries = flat(getattr(m, "params", None)) or []
+        entries = pruned_entries(m) or []
         if any(t in entries for t in ("__ALL__", "__ALL_PRUNABLE__")):
             continue
         taken = set(resolve_params(entries, net).params)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from ...network import Network
 from ...problems import Severity
 from ...recipe import Recipe
-from ...resolve import ALL, ALL_PRUNABLE, entry_matches, flat, resolve_params
+from ...resolve import ALL, ALL_PRUNABLE, entry_matches, pruned_entries, resolve_params
 from ._base import Finding
 from .rc501_params_not_found import TAGS, entry_position
 
@@ -31,7 +31,7 @@ def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
     for e, m in recipe.models:
         if e.tag not in TAGS:
             continue
-        entries = flat(getattr(m, "params", None)) or []
+        entries = pruned_entries(m) or []
         token = (
             ALL if ALL in entries else ALL_PRUNABLE if ALL_PRUNABLE in entries else None
         )

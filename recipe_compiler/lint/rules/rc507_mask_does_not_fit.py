@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from ...network import Network
 from ...problems import Severity
 from ...recipe import Recipe
-from ...resolve import flat, resolve_params
+from ...resolve import pruned_entries, resolve_params
 from ._base import Finding
 from .rc501_params_not_found import TAGS
 
@@ -65,7 +65,7 @@ def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
     end = recipe.max_epochs
     for e, m in recipe.models:
         mask = getattr(m, "mask_type", None)
-        entries = flat(getattr(m, "params", None))
+        entries = pruned_entries(m)
         if e.tag not in TAGS or mask is None or not entries or not m.start < end:
             continue
         if isinstance(getattr(m, "final_sparsity", 0.0), dict):

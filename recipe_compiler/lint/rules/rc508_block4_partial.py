@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from ...network import Network
 from ...problems import Severity
 from ...recipe import Recipe
-from ...resolve import flat, resolve_params
+from ...resolve import pruned_entries, resolve_params
 from ._base import Finding
 from .rc501_params_not_found import TAGS
 
@@ -33,7 +33,7 @@ MODEL = True
 
 def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
     for e, m in recipe.models:
-        entries = flat(getattr(m, "params", None))
+        entries = pruned_entries(m)
         if e.tag not in TAGS or getattr(m, "mask_type", None) != "block4":
             continue
         if not entries:

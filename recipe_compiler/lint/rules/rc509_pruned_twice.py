@@ -18,7 +18,7 @@ from ...modifiers import is_gradual
 from ...network import Network
 from ...problems import Severity
 from ...recipe import Recipe
-from ...resolve import flat, resolve_params
+from ...resolve import pruned_entries, resolve_params
 from ._base import Finding
 from .rc228_pruning_overlap import overlap, written_params
 
@@ -30,9 +30,9 @@ MODEL = True
 
 def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
     pruning = [
-        (e, m, set(resolve_params(flat(m.params) or [], net).params))
+        (e, m, set(resolve_params(pruned_entries(m) or [], net).params))
         for e, m in recipe.models
-        if is_gradual(m) and flat(getattr(m, "params", None))
+        if is_gradual(m) and pruned_entries(m)
     ]
     for i, (ea, ma, pa) in enumerate(pruning):
         for eb, mb, pb in pruning[i + 1 :]:
