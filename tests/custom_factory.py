@@ -34,6 +34,26 @@ def build(batch_size: int, seed: int) -> dict:
     }
 
 
+class Mixer(nn.Module):
+    """A layer of the user's own: a weight SparseML does not count as prunable
+    (not a Linear, Conv or Embedding), so `__ALL_PRUNABLE__` leaves it out."""
+
+    def __init__(self, features: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(features, features) / features**0.5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x @ self.weight
+
+
+def own_layer(batch_size: int, seed: int) -> dict:
+    """build's model with a Mixer between its layers."""
+    parts = build(batch_size, seed)
+    first, act, last = parts["model"]
+    parts["model"] = nn.Sequential(first, act, Mixer(32), last)
+    return parts
+
+
 def broken(batch_size: int, seed: int) -> dict:
     """A factory that fails: `--model` says so in one line."""
     raise RuntimeError("no GPU found\n(a traceback a user would rather not read)")

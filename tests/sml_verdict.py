@@ -158,9 +158,14 @@ def verdict_of_file(
         model: torch.nn.Module = Net(module_paths(text))
     else:
         from recipe_compiler.runner.models import MODELS
+        from recipe_compiler.runner.tasks import custom
 
         torch.manual_seed(0)
-        model, x = MODELS[model_name](), torch.ones(INPUTS[model_name])
+        if model_name in MODELS:
+            model, x = MODELS[model_name](), torch.ones(INPUTS[model_name])
+        else:  # pkg.module:factory, fed one item of its own validation data
+            task = custom(model_name, 1, 0)
+            model, x = task.model, next(iter(task.val))[0][:1]
     teacher = copy.deepcopy(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     batches = _batches

@@ -19,7 +19,12 @@ from recipe_compiler.references import qat_finds
 from recipe_compiler.resolve import flat, resolve_params
 from tests.conftest import ROOT
 
-MODELS = ("digits-cnn", "yolov5n", "tests.custom_factory:build")
+MODELS = (
+    "digits-cnn",
+    "yolov5n",
+    "tests.custom_factory:build",
+    "tests.custom_factory:own_layer",
+)
 
 
 @pytest.mark.parametrize("name", builtin_names())
@@ -553,3 +558,10 @@ def test_an_empty_gradual_params_is_all_prunable_as_in_sparseml(sparseml, writte
     )
     entries = pruned_entries(ours)
     assert resolve_params(entries, load_network("digits-cnn")).params == want
+
+
+def test_all_prunable_leaves_a_layer_of_the_users_own_out(sparseml):
+    """What RC510 warns of, in SparseML itself."""
+    spec = "tests.custom_factory:own_layer"
+    want, _ = _sparseml_resolution(_torch_model(spec), "__ALL_PRUNABLE__")
+    assert "2.weight" in load_network(spec).params and "2.weight" not in want

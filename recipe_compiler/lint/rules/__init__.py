@@ -32,6 +32,7 @@ from . import (
     rc507_mask_does_not_fit,
     rc508_block4_partial,
     rc509_pruned_twice,
+    rc510_left_out_of_all_prunable,
 )
 
 RULES: dict[str, ModuleType] = {
@@ -64,6 +65,7 @@ RULES: dict[str, ModuleType] = {
         rc507_mask_does_not_fit,
         rc508_block4_partial,
         rc509_pruned_twice,
+        rc510_left_out_of_all_prunable,
     )
 }
 NAMES: dict[str, str] = {m.NAME: code for code, m in RULES.items()}
