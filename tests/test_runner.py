@@ -318,6 +318,14 @@ def test_yolov5n_run_on_generated_shapes_matches_the_plan(sparseml, tmp_path):
     assert np.all(
         np.abs(observed - t.sparsity[index]) * sum(sizes) <= len(sizes) + 1e-9
     )
+    # the per-layer plan (`recipe show --model yolov5n`) counts the MACs the run did
+    from recipe_compiler.layerplan import layer_plan
+    from recipe_compiler.network import load_network
+
+    planned = layer_plan(load(recipe_path), load_network("yolov5n"), 64)
+    assert planned.totals["nonzero_mac_ratio"] == pytest.approx(
+        report.mac_ratio, rel=1e-12
+    )
 
 
 def test_pruned_quantized_digits_exports_int8(sparseml, tmp_path, monkeypatch):
@@ -931,3 +939,31 @@ def test_var_overrides_are_written_into_the_applied_recipe(sparseml, tmp_path):
             progress=lambda _: None,
         )
     assert not (tmp_path / "x").exists()
+
+
+def test_yolov5s_show_model_counts_the_macs_recipe_run_does(sparseml, tmp_path):
+    """`recipe show --model yolov5s --format json` against `recipe run --model
+    yolov5s` on the same recipe: the same nonzero-MAC ratio."""
+    import json
+
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+    from recipe_compiler.runner.train import run
+
+    recipe_path = ROOT / "recipes" / "yolov5n-gmp-tiny.yaml"
+    report = run(
+        str(recipe_path),
+        str(tmp_path / "run"),
+        model_name="yolov5s",
+        dense_epochs=0,
+        batch_size=4,
+        steps_per_epoch=2,
+        progress=lambda _: None,
+    )
+    shown = CliRunner().invoke(
+        main, ["show", str(recipe_path), "--model", "yolov5s", "--format", "json"]
+    )
+    assert shown.exit_code == 0, shown.output
+    totals = json.loads(shown.stdout)["totals"]
+    assert totals["nonzero_mac_ratio"] == pytest.approx(report.mac_ratio, rel=1e-12)
