@@ -116,7 +116,13 @@ def why(entry: str, net: Network) -> str:
                 f"SparseML uses re.match, anchored at the start of the name; "
                 f"re.search would match {found[0]}: write re:.*{body}{tail}"
             )
-        return f"no parameter name matches it{tail}"
+        anchored = (
+            "; SparseML's re.match already anchors at the start, so a leading ^ "
+            "adds nothing"
+            if body.startswith("^")
+            else ""
+        )
+        return f"no parameter name matches it{anchored}{tail}"
     if body.startswith("module.") and body[len("module.") :] in net.params:
         return (
             f"drop 'module.': SparseML sees the model before DistributedDataParallel "
