@@ -1,11 +1,12 @@
 """The `recipe` command: a thin shell over the Python API.
 
 Each command module (`lint`; `plan`: show, plan, preview; `edit`: rescale, compile,
-variables; `runner`: run, bench; `meta`: rules, schema) turns its options into a
-typed settings object and calls its `execute(settings) -> int`, which runs the API
-and prints. A command returns its exit code or raises `Failure`; the group exits
-with it, here and nowhere else. Command modules are imported when their command
-runs, so `recipe lint` loads no more than linting needs.
+variables; `author`: new; `runner`: run, bench; `meta`: rules, schema) turns its
+options into a typed settings object and calls its `execute(settings) -> int`,
+which runs the API and prints. A command returns its exit code or raises
+`Failure`; the group exits with it, here and nowhere else. Command modules are
+imported when their command runs, so `recipe lint` loads no more than linting
+needs.
 
 Exit codes: 0 clean, 1 problems of severity error (warnings too with --strict),
 2 the command could not run (bad option, unreadable file, bad config).
@@ -32,6 +33,7 @@ COMMANDS = {  # name -> module:function, in the order `recipe --help` lists them
     "compile": "edit:compile_command",
     "variables": "edit:variables",
     "explain": "edit:explain",
+    "new": "author:new",
     "run": "runner:run_command",
     "bench": "runner:bench",
     "rules": "meta:rules",

@@ -1,0 +1,193 @@
+"""`recipe new`: a recipe from a template, checked before it is written."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+
+from ..clock import DEFAULT_STEPS_PER_EPOCH
+from .common import (
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    POSITIVE,
+    Failure,
+    load_model,
+    lr_pair,
+    model_option,
+    steps_option,
+    var_option,
+)
+
+DEFAULTS = {
+    "epochs": 90.0,
+    "final_sparsity": 0.8,
+    "init_sparsity": 0.05,
+    "lr": (0.01, 0.0001),
+    "mask": "unstructured",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class NewSettings:
+    template: str
+    output: str | None = None
+    epochs: float = 90.0
+    final_sparsity: float = 0.8
+    init_sparsity: float = 0.05
+    lr: tuple[float, float] | None = None
+    mask: str = "unstructured"
+    model: str | None = None
+    format: Literal["yaml", "md"] | None = None
+    spe: int | None = None
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+    notes: str | None = None
+    force: bool = False
+
+
+@click.command()
+@click.option(
+    "-t",
+    "--template",
+    type=click.Choice(("gmp", "gmp-qat", "qat", "transfer")),
+    required=True,
+    help="gmp: prune then fine-tune; gmp-qat: then INT8; qat: INT8 only; "
+    "transfer: keep a sparse checkpoint's zeros on new data, then INT8.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here.")
+@click.option(
+    "--epochs",
+    type=POSITIVE,
+    default=90,
+    show_default=True,
+    help="The dense run's length: the 90-epoch rule gives the windows.",
+)
+@click.option(
+    "--final-sparsity",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.8,
+    show_default=True,
+)
+@click.option(
+    "--init-sparsity",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.05,
+    show_default=True,
+)
+@click.option(
+    "--lr",
+    metavar="INIT:FINAL",
+    callback=lr_pair,
+    help="The dense run's LRs (default 0.01:0.0001): pruning at their midpoint, "
+    "fine-tuning a cosine down to FINAL.",
+)
+@click.option(
+    "--mask",
+    type=click.Choice(("unstructured", "block4")),
+    default="unstructured",
+    show_default=True,
+)
+@model_option
+@click.option(
+    "--format",
+    type=click.Choice(("yaml", "md")),
+    help="yaml, or md (YAML front matter and a card); default from -o's suffix.",
+)
+@steps_option("Windows of whole steps at this many steps an epoch.", default=None)
+@var_option("Set one of the template's variables (repeatable).")
+@click.option(
+    "--notes",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Markdown appended to the card (measured figures, say).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing -o file.")
+def new(**options: Any) -> int:
+    """Write a recipe from a template, by the 90-epoch rule."""
+    return execute_new(NewSettings(**options))
+
+
+def command_line(s: NewSettings, fmt: str) -> str:
+    """The options that made it, in one order, defaults left out: the header
+    records it and running it again gives the same file."""
+    parts = ["recipe new", f"--template {s.template}"]
+    if s.model:
+        parts.append(f"--model {s.model}")
+    for name in ("epochs", "final_sparsity", "init_sparsity"):
+        value = getattr(s, name)
+        if value != DEFAULTS[name]:
+            parts.append(f"--{name.replace('_', '-')} {value:g}")
+    if s.lr is not None and s.lr != DEFAULTS["lr"]:
+        parts.append(f"--lr {s.lr[0]:g}:{s.lr[1]:g}")
+    if s.mask != DEFAULTS["mask"]:
+        parts.append(f"--mask {s.mask}")
+    if s.spe:
+        parts.append(f"--steps-per-epoch {s.spe}")
+    parts += [f"--var {k}={v}" for k, v in sorted(s.overrides.items())]
+    if s.notes:
+        parts.append(f"--notes {s.notes}")
+    parts.append(f"--format {fmt}")
+    if s.output:
+        parts.append(f"-o {s.output}")
+    return " ".join(parts)
+
+
+def execute_new(s: NewSettings) -> int:
+    from .. import source
+    from ..authoring import AuthoringError, Spec, render
+    from ..fileio import write_atomic
+    from ..lint import lint_recipe
+    from ..problems import errors
+    from ..recipe import from_source
+
+    fmt = s.format or ("md" if s.output and s.output.endswith(".md") else "yaml")
+    if s.output and Path(s.output).exists() and not s.force:
+        raise Failure(
+            f"recipe new: {s.output} exists; pass --force to overwrite it", EXIT_USAGE
+        )
+    bad = {k: v for k, v in s.overrides.items() if not isinstance(v, int | float)}
+    if bad:
+        raise Failure(
+            "recipe new: --var values are numbers here: "
+            + ", ".join(f"{k}={v!r}" for k, v in bad.items()),
+            EXIT_USAGE,
+        )
+    net = load_model("new", s.model)
+    spec = Spec(
+        template=s.template,  # type: ignore[arg-type]  # click.Choice checked it
+        epochs=float(s.epochs),
+        final_sparsity=s.final_sparsity,
+        init_sparsity=s.init_sparsity,
+        lr=s.lr or DEFAULTS["lr"],  # type: ignore[arg-type]
+        mask=s.mask,
+        model=s.model,
+        format=fmt,
+        steps_per_epoch=s.spe,
+        values=tuple((k, float(v)) for k, v in s.overrides.items()),
+        notes=Path(s.notes).read_text(encoding="utf-8") if s.notes else "",
+        command=command_line(s, fmt),
+    )
+    try:
+        text = render(spec, net, s.output)
+    except AuthoringError as exc:
+        raise Failure(f"recipe new: {exc}", EXIT_USAGE) from None
+    name = s.output or f"<new>.{fmt}"
+    recipe = from_source(source.from_text(text, name, fmt))
+    spe = s.spe or DEFAULT_STEPS_PER_EPOCH
+    found = lint_recipe(recipe, None, spe, net)
+    if errors(found):  # --var values can make one; the templates alone do not
+        listed = "\n".join(f"  {p}" for p in errors(found))
+        raise Failure(
+            f"recipe new: the recipe these options make fails in SparseML:\n{listed}",
+            EXIT_PROBLEMS,
+        )
+    for p in found:
+        if p.severity == "warning":
+            click.echo(f"recipe new: {p}", err=True)
+    if s.output:
+        write_atomic(s.output, text)
+        click.echo(f"recipe new: wrote {s.output}", err=True)
+    else:
+        click.echo(text, nl=False)
+    return 0
