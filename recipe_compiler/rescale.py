@@ -630,6 +630,10 @@ def flatten(recipe: Recipe, factor: float = 1.0, scale_frequency: bool = False) 
 
 
 def _scale(value: object, factor: float) -> object:
+    """`value` x `factor`, to DECIMALS places; unchanged for a factor of 1 (`recipe
+    compile --flatten`: rounding 1/6 to 0.1667 would move it a step at 6 an epoch)."""
+    if factor == 1.0:
+        return value
     if isinstance(value, list):
         return [_scale(v, factor) for v in value]
     if isinstance(value, int | float) and not isinstance(value, bool) and value != -1:

@@ -1,7 +1,7 @@
 """The `recipe` command: a thin shell over the Python API.
 
 Each command module (`lint`; `plan`: show, plan, preview; `edit`: rescale, compile,
-variables; `author`: new; `runner`: run, bench; `meta`: rules, schema) turns its
+variables; `author`: new, diff; `runner`: run, bench; `meta`: rules, schema) turns its
 options into a typed settings object and calls its `execute(settings) -> int`,
 which runs the API and prints. A command returns its exit code or raises
 `Failure`; the group exits with it, here and nowhere else. Command modules are
@@ -34,6 +34,7 @@ COMMANDS = {  # name -> module:function, in the order `recipe --help` lists them
     "variables": "edit:variables",
     "explain": "edit:explain",
     "new": "author:new",
+    "diff": "author:diff_command",
     "run": "runner:run_command",
     "bench": "runner:bench",
     "rules": "meta:rules",

@@ -1,4 +1,5 @@
-"""`recipe new`: a recipe from a template, checked before it is written."""
+"""`recipe new`: a recipe from a template, checked before it is written;
+`recipe diff`: what differs between two recipes as SparseML runs them."""
 
 from __future__ import annotations
 
@@ -191,3 +192,47 @@ def execute_new(s: NewSettings) -> int:
     else:
         click.echo(text, nl=False)
     return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class DiffSettings:
+    a: str
+    b: str
+    format: Literal["text", "json"] = "text"
+    spe: int = DEFAULT_STEPS_PER_EPOCH
+    plan: bool = False
+
+
+@click.command("diff")
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@click.option(
+    "--format", type=click.Choice(("text", "json")), default="text", show_default=True
+)
+@steps_option("Compare the schedules at this many steps an epoch.")
+@click.option("--plan", is_flag=True, help="Print the first step the plans differ.")
+def diff_command(**options: Any) -> int:
+    """What differs between recipes A and B (exit 0: equivalent, 1: different)."""
+    return execute_diff(DiffSettings(**options))
+
+
+def execute_diff(s: DiffSettings) -> int:
+    import json
+
+    from ..diff import as_text, diff
+    from ..problems import errors
+    from .common import load_recipe
+
+    a, b = load_recipe("diff", s.a), load_recipe("diff", s.b)
+    for name, r in ((s.a, a), (s.b, b)):
+        unreadable = [p for p in errors(r.problems) if p.code == "RC000"]
+        if unreadable or r.root is None:
+            raise Failure(
+                f"recipe diff: {name}: {unreadable[0] if unreadable else 'empty'}"
+            )
+    d = diff(a, b, s.spe)
+    if s.format == "json":
+        click.echo(json.dumps({"a": s.a, "b": s.b, **d.to_dict()}, indent=2))
+    else:
+        click.echo(as_text(d, s.a, s.b, steps=s.plan))
+    return 0 if d.equivalent else EXIT_PROBLEMS
