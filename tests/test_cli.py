@@ -104,10 +104,11 @@ def test_warnings_pass_unless_strict(run):
 
 
 def test_clean_recipe(run):
-    code, out, _ = run("lint", str(ROOT / "recipes"))
-    from recipe_compiler.lint import discover
+    cfg = str(ROOT / ".recipelint.yaml")  # it excludes recipes/guide/
+    code, out, _ = run("lint", str(ROOT / "recipes"), "--config", cfg)
+    from recipe_compiler.lint import config, discover
 
-    n = len(list(discover([ROOT / "recipes"])))
+    n = len(list(discover([ROOT / "recipes"], config.load(ROOT / ".recipelint.yaml"))))
     assert (code, out) == (0, f"{n} recipes checked: no problems\n")
 
 
@@ -153,7 +154,7 @@ def test_inline_disable(run):
 
 
 def test_fix_adds_markers_atomically(run, tmp_path):
-    guide = (ROOT / "tests" / "data" / "guide_unmarked.md").read_text()
+    guide = (ROOT / "recipes" / "guide" / "yolov5s-gmp-as-published.md").read_text()
     (tmp_path / "g.md").write_text(guide)
     (tmp_path / "g.md").chmod(0o640)
     code, _, err = run("lint", "--fix", "g.md")
@@ -164,7 +165,7 @@ def test_fix_adds_markers_atomically(run, tmp_path):
 
 
 def test_lint_does_not_touch_files_without_fix(run, tmp_path):
-    guide = (ROOT / "tests" / "data" / "guide_unmarked.md").read_text()
+    guide = (ROOT / "recipes" / "guide" / "yolov5s-gmp-as-published.md").read_text()
     (tmp_path / "g.md").write_text(guide)
     assert run("lint", "g.md")[0] == 1
     assert (tmp_path / "g.md").read_text() == guide
@@ -264,3 +265,20 @@ def test_options_out_of_range_exit_2_naming_the_option(
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 2, (args, r.output)
     assert option in r.stderr and "internal error" not in r.stderr, r.stderr
+
+
+def test_config_exclude_skips_files_in_folders_but_not_named_ones(run, tmp_path):
+    """As ruff's `exclude`: left out where a folder is walked, linted where named."""
+    bad = "modifiers:\n  - !GMPruningModifier\n    final_sparsity: 2\n"
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "bad.yaml").write_text(bad)
+    (tmp_path / "ok.yaml").write_text(
+        "modifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n    end_epoch: 2\n"
+    )
+    (tmp_path / ".recipelint.yaml").write_text("exclude:\n  - old/*\n")
+    assert run("lint", ".")[:2] == (0, "1 recipe checked: no problems\n")
+    code, out, _ = run("lint", "old/bad.yaml")
+    assert code == 1 and "old/bad.yaml:3:" in out
+    (tmp_path / ".recipelint.yaml").write_text("exclude: old\n")
+    code, _, err = run("lint", ".")
+    assert code == 2 and "'exclude' must be a list of glob patterns" in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from recipe_compiler.lint import lint_recipe
 from recipe_compiler.network import load_network
 from recipe_compiler.recipe import from_source
 from recipe_compiler.schedule import plan
+from tests.conftest import ROOT
 
 
 @st.composite
@@ -177,3 +179,39 @@ def test_too_short_a_run_for_its_windows_is_one_line(tmp_path):
     r = _new("-t", "gmp-qat", "--epochs", "2")
     assert r.exit_code == 2 and r.stderr.count("\n") == 1
     assert "too short" in r.stderr
+
+
+def _made_by(path):
+    for line in path.read_text().splitlines():
+        if line.startswith("# Made by recipe-compiler: recipe new "):
+            return line.split("recipe new ", 1)[1].split()
+    return None
+
+
+LIBRARY = [p for p in sorted((ROOT / "recipes").glob("*.*")) if _made_by(p)]
+
+
+def test_the_library_has_the_guides_journey():
+    names = {p.name for p in LIBRARY}
+    assert {
+        "yolov5s-gmp-qat.md",
+        "yolov5s-qat.md",
+        "yolov5s-transfer.md",
+        "yolov5s-pruned95-block4-qat.md",
+        "yolov5s-pruned90-fp32.md",
+    } <= names
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=[p.name for p in LIBRARY])
+def test_regenerating_a_bundled_recipe_gives_the_same_file(tmp_path, monkeypatch, path):
+    """Each bundled recipe `recipe new` made: its recorded command, run again
+    (from the repository, as recorded), writes the same bytes."""
+    args = _made_by(path)
+    out = args.index("-o") + 1
+    recorded = args[out]
+    target = tmp_path / Path(recorded).name
+    args[out] = str(target)
+    monkeypatch.chdir(ROOT)
+    r = _new(*args)
+    assert r.exit_code == 0, r.output
+    assert target.read_text().replace(str(target), recorded) == path.read_text()

@@ -94,7 +94,7 @@ def test_table_and_csv():
 
 
 def test_plan_refuses_bad_recipes_and_input():
-    guide = ROOT / "tests" / "data" / "guide_unmarked.md"
+    guide = ROOT / "recipes" / "guide" / "yolov5s-gmp-as-published.md"
     assert run("plan", str(guide), "--steps-per-epoch", "4")[0] == 1
     assert run("plan", "nope.md", "--steps-per-epoch", "4")[0] == 2
     assert run("plan", str(BUNDLED), "--steps-per-epoch", "0")[0] == 2

@@ -367,7 +367,7 @@ def test_compile_overrides_and_flatten(tmp_path):
 
 
 def test_compile_refuses_what_sparseml_refuses():
-    guide = load(ROOT / "tests" / "data" / "guide_unmarked.md")
+    guide = load(ROOT / "recipes" / "guide" / "yolov5s-gmp-as-published.md")
     with pytest.raises(CompileError):
         compile_recipe(guide, {}, flat=False)
     text = "x: &x 10\nmodifiers:\n  - !EpochRangeModifier\n    start_epoch: 0\n    end_epoch: *x\n"

@@ -126,7 +126,7 @@ def fix(
     from ..lint import discover
     from ..source import read
 
-    for path in discover(files):
+    for path in discover(files, cfg):
         src = read(path, limits)
         fixed = _fixed(src, cfg, spe, overrides)
         if fixed is None:

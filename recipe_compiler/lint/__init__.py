@@ -172,11 +172,14 @@ def _inline_disables(text: str) -> dict[int, set[str]]:
     return out
 
 
-def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
+def discover(
+    paths: Iterable[str | Path], config: Config | None = None
+) -> Iterator[Path]:
     """Files to lint: given files as they are; folders recursively.
 
     In folders, .yaml and .yml files are recipes; a .md file counts only when it
-    has front matter that mentions modifiers (so READMEs are skipped).
+    has front matter that mentions modifiers (so READMEs are skipped); a file the
+    config's `exclude` matches is left out.
     """
     for p in paths:
         p = Path(p)
@@ -189,6 +192,8 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
             if any(part.startswith(".") for part in f.relative_to(p).parts):
                 continue
             if f.suffix.lower() == ".md" and not _is_recipe_card(f):
+                continue
+            if config is not None and config.excludes(f):
                 continue
             yield f
 
@@ -227,7 +232,7 @@ def lint_paths_counted(
     problems: list[Problem] = []
     hidden: list[Problem] = []
     recipes: list[Recipe] = []
-    for path in discover(paths):
+    for path in discover(paths, config):
         recipe = from_source(read(path, limits), overrides, limits)
         recipes.append(recipe)
         linted = lint_counted(recipe, config, steps_per_epoch, network)

@@ -7,11 +7,17 @@ Found as `.recipelint.yaml` in the working directory or a parent, or given with
       RC402: disable            # or the rule's name: unused-variable: disable
       RC208: error              # a severity: error | warning | info
       RC207: {severity: info}
+    exclude:                    # globs, from the config file's folder
+      - recipes/guide/*
+
+`exclude` works as ruff's: a file that matches is skipped where a folder is walked,
+and linted where it is named on the command line.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from fnmatch import fnmatch
 from pathlib import Path
 
 from ..codes import LOADER_CODES
@@ -30,6 +36,22 @@ class Config:
     disabled: set[str] = dataclasses.field(default_factory=set)
     severity: dict[str, Severity] = dataclasses.field(default_factory=dict)
     path: str | None = None
+    exclude: tuple[str, ...] = ()  # globs relative to the config file's folder
+
+    def excludes(self, path: Path) -> bool:
+        """Whether a file found by walking a folder is left out."""
+        if not self.exclude or self.path is None:
+            return False
+        root = Path(self.path).resolve().parent
+        try:
+            rel = path.resolve().relative_to(root)
+        except ValueError:
+            return False
+        text = rel.as_posix()  # fnmatch's * also crosses folders, as in ruff
+        return any(
+            fnmatch(text, g) or text.startswith(g.rstrip("/") + "/")
+            for g in self.exclude
+        )
 
 
 def all_codes() -> dict[str, tuple[str, Severity, str]]:
@@ -82,8 +104,12 @@ def load(path: Path | None) -> Config:
     cfg = Config(path=str(path))
     if data is None:
         return cfg
-    if not isinstance(data, dict) or set(data) - {"rules"}:
-        raise ConfigError(f"{path}: the config holds one key, 'rules'")
+    if not isinstance(data, dict) or set(data) - {"rules", "exclude"}:
+        raise ConfigError(f"{path}: the config holds 'rules' and 'exclude'")
+    exclude = data.get("exclude") or []
+    if not isinstance(exclude, list) or not all(isinstance(g, str) for g in exclude):
+        raise ConfigError(f"{path}: 'exclude' must be a list of glob patterns")
+    cfg.exclude = tuple(exclude)
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
         raise ConfigError(f"{path}: 'rules' must be a mapping of rule to setting")
