@@ -158,7 +158,61 @@ def variables(spec: Spec, w: Windows) -> dict[str, str]:
                 f"it has {', '.join(out)}"
             )
         out[name] = value
-    return {k: number(v, k in REAL) for k, v in out.items()}
+    text = {k: number(v, k in REAL) for k, v in out.items()}
+    if spec.steps_per_epoch and not _sums_land(text, spec.steps_per_epoch):
+        for k in EPOCHS:  # write each a hair below its step: sums then land too
+            window = out.get(k)
+            if isinstance(window, Fraction) and window.denominator & (
+                window.denominator - 1
+            ):  # not exact in binary (a dyadic one adds exactly)
+                text[k] = _below(window)
+    return text
+
+
+EPOCHS = (
+    "num_pruning_epochs",
+    "num_finetuning_epochs",
+    "num_qat_epochs",
+    "num_observer_epochs",
+)
+# the sums the templates write in eval(...), as SparseML adds them: left to right
+SUMS = (
+    ("num_pruning_epochs",),
+    ("num_pruning_epochs", "num_finetuning_epochs"),
+    ("num_pruning_epochs", "num_finetuning_epochs", "num_qat_epochs"),
+    ("num_pruning_epochs", "num_finetuning_epochs", "num_observer_epochs"),
+    ("num_finetuning_epochs",),
+    ("num_finetuning_epochs", "num_qat_epochs"),
+    ("num_finetuning_epochs", "num_observer_epochs"),
+    ("num_qat_epochs",),
+    ("num_observer_epochs",),
+)
+
+
+def _sums_land(text: dict[str, str], spe: int) -> bool:
+    """Whether every sum of epoch variables, added in floats as SparseML's eval
+    adds them, lands on the step its exact value is (1/6 + ... can come out a
+    hair above a step's epoch, and land one step later)."""
+    from .rescale import landing_step
+
+    for terms in SUMS:
+        if not all(t in text for t in terms):
+            continue
+        total = 0.0
+        for t in terms:
+            total += float(text[t])
+        exact = sum(Fraction(text[t]) for t in terms)
+        if landing_step(total, spe) != round(exact * spe):
+            return False
+    return True
+
+
+def _below(x: Fraction) -> str:
+    """`x` written 1e-9 below itself to 8 decimals: at most 2e-8 under, so it and
+    any sum of three such land on x's step for up to 10**7 steps an epoch."""
+    import math
+
+    return f"{math.floor((x - Fraction(1, 10**9)) * 10**8) / 10**8:.8f}"
 
 
 def _tidy(x: float) -> float:
