@@ -71,6 +71,13 @@ def read(path: str | os.PathLike[str], limits: Limits | None = None) -> Source:
     limits = limits or Limits()
     p = Path(path)
     name = str(path)
+    if name.startswith("zoo:"):
+        return _unreadable(
+            name,
+            "a SparseZoo stub, not a file: SparseZoo is end-of-life and "
+            "recipe-compiler works offline",
+            "download the recipe and pass its path",
+        )
     try:
         size = p.stat().st_size
         if size > limits.max_bytes:

@@ -20,6 +20,29 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+ZOO = "zoo:"
+
+
+def zoo_stub(command: str, value: str | None, instead: str = "pass its path") -> None:
+    """SparseZoo stubs (`zoo:cv/detection/...`), which the guide uses for recipes
+    and models, answered in one line: SparseZoo is end-of-life and this tool
+    works offline, so the user downloads the file and passes its path."""
+    if value is not None and str(value).startswith(ZOO):
+        raise Failure(
+            f"recipe {command}: {value} is a SparseZoo stub: SparseZoo is end-of-life "
+            f"and recipe-compiler works offline; download the file and {instead}"
+        )
+
+
+class ZooAwarePath(click.Path):
+    """click.Path that answers a `zoo:` stub before it looks for a file."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        command = ctx.info_name if ctx is not None else "recipe"
+        zoo_stub(str(command), value if isinstance(value, str) else None)
+        return super().convert(value, param, ctx)
+
+
 class Failure(click.ClickException):
     """The command cannot go on: `message` goes to stderr as is, then exit `code`."""
 
@@ -155,6 +178,7 @@ def load_recipe(
     """The recipe at `path`, or a Failure naming the command (exit 2)."""
     from ..recipe import OverrideError, load
 
+    zoo_stub(command, path)
     if not os.path.exists(path):
         raise Failure(f"recipe {command}: no such file: {path}")
     try:
@@ -234,6 +258,7 @@ def load_model(command: str, spec: str | None) -> Any:
     """The network `--model` names, or a Failure (exit 2) saying what to pass."""
     if spec is None:
         return None
+    zoo_stub(command, spec, "pass the ONNX file's path, or a built-in model or factory")
     from ..network import NetworkError, load_network
 
     try:

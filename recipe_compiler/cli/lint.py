@@ -21,6 +21,7 @@ from .common import (
     model_option,
     steps_option,
     var_option,
+    zoo_stub,
 )
 
 Format = Literal["text", "json", "github", "sarif"]
@@ -82,6 +83,8 @@ def execute(settings: LintSettings) -> int:
 
     cfg = lint_config("lint", settings.config_path)
     net = load_model("lint", settings.model)
+    for p in settings.paths:
+        zoo_stub("lint", p)
     files = [p for p in settings.paths if p != "-"]
     missing = [p for p in files if not os.path.exists(p)]
     if missing:

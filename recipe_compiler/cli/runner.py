@@ -17,8 +17,10 @@ from .common import (
     POSITIVE,
     Failure,
     Number,
+    ZooAwarePath,
     no_runner,
     var_option,
+    zoo_stub,
 )
 
 
@@ -91,7 +93,7 @@ class RunSettings:
 )
 @click.option(
     "--weights",
-    type=click.Path(dir_okay=False, exists=True),
+    type=ZooAwarePath(dir_okay=False, exists=True),
     help="A trained state dict to start from (skips dense training).",
 )
 @click.option(
@@ -160,6 +162,8 @@ def _main_process() -> bool:
 
 
 def execute_run(settings: RunSettings) -> int:
+    zoo_stub("run", settings.recipe)
+    zoo_stub("run", settings.model_name, "pass a built-in model or a factory")
     try:
         from ..runner.checkpoint import interrupted
         from ..runner.progress import StepBar
@@ -211,7 +215,7 @@ def _engines(ctx: Any, param: Any, value: str) -> tuple[str, ...]:
 
 @click.command()
 @click.argument(
-    "models", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False)
+    "models", nargs=-1, required=True, type=ZooAwarePath(exists=True, dir_okay=False)
 )
 @click.option(
     "--engine",
