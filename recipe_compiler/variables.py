@@ -414,7 +414,19 @@ class _Evaluation:
     def expression_problem(self, exc: ExpressionError, node: Node, expr: str) -> None:
         if exc.code == "RC008":
             message = f"eval({expr}): {exc}: recipe-compiler does not evaluate it"
-            hint = "simplify it or raise the limit (see `recipe lint --help`)"
+            flag = (
+                "--max-expression-chars"
+                if "characters" in str(exc)
+                else "--max-int-bits"
+                if "bits" in str(exc)
+                else None
+            )
+            hint = (
+                f"simplify it or raise the limit ({flag})"
+                if flag
+                else "simplify it: recipe-compiler's bound on nesting in an "
+                "expression is fixed (docs/security.md)"
+            )
         else:
             message = f"eval({expr}): {exc}"
             hint = (

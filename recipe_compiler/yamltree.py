@@ -123,9 +123,9 @@ class Parsed:
 
 
 class _Limit(Exception):
-    def __init__(self, message: str, line: int, column: int):
+    def __init__(self, message: str, line: int, column: int, flag: str = ""):
         super().__init__(message)
-        self.line, self.column = line, column
+        self.line, self.column, self.flag = line, column, flag
 
 
 def parse(src: Source, limits: Limits | None = None) -> Parsed:
@@ -151,7 +151,7 @@ def parse(src: Source, limits: Limits | None = None) -> Parsed:
     try:
         root = builder.build(graph, 0)
     except _Limit as exc:
-        hint = "simplify the recipe or raise the limit (see `recipe lint --help`)"
+        hint = f"simplify the recipe or raise the limit ({exc.flag or '--max-nodes'})"
         message = f"{exc}: recipe-compiler reads no further"
         problem = codes.make("RC008", src.path, exc.line, exc.column, message, hint)
         return Parsed(None, [problem])
@@ -264,10 +264,14 @@ class _Builder:
                 f"more than {self.limits.max_nodes:,} YAML nodes, counting each "
                 "alias as a copy of what it names",
                 *(self.top or (line, col)),
+                "--max-nodes",
             )
         if depth > self.limits.max_depth:
             raise _Limit(
-                f"nesting deeper than {self.limits.max_depth} levels", line, col
+                f"nesting deeper than {self.limits.max_depth} levels",
+                line,
+                col,
+                "--max-depth",
             )
         anchor = id(node)
         via_alias = anchor in self.copies

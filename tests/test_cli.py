@@ -138,7 +138,7 @@ def test_config_disables_and_changes_severity(run):
     files[".recipelint.yaml"] = "rules:\n  RC402: disable\n"
     assert run("lint", "w.yaml", files=files)[1] == (
         "1 recipe checked: no problems "
-        "(1 suppressed by config or # recipe: disable=: RC402 x1)\n"
+        "(1 suppressed by config, --select/--ignore or # recipe: disable=: RC402 x1)\n"
     )
     files[".recipelint.yaml"] = "rules:\n  RC999: disable\n"
     code, _, err = run("lint", "w.yaml", files=files)
@@ -149,7 +149,7 @@ def test_inline_disable(run):
     text = WARN.replace("unused: 3", "unused: 3  # recipe: disable=RC402")
     assert run("lint", "w.yaml", files={"w.yaml": text})[1] == (
         "1 recipe checked: no problems "
-        "(1 suppressed by config or # recipe: disable=: RC402 x1)\n"
+        "(1 suppressed by config, --select/--ignore or # recipe: disable=: RC402 x1)\n"
     )
 
 

@@ -18,6 +18,7 @@ from .common import (
     load_model,
     lr_pair,
     model_option,
+    read_limits,
     steps_option,
     var_option,
 )
@@ -211,6 +212,7 @@ class DiffSettings:
 )
 @steps_option("Compare the schedules at this many steps an epoch.")
 @click.option("--plan", is_flag=True, help="Print the first step the plans differ.")
+@read_limits
 def diff_command(**options: Any) -> int:
     """What differs between recipes A and B (exit 0: equivalent, 1: different)."""
     return execute_diff(DiffSettings(**options))
@@ -225,11 +227,10 @@ def execute_diff(s: DiffSettings) -> int:
 
     a, b = load_recipe("diff", s.a), load_recipe("diff", s.b)
     for name, r in ((s.a, a), (s.b, b)):
-        unreadable = [p for p in errors(r.problems) if p.code == "RC000"]
+        unreadable = [p for p in errors(r.problems) if p.code in ("RC000", "RC008")]
         if unreadable or r.root is None:
-            raise Failure(
-                f"recipe diff: {name}: {unreadable[0] if unreadable else 'empty'}"
-            )
+            why = unreadable[0] if unreadable else f"{name}: no recipe in it"
+            raise Failure(f"recipe diff: {why}")
     d = diff(a, b, s.spe)
     if s.format == "json":
         click.echo(json.dumps({"a": s.a, "b": s.b, **d.to_dict()}, indent=2))

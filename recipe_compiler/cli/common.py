@@ -124,6 +124,36 @@ def limit_options(f: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+def read_limits(f: F) -> F:
+    """`--max-bytes`, `--max-nodes`, `--max-depth` on a command that reads recipes
+    through `load_recipe`: the same bounds as `recipe lint`'s, so what a recipe
+    may cost (and the hints that name these flags) hold in every command."""
+
+    def keep(ctx: click.Context, param: click.Parameter, value: int) -> int:
+        ctx.meta.setdefault("limits", {})[param.name] = value
+        return value
+
+    for field in reversed(dataclasses.fields(Limits)):
+        f = click.option(
+            "--" + field.name.replace("_", "-"),
+            field.name,
+            type=click.IntRange(min=1),
+            default=field.default,
+            show_default=True,
+            help=LIMIT_HELP[field.name],
+            expose_value=False,
+            callback=keep,
+        )(f)
+    return f
+
+
+def current_limits() -> Limits | None:
+    """The limits `read_limits` gathered for the running command, if any."""
+    ctx = click.get_current_context(silent=True)
+    given = ctx.meta.get("limits") if ctx is not None else None
+    return Limits(**given) if given else None
+
+
 class Number(click.ParamType):
     """A finite float in a range: click's FloatRange lets nan and inf through."""
 
@@ -182,7 +212,7 @@ def load_recipe(
     if not os.path.exists(path):
         raise Failure(f"recipe {command}: no such file: {path}")
     try:
-        return load(path, overrides or {}, limits, text=False)
+        return load(path, overrides or {}, limits or current_limits(), text=False)
     except OverrideError as exc:
         raise Failure(f"recipe {command}: {exc}") from None
 

@@ -18,6 +18,7 @@ from .common import (
     lint_errors,
     load_recipe,
     lr_pair,
+    read_limits,
     refuse_errors,
     refuse_lint_errors,
     steps_option,
@@ -82,6 +83,7 @@ class RescaleSettings:
     help="Write a plain recipe with every value a number (comments lost).",
 )
 @config_option
+@read_limits
 def rescale(**options: Any) -> int:
     """Retarget a recipe to EPOCHS dense epochs by the 90-epoch rule."""
     settings = RescaleSettings(**options)
@@ -194,6 +196,7 @@ class CompileSettings:
     "Optimizer steps per epoch at which lint judges the output (schedule rules)."
 )
 @config_option
+@read_limits
 def compile_command(**options: Any) -> int:
     """Write a SparseML-ready recipe, refusing what SparseML would refuse."""
     return execute_compile(CompileSettings(**options))
@@ -225,6 +228,7 @@ def execute_compile(settings: CompileSettings) -> int:
 
 @click.command(name="variables")
 @click.argument("recipe", metavar="RECIPE")
+@read_limits
 def variables(recipe: str) -> int:
     """Print every variable and eval(...) with its value and the fields using it."""
     return execute_variables("variables", recipe)
@@ -232,6 +236,7 @@ def variables(recipe: str) -> int:
 
 @click.command(name="explain", hidden=True)
 @click.argument("recipe", metavar="RECIPE")
+@read_limits
 def explain(recipe: str) -> int:
     """The old name of `recipe variables`."""
     return execute_variables("explain", recipe)

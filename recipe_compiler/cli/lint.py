@@ -24,14 +24,22 @@ from .common import (
     zoo_stub,
 )
 
-Format = Literal["text", "json", "github", "sarif"]
-FORMATS: tuple[Format, ...] = ("text", "json", "github", "sarif")
+Format = Literal["auto", "text", "json", "github", "sarif"]
+FORMATS: tuple[Format, ...] = ("auto", "text", "json", "github", "sarif")
+Color = Literal["auto", "always", "never"]
+
+
+def _codes(ctx: Any, param: Any, value: tuple[str, ...]) -> tuple[str, ...] | None:
+    """`--select RC2,RC501 --select params-not-found`: one tuple of selectors;
+    None where the option was not given (so the config's select stands)."""
+    out = tuple(c.strip() for v in value for c in v.split(",") if c.strip())
+    return out if value else None
 
 
 @dataclasses.dataclass(frozen=True)
 class LintSettings:
     paths: tuple[str, ...]  # files, folders; "-" is standard input
-    fmt: Format = "text"
+    fmt: Format = "auto"
     strict: bool = False
     fix: bool = False
     config_path: str | None = None
@@ -39,6 +47,15 @@ class LintSettings:
     spe: int = DEFAULT_STEPS_PER_EPOCH
     limits: Limits = dataclasses.field(default_factory=Limits)
     model: str | None = None
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    output_file: str | None = None
+    statistics: bool = False
+    quiet: bool = False
+    exit_zero: bool = False
+    stdin_filename: str | None = None
+    color: Color = "auto"
 
 
 @click.command()
@@ -47,9 +64,47 @@ class LintSettings:
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    default="text",
+    default="auto",
     show_default=True,
-    help="Output format.",
+    help="auto: github under GitHub Actions (GITHUB_ACTIONS=true), text otherwise.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    callback=_codes,
+    metavar="CODES",
+    help="Report only these: codes, prefixes (RC2) or rule names, comma-separated "
+    "(replaces the config's select).",
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    callback=_codes,
+    metavar="CODES",
+    help="Report these too.",
+)
+@click.option(
+    "--ignore", multiple=True, callback=_codes, metavar="CODES", help="Never these."
+)
+@click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False),
+    help="Write the report to this file (atomically) instead of standard output.",
+)
+@click.option("--statistics", is_flag=True, help="Count problems per code instead.")
+@click.option("-q", "--quiet", is_flag=True, help="Print problems, no summary line.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even with errors.")
+@click.option(
+    "--stdin-filename",
+    metavar="NAME",
+    help="The name '-' is linted as (its suffix decides .md or .yaml, as a file's).",
+)
+@click.option(
+    "--color",
+    type=click.Choice(("auto", "always", "never")),
+    default="auto",
+    show_default=True,
+    help="auto: on a terminal, unless NO_COLOR is set.",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option(
@@ -77,11 +132,18 @@ def lint(**options: Any) -> int:
 
 def execute(settings: LintSettings) -> int:
     from ..lint import exit_code, lint_counted, lint_paths_counted
+    from ..lint.config import ConfigError
     from ..lint.reporters import REPORTERS, suppressed_note
     from ..recipe import OverrideError, from_source
-    from ..source import from_bytes, from_text
+    from ..source import check_extension, from_bytes, from_text
 
     cfg = lint_config("lint", settings.config_path)
+    try:
+        cfg = cfg.with_selection(
+            settings.select, settings.extend_select or (), settings.ignore or ()
+        )
+    except ConfigError as exc:
+        raise Failure(f"recipe lint: {exc}", EXIT_USAGE) from None
     net = load_model("lint", settings.model)
     for p in settings.paths:
         zoo_stub("lint", p)
@@ -98,7 +160,11 @@ def execute(settings: LintSettings) -> int:
         )
         if "-" in settings.paths:
             data = sys.stdin.buffer.read(limits.max_bytes + 1)
-            src = from_bytes(data, "<stdin>", "text", limits)
+            name = settings.stdin_filename or "<stdin>"
+            kind = _kind(settings.stdin_filename)
+            src = from_bytes(data, name, kind, limits)
+            if settings.stdin_filename and not src.unreadable:
+                check_extension(src)
             if settings.fix:  # as ruff: the fixed text to stdout, the report to stderr
                 fixed = _fixed(src, cfg, spe, settings.overrides)
                 text = src.text if fixed is None else fixed
@@ -113,11 +179,95 @@ def execute(settings: LintSettings) -> int:
         raise Failure(f"recipe lint: {exc}") from None
     problems.sort()
     to_stderr = settings.fix and "-" in settings.paths
-    report = REPORTERS[settings.fmt](problems, len(recipes))
-    if settings.fmt == "text" and hidden:
-        report = report.rstrip("\n") + f" {suppressed_note(hidden)}\n"
-    click.echo(report, nl=False, err=to_stderr)
-    return exit_code(problems, settings.strict)
+    fmt = settings.fmt
+    if fmt == "auto":
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    if settings.statistics:
+        report = statistics(problems)
+    else:
+        report = REPORTERS[fmt](problems, len(recipes))
+        if fmt == "text":
+            if settings.quiet:  # as ruff -q: the problems, nothing else
+                report = "".join(
+                    line + "\n" for line in report.split("\n")[:-2] if line
+                )
+            elif hidden:
+                report = report.rstrip("\n") + f" {suppressed_note(hidden)}\n"
+    if settings.output_file:
+        from ..fileio import write_atomic
+
+        write_atomic(settings.output_file, report)
+    else:
+        colored = fmt == "text" and _use_color(settings.color, to_stderr)
+        click.echo(
+            paint(report) if colored else report,
+            nl=False,
+            err=to_stderr,
+            color=colored,
+        )
+    return 0 if settings.exit_zero else exit_code(problems, settings.strict)
+
+
+def _kind(name: str | None) -> Any:
+    if name is None:
+        return "text"
+    return "md" if name.lower().endswith(".md") else "yaml"
+
+
+def _use_color(choice: str, to_stderr: bool) -> bool:
+    """--color: always, never, or (auto) on a terminal unless NO_COLOR is set
+    (no-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = sys.stderr if to_stderr else sys.stdout
+    return stream.isatty()
+
+
+SEVERITY_COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def paint(report: str) -> str:
+    """The text report with ANSI colour: the position bold, the code and its
+    severity in red, yellow or cyan, hints dim."""
+    import re
+
+    def line(text: str) -> str:
+        m = re.match(r"^(\S+:\d+:\d+:) (RC\d{3}) (error|warning|info) (.*)$", text)
+        if m:
+            where, code, sev, rest = m.groups()
+            color = SEVERITY_COLORS[sev]
+            return (
+                click.style(where, bold=True)
+                + " "
+                + click.style(f"{code} {sev}", fg=color, bold=True)
+                + f" {rest}"
+            )
+        if text.startswith("    hint: "):
+            return click.style(text, dim=True)
+        return text
+
+    return "\n".join(line(x) for x in report.split("\n"))
+
+
+def statistics(problems: list[Any]) -> str:
+    """`--statistics`, as ruff's: a count per code, most first, with the rule's
+    name and severity."""
+    from ..lint.config import all_codes
+
+    counts: dict[str, int] = {}
+    for p in problems:
+        counts[p.code] = counts.get(p.code, 0) + 1
+    names = all_codes()
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    return "".join(
+        f"{n:>{width}}\t{code}\t{names[code][1].value}\t{names[code][0]}\n"
+        if code in names
+        else f"{n:>{width}}\t{code}\n"
+        for code, n in rows
+    )
 
 
 def fix(

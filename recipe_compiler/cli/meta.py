@@ -42,6 +42,51 @@ def rules(fmt: str, markdown: bool) -> int:
     return 0
 
 
+@click.command("rule")
+@click.argument("code", metavar="CODE")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def rule(code: str, fmt: str) -> int:
+    """One rule's documentation, SparseML stage and examples (as `ruff rule`)."""
+    import json
+
+    from ..lint import docs
+
+    found = docs.one(code)
+    if found is None:
+        raise Failure(
+            f"recipe rule: no such code or rule name: {code!r} (`recipe rules` "
+            "lists them)"
+        )
+    if fmt == "json":
+        click.echo(json.dumps(found, indent=2))
+        return 0
+    lines = [
+        f"# {found['code']} {found['name']} ({found['severity']})",
+        "",
+        str(found["summary"]),
+    ]
+    fails = found["sparseml"]
+    if fails:
+        stages = ", ".join(
+            f"{f['stage']}: {f['exception']}" if f["exception"] else str(f["stage"])
+            for f in fails  # type: ignore[attr-defined]
+        )
+        lines += ["", f"SparseML 1.8 fails at: {stages}"]
+    if found["doc"]:
+        lines += ["", str(found["doc"])]
+    for key, label in (("passes", "Passes"), ("fails", "Fails")):
+        if found[key]:
+            lines += ["", f"{label}: {found[key]}"]
+    click.echo("\n".join(lines))
+    return 0
+
+
 @click.command()
 @click.option(
     "-o",

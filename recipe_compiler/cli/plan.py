@@ -18,6 +18,7 @@ from .common import (
     load_model,
     load_recipe,
     model_option,
+    read_limits,
     refuse_errors,
     steps_option,
     var_option,
@@ -50,6 +51,7 @@ class ShowSettings:
     show_default=True,
     help="json: the per-layer plan of --model (docs/show.md).",
 )
+@read_limits
 def show(**options: Any) -> int:
     """Print a recipe's modifiers as SparseML resolves them; with --model, what it
     leaves of every layer and of the multiply-accumulates."""
@@ -69,6 +71,8 @@ def execute_show(settings: ShowSettings) -> int:
         raise click.UsageError("--image-size needs --model")
     net = load_model("show", settings.model)
     recipe = load_recipe("show", settings.recipe, settings.overrides)
+    if recipe.root is None:  # unreadable, or over a limit: nothing to show
+        refuse_errors(recipe.problems)
     problems = lint_recipe(recipe, network=net)
     if settings.fmt == "text":
         click.echo(modifiers_table(recipe), nl=False)
@@ -126,6 +130,7 @@ class PlanSettings:
     help="Batches per optimizer step.",
 )
 @model_option
+@read_limits
 def plan(**options: Any) -> int:
     """Print what SparseML will do at every optimizer step of a recipe."""
     return execute_plan(PlanSettings(**options))
@@ -197,6 +202,7 @@ class PreviewSettings:
     "--open", "open_browser", is_flag=True, help="Open the page when written."
 )
 @model_option
+@read_limits
 def preview(**options: Any) -> int:
     """Write one self-contained HTML page of the schedule; several recipes compare."""
     return execute_preview(PreviewSettings(**options))

@@ -18,7 +18,9 @@ from .common import (
     Failure,
     Number,
     ZooAwarePath,
+    current_limits,
     no_runner,
+    read_limits,
     var_option,
     zoo_stub,
 )
@@ -130,6 +132,7 @@ class RunSettings:
 @var_option(
     "Override a recipe variable (written into DIR/recipe.*, as recipe compile does)."
 )
+@read_limits
 def run_command(
     out: str | None, resume_dir: str | None, overwrite: bool, **options: Any
 ) -> int:
@@ -178,6 +181,7 @@ def execute_run(settings: RunSettings) -> int:
             folder,
             progress=lambda line: click.echo(line, err=True),
             bar=StepBar(sys.stderr),
+            limits=current_limits(),
             **options,
         )
     except RunError as exc:

@@ -20,7 +20,7 @@ from .rules import RULES
 from .rules._replay import Replay, replay
 
 RECIPE_SUFFIXES = (".yaml", ".yml", ".md")
-_DISABLE = re.compile(r"#\s*recipe:\s*disable=([A-Za-z0-9_,\- ]+)")
+_DISABLE = re.compile(r"#\s*recipe:\s*disable(-next-line|-file)?=([A-Za-z0-9_,\- ]+)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,9 +60,11 @@ def lint_counted(
     problems.extend(deferred(recipe, events))
     out, hidden = [], []
     disabled_lines = _inline_disables(recipe.source.text)
+    whole_file = disabled_lines.get(0, set())
     for p in problems:
-        if (p.code in config.disabled and p.code != "RC000") or (
-            p.code in disabled_lines.get(p.line, ())
+        inline = disabled_lines.get(p.line, set()) | whole_file
+        if not config.allows(p.code, p.path) or (
+            p.code in inline and p.code != "RC000"
         ):
             hidden.append(p)
             continue
@@ -162,13 +164,18 @@ def deferred(recipe: Recipe, t: Replay | None) -> Iterator[Problem]:
 
 
 def _inline_disables(text: str) -> dict[int, set[str]]:
+    """Codes silenced per line by `# recipe: disable=CODE` (its own line),
+    `disable-next-line=CODE` (the line after) and `disable-file=CODE` (every
+    line: key 0)."""
     out: dict[int, set[str]] = {}
     if "recipe:" not in text:
         return out
     for i, line in enumerate(text.split("\n"), start=1):
         m = _DISABLE.search(line)
         if m:
-            out[i] = {code_of(c.strip()) for c in m.group(1).split(",")}
+            where = {None: i, "-next-line": i + 1, "-file": 0}[m.group(1)]
+            codes = {code_of(c.strip()) for c in m.group(2).split(",")}
+            out.setdefault(where, set()).update(codes)
     return out
 
 

@@ -81,3 +81,46 @@ def render() -> str:
         doc = (mod.__doc__ or "").strip().split("\n")
         out += [f"## {code} {mod.NAME}", "", doc[0], "", "\n".join(doc[1:]).strip(), ""]
     return "\n".join(out)
+
+
+def one(code: str) -> dict[str, object] | None:
+    """`recipe rule CODE`: a code's name, severity, summary, where SparseML fails on
+    it, its documentation, and its pass and fail examples (from its docstring)."""
+    from .config import code_of
+
+    code = code_of(code)
+    row = next((r for r in catalogue() if r["code"] == code), None)
+    if row is None:
+        return None
+    mod = RULES.get(code)
+    doc = (mod.__doc__ or "").strip().split("\n") if mod else []
+    body = [x for x in doc[1:] if not x.startswith(("Passes:", "Fails:"))]
+    examples = {
+        key.rstrip(":").lower(): x[len(key) :].strip()
+        for x in _joined(doc)
+        for key in ("Passes:", "Fails:")
+        if x.startswith(key)
+    }
+    return {
+        **row,
+        "doc": "\n".join(body).strip(),
+        "passes": examples.get("passes"),
+        "fails": examples.get("fails"),
+    }
+
+
+def _joined(doc: list[str]) -> list[str]:
+    """The docstring's paragraphs' lines, a `Passes:`/`Fails:` entry joined with
+    the lines that continue it."""
+    out: list[str] = []
+    for line in doc:
+        if (
+            out
+            and line.strip()
+            and not line.startswith(("Passes:", "Fails:"))
+            and (out[-1].startswith(("Passes:", "Fails:")))
+        ):
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line)
+    return out

@@ -37,7 +37,8 @@ def suppressed_note(hidden: Sequence[Problem]) -> str:
     for p in hidden:
         counts[p.code] = counts.get(p.code, 0) + 1
     listed = ", ".join(f"{code} x{n}" for code, n in sorted(counts.items()))
-    return f"({len(hidden)} suppressed by config or # recipe: disable=: {listed})"
+    by = "config, --select/--ignore or # recipe: disable="
+    return f"({len(hidden)} suppressed by {by}: {listed})"
 
 
 def as_json(problems: Sequence[Problem], checked: int) -> str:

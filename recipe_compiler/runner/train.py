@@ -36,6 +36,7 @@ from ..fileio import recipe_suffix, write_atomic  # noqa: E402
 from ..prepare import Prepared, PrepareError, prepare, refusal  # noqa: E402
 from ..problems import errors  # noqa: E402
 from ..recipe import load  # noqa: E402
+from ..source import Limits  # noqa: E402
 from . import RunError, checkpoint, macs, report  # noqa: E402
 from .distributed import Distributed, quiet  # noqa: E402
 from .export import export, pin_batch  # noqa: E402
@@ -141,6 +142,7 @@ def run(
     overrides: dict[str, Any] | None = None,
     progress: Callable[[str], None] = print,
     bar: StepBar | None = None,
+    limits: Limits | None = None,
 ) -> Report:
     """Train `model_name` densely, then under the recipe; writes `out/`.
 
@@ -155,7 +157,7 @@ def run(
     atomically; `resume=True` continues from it with the schedule unchanged.
     """
     start = time.perf_counter()
-    original = load(recipe_path)  # its problems are refused with the lint's, below
+    original = load(recipe_path, limits=limits)  # refused with the lint's, below
     if model_name not in MODELS and ":" not in model_name:
         raise RunError(
             f"unknown model {model_name!r}; known: {', '.join(MODELS)}, or "
