@@ -73,8 +73,13 @@ def prepare(
         try:
             text = rescale(recipe, rescale_to, round_to=1.0 / spe).text
         except RescaleError as exc:
+            advice = {
+                "finer": f": more steps an epoch than {spe}, or a longer rescale, "
+                "keeps the events apart",
+                "variable": "; put the number in a variable",
+            }.get(exc.fix or "", "")
             raise PrepareError(
-                f"{recipe.path}: cannot rescale to {rescale_to:g} epochs: {exc}"
+                f"{recipe.path}: cannot rescale to {rescale_to:g} epochs: {exc}{advice}"
             ) from None
     kind = recipe.source.kind
     result = from_source(source.from_text(text, path or recipe.path, kind))

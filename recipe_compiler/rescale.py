@@ -65,7 +65,13 @@ DECIMALS = 4  # new epoch values are written with at most this many decimals
 
 
 class RescaleError(ValueError):
-    """The recipe cannot be rescaled as asked; the message says why and what to do."""
+    """The recipe cannot be rescaled as asked; the message says why. `fix` names the
+    way out in words every caller has ("finer" steps, a "variable"), so `recipe
+    rescale` and `recipe run --rescale` each add the flags they have."""
+
+    def __init__(self, message: str, fix: str | None = None):
+        super().__init__(message)
+        self.fix = fix
 
 
 @dataclasses.dataclass
@@ -558,7 +564,8 @@ def _verify(
         if round_to:
             raise RescaleError(
                 f"rounding to {round_to:g} changes the order of events or collapses a "
-                f"window ({problems[0].message}): use a finer --round"
+                f"window ({problems[0].message})",
+                "finer",
             )
         raise RescaleError(f"the rescaled recipe does not load: {problems[0].message}")
     tol = (round_to or 0) * 4 + 10**-DECIMALS
@@ -578,15 +585,14 @@ def _verify(
                 else "it did not move with the rest"
             )
             raise RescaleError(
-                f"{site.label} would be {v1:g}, not {v0 * f:g}: {how}; put the "
-                "number in a variable, or use --flatten"
+                f"{site.label} would be {v1:g}, not {v0 * f:g}: {how}", "variable"
             )
     a, b = _events(before), _events(after)
     for (x0, l0), (y0, _) in zip(a, b, strict=True):
         for (x1, l1), (y1, _) in zip(a, b, strict=True):
             if (x0 < x1) != (y0 < y1) or (x0 == x1) != (y0 == y1):
                 raise RescaleError(
-                    f"rounding changes the order of {l0} and {l1}: use a finer --round"
+                    f"rounding changes the order of {l0} and {l1}", "finer"
                 )
 
 

@@ -126,7 +126,11 @@ def execute_rescale(settings: RescaleSettings) -> int:
             text = result.text
             notes = [f"set {note}" for note in result.notes]
     except RescaleError as exc:
-        raise Failure(f"recipe rescale: {exc}", EXIT_PROBLEMS) from None
+        advice = {
+            "finer": ": use a finer --round (or more --steps-per-epoch)",
+            "variable": "; put the number in a variable, or use --flatten",
+        }.get(exc.fix or "", "")
+        raise Failure(f"recipe rescale: {exc}{advice}", EXIT_PROBLEMS) from None
     suffix = ".yaml" if settings.flatten else recipe_suffix(settings.recipe)
     kind: source.Kind = "yaml" if settings.flatten else recipe.source.kind
     written = from_source(source.from_text(text, "<rescaled>", kind))
