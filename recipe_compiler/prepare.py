@@ -77,6 +77,8 @@ def prepare(
                 "finer": f": more steps an epoch than {spe}, or a longer rescale, "
                 "keeps the events apart",
                 "variable": "; put the number in a variable",
+                "flatten": ": rescale it with `recipe rescale --flatten` and run "
+                "that file",
             }.get(exc.fix or "", "")
             raise PrepareError(
                 f"{recipe.path}: cannot rescale to {rescale_to:g} epochs: {exc}{advice}"

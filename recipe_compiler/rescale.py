@@ -67,7 +67,8 @@ DECIMALS = 4  # new epoch values are written with at most this many decimals
 class RescaleError(ValueError):
     """The recipe cannot be rescaled as asked; the message says why. `fix` names the
     way out in words every caller has ("finer" steps, a "variable"), so `recipe
-    rescale` and `recipe run --rescale` each add the flags they have."""
+    rescale` and `recipe run --rescale` each add the flags they have ("flatten":
+    write every value as a number)."""
 
     def __init__(self, message: str, fix: str | None = None):
         super().__init__(message)
@@ -176,7 +177,8 @@ def _analyse(sites: list[Site], origins: Origins, scaled: set[str]) -> _Analysis
             if kind in scaled or kind == "lr":
                 raise RescaleError(
                     f"{site.label} is computed from {exc}, which cannot be edited in "
-                    "place; use --flatten"
+                    "place",
+                    "flatten",
                 ) from None
             continue
         eqs.add(form, 1 if kind in scaled else 0, site.label)
@@ -188,12 +190,14 @@ def _analyse(sites: list[Site], origins: Origins, scaled: set[str]) -> _Analysis
                 raise RescaleError(
                     f"{site.label} is -1 ('not set') computed as "
                     f"eval({site.expression}) from epoch variables; scaling them "
-                    "would move it below -1: write -1 there, or use --flatten"
+                    "would move it below -1: write -1 there",
+                    "flatten",
                 ) from None
         raise RescaleError(
             f"the numbers behind {exc} are used both as epochs and as something else "
             "(a frequency kept as is, a learning rate, a fraction): split them into "
-            "separate variables, or use --flatten"
+            "separate variables",
+            "flatten",
         ) from None
     return _Analysis(owners, site_keys, roots, dims)
 
@@ -210,8 +214,8 @@ def _scaled(
         if key not in found.dims:
             raise RescaleError(
                 f"cannot tell whether the number on line {root.line} is in "
-                f"epochs ({users[0].label} multiplies it with another variable): "
-                "use --flatten"
+                f"epochs ({users[0].label} multiplies it with another variable)",
+                "flatten",
             )
         if found.dims[key] == 1 and factor != 1:
             new[key] = (root, float(root.value) * factor)

@@ -115,7 +115,7 @@ def plan(
             f"the plan would hold {total:,} steps ({total / steps_per_epoch:g} "
             f"epochs x {steps_per_epoch} steps/epoch), more than the "
             f"{MAX_PLAN_STEPS:,} a plan holds (some 40 bytes a step): plan fewer "
-            "steps per epoch, or a shorter --epochs"
+            "steps per epoch, or a shorter training"
         )
     clock, evs = events(recipe, steps_per_epoch, epochs, partial)
     ep = step_epochs(clock.total, steps_per_epoch)

@@ -285,3 +285,29 @@ def test_the_cli_reference_is_up_to_date():
     from recipe_compiler.cli import reference
 
     assert (ROOT / "docs" / "cli.md").read_text() == reference.render()
+
+
+def test_run_rescale_refusal_names_flags_run_has(sparseml, tmp_path, monkeypatch):
+    """`recipe run --rescale` used to suggest `--round`, a flag of `recipe rescale`."""
+    monkeypatch.chdir(tmp_path)
+    assert (
+        CliRunner().invoke(main, ["new", "-t", "gmp-qat", "-o", "my.md"]).exit_code == 0
+    )
+    r = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "my.md",
+            "--model",
+            "yolov5n",
+            "--steps-per-epoch",
+            "2",
+            "--rescale",
+            "3",
+            "-o",
+            "out",
+        ],
+    )
+    assert r.exit_code == 1 and "cannot rescale to 3 epochs" in r.stderr
+    assert "--round" not in r.stderr and "--flatten" not in r.stderr
+    assert "more steps an epoch than 2, or a longer rescale" in r.stderr

@@ -129,6 +129,7 @@ def execute_rescale(settings: RescaleSettings) -> int:
         advice = {
             "finer": ": use a finer --round (or more --steps-per-epoch)",
             "variable": "; put the number in a variable, or use --flatten",
+            "flatten": ": use --flatten",
         }.get(exc.fix or "", "")
         raise Failure(f"recipe rescale: {exc}{advice}", EXIT_PROBLEMS) from None
     suffix = ".yaml" if settings.flatten else recipe_suffix(settings.recipe)

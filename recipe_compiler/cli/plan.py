@@ -161,7 +161,8 @@ def execute_plan(settings: PlanSettings) -> int:
         msg = f"recipe plan: {exc}; give one with --epochs"
         raise Failure(msg, EXIT_USAGE) from None
     except ScheduleError as exc:
-        raise Failure(f"recipe plan: {exc}", EXIT_USAGE) from None
+        more = " (a smaller --epochs)" if settings.epochs is not None else ""
+        raise Failure(f"recipe plan: {exc}{more}", EXIT_USAGE) from None
     formats = {
         "json": planfmt.as_json,
         "csv": planfmt.as_csv,
