@@ -102,10 +102,8 @@ LIMIT_HELP = {
 }
 
 
-def limit_options(f: F) -> F:
-    """One option per field of `Limits` (what a recipe may cost), gathered into
-    one `limits` argument."""
-    names = [field.name for field in dataclasses.fields(Limits)]
+def _limit_flags(f: F, **kw: Any) -> F:
+    """One option per field of `Limits` (what a recipe may cost)."""
     for field in reversed(dataclasses.fields(Limits)):
         f = click.option(
             "--" + field.name.replace("_", "-"),
@@ -114,7 +112,15 @@ def limit_options(f: F) -> F:
             default=field.default,
             show_default=True,
             help=LIMIT_HELP[field.name],
+            **kw,
         )(f)
+    return f
+
+
+def limit_options(f: F) -> F:
+    """The limits, gathered into one `limits` argument (`recipe lint`)."""
+    names = [field.name for field in dataclasses.fields(Limits)]
+    f = _limit_flags(f)
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kw: Any) -> Any:
@@ -125,26 +131,15 @@ def limit_options(f: F) -> F:
 
 
 def read_limits(f: F) -> F:
-    """`--max-bytes`, `--max-nodes`, `--max-depth` on a command that reads recipes
-    through `load_recipe`: the same bounds as `recipe lint`'s, so what a recipe
-    may cost (and the hints that name these flags) hold in every command."""
+    """The limits on a command that reads recipes through `load_recipe` (kept in
+    the click context): the same bounds as `recipe lint`'s, so what a recipe may
+    cost (and the hints that name these flags) hold in every command."""
 
     def keep(ctx: click.Context, param: click.Parameter, value: int) -> int:
         ctx.meta.setdefault("limits", {})[param.name] = value
         return value
 
-    for field in reversed(dataclasses.fields(Limits)):
-        f = click.option(
-            "--" + field.name.replace("_", "-"),
-            field.name,
-            type=click.IntRange(min=1),
-            default=field.default,
-            show_default=True,
-            help=LIMIT_HELP[field.name],
-            expose_value=False,
-            callback=keep,
-        )(f)
-    return f
+    return _limit_flags(f, expose_value=False, callback=keep)
 
 
 def current_limits() -> Limits | None:
