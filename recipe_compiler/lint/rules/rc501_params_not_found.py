@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from ...network import Network
 from ...problems import Severity
 from ...recipe import Entry, Recipe
-from ...references import PARAM_TAGS
+from ...references import PARAM_TAGS, items
 from ...resolve import ALL_PRUNABLE, bad_regex, flat, nearest, resolve_params
 from ._base import Finding
 
@@ -57,10 +57,7 @@ TAGS = frozenset(
 def entry_position(e: Entry, entries: list[str], i: int) -> tuple[int, int]:
     """Where the i-th (flattened) `params` entry is written: its list item, else
     the field, else the tag."""
-    node = e.node.get("params") if e.node.kind == "map" else None
-    items = node.value if node is not None and node.kind == "seq" else ()
-    at = items[i] if len(items) == len(entries) else node
-    return (at.line, at.column) if at is not None else (e.line, e.column)
+    return items(e, "params", len(entries))[i]
 
 
 def check(recipe: Recipe, net: Network) -> Iterator[Finding]:

@@ -41,8 +41,14 @@ SPARSEML = (
 
 
 def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
+    return findings(recipe, net, failing=True)
+
+
+def findings(recipe: Recipe, net: Network, failing: bool) -> Iterator[Finding]:
+    """The names the model lacks where SparseML fails (RC504), or where it lets
+    them do nothing (RC505): one lookup, one message, two severities."""
     for r in references(recipe, net):
-        if r.fails is not None:
+        if (r.fails is not None) == failing:
             yield Finding(
                 r.line,
                 r.column,

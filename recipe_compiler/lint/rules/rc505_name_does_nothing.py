@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from ...network import Network
 from ...problems import Severity
 from ...recipe import Recipe
-from ...references import references
 from ._base import Finding
+from .rc504_names_not_found import findings
 
 CODE = "RC505"
 NAME = "name-does-nothing"
@@ -30,12 +30,4 @@ MODEL = True
 
 
 def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
-    for r in references(recipe, net):
-        if r.fails is None:
-            yield Finding(
-                r.line,
-                r.column,
-                f"!{r.tag} {r.field} entry '{r.entry}' is not in {net.name}: "
-                f"{r.effect}",
-                r.hint,
-            )
+    return findings(recipe, net, failing=False)
