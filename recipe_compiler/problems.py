@@ -53,6 +53,12 @@ class Problem:
             f"{self.message}"
         )
 
+    def described(self, indent: str = "") -> str:
+        """The one-line form, then the hint on its own line: what `recipe lint`
+        prints, and every command that refuses a recipe."""
+        hint = f"\n{indent}    hint: {self.hint}" if self.hint else ""
+        return f"{indent}{self}{hint}"
+
     def replace(self, **changes: Any) -> Problem:
         return dataclasses.replace(self, **changes)
 

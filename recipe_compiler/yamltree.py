@@ -268,7 +268,8 @@ class _Builder:
             )
         if depth > self.limits.max_depth:
             raise _Limit(
-                f"nesting deeper than {self.limits.max_depth} levels",
+                f"nesting deeper than {self.limits.max_depth} level"
+                f"{'s' * (self.limits.max_depth != 1)}",
                 line,
                 col,
                 "--max-depth",

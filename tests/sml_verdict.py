@@ -215,4 +215,7 @@ def verdict_of_file(
 
 
 def _failed(stage: str, exc: Exception, step: int | None = None) -> Verdict:
-    return Verdict(stage, type(exc).__name__, step, str(exc)[:300])
+    name = type(exc).__name__
+    if name.islower():  # re.error, struct.error: the bare name says nothing
+        name = f"{type(exc).__module__}.{name}"
+    return Verdict(stage, name, step, str(exc)[:300])

@@ -168,10 +168,13 @@ def test_plan_finds_the_first_step_that_differs(tmp_path):
     assert "first differing step: 3001 (epoch 30.01): lr" in r.stdout
 
 
-def test_unreadable_is_one_line_and_exit_2(tmp_path):
+def test_unreadable_is_one_problem_and_exit_2(tmp_path):
     (tmp_path / "bad.yaml").write_bytes(b"\x00\x01")
     r = CliRunner().invoke(main, ["diff", str(tmp_path / "bad.yaml"), str(GMP)])
-    assert r.exit_code == 2 and r.stderr.count("\n") == 1
+    assert r.exit_code == 2 and r.stderr == (
+        f"recipe diff: {tmp_path / 'bad.yaml'}:1:1: RC000 error binary data, not a "
+        "text recipe\n    hint: give a .yaml or .md recipe\n"
+    )
     r = CliRunner().invoke(main, ["diff", str(tmp_path / "none.yaml"), str(GMP)])
     assert r.exit_code == 2 and "no such file" in r.stderr
 

@@ -229,7 +229,9 @@ def execute_diff(s: DiffSettings) -> int:
     for name, r in ((s.a, a), (s.b, b)):
         unreadable = [p for p in errors(r.problems) if p.code in ("RC000", "RC008")]
         if unreadable or r.root is None:
-            why = unreadable[0] if unreadable else f"{name}: no recipe in it"
+            why = f"{name}: no recipe in it"
+            if unreadable:
+                why = unreadable[0].described()
             raise Failure(f"recipe diff: {why}")
     d = diff(a, b, s.spe)
     if s.format == "json":

@@ -216,7 +216,7 @@ def refuse_errors(problems: Iterable[Problem]) -> None:
     """Commands other than lint refuse a recipe with errors, listing them briefly."""
     found = errors(problems)
     if found:
-        raise Failure("\n".join(str(p) for p in found), EXIT_PROBLEMS)
+        raise Failure("\n".join(p.described() for p in found), EXIT_PROBLEMS)
 
 
 def lint_config(command: str, path: str | None = None) -> Any:
@@ -260,7 +260,7 @@ def refuse_lint_errors(
 def lint_errors(found: list[Any], spe: int, indent: str = "") -> str:
     """`2 errors by `recipe lint --steps-per-epoch 100``, then one per line: what
     every command that refuses to write says, so the user can rerun that lint."""
-    listed = "".join(f"\n{indent}{p}" for p in found)
+    listed = "".join("\n" + p.described(indent) for p in found)
     return (
         f"{len(found)} error{'s' * (len(found) != 1)} by `recipe lint "
         f"--steps-per-epoch {spe}`:{listed}"

@@ -11,11 +11,7 @@ DOCS = "https://github.com/recipe-compiler/recipe-compiler/blob/main/docs/rules.
 
 
 def text(problems: Sequence[Problem], checked: int) -> str:
-    lines = []
-    for p in problems:
-        lines.append(str(p))
-        if p.hint:
-            lines.append(f"    hint: {p.hint}")
+    lines = [p.described() for p in problems]
     counts = {
         s: sum(1 for p in problems if p.severity == s)
         for s in ("error", "warning", "info")

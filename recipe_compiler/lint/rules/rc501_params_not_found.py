@@ -34,7 +34,7 @@ CODE = "RC501"
 NAME = "params-not-found"
 SEVERITY = Severity.ERROR
 MODEL = True
-SPARSEML = ("initialize: RuntimeError", "initialize: error")  # tests/rules: re.error
+SPARSEML = ("initialize: RuntimeError", "initialize: re.error")
 # the modifiers whose params SparseML resolves with BasePruningModifier's
 # `_create_named_layers_and_params` (checked against it by tests/test_resolve.py)
 TAGS = frozenset(
