@@ -22,6 +22,15 @@ class NetworkError(ValueError):
     """`--model` names nothing we can read; the message says what to pass."""
 
 
+def named_by(exc: NetworkError, config: str | None) -> str:
+    """The message, naming the config file's `model` key where the model came
+    from a config instead of the `--model` flag."""
+    text = str(exc)
+    if config and text.startswith("--model "):
+        return f"{config}: model {text[len('--model ') :]}"
+    return text
+
+
 @dataclasses.dataclass(frozen=True)
 class Module:
     name: str  # as in named_modules(): "" for the model itself

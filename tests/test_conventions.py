@@ -367,3 +367,27 @@ def test_run_rescale_refusal_names_flags_run_has(sparseml, tmp_path, monkeypatch
     assert r.exit_code == 1 and "cannot rescale to 3 epochs" in r.stderr
     assert "--round" not in r.stderr and "--flatten" not in r.stderr
     assert "more steps an epoch than 2, or a longer rescale" in r.stderr
+
+
+def test_the_config_gives_the_model_and_steps_per_epoch(lint, tmp_path):
+    """What `recipe lint` and `recipe lsp` check with when no flag says."""
+    (tmp_path / ".recipelint.yaml").write_text(
+        "model: digits-cnn\nsteps-per-epoch: 7\n"
+    )
+    assert lint("bad.yaml") == (1, W + E1 + E2 + ALL, "")
+    flag = lint("bad.yaml", "--model", "yolov5n")[1]  # the flag wins
+    assert flag.count("matches no parameter of yolov5n") == 2
+    (tmp_path / ".recipelint.yaml").write_text("model: missing.onnx\n")
+    assert lint("bad.yaml") == (
+        2,
+        "",
+        f"recipe lint: {tmp_path / '.recipelint.yaml'}: model "
+        f"{tmp_path / 'missing.onnx'}: no such file\n",
+    )
+    (tmp_path / ".recipelint.yaml").write_text("steps-per-epoch: 0\n")
+    assert lint("bad.yaml") == (
+        2,
+        "",
+        f"recipe lint: {tmp_path / '.recipelint.yaml'}: 'steps-per-epoch' must be a "
+        "whole number of at least 1 (len(train loader) / gradient accumulation)\n",
+    )

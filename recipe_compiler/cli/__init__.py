@@ -1,12 +1,12 @@
 """The `recipe` command: a thin shell over the Python API.
 
 Each command module (`lint`; `plan`: show, plan, preview; `edit`: rescale, compile,
-variables; `author`: new, diff; `runner`: run, bench; `meta`: rules, rule, schema)
-turns its options into a typed settings object and calls its `execute(settings) ->
-int`, which runs the API and prints. A command returns its exit code or raises
-`Failure`; the group exits with it, here and nowhere else. Command modules are
-imported when their command runs, so `recipe lint` loads no more than linting
-needs.
+variables; `author`: new, diff; `runner`: run, bench; `meta`: rules, rule, schema;
+`editor`: lsp) turns its options into a typed settings object and calls its
+`execute(settings) -> int`, which runs the API and prints. A command returns its
+exit code or raises `Failure`; the group exits with it, here and nowhere else.
+Command modules are imported when their command runs, so `recipe lint` loads no
+more than linting needs.
 
 Exit codes: 0 clean, 1 problems of severity error (warnings too with --strict),
 2 the command could not run (bad option, unreadable file, bad config).
@@ -40,6 +40,7 @@ COMMANDS = {  # name -> module:function, in the order `recipe --help` lists them
     "rules": "meta:rules",
     "rule": "meta:rule",
     "schema": "meta:schema",
+    "lsp": "editor:lsp",
 }
 
 

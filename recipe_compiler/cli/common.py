@@ -279,17 +279,20 @@ def model_option(f: F) -> F:
     )(f)
 
 
-def load_model(command: str, spec: str | None) -> Any:
-    """The network `--model` names, or a Failure (exit 2) saying what to pass."""
+def load_model(command: str, spec: str | None, config: str | None = None) -> Any:
+    """The network `--model` (or the `model` of the config at `config`) names, or
+    a Failure (exit 2) saying what to pass."""
     if spec is None:
         return None
     zoo_stub(command, spec, "pass the ONNX file's path, or a built-in model or factory")
-    from ..network import NetworkError, load_network
+    from ..network import NetworkError, load_network, named_by
 
     try:
         return load_network(spec)
     except NetworkError as exc:
-        raise Failure(f"recipe {command}: {exc}", EXIT_USAGE) from None
+        raise Failure(
+            f"recipe {command}: {named_by(exc, config)}", EXIT_USAGE
+        ) from None
 
 
 def no_runner(command: str, exc: ImportError) -> Failure:

@@ -44,7 +44,7 @@ class LintSettings:
     fix: bool = False
     config_path: str | None = None
     overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
-    spe: int = DEFAULT_STEPS_PER_EPOCH
+    spe: int | None = None  # None: the config's steps-per-epoch, else the default
     limits: Limits = dataclasses.field(default_factory=Limits)
     model: str | None = None
     select: tuple[str, ...] | None = None
@@ -121,7 +121,9 @@ class LintSettings:
 @var_option("Override a recipe variable, as SparseML's recipe_variables.")
 @steps_option(
     "Optimizer steps per epoch for the schedule rules (RC220-RC227): "
-    "len(train loader) / gradient accumulation of your run."
+    "len(train loader) / gradient accumulation of your run. Default: the config's "
+    f"steps-per-epoch, else {DEFAULT_STEPS_PER_EPOCH}.",
+    default=None,
 )
 @model_option
 @limit_options
@@ -144,14 +146,18 @@ def execute(settings: LintSettings) -> int:
         )
     except ConfigError as exc:
         raise Failure(f"recipe lint: {exc}", EXIT_USAGE) from None
-    net = load_model("lint", settings.model)
+    if settings.model is not None:
+        net = load_model("lint", settings.model)
+    else:
+        net = load_model("lint", cfg.model, config=cfg.path)
     for p in settings.paths:
         zoo_stub("lint", p)
     files = [p for p in settings.paths if p != "-"]
     missing = [p for p in files if not os.path.exists(p)]
     if missing:
         raise Failure(f"recipe lint: no such file or folder: {missing[0]}")
-    limits, spe = settings.limits, settings.spe
+    limits = settings.limits
+    spe = settings.spe or cfg.steps_per_epoch or DEFAULT_STEPS_PER_EPOCH
     try:
         if settings.fix:
             fix(files, limits, cfg, spe, settings.overrides)

@@ -96,11 +96,23 @@ def rule(code: str, fmt: str) -> int:
     show_default=True,
 )
 @click.option("--check", is_flag=True, help="Exit 1 if the file is out of date.")
-def schema(output: str, check: bool) -> int:
+@click.option(
+    "--custom-tags",
+    is_flag=True,
+    help="Print the YAML language server's yaml.customTags (every modifier tag) "
+    "as JSON instead.",
+)
+def schema(output: str, check: bool, custom_tags: bool) -> int:
     """Write the JSON Schema of the recipe format, generated from the models."""
     from ..fileio import write_atomic
+    from ..schema import custom_tags as tags
     from ..schema import render
 
+    if custom_tags:
+        import json
+
+        click.echo(json.dumps(tags(), indent=2))
+        return 0
     text = render()
     if check:
         path = Path(output)

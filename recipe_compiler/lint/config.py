@@ -16,12 +16,17 @@ one, or given with `--config`. Format::
     per-file-ignores:
       "experiments/*": [RC2]
     extends: ../base.recipelint.yaml   # read first; this file's keys win
+    steps-per-epoch: 1849       # the default of --steps-per-epoch (lint, lsp)
+    model: yolov5s              # the default of --model: built-in, factory or
+                                # an ONNX file (relative to this file)
 
 As ruff's: `exclude` skips a file where a folder is walked and lints it where it is
 named on the command line; a code runs when `select` (or its default, every code)
 or `extend-select` takes it and neither `ignore` nor a matching per-file ignore
 does. `--select`, `--extend-select` and `--ignore` on the command line apply on top
 (`--select` replaces the config's). RC000 (unreadable input) always reports.
+`steps-per-epoch` and `model` are what `recipe lint` and `recipe lsp` check with
+when the command line does not say.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ class Config:
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    steps_per_epoch: int | None = None
+    model: str | None = None
 
     def excludes(self, path: Path) -> bool:
         """Whether a file found by walking a folder is left out."""
@@ -99,6 +106,19 @@ class Config:
             return False
         text = rel.as_posix()  # fnmatch's * also crosses folders, as in ruff
         return fnmatch(text, glob) or text.startswith(glob.rstrip("/") + "/")
+
+
+def _model(path: Path, spec: Any) -> str:
+    """A config's `model`: a built-in name or pkg.module:factory as written, an
+    ONNX file relative to the config's folder (as `exclude` globs are)."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise ConfigError(
+            f"{path}: 'model' must name a model: a built-in one (digits-cnn, "
+            "yolov5n|s|m|l|x), an ONNX file or pkg.module:factory"
+        )
+    if spec.lower().endswith(".onnx") and not Path(spec).is_absolute():
+        return str(path.parent / spec)
+    return spec
 
 
 def taken(selector: str, code: str) -> bool:
@@ -192,7 +212,7 @@ def _read(path: Path) -> Any:
 
 
 KEYS = {"rules", "exclude", "select", "extend-select", "ignore"}
-KEYS |= {"per-file-ignores", "extends"}
+KEYS |= {"per-file-ignores", "extends", "steps-per-epoch", "model"}
 
 
 def load(path: Path | None, _seen: tuple[Path, ...] = ()) -> Config:
@@ -260,6 +280,16 @@ def load(path: Path | None, _seen: tuple[Path, ...] = ()) -> Config:
             check_selector(c, f"{path}: per-file-ignores {glob!r}")
         pairs.append((str(glob), tuple(codes)))
     cfg.per_file_ignores = base.per_file_ignores + tuple(pairs)
+    if "steps-per-epoch" in data:
+        spe = data["steps-per-epoch"]
+        if isinstance(spe, bool) or not isinstance(spe, int) or spe < 1:
+            raise ConfigError(
+                f"{path}: 'steps-per-epoch' must be a whole number of at least 1 "
+                "(len(train loader) / gradient accumulation)"
+            )
+        cfg.steps_per_epoch = spe
+    if "model" in data:
+        cfg.model = _model(path, data["model"])
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
         raise ConfigError(f"{path}: 'rules' must be a mapping of rule to setting")

@@ -1,0 +1,446 @@
+"""What the language server knows of one open document, computed once per version.
+
+Pure: text, path and settings in, an immutable `Analysis` out; the server
+(`lsp/server.py`) only turns its answers into LSP messages. Lines and columns are
+the file's, 1-based, in code points, as every `Problem` has them; `lsp/server.py`
+converts to the protocol's 0-based UTF-16 positions.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import functools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ..clock import DEFAULT_STEPS_PER_EPOCH, Clock
+from ..expressions import names_in
+from ..lint import lint_recipe
+from ..lint.config import Config
+from ..network import Network
+from ..problems import Problem
+from ..recipe import Recipe, Variable, from_source
+from ..source import Kind, Limits, check_extension, from_bytes
+from ..yamltree import Node
+
+Span = tuple[int, int]  # [start, end) offsets in the document's text
+_NAME = re.compile(r"[A-Za-z_]\w*")
+_TOKEN = re.compile(r"[^\s,\[\]{}#]+")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """What a document is linted with: the project's config (its select/ignore,
+    `steps-per-epoch` and `model`) and the network that model names."""
+
+    config: Config = dataclasses.field(default_factory=Config)
+    steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH
+    network: Network | None = None
+    limits: Limits = dataclasses.field(default_factory=Limits)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Eval:
+    span: Span
+    expression: str  # the text inside eval(...)
+    value: Any  # None when it failed (a diagnostic says why)
+    stage: str | None  # the stage whose variables it sees
+    where: str  # "!GMPruningModifier end_epoch (line 12)", "variable x (line 3)"
+    variable: Variable | None = None  # the variable it defines, if it does
+
+
+@dataclasses.dataclass(frozen=True)
+class Hover:
+    span: Span
+    text: str  # markdown
+
+
+@dataclasses.dataclass(frozen=True)
+class Location:
+    span: Span
+
+
+@dataclasses.dataclass(frozen=True)
+class TextEdit:
+    span: Span
+    new_text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Fix:
+    title: str
+    code: str
+    edits: tuple[TextEdit, ...]
+
+
+def kind_of(path: str) -> Kind:
+    return "md" if path.lower().endswith(".md") else "yaml"
+
+
+def analyse(text: str, path: str, settings: Settings) -> Analysis:
+    """Load and lint `text` as the file at `path` would be."""
+    src = from_bytes(
+        text.encode("utf-8", "surrogatepass"), path, kind_of(path), settings.limits
+    )
+    if not src.unreadable:
+        check_extension(src)
+    recipe = from_source(src, {}, settings.limits)
+    problems = lint_recipe(
+        recipe, settings.config, settings.steps_per_epoch, settings.network
+    )
+    return Analysis(text, recipe, tuple(problems), settings)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Analysis:
+    text: str
+    recipe: Recipe
+    problems: tuple[Problem, ...]
+    settings: Settings
+
+    # -- positions ------------------------------------------------------------------
+
+    @functools.cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        starts += [m.end() for m in re.finditer(r"\r\n|\n|\r", self.text)]
+        return starts
+
+    def offset(self, line: int, column: int) -> int:
+        """The text offset of a 1-based line and column."""
+        starts = self._line_starts
+        if line < 1:
+            return 0
+        if line > len(starts):
+            return len(self.text)
+        end = starts[line] if line < len(starts) else len(self.text)
+        return min(starts[line - 1] + max(column - 1, 0), end)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """The 1-based line and column of a text offset."""
+        i = bisect.bisect_right(self._line_starts, offset) - 1
+        return i + 1, offset - self._line_starts[i] + 1
+
+    @functools.cached_property
+    def _nodes(self) -> list[Node]:
+        """Every node written here (alias copies stand where their anchor is)."""
+        root = self.recipe.root
+        return [] if root is None else [n for n in root.walk() if not n.via_alias]
+
+    @functools.cached_property
+    def _ends(self) -> dict[int, int]:
+        """Where a problem's range ends, by its start offset: a key's end, a
+        scalar's, a tag's."""
+        out: dict[int, int] = {}
+        for n in self._nodes:
+            a, b = n.span
+            if n.kind == "scalar" and b > a:
+                out.setdefault(self.offset(n.line, n.column), b)
+            if n.tag is not None and n.tag_line:
+                start = self.offset(n.tag_line, n.tag_column)
+                out.setdefault(start, start + 1 + len(n.tag))
+            for key, (line, col) in n.keys.items():
+                start = self.offset(line, col)
+                width = len(str(key))
+                if self.text[start : start + width] == str(key):
+                    out.setdefault(start, start + width)
+        return out
+
+    def problem_span(self, p: Problem) -> Span:
+        """A problem's range: the key, value or tag it starts at, else the token
+        there, else the rest of its line."""
+        start = self.offset(p.line, p.column)
+        end = self._ends.get(start)
+        if end is None:
+            m = _TOKEN.match(self.text, start)
+            end = m.end() if m else start
+        if end <= start:
+            line_end = self.offset(p.line + 1, 1)
+            end = len(self.text[:line_end].rstrip("\r\n"))
+            end = max(end, start)
+        return start, end
+
+    # -- what names what --------------------------------------------------------------
+
+    def _scopes(self, stage: str | None) -> dict[str, Variable]:
+        out = dict(self.recipe.variables)
+        if stage is not None:
+            out.update(self.recipe.stage_variables.get(stage, {}))
+        return out
+
+    @functools.cached_property
+    def _evals(self) -> list[_Eval]:
+        """Every eval(...) written here (not repeated by an alias), in order."""
+        out = []
+        values = self.recipe.values
+        for entry in self.recipe.modifiers:
+            if entry.node.kind != "map":
+                continue
+            for field, top in entry.node.value.items():
+                for n in top.walk():
+                    expr = values.expression(n)
+                    if expr is None or n.via_alias:
+                        continue
+                    value = None if values.failed(n) else values.value(n)
+                    where = f"!{entry.tag} {field} (line {n.line})"
+                    out.append(_Eval(n.span, expr, value, entry.stage, where))
+        for var in self.recipe.all_variables():
+            if var.expression is not None and not var.node.via_alias:
+                where = f"variable {var.name} (line {var.node.line})"
+                out.append(
+                    _Eval(
+                        var.node.span,
+                        var.expression,
+                        var.value,
+                        var.stage,
+                        where,
+                        var,
+                    )
+                )
+        return sorted(out, key=lambda e: e.span)
+
+    @functools.cached_property
+    def users(self) -> dict[tuple[str | None, str], list[str]]:
+        """(stage, variable name) -> the fields and variables whose eval(...) use
+        it, as `recipe variables` lists them."""
+        out: dict[tuple[str | None, str], list[str]] = {}
+        for e in self._evals:
+            for name in names_in(e.expression):
+                var = self._scopes(e.stage).get(name)
+                if var is not None:
+                    out.setdefault((var.stage, name), []).append(e.where)
+        return out
+
+    def _eval_at(self, offset: int) -> _Eval | None:
+        for e in self._evals:
+            if e.span[0] <= offset < e.span[1]:
+                return e
+        return None
+
+    def _name_at(self, offset: int) -> tuple[Span, str] | None:
+        """The identifier under the cursor inside an eval(...)."""
+        e = self._eval_at(offset)
+        if e is None:
+            return None
+        a, b = e.span
+        inner = self.text.find("eval(", a, b)
+        for m in _NAME.finditer(self.text, max(inner + 5, a), b):
+            if m.start() <= offset < m.end() or (m.end() == offset and offset > a):
+                if m.group() == "eval":
+                    return None
+                return (m.start(), m.end()), m.group()
+        return None
+
+    def _variable_key_at(self, offset: int) -> tuple[Span, Variable] | None:
+        for var in self.recipe.all_variables():
+            start = self.offset(*var.key_position)
+            if start <= offset < start + len(var.name) and (
+                self.text[start : start + len(var.name)] == var.name
+            ):
+                return (start, start + len(var.name)), var
+        return None
+
+    # -- hover ---------------------------------------------------------------------
+
+    def hover(self, offset: int) -> Hover | None:
+        name = self._name_at(offset)
+        if name is not None:
+            span, ident = name
+            e = self._eval_at(offset)
+            assert e is not None
+            var = self._scopes(e.stage).get(ident)
+            if var is not None:
+                return Hover(span, self._variable_text(var))
+            return Hover(span, f"`{ident}`: no such variable in scope")
+        key = self._variable_key_at(offset)
+        if key is not None:
+            return Hover(key[0], self._variable_text(key[1]))
+        e = self._eval_at(offset)
+        if e is not None and e.variable is not None:
+            return Hover(e.span, self._variable_text(e.variable))
+        if e is not None:
+            text = f"`eval({e.expression})` = **{_shown(e.value)}**"
+            epoch = self._epoch_text(e.span)
+            return Hover(e.span, text + (f"\n\n{epoch}" if epoch else ""))
+        return self._epoch_hover(offset)
+
+    def _variable_text(self, var: Variable) -> str:
+        where = f" (stage {var.stage})" if var.stage else ""
+        line = self.position(self.offset(*var.key_position))[0]
+        head = f"**{var.name}**{where} = **{_shown(var.value)}**"
+        if var.expression is not None:
+            head += f" from `eval({var.expression})`"
+        used = self.users.get((var.stage, var.name), [])
+        body = "used by: " + (", ".join(used) if used else "nothing")
+        return f"{head}  \ndefined at line {line}; {body}"
+
+    @functools.cached_property
+    def _epoch_fields(self) -> dict[Span, tuple[Span, str, str, float]]:
+        """The epoch-valued fields of every modifier, by the span of their key and
+        of their value: (value span, modifier tag, field, epoch)."""
+        from ..rescale import KINDS
+        from ..sites import numeric_sites
+
+        out: dict[Span, tuple[Span, str, str, float]] = {}
+        for site in numeric_sites(self.recipe, KINDS):
+            if site.kind != "epoch" or site.node.via_alias:
+                continue
+            field = str(site.path[0])
+            found = (site.node.span, site.entry.tag, field, float(site.value))
+            out[site.node.span] = found
+            if len(site.path) == 1 and field in site.entry.node.keys:
+                start = self.offset(*site.entry.node.keys[field])
+                if self.text[start : start + len(field)] == field:
+                    out[(start, start + len(field))] = found
+        return out
+
+    def _epoch_hover(self, offset: int) -> Hover | None:
+        for span in self._epoch_fields:
+            if span[0] <= offset < span[1]:
+                text = self._epoch_text(span)
+                return Hover(span, text) if text else None
+        return None
+
+    @functools.cached_property
+    def _timeline(self) -> Any:
+        from ..schedule import ScheduleError, plan
+
+        if not self.recipe.ok:
+            return None
+        try:
+            return plan(self.recipe, self.settings.steps_per_epoch)
+        except (ScheduleError, ValueError, ArithmeticError):
+            return None
+
+    def _epoch_text(self, span: Span) -> str | None:
+        """The step an epoch field lands on at the project's steps per epoch (as
+        SparseML's clock reaches it), and the phases of training there."""
+        if span not in self._epoch_fields:
+            return None
+        _, tag, field, epoch = self._epoch_fields[span]
+        spe = self.settings.steps_per_epoch
+        t = self._timeline
+        at = f"at {spe:,} steps per epoch"
+        if t is None:
+            return None  # a recipe with errors has no schedule to place it in
+        clock = Clock(spe, t.total_steps)
+        if field == "start_epoch":
+            step = clock.start_step(epoch)
+        elif field == "end_epoch":
+            step = clock.end_step(epoch)
+        else:
+            step = clock.first_at_or_after(epoch)
+        what = f"`!{tag}` {field} {epoch:g}"
+        if step is None:
+            if epoch == -1 and field in ("start_epoch", "end_epoch"):
+                edge = "the first step" if field == "start_epoch" else "the end"
+                return f"{what}: from {edge} of training ({at})"
+            return (
+                f"{what} lands on no step {at}: training has steps 0 to "
+                f"{t.total_steps - 1:,} (epoch {t.max_epochs:g})"
+            )
+        text = f"{what} lands on **step {step:,}** {at}"
+        here = [p for p in t.phases if p.start_step <= step < p.end_step]
+        if here:
+            text += "; phase: " + ", ".join(
+                f"**{p.name}** (steps {p.start_step:,} to {p.end_step - 1:,})"
+                for p in here
+            )
+        return text
+
+    # -- definition ------------------------------------------------------------------
+
+    def definition(self, offset: int) -> Location | None:
+        name = self._name_at(offset)
+        if name is not None:
+            e = self._eval_at(offset)
+            assert e is not None
+            var = self._scopes(e.stage).get(name[1])
+            if var is not None:
+                start = self.offset(*var.key_position)
+                return Location((start, start + len(var.name)))
+            return None
+        return self._anchor_of_alias(offset)
+
+    @functools.cached_property
+    def _anchors(self) -> list[tuple[str, Span, bool]]:
+        """(name, span, is_alias) of every `&anchor` and `*alias` token, in order."""
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+        from ruamel.yaml.tokens import AliasToken, AnchorToken
+
+        src = self.recipe.source
+        if src.yaml_text is None or "*" not in src.yaml_text:
+            return []
+        out = []
+        base = src.yaml_start
+        try:
+            for tok in YAML(typ="safe", pure=True).scan(src.yaml_text):
+                if isinstance(tok, AnchorToken | AliasToken):
+                    a = base + tok.start_mark.index
+                    b = base + tok.end_mark.index
+                    out.append((tok.value, (a, b), isinstance(tok, AliasToken)))
+        except YAMLError:
+            pass
+        return out
+
+    def _anchor_of_alias(self, offset: int) -> Location | None:
+        defined: dict[str, Span] = {}
+        for name, span, alias in self._anchors:
+            if not alias:
+                defined[name] = span
+            elif span[0] <= offset < span[1] and name in defined:
+                return Location(defined[name])
+        return None
+
+    # -- code actions ----------------------------------------------------------------
+
+    def fixes(self, span: Span) -> list[Fix]:
+        """The `--fix` edit (missing `- ` list markers) where an RC002 is in range."""
+        from ..markers import add_markers
+
+        hits = [
+            p
+            for p in self.problems
+            if p.code == "RC002" and _overlaps(self.problem_span(p), span)
+        ]
+        if not hits:
+            return []
+        fixed = add_markers(self.recipe.source)
+        if fixed is None:
+            return []
+        return [
+            Fix(
+                "Add the missing '- ' list markers (recipe lint --fix)",
+                "RC002",
+                tuple(_line_edits(self.text, fixed)),
+            )
+        ]
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def _line_edits(old: str, new: str) -> Iterator[TextEdit]:
+    """The smallest line-wise edits from `old` to `new` (an editor keeps the
+    cursor and the undo step small)."""
+    import difflib
+
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    starts = [0]
+    for line in a:
+        starts.append(starts[-1] + len(line))
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes():
+        if op != "equal":
+            yield TextEdit((starts[i1], starts[i2]), "".join(b[j1:j2]))
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | dict):
+        return f"<{type(value).__name__}>"
+    return str(value)
