@@ -311,14 +311,15 @@ def test_positions_are_utf16_code_units(server, project):
     [
         ("modifiers:\x00\x01\n", "RC000"),
         (
-            "a: &a [x, x, x, x, x, x, x, x, x]\n"
+            "modifiers: []\n"
+            + "a: &a [x, x, x, x, x, x, x, x, x]\n"
             + "".join(
                 f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
                 for i in range(8)
             ),
             "RC008",
         ),
-        ("x" * (100 * 2**20), "RC008"),
+        ("modifiers: " + "x" * (100 * 2**20), "RC008"),
     ],
     ids=["binary", "alias-bomb", "100MB"],
 )
@@ -328,6 +329,24 @@ def test_bad_input_is_a_diagnostic_never_a_crash(server, project, text, code):
     got = server.diagnostics(uri, 1, timeout=120)
     assert [d["code"] for d in got] == [code]
     assert _hover(server, uri, 0, 1) is None  # and it still answers
+
+
+def test_only_recipes_get_diagnostics(server, project):
+    """Editors send every YAML file: a workflow, the lint config and an excluded
+    recipe get none, as a folder walk of `recipe lint` skips them."""
+    (project / ".recipelint.yaml").write_text("exclude: [old/*]\n")
+    for name, text in [
+        ("ci.yaml", "on: push\njobs: {build: {runs-on: ubuntu-latest}}\n"),
+        (".recipelint.yaml", "exclude: [old/*]\n"),
+        ("old/r.yaml", CLEAN.replace("[features.0.weight]", "[features.0]")),
+        ("README.md", "# notes\n\nmodifiers: ' nope\n"),
+    ]:
+        uri = _uri(project, name)
+        server.open(uri, text)
+        assert server.diagnostics(uri, 1) == [], name
+    uri = _uri(project, "new.yaml")
+    server.open(uri, "modifiers:\n  - !EpochRangeModifier\n    start_epoch: x\n")
+    assert [d["code"] for d in server.diagnostics(uri, 1)] == ["RC103", "RC104"]
 
 
 def test_without_pygls_recipe_lsp_says_which_extra(monkeypatch):

@@ -210,7 +210,12 @@ def _is_recipe_card(path: Path) -> bool:
         text = path.read_text(encoding="utf-8", errors="replace")[:200_000]
     except OSError:
         return True
-    m = FRONT_MATTER.search(text)
+    return is_recipe_card(text)
+
+
+def is_recipe_card(text: str) -> bool:
+    """A markdown file is a recipe when its front matter mentions modifiers."""
+    m = FRONT_MATTER.search(text[:200_000])
     return bool(m and ("modifiers" in m.group(1) or "Modifier" in m.group(1)))
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from ..clock import DEFAULT_STEPS_PER_EPOCH, Clock
@@ -79,17 +80,35 @@ def kind_of(path: str) -> Kind:
     return "md" if path.lower().endswith(".md") else "yaml"
 
 
+def is_recipe(text: str, path: str, config: Config) -> bool:
+    """Whether an open document is linted: a YAML file that mentions modifiers, a
+    markdown file whose front matter does (as folder walks take them), not a lint
+    config and not excluded by the config. Editors send every YAML file."""
+    from ..lint import is_recipe_card
+    from ..lint.config import CONFIG_NAMES
+
+    p = Path(path)
+    if p.name in CONFIG_NAMES or config.excludes(p):
+        return False
+    if kind_of(path) == "md":
+        return is_recipe_card(text)
+    return "modifiers" in text or "Modifier" in text
+
+
 def analyse(text: str, path: str, settings: Settings) -> Analysis:
-    """Load and lint `text` as the file at `path` would be."""
+    """Load and lint `text` as the file at `path` would be (no problems for a
+    document that is not a recipe)."""
     src = from_bytes(
         text.encode("utf-8", "surrogatepass"), path, kind_of(path), settings.limits
     )
     if not src.unreadable:
         check_extension(src)
     recipe = from_source(src, {}, settings.limits)
-    problems = lint_recipe(
-        recipe, settings.config, settings.steps_per_epoch, settings.network
-    )
+    problems = []
+    if is_recipe(text, path, settings.config):
+        problems = lint_recipe(
+            recipe, settings.config, settings.steps_per_epoch, settings.network
+        )
     return Analysis(text, recipe, tuple(problems), settings)
 
 
