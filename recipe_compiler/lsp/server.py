@@ -42,7 +42,7 @@ class RecipeServer(LanguageServer):
         self.projects = Projects()
         self.analyses: dict[str, Analysis] = {}
 
-    def analysis(self, uri: str) -> Analysis | None:
+    def analysis(self, uri: str) -> Analysis:
         """The document's analysis at its current text (computed once a version)."""
         doc = self.workspace.get_text_document(uri)
         done = self.analyses.get(uri)
@@ -62,8 +62,6 @@ class RecipeServer(LanguageServer):
 
     def publish(self, uri: str, version: int | None) -> None:
         a = self.analysis(uri)
-        if a is None:
-            return
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(
                 uri=uri,
@@ -136,8 +134,6 @@ def build() -> RecipeServer:
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls: RecipeServer, params: lsp.HoverParams) -> lsp.Hover | None:
         a = ls.analysis(params.text_document.uri)
-        if a is None:
-            return None
         found = a.hover(offset(a, params.position))
         if found is None:
             return None
@@ -151,8 +147,6 @@ def build() -> RecipeServer:
         ls: RecipeServer, params: lsp.DefinitionParams
     ) -> lsp.Location | None:
         a = ls.analysis(params.text_document.uri)
-        if a is None:
-            return None
         found = a.definition(offset(a, params.position))
         if found is None:
             return None
@@ -167,8 +161,6 @@ def build() -> RecipeServer:
     ) -> list[lsp.CodeAction]:
         uri = params.text_document.uri
         a = ls.analysis(uri)
-        if a is None:
-            return []
         span = (offset(a, params.range.start), offset(a, params.range.end))
         out = []
         for fix in a.fixes(span):
