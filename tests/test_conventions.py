@@ -391,3 +391,14 @@ def test_the_config_gives_the_model_and_steps_per_epoch(lint, tmp_path):
         f"recipe lint: {tmp_path / '.recipelint.yaml'}: 'steps-per-epoch' must be a "
         "whole number of at least 1 (len(train loader) / gradient accumulation)\n",
     )
+
+
+def test_the_readme_config_is_a_config(tmp_path):
+    from recipe_compiler.lint import config
+
+    text = (ROOT / "README.md").read_text().split("## Configuration", 1)[1]
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / ".recipelint.yaml").write_text(block)
+    cfg = config.load(tmp_path / ".recipelint.yaml")
+    assert (cfg.steps_per_epoch, cfg.model) == (1849, "yolov5s")
+    assert cfg.disabled == {"RC402"} and cfg.exclude == ("recipes/guide/*",)
