@@ -51,10 +51,7 @@ class Origins:
                     self.defined.setdefault(n.anchor, n)
 
     def scope(self, entry: Entry) -> dict[str, Variable]:
-        out = dict(self.recipe.variables)
-        if entry.stage is not None:
-            out.update(self.recipe.stage_variables.get(entry.stage, {}))
-        return out
+        return self.recipe.values.scope(entry.stage)
 
     def literal(self, node: Node) -> Node:
         """The node an alias copy stands for (the node itself otherwise)."""

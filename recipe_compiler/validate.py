@@ -153,7 +153,7 @@ def _eval_hint(p: Problem, e: Entry, values: Values) -> Problem:
     evaluates only what is inside eval(...). Said where every name is defined."""
     if p.code != "RC104" or e.node.kind != "map":
         return p
-    scope = {**values.variables, **values.stage_variables.get(e.stage or "", {})}
+    scope = values.scope(e.stage)
     for node in e.node.value.values():
         if (node.line, node.column) != (p.line, p.column) or node.kind != "scalar":
             continue

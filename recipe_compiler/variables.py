@@ -66,6 +66,11 @@ class Values:
     evaluated: Mapping[Node, Evaluated] = dataclasses.field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
 
+    def scope(self, stage: str | None) -> dict[str, Variable]:
+        """The variables an eval(...) in `stage` sees: the recipe's, shadowed by
+        the stage's own (SparseML's order)."""
+        return {**self.variables, **self.stage_variables.get(stage or "", {})}
+
     def value(self, node: Node) -> Any:
         """The scalar's value after evaluation (the node's own value otherwise)."""
         done = self.evaluated.get(node)

@@ -183,12 +183,6 @@ class Analysis:
 
     # -- what names what --------------------------------------------------------------
 
-    def _scopes(self, stage: str | None) -> dict[str, Variable]:
-        out = dict(self.recipe.variables)
-        if stage is not None:
-            out.update(self.recipe.stage_variables.get(stage, {}))
-        return out
-
     @functools.cached_property
     def _evals(self) -> list[_Eval]:
         """Every eval(...) written here (not repeated by an alias), in order."""
@@ -227,7 +221,7 @@ class Analysis:
         out: dict[tuple[str | None, str], list[str]] = {}
         for e in self._evals:
             for name in names_in(e.expression):
-                var = self._scopes(e.stage).get(name)
+                var = self.recipe.values.scope(e.stage).get(name)
                 if var is not None:
                     out.setdefault((var.stage, name), []).append(e.where)
         return out
@@ -269,7 +263,7 @@ class Analysis:
             span, ident = name
             e = self._eval_at(offset)
             assert e is not None
-            var = self._scopes(e.stage).get(ident)
+            var = self.recipe.values.scope(e.stage).get(ident)
             if var is not None:
                 return Hover(span, self._variable_text(var))
             return Hover(span, f"`{ident}`: no such variable in scope")
@@ -376,7 +370,7 @@ class Analysis:
         if name is not None:
             e = self._eval_at(offset)
             assert e is not None
-            var = self._scopes(e.stage).get(name[1])
+            var = self.recipe.values.scope(e.stage).get(name[1])
             if var is not None:
                 start = self.offset(*var.key_position)
                 return Location((start, start + len(var.name)))
