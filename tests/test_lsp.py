@@ -146,6 +146,20 @@ def test_the_steps_per_epoch_come_from_the_config(server, project):
     assert [d["code"] for d in server.diagnostics(uri)] != codes
 
 
+def test_saving_the_config_relints_every_open_recipe(server, project):
+    a, b = _uri(project, "a.yaml"), _uri(project, "b.yaml")
+    server.open(a, CLEAN.replace("[features.0.weight]", "[features.0]"))
+    server.open(b, CLEAN.replace("[features.3.weight]", "[features.3]"))
+    assert [d["code"] for d in server.diagnostics(a, 1)] == ["RC501"]
+    assert [d["code"] for d in server.diagnostics(b, 1)] == ["RC501"]
+    (project / ".recipelint.yaml").write_text("ignore: [RC5]\n")
+    server.notify(
+        "textDocument/didSave",
+        {"textDocument": {"uri": _uri(project, ".recipelint.yaml")}},
+    )
+    assert server.diagnostics(a) == [] and server.diagnostics(b) == []
+
+
 def test_hover_on_variables_evals_and_epochs(server, project):
     uri = _uri(project, "h.yaml")
     server.open(uri, CLEAN)

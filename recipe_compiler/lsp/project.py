@@ -15,7 +15,6 @@ class Projects:
     def __init__(self) -> None:
         self._settings: dict[Path, Settings] = {}
         self._networks: dict[str, Network | None] = {}
-        self.errors: list[str] = []  # what could not be used, said once each
 
     def forget(self) -> None:
         self._settings.clear()

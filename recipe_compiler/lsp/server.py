@@ -120,9 +120,11 @@ def build() -> RecipeServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: RecipeServer, params: lsp.DidSaveTextDocumentParams) -> None:
-        ls.projects.forget()  # a saved config or model file is read again
-        ls.analyses.pop(params.text_document.uri, None)
-        ls.publish(params.text_document.uri, None)
+        # a saved config or model file is read again, for every open document
+        ls.projects.forget()
+        ls.analyses.clear()
+        for uri in list(ls.workspace.text_documents):
+            ls.publish(uri, None)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: RecipeServer, params: lsp.DidCloseTextDocumentParams) -> None:
