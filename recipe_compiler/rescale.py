@@ -484,7 +484,7 @@ def _shortened(
         if not any(exact_only(u) for u in found.owners[k])
     }
     exact = {
-        (s.entry.index, s.path): landing_step(float(s.value), spe)
+        (s.entry.index, s.path): settled_landing(float(s.value), spe)
         for s in numeric_sites(recipe.edited(render(new)[1]), KINDS)
         if _kind(s) == "epoch" and float(s.value) >= 0
     }
@@ -515,7 +515,22 @@ def _window(found: _Analysis, key: int) -> float:
 
 def _landing(site: Site, spe: int) -> int | None:
     value = float(site.value)
-    return landing_step(value, spe) if value >= 0 else None
+    return settled_landing(value, spe) if value >= 0 else None
+
+
+def settled_landing(x: float, spe: int) -> int:
+    """The step a field at `x` lands on once `_settle_on_grid` has lowered it: a sum
+    a few ulps above a step's epoch is float error, lowered onto that step. (Judged
+    by `landing_step` alone, short decimals whose sum is 177.00000000000003 seemed
+    to land where the exact epochs did, one step later, and settling then moved the
+    field a step early.)"""
+    return round(x * spe) if _ulp_late(x, spe) else landing_step(x, spe)
+
+
+def _ulp_late(x: float, spe: int) -> bool:
+    """`x` lies a few ulps above the epoch of the step nearest to it."""
+    on = step_epoch(round(x * spe), spe)
+    return on < x <= on + 16 * math.ulp(x)
 
 
 def _settle_on_grid(
@@ -540,7 +555,7 @@ def _settle_on_grid(
             for site in numeric_sites(after, KINDS)
             if _kind(site) == "epoch"
             and "cycle_epochs" not in site.path
-            and float(site.value) > step_epoch(round(float(site.value) * spe), spe)
+            and _ulp_late(float(site.value), spe)
         ]
         nudged = False
         for site in late:
