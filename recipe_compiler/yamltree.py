@@ -1,24 +1,31 @@
 """YAML to a tree of positioned nodes, with PyYAML's YAML 1.1 scalar rules.
 
-ruamel.yaml composes the node graph (so every node keeps its line and column) but
-nothing is constructed by a YAML library: scalars are resolved here with the exact
-regexes of PyYAML's `SafeLoader`, which SparseML uses, so `1e-5` stays a string and
-`yes` becomes True as they do in SparseML. Tags are kept as names, never turned into
-objects. Alias expansion, nesting and node counts are bounded by `Limits`.
+PyYAML, whose `yaml.safe_load` SparseML reads recipes with, composes the node graph
+(so every node keeps its line and column) but nothing is constructed by a YAML
+library: scalars are resolved here with the exact regexes of PyYAML's `SafeLoader`,
+so `1e-5` stays a string and `yes` becomes True as they do in SparseML. Tags are kept
+as names, never turned into objects. Alias expansion, nesting and node counts are
+bounded by `Limits`.
+
+The graph comes from libyaml (PyYAML's C parser, ~40x faster: what keeps `recipe
+lsp` re-linting in milliseconds) when it accepts the text; whatever libyaml refuses
+is composed again by PyYAML's pure-Python parser, the one `safe_load` uses, so a
+refusal is SparseML's own, with its message (and a text only libyaml refuses, such
+as one nested past libyaml's 1,000 levels, is read as SparseML reads it).
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+import yaml
+from yaml.error import MarkedYAMLError, YAMLError
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from . import codes
 from .problems import Problem
@@ -159,31 +166,15 @@ def parse(src: Source, limits: Limits | None = None) -> Parsed:
 
 
 def _compose(src: Source) -> tuple[Any, Problem | None]:
-    """ruamel's node graph of the YAML, or the Problem PyYAML would raise instead."""
+    """PyYAML's node graph of the YAML, or the Problem `yaml.safe_load` raises."""
+    text = src.yaml_text or ""
+    if _libyaml_agrees(text):
+        try:
+            return yaml.compose(text, Loader=_FAST), None
+        except (YAMLError, RecursionError):
+            pass  # SparseML's parser gives the verdict and the message
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            warnings.simplefilter("error", ReusedAnchorWarning)
-            return YAML(typ="rt", pure=True).compose(src.yaml_text), None
-    except ReusedAnchorWarning as exc:
-        # ruamel only warns; PyYAML, and so SparseML, refuses the file
-        marks = re.findall(r"line (\d+), column (\d+)", str(exc))
-        line, col = (
-            src.position(int(marks[-1][0]) - 1, int(marks[-1][1]) - 1)
-            if marks
-            else (1, 1)
-        )
-        name = re.search(r"duplicate anchor '([^']*)'", str(exc))
-        anchor = name.group(1) if name else "?"
-        return None, codes.make(
-            "RC001",
-            src.path,
-            line,
-            col,
-            f"the anchor &{anchor} is defined a second time here; SparseML "
-            'fails with "found duplicate anchor"',
-            f"rename one of the two anchors (and its aliases *{anchor})",
-        )
+        return yaml.compose(text, Loader=yaml.SafeLoader), None
     except MarkedYAMLError as exc:
         return None, _syntax_problem(src, exc)
     except YAMLError as exc:
@@ -197,6 +188,31 @@ def _compose(src: Source) -> tuple[Any, Problem | None]:
             "nesting too deep for the YAML parser: recipe-compiler reads no further",
             "flatten the recipe",
         )
+
+
+_FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Where libyaml and PyYAML's pure parser part ways (found by differential fuzzing,
+# tests/test_yaml_parsers.py): characters the pure Reader refuses (its
+# NON_PRINTABLE); tabs, which libyaml takes as separators where the pure scanner
+# refuses them; NEL, LS, PS and the BOM, which move libyaml's marks differently;
+# a bare `!` (libyaml resolves `!` on an empty node to str, PyYAML to null); and a
+# block scalar header other than digits and +/- (libyaml reads `|#x`, PyYAML
+# refuses it). Such texts are read by the pure parser alone.
+_DIVERGES = re.compile(
+    "[^\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+    "\U00010000-\U0010ffff]"
+    "|!(?=[\\s,\\[\\]{}]|$)"
+    "|[|>][^\\s\\d+-]"
+)
+
+
+def _libyaml_agrees(text: str) -> bool:
+    """Whether libyaml's graph of `text` is the pure parser's (see `_DIVERGES`)."""
+    return _DIVERGES.search(text) is None
+
+
+# PyYAML's Reader: a line ends at LF, CR not followed by LF, NEL, LS and PS
+_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
 
 def _flow_depth(text: str, limit: int) -> tuple[int, int] | None:
@@ -231,6 +247,18 @@ def _syntax_problem(src: Source, exc: MarkedYAMLError) -> Problem:
             "reads a .yaml recipe as a single document",
             "remove the '---' lines, or save the recipe as .md with front matter",
         )
+    if "found duplicate anchor" in str(exc):
+        found = re.search(r"found duplicate anchor '([^']*)'", str(exc))
+        anchor = found.group(1) if found else "?"
+        return codes.make(
+            "RC001",
+            src.path,
+            line,
+            col,
+            f"the anchor &{anchor} is defined a second time here; SparseML "
+            'fails with "found duplicate anchor"',
+            f"rename one of the two anchors (and its aliases *{anchor})",
+        )
     hint = None
     if "\t" in problem or "'\\t'" in problem:
         hint = "YAML does not allow tabs for indentation: use spaces"
@@ -251,10 +279,14 @@ class _Builder:
         self.copies: dict[int, int] = {}  # anchor -> copies built after the first
         self.problems: list[Problem] = []
         self.top: tuple[int, int] | None = None  # the top-level key being built
+        self.starts = [0] + [m.end() for m in _BREAK.finditer(src.yaml_text or "")]
 
     def pos(self, node: Any) -> tuple[int, int]:
-        m = node.start_mark
-        return self.src.position(m.line, m.column)
+        """File line and column of the node, from its index as PyYAML counts lines
+        (libyaml's line and column differ from PyYAML's at the end of the text)."""
+        index = node.start_mark.index
+        line0 = bisect.bisect_right(self.starts, index) - 1
+        return self.src.position(line0, index - self.starts[line0])
 
     def build(self, node: Any, depth: int, parent_key: Any = None) -> Node:
         self.count += 1
@@ -317,13 +349,26 @@ class _Builder:
         base = self.src.yaml_start
         return base + start, base + end
 
+    def _explicit(self, node: Any) -> bool:
+        """Whether the node's tag is written (`!!str 5`), not resolved by PyYAML."""
+        text = self.src.yaml_text or ""
+        i, end = node.start_mark.index, node.end_mark.index
+        while i < end and text[i] in "&!":
+            if text[i] == "!":
+                return True
+            while i < end and not text[i].isspace():
+                i += 1
+            while i < end and text[i].isspace():
+                i += 1
+        return False
+
     def _tag(self, node: Any, line: int, col: int) -> tuple[str | None, str | None]:
         raw = str(getattr(node.tag, "value", node.tag) or "")
         if raw.startswith(STD):
             std = raw[len(STD) :]
             implicit = {"str", "int", "float", "bool", "null", "map", "seq", "merge"}
             if std in implicit | {"timestamp", "binary", "omap", "set", "pairs"}:
-                return None, std if _explicit(node) else None
+                return None, std if self._explicit(node) else None
             self.problems.append(
                 codes.make(
                     "RC011",
@@ -363,7 +408,7 @@ class _Builder:
             if (
                 isinstance(knode, ScalarNode)
                 and knode.value == "<<"
-                and knode.style is None
+                and not knode.style  # plain: None in PyYAML, "" in libyaml
             ) or key_raw.endswith(":merge"):
                 value = self.build(vnode, depth + 1)
                 merged.extend(value.value if value.kind == "seq" else [value])
@@ -435,7 +480,7 @@ class _Builder:
 
     def _scalar(self, node: Any, std: str | None) -> Any:
         text = node.value
-        if std is None and node.style is not None:
+        if std is None and node.style:
             return text  # quoted or block scalars are strings
         kind = std or _resolve(text)
         try:
@@ -447,7 +492,7 @@ class _Builder:
                 return _construct_int(text)
             if kind == "float":
                 return _construct_float(text)
-        except ValueError:
+        except (ValueError, IndexError):  # `!!int ''`: PyYAML fails with either
             line, col = self.pos(node)
             self.problems.append(
                 codes.make(
@@ -483,10 +528,6 @@ def _names_keys(node: Any, depth: int, tag: str | None, parent_key: Any) -> bool
     return depth == 1 and any(
         isinstance(k, ScalarNode) and "modifiers" in str(k.value) for k, _ in node.value
     )
-
-
-def _explicit(node: Any) -> bool:
-    return getattr(getattr(node, "ctag", None), "handle", None) is not None
 
 
 def _resolve(text: str) -> str:
