@@ -97,6 +97,7 @@ def generated(n: int, seed: int = 0) -> list[str]:
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
     print(f"CPU: {cpu()}")
+
     def readable(paths):
         texts = [source.read(p).yaml_text for p in sorted(paths)]
         return [t for t in texts if t and accepts(pure, t)]

@@ -1,10 +1,11 @@
 """The `recipe` command: a thin shell over the Python API.
 
 Each command module (`lint`; `plan`: show, plan, preview; `edit`: rescale, compile,
-variables; `author`: new, diff; `runner`: run, bench; `meta`: rules, rule, schema;
-`editor`: lsp) turns its options into a typed settings object and calls its
-`execute(settings) -> int`, which runs the API and prints. A command returns its
-exit code or raises `Failure`; the group exits with it, here and nowhere else.
+variables; `author`: new, diff; `runner`: run, bench, sweep; `meta`: rules, rule,
+schema, doctor; `editor`: lsp) turns its options into a typed settings object and
+calls its `execute(settings) -> int`, which runs the API and prints. A command
+returns its exit code or raises `Failure`; the group exits with it, here and
+nowhere else.
 Command modules are imported when their command runs, so `recipe lint` loads no
 more than linting needs.
 
@@ -37,6 +38,7 @@ COMMANDS = {  # name -> module:function, in the order `recipe --help` lists them
     "diff": "author:diff_command",
     "run": "runner:run_command",
     "bench": "runner:bench",
+    "doctor": "meta:doctor",
     "rules": "meta:rules",
     "rule": "meta:rule",
     "schema": "meta:schema",

@@ -130,3 +130,30 @@ def schema(output: str, check: bool, custom_tags: bool) -> int:
     write_atomic(output, text)
     click.echo(f"wrote {output}", err=True)
     return 0
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the keys of docs/doctor.md.",
+)
+@click.option(
+    "--no-engine",
+    is_flag=True,
+    help="Do not ask DeepSparse to detect the CPU (it takes seconds).",
+)
+def doctor(fmt: str, no_engine: bool) -> int:
+    """The environment a recipe will run in: Python and the runner's packages, the
+    CPU and the ISA features DeepSparse's speed turns on, what DeepSparse 1.8 says
+    about INT8 and sparsity on it, analytics, and the runner's compat fixes."""
+    import json
+
+    from .. import doctor as module
+
+    doc = module.report(engine=not no_engine)
+    click.echo(json.dumps(doc, indent=2) if fmt == "json" else module.text(doc))
+    return 0

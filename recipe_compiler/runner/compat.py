@@ -36,6 +36,17 @@ from typing import Any
 
 _APPLIED = False
 
+# one line each, for `recipe doctor`; the docstring says why
+FIXES = (
+    "torch.onnx.export runs the TorchScript exporter (dynamo=False), the one "
+    "sparseml's exporter expects",
+    "torch's QConfig gets a __dict__, so sparseml's QAT can tag it with its scheme",
+    "NM_DISABLE_ANALYTICS=1 before sparseml and deepsparse load; setuptools' "
+    "pkg_resources deprecation warning silenced",
+    "QuantizationModifier ignores Concat and Detect (their input is a list), "
+    "added to every loaded recipe's manager",
+)
+
 
 def apply() -> None:
     """Patch torch for sparseml 1.8. Call before importing sparseml."""
