@@ -87,14 +87,13 @@ def chart(rows: list[dict], title: str, path: Path) -> None:
     fig.write_html(path, include_plotlyjs=True, full_html=True)
 
 
-def main() -> None:
-    from recipe_compiler.runner.bench import measure, table
+def train_variants(
+    size: str, spe: int, work: Path
+) -> tuple[dict[str, str], dict[str, float]]:
+    """Every variant trained by `recipe run` at 640x640 and exported: label -> ONNX
+    (the dense FP32 export first) and label -> nonzero-MAC ratio."""
     from recipe_compiler.runner.train import run
 
-    size = sys.argv[1] if len(sys.argv) > 1 else "s"
-    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
-    spe = int(sys.argv[3]) if len(sys.argv) > 3 else 10
-    work = Path(tempfile.mkdtemp(prefix=f"yolo-bench-{size}-"))
     models: dict[str, str] = {}
     mac_ratio = {"dense fp32": 1.0}
     for name, path in write_variants(work).items():
@@ -122,6 +121,17 @@ def main() -> None:
             models["dense fp32"] = str(work / path.stem / "dense.onnx")
         models[name] = report.onnx
         mac_ratio[name] = report.mac_ratio
+    return models, mac_ratio
+
+
+def main() -> None:
+    from recipe_compiler.runner.bench import measure, table
+
+    size = sys.argv[1] if len(sys.argv) > 1 else "s"
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
+    spe = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    work = Path(tempfile.mkdtemp(prefix=f"yolo-bench-{size}-"))
+    models, mac_ratio = train_variants(size, spe, work)
     rows = measure(
         models,
         seconds=seconds,

@@ -168,3 +168,24 @@ def _positions(model: Any, outputs: dict[str, tuple[str, bool]]) -> dict[str, in
         weight, conv = outputs[v.name]
         out[weight] = math.prod(rest[1:]) if conv else math.prod(rest[:-1])
     return out
+
+
+def mac_ratio(model: Any) -> float | None:
+    """All MACs over nonzero-weight MACs of an ONNX model's convs and linears whose
+    shapes are static (`runner.macs.ratio` for a file); None if none are."""
+    import numpy as np
+    from onnx import numpy_helper
+
+    weights = {i.name: i for i in model.graph.initializer}
+    outputs: dict[str, tuple[str, bool]] = {}
+    for node in model.graph.node:
+        if node.op_type in _LAYERS and node.op_type != "Gather":
+            slot, kind = _LAYERS[node.op_type]
+            if len(node.input) > slot and node.input[slot] in weights:
+                outputs[node.output[0]] = (node.input[slot], kind.startswith("Conv"))
+    total = nonzero = 0
+    for weight, positions in _positions(model, outputs).items():
+        array = numpy_helper.to_array(weights[weight])
+        total += array.size * positions
+        nonzero += int(np.count_nonzero(array)) * positions
+    return total / nonzero if nonzero else None

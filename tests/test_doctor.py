@@ -79,7 +79,7 @@ def test_versions_are_the_installed_ones(doc):
     assert doc["compat_fixes"] == list(compat.FIXES)
 
 
-def test_deepsparse_detects_what_the_os_reports(doc):
+def test_deepsparse_detects_what_the_os_reports(doc, sparseml):
     """DeepSparse's own detection (arch.bin) agrees with /proc/cpuinfo, and so does
     its INT8 verdict."""
     cpu = detect()

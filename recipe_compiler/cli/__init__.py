@@ -38,6 +38,7 @@ COMMANDS = {  # name -> module:function, in the order `recipe --help` lists them
     "diff": "author:diff_command",
     "run": "runner:run_command",
     "bench": "runner:bench",
+    "sweep": "runner:sweep",
     "doctor": "meta:doctor",
     "rules": "meta:rules",
     "rule": "meta:rule",

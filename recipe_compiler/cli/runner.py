@@ -1,4 +1,5 @@
-"""`recipe run` and `recipe bench`: the runner extra (torch, sparseml, deepsparse)."""
+"""`recipe run`, `recipe bench` and `recipe sweep`: the runner extra (torch, sparseml,
+deepsparse)."""
 
 from __future__ import annotations
 
@@ -268,4 +269,133 @@ def execute_bench(settings: BenchSettings) -> int:
     except BenchError as exc:
         raise Failure(f"recipe bench: {exc}", EXIT_USAGE) from None
     click.echo(json.dumps(rows, indent=2) if settings.fmt == "json" else table(rows))
+    return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepSettings:
+    model: str
+    out: str
+    image_size: int = 640
+    batch_size: int = 1
+    seconds: float = 5.0
+    weights: str | None = None
+    calibration_batches: int = 4
+    engines: tuple[str, ...] = ("onnxruntime", "deepsparse")
+    fmt: Literal["text", "json"] = "text"
+
+
+@click.command()
+@click.option(
+    "--model",
+    required=True,
+    help="digits-cnn, yolov5n/s/m/l/x, pkg.module:factory, or FILE.onnx (its FP32 "
+    "variants).",
+)
+@click.option(
+    "--image-size",
+    type=click.IntRange(min=32),
+    default=640,
+    show_default=True,
+    help="Square input size of the YOLOv5 models.",
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--seconds",
+    type=Number(0.01),
+    default=5.0,
+    show_default=True,
+    help="Timing per model and engine, interleaved.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(file_okay=False),
+    default="sweep",
+    show_default=True,
+    help="Folder for the variants, sweep.json and sweep.html.",
+)
+@click.option(
+    "--overwrite", is_flag=True, help="Reuse an -o DIR that holds an earlier sweep."
+)
+@click.option(
+    "--weights",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A state dict to start from (default: random weights; speed does not "
+    "depend on their values).",
+)
+@click.option(
+    "--calibration-batches",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Batches QAT's observers see before the INT8 export.",
+)
+@click.option(
+    "--engine",
+    "engines",
+    default="onnxruntime,deepsparse",
+    show_default=True,
+    callback=_engines,
+    help="Comma-separated engines.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def sweep(overwrite: bool, **options: Any) -> int:
+    """Which sparsity and precision pay off on this CPU, measured before training.
+
+    Builds the model's variants in one shot with SparseML (dense FP32 and INT8;
+    80/90/95% unstructured FP32; 80% unstructured + INT8; 90/95% block-4 + INT8),
+    exports them as `recipe run` does, times them all interleaved in onnxruntime
+    and DeepSparse, and names the fastest against dense FP32 in onnxruntime.
+    """
+    out = options["out"]
+    if not overwrite and Path(out, "sweep.json").exists():
+        raise Failure(
+            f"recipe sweep: {out} holds an earlier sweep: give a new -o DIR or "
+            "--overwrite"
+        )
+    model = options["model"]
+    if model.endswith(".onnx") and not Path(model).is_file():
+        raise Failure(f"recipe sweep: --model {model}: no such file", EXIT_USAGE)
+    return execute_sweep(SweepSettings(**options))
+
+
+def execute_sweep(settings: SweepSettings) -> int:
+    zoo_stub("sweep", settings.model, "pass a built-in model, a factory or a file")
+    try:
+        from ..runner import RunError
+        from ..runner.bench import BenchError
+        from ..runner.sweep import sweep as run_sweep
+        from ..runner.sweep import text_table
+    except ImportError as exc:
+        raise no_runner("sweep", exc) from None
+    progress = lambda line: click.echo(line, err=True)  # noqa: E731
+    if not settings.weights and not settings.model.endswith(".onnx"):
+        progress("weights: random (speed does not depend on their values)")
+    try:
+        result = run_sweep(
+            settings.model,
+            settings.out,
+            image_size=settings.image_size,
+            batch_size=settings.batch_size,
+            seconds=settings.seconds,
+            weights=settings.weights,
+            calibration_batches=settings.calibration_batches,
+            engines=settings.engines,
+            progress=progress,
+        )
+    except (RunError, BenchError) as exc:
+        raise Failure(f"recipe sweep: {exc}", EXIT_USAGE) from None
+    except KeyboardInterrupt:
+        raise Failure("\nrecipe sweep: interrupted", 130) from None
+    if settings.fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return 0
+    cpu = result.cpu
+    click.echo(f"{cpu['model']}, {cpu['cores']} cores, {cpu['isa']}")
+    click.echo(text_table(result))
+    out = Path(settings.out)
+    click.echo(f"wrote {out / 'sweep.json'} and {out / 'sweep.html'}")
+    click.echo(result.fastest_line())
     return 0
