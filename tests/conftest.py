@@ -20,9 +20,16 @@ os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")
 
 
 def lint_text(
-    text: str, name: str = "r.yaml", overrides=None, steps_per_epoch=None, model=None
+    text: str,
+    name: str = "r.yaml",
+    overrides=None,
+    steps_per_epoch=None,
+    model=None,
+    target=None,
 ):
+    """`target`: a sweep.json's document, as `--target-cpu FILE` reads it."""
     from recipe_compiler.network import load_network
+    from recipe_compiler.target import _parse
 
     kind = "md" if name.endswith(".md") else "yaml"
     src = source.from_text(text, name, kind)
@@ -30,7 +37,8 @@ def lint_text(
     recipe = from_source(src, overrides)
     net = load_network(model) if model else None
     spe = steps_per_epoch or DEFAULT_STEPS_PER_EPOCH
-    return recipe, lint_recipe(recipe, None, spe, net)
+    sweep = _parse(target, "sweep.json") if target else None
+    return recipe, lint_recipe(recipe, None, spe, net, sweep)
 
 
 @pytest.fixture(scope="session")

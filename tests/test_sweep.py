@@ -181,6 +181,28 @@ def test_each_variant_recipe_is_one_sparseml_and_our_lint_accept(digits):
         assert len(sparseml_manager.modifiers) == bool(v["sparsity"]) + v["int8"]
 
 
+def test_lint_reads_the_sweep_it_wrote(digits):
+    """What `recipe sweep` writes is what `--target-cpu` and `--from-sweep` read."""
+    from recipe_compiler.target import load
+
+    out, doc, _, _ = digits
+    target = load(out / "sweep.json")
+    fast, engine, ratio = target.fastest
+    assert (fast.name, engine) == (doc["fastest"]["variant"], doc["fastest"]["engine"])
+    assert ratio == pytest.approx(doc["fastest"]["vs_dense_fp32_onnxruntime"])
+    assert [v.name for v in target.variants] == NAMES
+    result = CliRunner().invoke(
+        main,
+        ["lint", "--target-cpu", str(out / "sweep.json"), "--format", "json", "-"],
+        input=(out / "95-block-4-int8" / "recipe.yaml").read_text(),
+    )
+    (problem,) = [p for p in json.loads(result.stdout) if p["code"] == "RC601"]
+    assert (
+        "this recipe makes 95% block-4 + INT8; 95% block-4 + INT8 ran at"
+        in (problem["message"])
+    )
+
+
 def test_the_chart_is_one_offline_page(digits):
     out, doc, _, _ = digits
     html = (out / "sweep.html").read_text()

@@ -47,6 +47,8 @@ class NewSettings:
     overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
     notes: str | None = None
     force: bool = False
+    from_sweep: str | None = None
+    chosen: str = ""  # what --from-sweep chose, for the card
 
 
 @click.command()
@@ -54,7 +56,6 @@ class NewSettings:
     "-t",
     "--template",
     type=click.Choice(("gmp", "gmp-qat", "qat", "transfer")),
-    required=True,
     help="gmp: prune then fine-tune; gmp-qat: then INT8; qat: INT8 only; "
     "transfer: keep a sparse checkpoint's zeros on new data, then INT8.",
 )
@@ -105,9 +106,64 @@ class NewSettings:
     help="Markdown appended to the card (measured figures, say).",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing -o file.")
-def new(**options: Any) -> int:
+@click.option(
+    "--from-sweep",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Take the template, mask and final sparsity from the fastest variant of a "
+    "recipe sweep's sweep.json (options given explicitly win).",
+)
+@click.pass_context
+def new(ctx: click.Context, **options: Any) -> int:
     """Write a recipe from a template, by the 90-epoch rule."""
+    if options["from_sweep"]:
+        options |= from_sweep(ctx, options["from_sweep"])
+    elif options["template"] is None:
+        raise click.UsageError("give -t/--template, or --from-sweep sweep.json")
     return execute_new(NewSettings(**options))
+
+
+def from_sweep(ctx: click.Context, path: str) -> dict[str, Any]:
+    """The options a sweep's fastest variant stands for; explicit ones are kept."""
+    from ..target import TargetError, load
+
+    try:
+        target = load(path)
+    except TargetError as exc:
+        raise Failure(f"recipe new: --from-sweep {exc}", EXIT_USAGE) from None
+    best = target.fastest
+    assert best is not None  # load refuses a sweep without variants
+    variant, engine, ratio = best
+    where = (
+        f"{variant.name} in {engine} at {ratio:.2f}x dense FP32 onnxruntime, on "
+        f"{target.cpu.describe()} (recipe sweep of {target.model or 'a model'}, "
+        f"{path})"
+    )
+    if not variant.sparsity and not variant.int8:
+        raise Failure(
+            f"recipe new: the fastest variant in {path} is dense FP32 ({where}): "
+            "neither sparsity nor INT8 paid off there; pass -t/--template to write "
+            "one anyway",
+            EXIT_PROBLEMS,
+        )
+    template = (
+        "gmp-qat"
+        if variant.sparsity and variant.int8
+        else ("qat" if variant.int8 else "gmp")
+    )
+    chosen = {
+        "template": template,
+        "mask": variant.mask,
+        "final_sparsity": variant.sparsity or DEFAULTS["final_sparsity"],
+    }
+    explicit = {
+        name
+        for name in chosen
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    }
+    click.echo(f"recipe new: the fastest variant: {where}", err=True)
+    return {k: v for k, v in chosen.items() if k not in explicit} | {
+        "chosen": f"Chosen by `recipe new --from-sweep`: {where}."
+    }
 
 
 def command_line(s: NewSettings, fmt: str) -> str:
@@ -129,6 +185,8 @@ def command_line(s: NewSettings, fmt: str) -> str:
     parts += [f"--var {k}={v}" for k, v in sorted(s.overrides.items())]
     if s.notes:
         parts.append(f"--notes {s.notes}")
+    if s.from_sweep:
+        parts.append(f"--from-sweep {s.from_sweep}")
     parts.append(f"--format {fmt}")
     if s.output:
         parts.append(f"-o {s.output}")
@@ -167,7 +225,14 @@ def execute_new(s: NewSettings) -> int:
         format=fmt,
         steps_per_epoch=s.spe,
         values=tuple((k, float(v)) for k, v in s.overrides.items()),
-        notes=Path(s.notes).read_text(encoding="utf-8") if s.notes else "",
+        notes="\n\n".join(
+            n
+            for n in (
+                s.chosen,
+                Path(s.notes).read_text(encoding="utf-8") if s.notes else "",
+            )
+            if n
+        ),
         command=command_line(s, fmt),
     )
     try:

@@ -47,6 +47,7 @@ class LintSettings:
     spe: int | None = None  # None: the config's steps-per-epoch, else the default
     limits: Limits = dataclasses.field(default_factory=Limits)
     model: str | None = None
+    target_cpu: str | None = None  # "auto" or a sweep.json
     select: tuple[str, ...] | None = None
     extend_select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] | None = None
@@ -126,6 +127,13 @@ class LintSettings:
     default=None,
 )
 @model_option
+@click.option(
+    "--target-cpu",
+    metavar="auto|FILE",
+    help="Say what the recipe's sparsity and precision bought on a CPU (RC601): "
+    "FILE is a recipe sweep's sweep.json; auto, the sweep in sweep/ here or above "
+    "measured on this CPU.",
+)
 @limit_options
 def lint(**options: Any) -> int:
     """Check recipes (files or folders, recursively); '-' reads standard input."""
@@ -150,6 +158,14 @@ def execute(settings: LintSettings) -> int:
         net = load_model("lint", settings.model)
     else:
         net = load_model("lint", cfg.model, config=cfg.path)
+    target = None
+    if settings.target_cpu is not None:
+        from ..target import TargetError, resolve
+
+        try:
+            target = resolve(settings.target_cpu)
+        except TargetError as exc:
+            raise Failure(f"recipe lint: --target-cpu {exc}", EXIT_USAGE) from None
     for p in settings.paths:
         zoo_stub("lint", p)
     files = [p for p in settings.paths if p != "-"]
@@ -162,7 +178,7 @@ def execute(settings: LintSettings) -> int:
         if settings.fix:
             fix(files, limits, cfg, spe, settings.overrides)
         problems, recipes, hidden = lint_paths_counted(
-            files, cfg, settings.overrides, limits, spe, net
+            files, cfg, settings.overrides, limits, spe, net, target
         )
         if "-" in settings.paths:
             data = sys.stdin.buffer.read(limits.max_bytes + 1)
@@ -178,7 +194,7 @@ def execute(settings: LintSettings) -> int:
                 src = from_text(text, "<stdin>", "text")
             recipe = from_source(src, settings.overrides, limits)
             recipes.append(recipe)
-            linted = lint_counted(recipe, cfg, spe, net)
+            linted = lint_counted(recipe, cfg, spe, net, target)
             problems.extend(linted.problems)
             hidden.extend(linted.suppressed)
     except OverrideError as exc:

@@ -15,6 +15,7 @@ from ..network import Network
 from ..problems import Problem, Severity
 from ..recipe import Recipe, from_source
 from ..source import FRONT_MATTER, Limits, read
+from ..target import Target
 from .config import Config, code_of
 from .rules import RULES
 from .rules._replay import Replay, replay
@@ -37,13 +38,15 @@ def lint_recipe(
     config: Config | None = None,
     steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
     network: Network | None = None,
+    target: Target | None = None,
 ) -> list[Problem]:
     """Every problem of a loaded recipe, after config and `# recipe: disable=`.
 
     Schedule rules (REPLAY) see the recipe replayed at `steps_per_epoch` optimizer
-    steps an epoch; model rules (MODEL) run when a `network` is given.
+    steps an epoch; model rules (MODEL) run when a `network` is given; target rules
+    (TARGET) when a `target` CPU is (`--target-cpu`).
     """
-    return lint_counted(recipe, config, steps_per_epoch, network).problems
+    return lint_counted(recipe, config, steps_per_epoch, network, target).problems
 
 
 def lint_counted(
@@ -51,12 +54,13 @@ def lint_counted(
     config: Config | None = None,
     steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
     network: Network | None = None,
+    target: Target | None = None,
 ) -> Linted:
     """`lint_recipe`, with the problems the config and inline comments hid."""
     config = config or Config()
     events, problems = _replayed(recipe, steps_per_epoch)
     if recipe.ok:
-        problems += _rule_problems(recipe, events, network)
+        problems += _rule_problems(recipe, events, network, target=target)
     problems.extend(deferred(recipe, events))
     out, hidden = [], []
     disabled_lines = _inline_disables(recipe.source.text)
@@ -87,12 +91,18 @@ def _rule_problems(
     events: Replay | None,
     network: Network | None,
     only_model: bool = False,
+    target: Target | None = None,
 ) -> list[Problem]:
     """The rules' findings on a recipe that loaded: model rules with a `network`,
-    schedule rules with a replay (`events`), the others always."""
+    target rules with a `target`, schedule rules with a replay (`events`), the
+    others always."""
     out: list[Problem] = []
     for code, rule in RULES.items():
-        if getattr(rule, "MODEL", False):
+        if getattr(rule, "TARGET", False):
+            if target is None or only_model:
+                continue
+            findings = rule.check(recipe, target)
+        elif getattr(rule, "MODEL", False):
             if network is None:
                 continue
             findings = rule.check(recipe, network)
@@ -239,6 +249,7 @@ def lint_paths_counted(
     limits: Limits | None = None,
     steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
     network: Network | None = None,
+    target: Target | None = None,
 ) -> tuple[list[Problem], list[Recipe], list[Problem]]:
     """`lint_paths`, with the problems the config and inline comments hid."""
     problems: list[Problem] = []
@@ -247,7 +258,7 @@ def lint_paths_counted(
     for path in discover(paths, config):
         recipe = from_source(read(path, limits), overrides, limits)
         recipes.append(recipe)
-        linted = lint_counted(recipe, config, steps_per_epoch, network)
+        linted = lint_counted(recipe, config, steps_per_epoch, network, target)
         problems.extend(linted.problems)
         hidden.extend(linted.suppressed)
     return problems, recipes, hidden

@@ -38,13 +38,21 @@ def test_case(code, case):
     spe = case.get("steps_per_epoch")
     if "pass" in case:
         _, problems = lint_text(
-            case["pass"], name, steps_per_epoch=spe, model=case.get("model")
+            case["pass"],
+            name,
+            steps_per_epoch=spe,
+            model=case.get("model"),
+            target=case.get("target"),
         )
         assert [p for p in problems if p.code == code] == []
         assert [p for p in problems if p.severity == "error"] == [], problems
     else:
         _, problems = lint_text(
-            case["fail"], name, steps_per_epoch=spe, model=case.get("model")
+            case["fail"],
+            name,
+            steps_per_epoch=spe,
+            model=case.get("model"),
+            target=case.get("target"),
         )
         got = [[p.line, p.column] for p in problems if p.code == code]
         assert got == case["problems"], problems

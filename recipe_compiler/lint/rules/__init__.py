@@ -34,6 +34,7 @@ from . import (
     rc508_block4_partial,
     rc509_pruned_twice,
     rc510_left_out_of_all_prunable,
+    rc601_target_cpu,
 )
 
 RULES: dict[str, ModuleType] = {
@@ -68,6 +69,7 @@ RULES: dict[str, ModuleType] = {
         rc508_block4_partial,
         rc509_pruned_twice,
         rc510_left_out_of_all_prunable,
+        rc601_target_cpu,
     )
 }
 NAMES: dict[str, str] = {m.NAME: code for code, m in RULES.items()}
