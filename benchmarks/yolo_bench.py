@@ -96,6 +96,7 @@ def train_variants(
 
     models: dict[str, str] = {}
     mac_ratio = {"dense fp32": 1.0}
+    work.mkdir(parents=True, exist_ok=True)
     for name, path in write_variants(work).items():
         t = time.perf_counter()
         report = run(

@@ -68,7 +68,9 @@ def deepsparse_says(cpu: CPU) -> dict[str, Any]:
     if x86 and not cpu.vnni:
         notes.append(
             "Non VNNI system detected. Performance speedups for INT8 (quantized) "
-            "models is available, but will be slower compared with a VNNI system."
+            "models is available, but will be slower compared with a VNNI system. "
+            "Set NM_FAST_VNNI_EMULATION=True in the environment to enable faster "
+            "emulated inference which may have a minor effect on accuracy."
         )
     return {
         "fp32": x86,
@@ -132,6 +134,7 @@ def report(
     cpu = cpu or detect()
     says = deepsparse_says(cpu)
     says["detected"] = deepsparse_detects() if engine else None
+    says["fast_vnni_emulation"] = _truthy(env.get("NM_FAST_VNNI_EMULATION", ""))
     packages = {name: _version(name) for name in (*RUNNER, *OPTIONAL)}
     missing = [n for n in RUNNER if packages[n] is None]
     off_pin = [
@@ -155,9 +158,13 @@ def report(
         },
         "cpu": cpu.to_dict(),
         "deepsparse": says,
-        "analytics_disabled": analytics.strip().lower() in ("1", "true", "yes", "on"),
+        "analytics_disabled": _truthy(analytics),
         "compat_fixes": _compat_fixes(),
     }
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def text(doc: dict[str, Any]) -> str:
@@ -182,6 +189,8 @@ def text(doc: dict[str, Any]) -> str:
     elif found:
         lines.append(f"             DeepSparse could not say: {found['error']}")
     lines += [f"             {n}" for n in ds["notes"]]
+    if ds.get("fast_vnni_emulation"):
+        lines.append("             NM_FAST_VNNI_EMULATION is set here")
     lines.append(f"             {ds['measure']}")
     lines.append(
         f"python       {doc['python']['version']} ({doc['python']['executable']})"

@@ -8,10 +8,11 @@ as names, never turned into objects. Alias expansion, nesting and node counts ar
 bounded by `Limits`.
 
 The graph comes from libyaml (PyYAML's C parser, ~40x faster: what keeps `recipe
-lsp` re-linting in milliseconds) when it accepts the text; whatever libyaml refuses
-is composed again by PyYAML's pure-Python parser, the one `safe_load` uses, so a
-refusal is SparseML's own, with its message (and a text only libyaml refuses, such
-as one nested past libyaml's 1,000 levels, is read as SparseML reads it).
+lsp` re-linting in milliseconds) when the text holds nothing the two parsers read
+differently (`_DIVERGES`) and libyaml accepts it; anything else is composed by
+PyYAML's pure-Python parser, the one `safe_load` uses, so a refusal is SparseML's
+own, with its message (and a text only libyaml refuses, such as one nested past
+libyaml's 1,000 levels, is read as SparseML reads it).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from recipe_compiler.cli import main
@@ -215,6 +215,9 @@ modifiers:
     epochs=st.floats(1, 400).map(lambda x: round(x, 2)),
     spe=st.integers(1, 2000),
 )
+# short decimals summing to one ulp above step 12213's epoch: settling lowered the
+# sum a step early (12213, not 12214)
+@example(name="yolov5s-pruned95-block4-qat.md", epochs=318.62, spe=69)
 def test_steps_per_epoch_puts_every_field_on_sparsemls_grid(name, epochs, spe):
     """--steps-per-epoch N: every epoch field, sums of variables included, fires at
     the step it would fire at if written as that step's exact epoch (59/44 + 39/44
