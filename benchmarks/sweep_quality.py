@@ -10,6 +10,7 @@
 Prints the sweep's table and its `fastest:` line, the joint table, and the bars.
 
     python benchmarks/sweep_quality.py [SECONDS] [STEPS_PER_EPOCH] [SWEEP_SECONDS]
+        [TRAINED_DIR]   (the trained/ folder of an earlier run: reused, not retrained)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from yolo_bench import BUNDLED, train_variants  # noqa: E402
+from yolo_bench import BUNDLED, train_variants, write_variants  # noqa: E402
 
 # sweep variant -> its trained twin in yolo_bench (both prune every conv)
 TWINS = {
@@ -60,7 +61,17 @@ def main() -> int:
     print(text_table(result))
     print(result.fastest_line())
 
-    trained, _ = train_variants("s", spe, work / "trained")
+    if len(sys.argv) > 4:  # an earlier run's trained variants: the same code made them
+        done = Path(sys.argv[4])
+        (work / "recipes").mkdir()
+        names = {"dense fp32": done / "dense-int8" / "dense.onnx"}
+        names |= {
+            label: done / p.stem / "model.onnx"
+            for label, p in write_variants(work / "recipes").items()
+        }
+        trained = {k: str(v) for k, v in names.items()}
+    else:
+        trained, _ = train_variants("s", spe, work / "trained")
     models = {"dense FP32": trained["dense fp32"]}
     models |= {f"sweep: {b.variant.name}": b.onnx for b in result.built}
     models |= {f"trained: {k}": v for k, v in trained.items() if k != "dense fp32"}

@@ -322,8 +322,8 @@ class SweepSettings:
 @click.option(
     "--weights",
     type=click.Path(dir_okay=False, exists=True),
-    help="A state dict to start from (default: random weights; speed does not "
-    "depend on their values).",
+    help="A state dict to start from (default: random weights; speed turns on "
+    "where the zeros are and the precision, not on the values).",
 )
 @click.option(
     "--calibration-batches",
@@ -372,7 +372,10 @@ def execute_sweep(settings: SweepSettings) -> int:
         raise no_runner("sweep", exc) from None
     progress = lambda line: click.echo(line, err=True)  # noqa: E731
     if not settings.weights and not settings.model.endswith(".onnx"):
-        progress("weights: random (speed does not depend on their values)")
+        progress(
+            "weights: random (speed turns on where the zeros are and the precision, "
+            "not on the values)"
+        )
     try:
         result = run_sweep(
             settings.model,
