@@ -278,7 +278,7 @@ class SweepSettings:
     out: str
     image_size: int = 640
     batch_size: int = 1
-    seconds: float = 5.0
+    seconds: float = 10.0
     weights: str | None = None
     calibration_batches: int = 4
     engines: tuple[str, ...] = ("onnxruntime", "deepsparse")
@@ -303,7 +303,7 @@ class SweepSettings:
 @click.option(
     "--seconds",
     type=Number(0.01),
-    default=5.0,
+    default=10.0,
     show_default=True,
     help="Timing per model and engine, interleaved.",
 )

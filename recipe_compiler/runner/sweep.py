@@ -308,7 +308,7 @@ def sweep(
     *,
     image_size: int = 64,
     batch_size: int = 1,
-    seconds: float = 5.0,
+    seconds: float = 10.0,
     weights: str | None = None,
     calibration_batches: int = 4,
     engines: Sequence[str] = ("onnxruntime", "deepsparse"),
