@@ -184,8 +184,8 @@ def _redraw(model: torch.nn.Module, dense: dict[str, torch.Tensor]) -> None:
     with torch.no_grad():
         for name, param in model.named_parameters():
             kept = param != 0
-            if name not in dense or bool(kept.all()):
-                continue
+            if param.dim() < 2 or name not in dense or bool(kept.all()):
+                continue  # biases and norms are not pruned
             pool = dense[name].flatten()
             order = torch.randperm(pool.numel(), generator=generator)
             param[kept] = pool[order[: int(kept.sum())]]
