@@ -56,7 +56,7 @@ class Target:
             return None
 
         def distance(v: Measured) -> tuple[int, int, float]:
-            same_mask = v.mask == mask or not v.sparsity or not sparsity
+            same_mask = v.mask == mask or (not v.sparsity and not sparsity)
             return (v.int8 != int8, not same_mask, abs(v.sparsity - sparsity))
 
         return min(self.variants, key=distance)

@@ -86,6 +86,17 @@ def test_a_recipe_between_variants_gets_the_nearest(tmp_path):
     assert "80% unstructured FP32, ran at" in out or "95% unstructured FP32, ran" in out
 
 
+def test_nearest_prefers_sparsity_over_a_dense_variant():
+    """A 90% block-4 FP32 recipe (not swept) is nearest the 95% unstructured FP32
+    variant, not dense FP32 (whose mask says nothing)."""
+    from recipe_compiler.target import _parse
+
+    target = _parse(sweep_doc(here()), "sweep.json")
+    assert target.nearest(0.9, "block4", False).name == "95% unstructured FP32"
+    assert target.nearest(0.0, "unstructured", True).name == "dense INT8"
+    assert target.nearest(0.9, "block4", True).name == "95% block-4 + INT8"
+
+
 def test_auto_takes_the_sweep_measured_on_this_cpu(tmp_path, monkeypatch):
     (tmp_path / "sweep").mkdir()
     (tmp_path / "sweep" / "sweep.json").write_text(json.dumps(sweep_doc(here())))
