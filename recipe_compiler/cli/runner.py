@@ -218,11 +218,8 @@ def _engines(ctx: Any, param: Any, value: str) -> tuple[str, ...]:
     return chosen
 
 
-@click.command()
-@click.argument(
-    "models", nargs=-1, required=True, type=ZooAwarePath(exists=True, dir_okay=False)
-)
-@click.option(
+# `recipe bench` and `recipe sweep` time in the same engines
+engine_option = click.option(
     "--engine",
     "engines",
     default="onnxruntime,deepsparse",
@@ -230,6 +227,13 @@ def _engines(ctx: Any, param: Any, value: str) -> tuple[str, ...]:
     callback=_engines,
     help="Comma-separated engines.",
 )
+
+
+@click.command()
+@click.argument(
+    "models", nargs=-1, required=True, type=ZooAwarePath(exists=True, dir_okay=False)
+)
+@engine_option
 @click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option(
     "--scenario",
@@ -332,14 +336,7 @@ class SweepSettings:
     show_default=True,
     help="Batches QAT's observers see before the INT8 export.",
 )
-@click.option(
-    "--engine",
-    "engines",
-    default="onnxruntime,deepsparse",
-    show_default=True,
-    callback=_engines,
-    help="Comma-separated engines.",
-)
+@engine_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def sweep(overwrite: bool, **options: Any) -> int:
     """Which sparsity and precision pay off on this CPU, measured before training.
