@@ -153,8 +153,8 @@ class Sweep:
 def _one_shot(model: torch.nn.Module, variant: Variant, log_dir: Path) -> None:
     """Prune and/or quantize `model` in place with SparseML's manager, at once: the
     pruning modifier, the kept weights redrawn (`_redraw`), then QAT."""
-    dense = {n: p.detach().clone() for n, p in model.named_parameters()}
     if variant.sparsity:
+        dense = {n: p.detach().clone() for n, p in model.named_parameters()}
         _apply(model, variant._recipe(True, False), log_dir)
         _redraw(model, dense)
     if variant.int8:
