@@ -1,11 +1,11 @@
 """The `recipe` command: a thin shell over the Python API.
 
 Each command module (`lint`; `plan`: show, plan, preview; `edit`: rescale, compile,
-variables; `author`: new, diff; `runner`: run, bench, sweep; `meta`: rules, rule,
-schema, doctor; `editor`: lsp) turns its options into a typed settings object and
-calls its `execute(settings) -> int`, which runs the API and prints. A command
-returns its exit code or raises `Failure`; the group exits with it, here and
-nowhere else.
+variables; `author`: new, diff; `runner`: run, bench, sweep; `deploy`: serve;
+`meta`: rules, rule, schema, doctor; `editor`: lsp) turns its options into a typed
+settings object and calls its `execute(settings) -> int`, which runs the API and
+prints. A command returns its exit code or raises `Failure`; the group exits with
+it, here and nowhere else.
 Command modules are imported when their command runs, so `recipe lint` loads no
 more than linting needs.
 
@@ -39,6 +39,7 @@ COMMANDS = {  # name -> module:function, in the order `recipe --help` lists them
     "run": "runner:run_command",
     "bench": "runner:bench",
     "sweep": "runner:sweep",
+    "serve": "deploy:serve",
     "doctor": "meta:doctor",
     "rules": "meta:rules",
     "rule": "meta:rule",

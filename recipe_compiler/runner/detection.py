@@ -19,6 +19,12 @@ from torch.utils.data import DataLoader, Dataset
 COLOURS = torch.tensor(
     [[0.9, 0.2, 0.2], [0.2, 0.8, 0.2], [0.2, 0.3, 0.9], [0.9, 0.9, 0.2]]
 )
+# class 2k is a rectangle of colour k, 2k + 1 an ellipse
+CLASS_NAMES = [
+    f"{colour} {shape}"
+    for colour in ("red", "green", "blue", "yellow")
+    for shape in ("rectangle", "ellipse")
+]
 
 
 class Shapes(Dataset):

@@ -20,24 +20,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..deployfiles import processing
+from ..deployfiles.processing import box_iou, xywh_to_xyxy
+
+__all__ = ["box_iou", "evaluate", "mean_ap", "nms", "xywh_to_xyxy"]
+
 IOUS = np.linspace(0.5, 0.95, 10)
-
-
-def xywh_to_xyxy(b: np.ndarray) -> np.ndarray:
-    out = np.empty_like(b)
-    out[:, :2] = b[:, :2] - b[:, 2:] / 2
-    out[:, 2:] = b[:, :2] + b[:, 2:] / 2
-    return out
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every (x1, y1, x2, y2) box of `a` with every box of `b`."""
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(2)
-    area_a = (a[:, 2:] - a[:, :2]).prod(1)
-    area_b = (b[:, 2:] - b[:, :2]).prod(1)
-    return inter / (area_a[:, None] + area_b[None, :] - inter + 1e-9)
 
 
 def nms(
@@ -47,30 +35,10 @@ def nms(
     max_det: int = 300,
     max_boxes: int = 30000,
 ) -> np.ndarray:
-    """One image's decoded rows -> detections (x1, y1, x2, y2, confidence, class).
-
-    As YOLOv5's `non_max_suppression(multi_label=True)` in val.py: rows whose
-    objectness passes `conf`, then one detection per class whose objectness x class
-    probability passes it, the best `max_boxes`, class-aware greedy NMS, `max_det`.
-    """
-    pred = pred[pred[:, 4] > conf]
-    scores = pred[:, 5:] * pred[:, 4:5]
-    rows, cls = np.nonzero(scores > conf)
-    boxes, score = xywh_to_xyxy(pred[rows, :4]), scores[rows, cls]
-    order = np.argsort(-score, kind="stable")[:max_boxes]
-    boxes, score, cls = boxes[order], score[order], cls[order]
-    # class-aware: boxes of different classes are moved apart and never overlap
-    shifted = boxes + (cls * 7680.0)[:, None]  # YOLOv5's max_wh
-    chosen: list[int] = []
-    left = np.arange(len(boxes))
-    while len(left) and len(chosen) < max_det:  # greedy: best box, drop its overlaps
-        best, left = left[0], left[1:]
-        chosen.append(int(best))
-        left = left[box_iou(shifted[best : best + 1], shifted[left])[0] <= iou]
-    idx = np.array(chosen, dtype=int)
-    return np.concatenate(
-        (boxes[idx], score[idx, None], cls[idx, None].astype(boxes.dtype)), 1
-    )
+    """One image's decoded rows -> detections (x1, y1, x2, y2, confidence, class),
+    as YOLOv5's val.py calls `non_max_suppression` (multi-label, its thresholds):
+    the deploy folder's NMS, so what is scored is what is served."""
+    return processing.nms(pred, conf, iou, max_det, True, max_boxes)
 
 
 def match(det: np.ndarray, labels: np.ndarray) -> np.ndarray:

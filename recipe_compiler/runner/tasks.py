@@ -24,6 +24,7 @@ class Task:
     score_name: str  # "accuracy" (higher is better) or "val_loss" (lower is better)
     # more figures for the report, e.g. a detector's mAP: name -> value
     metrics: Callable[[nn.Module], dict[str, float]] | None = None
+    class_names: list[str] | None = None  # a detector's, for its deploy folder
 
 
 def _accuracy(model: nn.Module, loader: DataLoader) -> float:
@@ -116,7 +117,14 @@ def build(
         model = MODELS[model_name](nc)
         loss = YoloLoss(model)
         return Task(
-            model, loss, train, val, _val_loss(loss, val), "val_loss", _map(val)
+            model,
+            loss,
+            train,
+            val,
+            _val_loss(loss, val),
+            "val_loss",
+            _map(val),
+            [str(c) for c in range(nc)],  # the label files' class numbers
         )
     if data is not None:
         raise KeyError(f"--data is for the yolov5 models, not {model_name}")
@@ -131,8 +139,17 @@ def build(
             lambda m: _accuracy(m, val),
             "accuracy",
         )
-    from .detection import YoloLoss, shapes
+    from .detection import CLASS_NAMES, YoloLoss, shapes
 
     train, val = shapes(batch_size, image_size, seed=seed)
     loss = YoloLoss(model)
-    return Task(model, loss, train, val, _val_loss(loss, val), "val_loss", _map(val))
+    return Task(
+        model,
+        loss,
+        train,
+        val,
+        _val_loss(loss, val),
+        "val_loss",
+        _map(val),
+        CLASS_NAMES,
+    )

@@ -37,7 +37,7 @@ from ..prepare import Prepared, PrepareError, prepare, refusal  # noqa: E402
 from ..problems import errors  # noqa: E402
 from ..recipe import load  # noqa: E402
 from ..source import Limits  # noqa: E402
-from . import RunError, checkpoint, macs, report  # noqa: E402
+from . import RunError, checkpoint, deploy, macs, report  # noqa: E402
 from .distributed import Distributed, quiet  # noqa: E402
 from .export import export, pin_batch  # noqa: E402
 from .models import MODELS  # noqa: E402
@@ -534,6 +534,11 @@ def _finish(
         for onnx_path in (dense.onnx, onnx):
             pin_batch(onnx_path, static_batch)
         r.progress(f"ONNX batch dimension pinned to {static_batch}")
+    served = deploy.write(
+        r.out_dir, r.model_name, onnx, task.class_names, static_batch or 1
+    )
+    if served is not None:
+        r.progress(f"deploy folder {served}: serve it with `recipe serve {r.out_dir}`")
     rows: list[dict[str, Any]] = []
     if bench_seconds > 0:
         from .bench import measure, table
