@@ -67,6 +67,7 @@ bench: $(VENV)/.full
 	$(PY) benchmarks/digits_quality.py
 	$(PY) benchmarks/yolo_bench.py s
 	$(PY) benchmarks/yolo_quality.py
+	$(PY) benchmarks/serve_load.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -28,6 +28,11 @@ RUNNER = {
     "torch": "==2.13.0",
     "onnx": "<1.15",
     "onnxruntime": "",
+    # deepsparse[server], for `recipe serve`, and the deploy folder's image decoding
+    "fastapi": "<0.111",
+    "uvicorn": "",
+    "python-multipart": "",
+    "pillow": "",
 }
 OPTIONAL = ("pygls",)  # `recipe lsp`
 
@@ -196,9 +201,10 @@ def text(doc: dict[str, Any]) -> str:
         f"python       {doc['python']['version']} ({doc['python']['executable']})"
     )
     for name, version in doc["packages"].items():
-        lines.append(f"{name:<12} {version or 'not installed'}")
+        label = name.removeprefix("python-")  # python-multipart: the column's width
+        lines.append(f"{label:<12} {version or 'not installed'}")
     if run["installed"] and not run["off_pin"]:
-        lines.append("runner       installed (recipe run, bench, sweep)")
+        lines.append("runner       installed (recipe run, bench, sweep, serve)")
     else:
         why = [*(f"{m} missing" for m in run["missing"]), *run["off_pin"]]
         lines.append(f"runner       not ready: {'; '.join(why)}: {run['install']}")

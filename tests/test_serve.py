@@ -617,3 +617,22 @@ def test_serve_names_what_is_missing(tmp_path, monkeypatch):
         "recipe serve: DeepSparse's server needs no-such-package: "
         "pip install 'recipe-compiler[runner]'"
     )
+
+
+def test_the_deploy_files_import_nothing_of_ours():
+    """A deploy folder runs where DeepSparse alone is installed: its files import
+    the standard library, numpy, Pillow, pydantic, and fastapi or deepsparse."""
+    import ast
+
+    allowed = {"numpy", "PIL", "pydantic", "fastapi", "deepsparse"}
+    for name in ("processing.py", "task.py"):
+        tree = ast.parse((Path(packaged.__file__).parent / name).read_text())
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported.add(node.module.split(".")[0])
+        assert imported, name
+        foreign = imported - allowed - set(sys.stdlib_module_names)
+        assert not foreign, (name, foreign)

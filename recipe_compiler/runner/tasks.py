@@ -111,20 +111,12 @@ def build(
         raise KeyError(model_name)
     torch.manual_seed(seed)
     if data is not None and model_name.startswith("yolov5"):
-        from .detection import YoloLoss, folder
+        from .detection import folder
 
         train, val, nc = folder(data, batch_size, image_size, seed)
-        model = MODELS[model_name](nc)
-        loss = YoloLoss(model)
-        return Task(
-            model,
-            loss,
-            train,
-            val,
-            _val_loss(loss, val),
-            "val_loss",
-            _map(val),
-            [str(c) for c in range(nc)],  # the label files' class numbers
+        # the label files' class numbers are the names
+        return _detector(
+            MODELS[model_name](nc), train, val, [str(c) for c in range(nc)]
         )
     if data is not None:
         raise KeyError(f"--data is for the yolov5 models, not {model_name}")
@@ -139,9 +131,18 @@ def build(
             lambda m: _accuracy(m, val),
             "accuracy",
         )
-    from .detection import CLASS_NAMES, YoloLoss, shapes
+    from .detection import CLASS_NAMES, shapes
 
     train, val = shapes(batch_size, image_size, seed=seed)
+    return _detector(model, train, val, CLASS_NAMES)
+
+
+def _detector(
+    model: nn.Module, train: DataLoader, val: DataLoader, class_names: list[str]
+) -> Task:
+    """A YOLOv5 task: YOLOv5's loss, scored by validation loss, with mAP."""
+    from .detection import YoloLoss
+
     loss = YoloLoss(model)
     return Task(
         model,
@@ -151,5 +152,5 @@ def build(
         _val_loss(loss, val),
         "val_loss",
         _map(val),
-        CLASS_NAMES,
+        class_names,
     )
