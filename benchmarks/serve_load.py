@@ -216,6 +216,11 @@ def main() -> int:
         running.stop()
     one, lat = alone["latencies"], loaded["latencies"]
     failures = alone["failures"] + loaded["failures"]
+    if not one or not lat:
+        print(f"no request answered ({len(failures)} failed):", file=sys.stderr)
+        for f in failures[:5]:
+            print(f"  failed: {f}", file=sys.stderr)
+        return 1
     rate = len(lat) / loaded["elapsed"]
     engine_rate, engine_ms = row["items_per_sec"], row["latency_ms"]["median"]
 
