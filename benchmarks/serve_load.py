@@ -164,7 +164,9 @@ def chart(
         )
     fig.add_vline(x=engine_ms, line_dash="dash", annotation_text="engine alone")
     fig.update_layout(
-        title=title, xaxis_title="latency (ms)", yaxis_title="fraction of requests"
+        title=title,
+        xaxis={"title": "latency (ms)", "rangemode": "tozero"},
+        yaxis_title="fraction of requests",
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.write_html(path, include_plotlyjs=True, full_html=True)
