@@ -36,7 +36,7 @@ def main() -> int:
     first = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     logging.disable(logging.CRITICAL)
     from tests.differential import generate
-    from tests.test_differential import compare
+    from tests.linter.test_differential import compare
 
     os.chdir(tempfile.mkdtemp())  # SparseML writes sparse_logs/ where it runs
     per_tag: dict[str, collections.Counter[str]] = collections.defaultdict(

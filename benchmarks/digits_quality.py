@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 def int8_accuracy(onnx_path: str, seed: int) -> float:
     import onnxruntime as ort
 
-    from recipe_compiler.runner.data import digits
+    from recipe_compiler.runner.zoo.data import digits
 
     session = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name

@@ -62,7 +62,7 @@ for f in sorted(glob.glob(sys.argv[1] + '/sparseml/*')):
     except Exception: pass
 """
 HEAVY = (
-    "import sys, recipe_compiler.cli as c; from recipe_compiler.lint import lint_paths; "
+    "import sys, recipe_compiler.cli as c; from recipe_compiler.linter import lint_paths; "
     "lint_paths([sys.argv[1]]); print(sorted(m for m in ('torch', 'sparseml', 'plotly', "
     "'numpy') if m in sys.modules))"
 )
@@ -70,7 +70,7 @@ HEAVY = (
 
 def cpu() -> str:
     """The CPU, its cores and the vector extensions speed depends on."""
-    from recipe_compiler.cpu import detect
+    from recipe_compiler.hardware.cpu import detect
 
     return detect().describe()
 

@@ -17,8 +17,8 @@ os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from recipe_compiler.recipe import load  # noqa: E402
-from recipe_compiler.schedule import plan  # noqa: E402
+from recipe_compiler.loader.recipe import load  # noqa: E402
+from recipe_compiler.schedule.timeline import plan  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "corpus" / "sparseml"
 CASES = [
@@ -54,8 +54,8 @@ def median_time(fn, runs: int) -> float:
 def main() -> None:
     import tempfile
 
+    from tests.schedule.test_schedule_parity import param_groups_used, tiny_version
     from tests.sml_harness import run as replay
-    from tests.test_schedule_parity import param_groups_used, tiny_version
 
     os.chdir(tempfile.mkdtemp())  # SparseML writes sparse_logs/ here
 

@@ -11,10 +11,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from recipe_compiler.lint import lint_recipe  # noqa: E402
-from recipe_compiler.preview import Planned, figures, render  # noqa: E402
-from recipe_compiler.recipe import load  # noqa: E402
-from recipe_compiler.schedule import plan  # noqa: E402
+from recipe_compiler.linter import lint_recipe  # noqa: E402
+from recipe_compiler.loader.recipe import load  # noqa: E402
+from recipe_compiler.schedule.timeline import plan  # noqa: E402
+from recipe_compiler.views.preview import Planned, figures, render  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "corpus" / "sparseml"
 CASES = [

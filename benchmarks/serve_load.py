@@ -63,7 +63,7 @@ def scene(width: int = 640, height: int = 480) -> bytes:
     import numpy as np
     from PIL import Image
 
-    from recipe_compiler.runner.detection import Shapes
+    from recipe_compiler.runner.zoo.detection import Shapes
 
     data = Shapes(1, 640, seed=5)
     a = (data.images[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
@@ -173,9 +173,9 @@ def chart(
 
 
 def main() -> int:
-    from recipe_compiler.cpu import detect
+    from recipe_compiler.deploy.serve import ServeSettings, start
+    from recipe_compiler.hardware.cpu import detect
     from recipe_compiler.runner.bench import measure
-    from recipe_compiler.serve import ServeSettings, start
 
     args = sys.argv[1:]
     run_dir = (

@@ -37,7 +37,7 @@ TWINS = {
 
 
 def main() -> int:
-    from recipe_compiler.cpu import detect
+    from recipe_compiler.hardware.cpu import detect
     from recipe_compiler.runner.bench import measure, table
     from recipe_compiler.runner.sweep import sweep, text_table
 

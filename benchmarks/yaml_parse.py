@@ -28,9 +28,9 @@ import yaml  # noqa: E402
 from lint_speed import cpu  # noqa: E402 - the CPU, cores and ISA, as it says them
 from ruamel.yaml import YAML  # noqa: E402
 
-from recipe_compiler import source, yamltree  # noqa: E402
+from recipe_compiler.loader import source, yamltree  # noqa: E402
 from tests.fuzzing import CORPUS, CORPUS_TEXTS  # noqa: E402
-from tests.test_yaml_parsers import SYMBOLS, dump  # noqa: E402
+from tests.loader.test_yaml_parsers import SYMBOLS, dump  # noqa: E402
 
 
 def ruamel(text: str) -> object:

@@ -55,9 +55,9 @@ class OnnxDetector:
 
 
 def main() -> None:
-    from recipe_compiler.runner.detection import shapes
-    from recipe_compiler.runner.detection_metrics import evaluate
     from recipe_compiler.runner.train import run
+    from recipe_compiler.runner.zoo.detection import shapes
+    from recipe_compiler.runner.zoo.detection_metrics import evaluate
 
     seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     work = Path(tempfile.mkdtemp(prefix="yolo-quality-"))

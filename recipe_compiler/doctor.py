@@ -18,7 +18,7 @@ import platform
 import sys
 from typing import Any
 
-from .cpu import CPU, detect
+from .hardware.cpu import CPU, detect
 
 # the runner extra: package -> the version range it is tested with
 RUNNER = {
@@ -125,9 +125,9 @@ def deepsparse_detects() -> dict[str, Any] | None:
 
 
 def _compat_fixes() -> list[str]:
-    from .runner import compat  # its torch import is inside apply(): cheap here
+    from . import torch_compat
 
-    return list(compat.FIXES)
+    return list(torch_compat.FIXES)
 
 
 def report(

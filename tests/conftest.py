@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from recipe_compiler import source
-from recipe_compiler.clock import DEFAULT_STEPS_PER_EPOCH
-from recipe_compiler.lint import lint_recipe
-from recipe_compiler.recipe import from_source
+from recipe_compiler.linter import lint_recipe
+from recipe_compiler.loader import source
+from recipe_compiler.loader.recipe import from_source
+from recipe_compiler.schedule.clock import DEFAULT_STEPS_PER_EPOCH
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared/corpus copied unchanged (Apache-2.0; attribution in INDEX.tsv), so that
@@ -28,8 +28,8 @@ def lint_text(
     target=None,
 ):
     """`target`: a sweep.json's document, as `--target-cpu FILE` reads it."""
-    from recipe_compiler.network import load_network
-    from recipe_compiler.target import _parse
+    from recipe_compiler.hardware.measured import _parse
+    from recipe_compiler.model.sources import load_network
 
     kind = "md" if name.endswith(".md") else "yaml"
     src = source.from_text(text, name, kind)

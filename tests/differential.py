@@ -5,7 +5,7 @@ written valid (`BASE`, on the parameter names of tests/sml_verdict.Net) and then
 changed in one or two fields: a value from the field's own pool (right and wrong
 types, boundaries, YAML 1.1 strings such as `1e-7`, `.5`, `yes`, `~`), a value any
 field may meet, or the field left out; a number sometimes reaches its field through
-an anchor or an `eval(...)` of a variable. Shared by tests/test_differential.py
+an anchor or an `eval(...)` of a variable. Shared by tests/linter/test_differential.py
 (bounded, in CI) and benchmarks/differential.py (thousands, with agreement per tag).
 """
 

@@ -1,6 +1,6 @@
 """Generators of hostile and recipe-like input, and the checks every input must pass.
 
-Shared by `tests/test_fuzz.py` (a few hundred inputs in CI) and `benchmarks/fuzz.py`
+Shared by `tests/loader/test_fuzz.py` (a few hundred inputs in CI) and `benchmarks/fuzz.py`
 (ten thousand and more, with timings).
 """
 
@@ -13,13 +13,13 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from recipe_compiler import source
-from recipe_compiler.clock import ScheduleError
-from recipe_compiler.lint import lint_recipe
+from recipe_compiler.edit.rescale import RescaleError, rescale
+from recipe_compiler.linter import lint_recipe
+from recipe_compiler.loader import source
+from recipe_compiler.loader.recipe import OverrideError, from_source
 from recipe_compiler.modifiers import REGISTRY
-from recipe_compiler.recipe import OverrideError, from_source
-from recipe_compiler.rescale import RescaleError, rescale
-from recipe_compiler.schedule import plan
+from recipe_compiler.schedule.clock import ScheduleError
+from recipe_compiler.schedule.timeline import plan
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus" / "sparseml"
 CORPUS_TEXTS = sorted(p.read_text() for p in CORPUS.iterdir())

@@ -1,6 +1,6 @@
 """Run a recipe under torchrun and save each rank's final weights and observers.
 
-Used by tests/test_runner.py: after QAT under DDP every rank must hold the same
+Used by tests/runner/test_runner.py: after QAT under DDP every rank must hold the same
 state, fake-quant scales included, or the exported rank-0 model is not the one
 the others trained.
 """

@@ -143,9 +143,9 @@ def verdict_of_file(
     model_name: str | None = None,
 ) -> Verdict:
     """`verdict` of a file as it is on disk (missing, a folder, not UTF-8: RC000)."""
-    from recipe_compiler.runner import compat
+    from recipe_compiler import torch_compat
 
-    compat.apply()  # torch 2.13 needs it for QAT, as the runner does
+    torch_compat.apply()  # torch 2.13 needs it for QAT, as the runner does
     from sparseml.pytorch.optim import ScheduledModifierManager
 
     try:
@@ -157,8 +157,8 @@ def verdict_of_file(
     if model_name is None:
         model: torch.nn.Module = Net(module_paths(text))
     else:
-        from recipe_compiler.runner.models import MODELS
-        from recipe_compiler.runner.tasks import custom
+        from recipe_compiler.runner.zoo.models import MODELS
+        from recipe_compiler.runner.zoo.tasks import custom
 
         torch.manual_seed(0)
         if model_name in MODELS:

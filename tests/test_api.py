@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 
@@ -14,7 +15,7 @@ def test_importing_the_package_loads_nothing_heavy():
     code = (
         "import sys, recipe_compiler as rc; "
         "print(sorted(m for m in ('pydantic', 'numpy', 'plotly', 'ruamel.yaml', "
-        "'recipe_compiler.recipe') if m in sys.modules)); rc.load"
+        "'recipe_compiler.loader.recipe') if m in sys.modules)); rc.load"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -22,18 +23,29 @@ def test_importing_the_package_loads_nothing_heavy():
     assert out.stdout.strip() == "[]"
 
 
-def test_every_name_of_the_api_works_before_and_after_its_module():
+def test_every_name_of_the_api_is_a_plain_function_whatever_was_imported():
     import recipe_compiler as rc
-    import recipe_compiler.lint
-    import recipe_compiler.rescale  # sets the package attribute to the module
+    import recipe_compiler.edit.rescale
+    import recipe_compiler.linter  # a stage folder: never shadows the function
 
     recipe = rc.load(RECIPE)
-    assert rc.lint(recipe) == recipe_compiler.lint.lint_recipe(recipe) == []
+    assert rc.lint(recipe) == recipe_compiler.linter.lint_recipe(recipe) == []
     assert rc.rescale(recipe, 300).epochs == 300
-    assert issubclass(rc.rescale.RescaleError, ValueError)
+    assert rc.RescaleError is recipe_compiler.edit.rescale.RescaleError
+    assert issubclass(rc.RescaleError, ValueError)
     assert rc.plan(recipe, 10).total_steps == 500
-    assert "final_sparsity: 0.8" in rc.compile(
-        recipe, {"final_sparsity": 0.8}, flat=False
-    )
-    assert rc.preview.__name__ == "recipe_compiler.preview" and callable(rc.preview)
+    assert "final_sparsity: 0.8" in rc.compile(recipe, {"final_sparsity": 0.8})
+    page = rc.preview([recipe], steps_per_epoch=10)
+    assert page.startswith("<!DOCTYPE html>") and "yolov5s-gmp.md" in page
+    for name in ("load", "lint", "plan", "rescale", "compile", "preview"):
+        function = getattr(rc, name)
+        assert inspect.isfunction(function) and function.__module__ == "recipe_compiler"
+        assert function.__doc__ and inspect.signature(function).parameters
     assert set(rc.__all__) <= set(dir(rc))
+
+
+def test_the_api_default_steps_per_epoch_is_the_linters():
+    import recipe_compiler as rc
+    from recipe_compiler.schedule.clock import DEFAULT_STEPS_PER_EPOCH
+
+    assert rc.DEFAULT_STEPS_PER_EPOCH == DEFAULT_STEPS_PER_EPOCH

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from recipe_compiler import doctor
-from recipe_compiler.cpu import detect
-from recipe_compiler.runner import compat
+from recipe_compiler import doctor, torch_compat
+from recipe_compiler.hardware.cpu import detect
 
 ROOT = Path(__file__).resolve().parent.parent
 ISA_KEYS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx")
@@ -76,7 +75,7 @@ def test_versions_are_the_installed_ones(doc):
         except importlib.metadata.PackageNotFoundError:
             assert version is None
     assert doc["python"]["executable"] == sys.executable
-    assert doc["compat_fixes"] == list(compat.FIXES)
+    assert doc["compat_fixes"] == list(torch_compat.FIXES)
 
 
 def test_deepsparse_detects_what_the_os_reports(doc, sparseml):

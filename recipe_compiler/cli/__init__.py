@@ -11,6 +11,8 @@ more than linting needs.
 
 Exit codes: 0 clean, 1 problems of severity error (warnings too with --strict),
 2 the command could not run (bad option, unreadable file, bad config).
+
+May import: every stage (the top floor); nothing imports the CLI.
 """
 
 from __future__ import annotations

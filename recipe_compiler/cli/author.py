@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import click
 
-from ..clock import DEFAULT_STEPS_PER_EPOCH
+from ..schedule.clock import DEFAULT_STEPS_PER_EPOCH
 from .common import (
     EXIT_PROBLEMS,
     EXIT_USAGE,
@@ -124,7 +124,7 @@ def new(ctx: click.Context, **options: Any) -> int:
 
 def from_sweep(ctx: click.Context, path: str) -> dict[str, Any]:
     """The options a sweep's fastest variant stands for; explicit ones are kept."""
-    from ..target import TargetError, load
+    from ..hardware.measured import TargetError, load
 
     try:
         target = load(path)
@@ -194,12 +194,12 @@ def command_line(s: NewSettings, fmt: str) -> str:
 
 
 def execute_new(s: NewSettings) -> int:
-    from .. import source
-    from ..authoring import AuthoringError, Spec, render
+    from ..edit.new import AuthoringError, Spec, render
     from ..fileio import write_atomic
-    from ..lint import lint_recipe
+    from ..linter import lint_recipe
+    from ..loader import source
+    from ..loader.recipe import from_source
     from ..problems import errors
-    from ..recipe import from_source
 
     fmt = s.format or ("md" if s.output and s.output.endswith(".md") else "yaml")
     if s.output and Path(s.output).exists() and not s.force:
@@ -286,8 +286,8 @@ def diff_command(**options: Any) -> int:
 def execute_diff(s: DiffSettings) -> int:
     import json
 
-    from ..diff import as_text, diff
     from ..problems import errors
+    from ..views.diff import as_text, diff
     from .common import load_recipe
 
     a, b = load_recipe("diff", s.a), load_recipe("diff", s.b)

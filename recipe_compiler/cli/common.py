@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import click
 
-from ..clock import DEFAULT_STEPS_PER_EPOCH
+from ..loader.source import Limits
 from ..problems import Problem, errors
-from ..source import Limits
+from ..schedule.clock import DEFAULT_STEPS_PER_EPOCH
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -201,7 +201,7 @@ def load_recipe(
     limits: Limits | None = None,
 ) -> Any:
     """The recipe at `path`, or a Failure naming the command (exit 2)."""
-    from ..recipe import OverrideError, load
+    from ..loader.recipe import OverrideError, load
 
     zoo_stub(command, path)
     if not os.path.exists(path):
@@ -224,7 +224,7 @@ def lint_config(command: str, path: str | None = None) -> Any:
     .recipelint.yaml; a broken one is a Failure (exit 2)."""
     from pathlib import Path
 
-    from ..lint import config
+    from ..linter import config
 
     try:
         return config.load(Path(path) if path else config.find())
@@ -247,7 +247,7 @@ def refuse_lint_errors(
 ) -> None:
     """A recipe `recipe lint` calls an error (with this config, schedule rules at
     `spe` steps per epoch) is neither read on nor written: a Failure listing them."""
-    from ..lint import lint_recipe
+    from ..linter import lint_recipe
 
     found = errors(lint_recipe(recipe, cfg, spe))
     if found:
@@ -285,7 +285,8 @@ def load_model(command: str, spec: str | None, config: str | None = None) -> Any
     if spec is None:
         return None
     zoo_stub(command, spec, "pass the ONNX file's path, or a built-in model or factory")
-    from ..network import NetworkError, load_network, named_by
+    from ..model.network import NetworkError, named_by
+    from ..model.sources import load_network
 
     try:
         return load_network(spec)

@@ -37,13 +37,13 @@ from .common import EXIT_PROBLEMS, Failure
 )
 def serve(**options: Any) -> int:
     """Serve DIR/deploy/ (written by `recipe run`) with DeepSparse's server."""
-    from ..serve import ServeSettings
+    from ..deploy.serve import ServeSettings
 
     return execute(ServeSettings(**options))
 
 
 def execute(settings: Any) -> int:
-    from ..serve import ServeError, serve
+    from ..deploy.serve import ServeError, serve
 
     try:
         return serve(settings, progress=lambda line: click.echo(line, err=True))

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import click
 
-from ..clock import DEFAULT_STEPS_PER_EPOCH
+from ..schedule.clock import DEFAULT_STEPS_PER_EPOCH
 from .common import (
     EXIT_PROBLEMS,
     POSITIVE,
@@ -95,10 +95,10 @@ def rescale(**options: Any) -> int:
 
 
 def execute_rescale(settings: RescaleSettings) -> int:
-    from .. import source
+    from ..edit.rescale import RescaleError, flattened, length_notes, rescale
     from ..fileio import recipe_suffix
-    from ..recipe import from_source
-    from ..rescale import RescaleError, flattened, length_notes, rescale
+    from ..loader import source
+    from ..loader.recipe import from_source
 
     recipe = load_recipe("rescale", settings.recipe)
     spe = settings.spe or DEFAULT_STEPS_PER_EPOCH
@@ -208,7 +208,7 @@ def compile_command(**options: Any) -> int:
 
 
 def execute_compile(settings: CompileSettings) -> int:
-    from ..compile import CompileError, compile_recipe
+    from ..edit.compile import CompileError, compile_recipe
     from ..fileio import recipe_suffix
 
     recipe = load_recipe("compile", settings.recipe)
@@ -248,7 +248,7 @@ def explain(recipe: str) -> int:
 
 
 def execute_variables(command: str, recipe: str) -> int:
-    from ..showfmt import variables_report
+    from ..views.show_text import variables_report
 
     loaded = load_recipe(command, recipe)
     refuse_errors(loaded.problems)  # what it would report of a broken recipe misleads

@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 import click
 
-from ..clock import DEFAULT_STEPS_PER_EPOCH
-from ..source import Limits
+from ..loader.source import Limits
+from ..schedule.clock import DEFAULT_STEPS_PER_EPOCH
 from .common import (
     EXIT_USAGE,
     Failure,
@@ -141,11 +141,11 @@ def lint(**options: Any) -> int:
 
 
 def execute(settings: LintSettings) -> int:
-    from ..lint import exit_code, lint_counted, lint_paths_counted
-    from ..lint.config import ConfigError
-    from ..lint.reporters import REPORTERS, suppressed_note
-    from ..recipe import OverrideError, from_source
-    from ..source import check_extension, from_bytes, from_text
+    from ..linter import exit_code, lint_counted, lint_paths_counted
+    from ..linter.config import ConfigError
+    from ..linter.reporters import REPORTERS, suppressed_note
+    from ..loader.recipe import OverrideError, from_source
+    from ..loader.source import check_extension, from_bytes, from_text
 
     cfg = lint_config("lint", settings.config_path)
     try:
@@ -160,10 +160,10 @@ def execute(settings: LintSettings) -> int:
         net = load_model("lint", cfg.model, config=cfg.path)
     target = None
     if settings.target_cpu is not None:
-        from ..target import TargetError, resolve
+        from ..hardware.measured import TargetError, from_option
 
         try:
-            target = resolve(settings.target_cpu)
+            target = from_option(settings.target_cpu)
         except TargetError as exc:
             raise Failure(f"recipe lint: --target-cpu {exc}", EXIT_USAGE) from None
     for p in settings.paths:
@@ -276,7 +276,7 @@ def paint(report: str) -> str:
 def statistics(problems: list[Any]) -> str:
     """`--statistics`, as ruff's: a count per code, most first, with the rule's
     name and severity."""
-    from ..lint.config import all_codes
+    from ..linter.config import all_codes
 
     counts: dict[str, int] = {}
     for p in problems:
@@ -298,8 +298,8 @@ def fix(
     """Add the missing `- ` markers to every recipe in `files`, in place; a file
     whose fixed text lint would still call an error is left as it is."""
     from ..fileio import RewriteError, rewrite
-    from ..lint import discover
-    from ..source import read
+    from ..linter import discover
+    from ..loader.source import read
 
     for path in discover(files, cfg):
         src = read(path, limits)
@@ -315,11 +315,11 @@ def fix(
 def _fixed(src: Any, cfg: Any, spe: int, overrides: dict[str, Any]) -> str | None:
     """The text with the markers added, or None (nothing to add, or the result
     would have errors: said on stderr, with which)."""
-    from ..lint import lint_recipe
-    from ..markers import add_markers, missing_markers
+    from ..linter import lint_recipe
+    from ..loader.list_markers import add_markers, missing_markers
+    from ..loader.recipe import from_source
+    from ..loader.source import from_text
     from ..problems import errors
-    from ..recipe import from_source
-    from ..source import from_text
 
     fixed = add_markers(src)
     if fixed is None:

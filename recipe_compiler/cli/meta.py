@@ -24,7 +24,7 @@ def rules(fmt: str, markdown: bool) -> int:
     error, the SparseML stage that fails (load, initialize or step)."""
     import json
 
-    from ..lint import docs
+    from ..linter import docs
 
     if markdown or fmt == "markdown":
         click.echo(docs.render(), nl=False)
@@ -55,7 +55,7 @@ def rule(code: str, fmt: str) -> int:
     """One rule's documentation, SparseML stage and examples (as `ruff rule`)."""
     import json
 
-    from ..lint import docs
+    from ..linter import docs
 
     found = docs.one(code)
     if found is None:
@@ -105,8 +105,8 @@ def rule(code: str, fmt: str) -> int:
 def schema(output: str, check: bool, custom_tags: bool) -> int:
     """Write the JSON Schema of the recipe format, generated from the models."""
     from ..fileio import write_atomic
-    from ..schema import custom_tags as tags
-    from ..schema import render
+    from ..modifiers.schema import custom_tags as tags
+    from ..modifiers.schema import render
 
     if custom_tags:
         import json

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import click
 
-from ..clock import DEFAULT_STEPS_PER_EPOCH
+from ..schedule.clock import DEFAULT_STEPS_PER_EPOCH
 from .common import (
     EXIT_PROBLEMS,
     EXIT_USAGE,
@@ -61,9 +61,9 @@ def show(**options: Any) -> int:
 def execute_show(settings: ShowSettings) -> int:
     import json
 
-    from ..layerplan import PlanError, as_text, layer_plan
-    from ..lint import lint_recipe
-    from ..showfmt import modifiers_table
+    from ..linter import lint_recipe
+    from ..model.layerplan import PlanError, as_text, layer_plan
+    from ..views.show_text import modifiers_table
 
     if settings.fmt == "json" and settings.model is None:
         raise click.UsageError("--format json is the per-layer plan: give --model")
@@ -137,12 +137,12 @@ def plan(**options: Any) -> int:
 
 
 def execute_plan(settings: PlanSettings) -> int:
-    from .. import planfmt
-    from ..clock import NoTrainingLength
-    from ..lint import lint_recipe, model_problems, problems_at
+    from ..linter import lint_recipe, model_problems, problems_at
     from ..problems import errors
-    from ..schedule import ScheduleError
-    from ..schedule import plan as make_plan
+    from ..schedule.clock import NoTrainingLength
+    from ..schedule.timeline import ScheduleError
+    from ..schedule.timeline import plan as make_plan
+    from ..views import plan_text as planfmt
 
     net = load_model("plan", settings.model)
     recipe = load_recipe("plan", settings.recipe, settings.overrides)
@@ -213,10 +213,10 @@ def execute_preview(settings: PreviewSettings) -> int:
     """The page is written even for recipes with errors (it exists to show problems
     next to the schedule): planned from the modifiers that loaded, or only the
     problems where nothing can be planned; the exit code is then 1, as lint's."""
+    from ..edit.set_vars import applicable
     from ..fileio import write_atomic
-    from ..overrides import applicable
-    from ..preview import render
     from ..problems import errors
+    from ..views.preview import planned_of, render
 
     net = load_model("preview", settings.model)
     planned = []
@@ -225,7 +225,7 @@ def execute_preview(settings: PreviewSettings) -> int:
         own = applicable(recipe, settings.overrides)
         if own:
             recipe = load_recipe("preview", path, own)
-        item = _planned(recipe, path, settings.spe, net)
+        item = planned_of(recipe, settings.spe, net, Path(path).name)
         if item.timeline is None and not errors(item.problems):
             raise Failure(f"recipe preview: {path}: {item.note}", EXIT_USAGE)
         planned.append(item)
@@ -245,33 +245,3 @@ def execute_preview(settings: PreviewSettings) -> int:
 
         webbrowser.open(Path(settings.output).resolve().as_uri())
     return EXIT_PROBLEMS if found else 0
-
-
-def _planned(recipe: Any, path: str, spe: int, net: Any = None) -> Any:
-    from ..layerplan import layer_plan
-    from ..lint import lint_recipe
-    from ..preview import Planned
-    from ..problems import errors
-    from ..schedule import ScheduleError
-    from ..schedule import plan as make_plan
-
-    problems = lint_recipe(recipe, steps_per_epoch=spe, network=net)
-    refused = (
-        f"SparseML would refuse this recipe ({len(errors(recipe.problems))} "
-        "error(s) below)"
-    )
-    loaded, total = len(recipe.models), len(recipe.modifiers)
-    if not recipe.ok and not loaded:
-        return Planned(recipe, None, problems, Path(path).name, note=refused)
-    note = None
-    if not recipe.ok:
-        note = f"{refused}; drawn from the {loaded} of {total} modifiers that loaded"
-    try:
-        timeline = make_plan(recipe, spe, partial=True)
-    except ScheduleError as exc:
-        timeline = None
-        note = (note + "; " if note else "") + f"nothing to draw: {exc}"
-    layers = layer_plan(recipe, net) if net is not None and recipe.ok else None
-    return Planned(
-        recipe, timeline, problems, Path(path).name, note=note, layers=layers
-    )

@@ -361,8 +361,8 @@ def sweep(overwrite: bool, **options: Any) -> int:
 def execute_sweep(settings: SweepSettings) -> int:
     zoo_stub("sweep", settings.model, "pass a built-in model, a factory or a file")
     try:
-        from ..runner import RunError
         from ..runner.bench import BenchError
+        from ..runner.errors import RunError
         from ..runner.sweep import sweep as run_sweep
         from ..runner.sweep import text_table
     except ImportError as exc:

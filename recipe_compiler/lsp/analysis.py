@@ -16,15 +16,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..clock import DEFAULT_STEPS_PER_EPOCH, Clock
-from ..expressions import names_in
-from ..lint import lint_recipe
-from ..lint.config import Config
-from ..network import Network
+from ..linter import lint_recipe
+from ..linter.config import Config
+from ..loader.expressions import names_in
+from ..loader.recipe import Recipe, Variable, from_source
+from ..loader.source import Kind, Limits, check_extension, from_bytes
+from ..loader.yamltree import Node
+from ..model.network import Network
 from ..problems import Problem
-from ..recipe import Recipe, Variable, from_source
-from ..source import Kind, Limits, check_extension, from_bytes
-from ..yamltree import Node
+from ..schedule.clock import DEFAULT_STEPS_PER_EPOCH, Clock
 
 Span = tuple[int, int]  # [start, end) offsets in the document's text
 _NAME = re.compile(r"[A-Za-z_]\w*")
@@ -84,8 +84,8 @@ def is_recipe(text: str, path: str, config: Config) -> bool:
     """Whether an open document is linted: a YAML file that mentions modifiers, a
     markdown file whose front matter does (as folder walks take them), not a lint
     config and not excluded by the config. Editors send every YAML file."""
-    from ..lint import is_recipe_card
-    from ..lint.config import CONFIG_NAMES
+    from ..linter import is_recipe_card
+    from ..linter.config import CONFIG_NAMES
 
     p = Path(path)
     if p.name in CONFIG_NAMES or config.excludes(p):
@@ -293,8 +293,8 @@ class Analysis:
     def _epoch_fields(self) -> dict[Span, tuple[Span, str, str, float]]:
         """The epoch-valued fields of every modifier, by the span of their key and
         of their value: (value span, modifier tag, field, epoch)."""
-        from ..rescale import KINDS
-        from ..sites import numeric_sites
+        from ..edit.origins import numeric_sites
+        from ..edit.rescale import KINDS
 
         out: dict[Span, tuple[Span, str, str, float]] = {}
         for site in numeric_sites(self.recipe, KINDS):
@@ -318,7 +318,7 @@ class Analysis:
 
     @functools.cached_property
     def _timeline(self) -> Any:
-        from ..schedule import ScheduleError, plan
+        from ..schedule.timeline import ScheduleError, plan
 
         if not self.recipe.ok:
             return None
@@ -412,7 +412,7 @@ class Analysis:
 
     def fixes(self, span: Span) -> list[Fix]:
         """The `--fix` edit (missing `- ` list markers) where an RC002 is in range."""
-        from ..markers import add_markers
+        from ..loader.list_markers import add_markers
 
         hits = [
             p

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..clock import DEFAULT_STEPS_PER_EPOCH
-from ..lint import config as lint_config
-from ..network import Network, NetworkError, load_network
+from ..linter import config as lint_config
+from ..model.network import Network, NetworkError
+from ..model.sources import load_network
+from ..schedule.clock import DEFAULT_STEPS_PER_EPOCH
 from .analysis import Settings
 
 

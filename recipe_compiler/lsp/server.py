@@ -19,7 +19,7 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from ..lint.config import ConfigError
+from ..linter.config import ConfigError
 from ..problems import Severity
 from .analysis import Analysis, Settings, analyse
 from .project import Projects

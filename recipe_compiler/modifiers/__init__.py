@@ -4,6 +4,10 @@ A model family's module is imported when a recipe first names one of its tags:
 defining all 26 models costs more than the rest of `recipe lint`'s start, and a
 recipe uses a few. Code that asks what kind a model is uses the guards below
 (`is_gradual`, ...), which compare tags and so import nothing.
+
+`schema` generates the JSON Schema of the recipe format from these models.
+
+May import: pydantic and the ground floor (`_text`); nothing else of the package.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import importlib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from ..suggest import did_you_mean
+from .._text import did_you_mean
 from .base import Modifier
 
 if TYPE_CHECKING:

@@ -29,8 +29,8 @@ LR_CLASSES = {
 }
 # what torch's scheduler takes once SparseML has rewritten lr_kwargs
 # (`corrected_lr_info`: ExponentialLR becomes StepLR with step_size 1, lr_min and
-# cycle_epochs become eta_min and T_0); tests/test_torch_schedulers.py checks them
-# against torch's signatures
+# cycle_epochs become eta_min and T_0); tests/schedule/test_torch_schedulers.py
+# checks them against torch's signatures
 TORCH_KWARGS = {
     "StepLR": ("step_size", "gamma", "last_epoch"),
     "MultiStepLR": ("milestones", "gamma", "last_epoch"),

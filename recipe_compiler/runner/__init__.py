@@ -1,13 +1,22 @@
 """The runner: a recipe executed by SparseML 1.8 on a real model (the `runner` extra).
 
-Import `recipe_compiler.runner.compat` first: it patches torch 2.13 so that sparseml
-1.8 works with it. Nothing here is imported by lint, plan, rescale or preview.
+The run's phases: `prepare` (the recipe as the run applies it: `--var`, rescaled,
+linted), `train` (`recipe run`: dense phase, the recipe, export, bench, report),
+`session` (the recipe in a training loop: SparseML's manager, watched tensors,
+observed.csv), `export` (ONNX through sparseml's exporter), `bench` (DeepSparse and
+onnxruntime timed interleaved), `report` (report.json/md/html). Infrastructure:
+`checkpoint`, `distributed`, `progress`, `trained`, `errors`. Products of their own:
+`sweep` (`recipe sweep`), `tables` (the generator of `model/tables/`). `zoo/` holds
+the models and data the runner trains offline.
+
+May import: everything below it (`deploy/`, `views/`, `edit/`, `linter/`, the model,
+schedule and loader stages, the ground floor); nothing here is imported by lint,
+plan, rescale or preview. `torch_compat.apply()` runs before sparseml is imported.
 """
 
+from .errors import RunError
 
-class RunError(RuntimeError):
-    """The run cannot start or go on (a bad recipe, model or checkpoint); the message
-    says why and what to do."""
+__all__ = ["RecipeSession", "RunError"]
 
 
 def __getattr__(name: str) -> object:

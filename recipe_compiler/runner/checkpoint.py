@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import RunError
+from .errors import RunError
 
 CHECKPOINT = "checkpoint.pt"
 

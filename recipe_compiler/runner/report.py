@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..fileio import write_atomic
+from ..loader.recipe import Recipe
 from ..problems import Problem
-from ..recipe import Recipe
 
 
 @dataclasses.dataclass
@@ -106,8 +106,8 @@ def compare_with_plan(
     """
     import numpy as np
 
-    from ..preview import Planned
-    from ..schedule import plan
+    from ..schedule.timeline import plan
+    from ..views.preview import Planned
 
     with (out_dir / "observed.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
@@ -135,7 +135,7 @@ def compare_with_plan(
 
 def run_section(report: Report) -> dict[str, Any]:
     """What report.md says, for the page: scores, export, sparsity, benchmark."""
-    from ..cpu import CPU
+    from ..hardware.cpu import CPU
 
     note = CPU.from_dict(report.cpu) if report.cpu else None
     return {
@@ -215,6 +215,6 @@ def write(report: Report, out_dir: Path, drawn: Any = None) -> None:
     write_atomic(out_dir / "report.json", json.dumps(report.to_dict(), indent=2) + "\n")
     write_atomic(out_dir / "report.md", report_markdown(report))
     if drawn is not None:
-        from ..preview import render
+        from ..views.preview import render
 
         write_atomic(out_dir / "report.html", render([drawn], run=run_section(report)))

@@ -28,15 +28,16 @@ import math
 from pathlib import Path
 from typing import Any
 
+from .. import torch_compat
 from ..fileio import write_atomic
-from ..lint import lint_recipe
+from ..linter import lint_recipe
+from ..loader.recipe import Recipe, load
+from ..model.network import network_from_dict
+from ..model.params import flat, resolve_params
 from ..modifiers import is_gradual
-from ..network import network_from_dict
-from ..prepare import refusal
 from ..problems import errors
-from ..recipe import Recipe, load
-from ..resolve import flat, resolve_params
-from . import RunError, compat
+from .errors import RunError
+from .prepare import refusal
 
 
 def _unwrapped(model: Any) -> Any:
@@ -50,7 +51,7 @@ def _unwrapped(model: Any) -> Any:
 
 def live_network(model: Any, name: str = "model") -> Any:
     """The live module as `--model` tables describe one (no MAC positions)."""
-    from .tables import table_of
+    from ..model.torch import table_of
 
     return network_from_dict(table_of(model, name))
 
@@ -66,7 +67,7 @@ class RecipeSession:
         *,
         epoch: float = 0.0,
     ):
-        compat.apply()
+        torch_compat.apply()
         from sparseml.pytorch.optim import ScheduledModifierManager
 
         self.recipe = recipe if isinstance(recipe, Recipe) else load(recipe)
@@ -83,7 +84,7 @@ class RecipeSession:
         manager = ScheduledModifierManager.from_yaml(
             str(path) if path.is_file() else text
         )
-        list(compat.prepare_manager(manager, self.model))
+        list(torch_compat.prepare_manager(manager, self.model))
         self.manager = manager
         self.optimizer = manager.modify(
             self.model, optimizer, steps_per_epoch=self.spe, epoch=float(epoch)
@@ -148,7 +149,7 @@ class RecipeSession:
         if self._file is None:
             return None, None
         self._file.close()
-        from ..preview import render
+        from ..views.preview import render
         from .report import compare_with_plan
 
         assert self.out is not None

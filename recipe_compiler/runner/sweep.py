@@ -28,19 +28,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import compat
+from .. import torch_compat
 
-compat.apply()
+torch_compat.apply()
 
 import torch  # noqa: E402
 
-from ..cpu import detect as detect_cpu  # noqa: E402
 from ..fileio import write_atomic  # noqa: E402
-from ..onnxnet import mac_ratio  # noqa: E402
-from . import RunError, checkpoint, macs  # noqa: E402
+from ..hardware.cpu import detect as detect_cpu  # noqa: E402
+from ..model import macs  # noqa: E402
+from ..model.onnx import mac_ratio  # noqa: E402
+from . import checkpoint  # noqa: E402
 from .bench import measure  # noqa: E402
+from .errors import RunError  # noqa: E402
 from .export import export, sparseml_log_to  # noqa: E402
-from .tasks import build  # noqa: E402
+from .zoo.tasks import build  # noqa: E402
 
 BASELINE = ("dense FP32", "onnxruntime")
 
@@ -165,7 +167,7 @@ def _apply(model: torch.nn.Module, recipe: str, log_dir: Path) -> None:
     from sparseml.pytorch.optim import ScheduledModifierManager
 
     manager = ScheduledModifierManager.from_yaml(recipe)
-    compat.prepare_manager(manager, model)
+    torch_compat.prepare_manager(manager, model)
     model.train()  # layer fusion for QAT must see a model in train mode
     with sparseml_log_to(log_dir / "sparseml.log"):
         manager.apply(model, epoch=math.inf, loggers=[_quiet_logger()])

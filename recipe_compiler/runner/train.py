@@ -23,27 +23,30 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .. import torch_compat
 from ..modifiers import is_gradual
-from . import compat
 
-compat.apply()
+torch_compat.apply()
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from ..cpu import detect as detect_cpu  # noqa: E402
+from ..deploy import folder as deploy  # noqa: E402
 from ..fileio import recipe_suffix, write_atomic  # noqa: E402
-from ..prepare import Prepared, PrepareError, prepare, refusal  # noqa: E402
+from ..hardware.cpu import detect as detect_cpu  # noqa: E402
+from ..loader.recipe import load  # noqa: E402
+from ..loader.source import Limits  # noqa: E402
+from ..model import macs  # noqa: E402
 from ..problems import errors  # noqa: E402
-from ..recipe import load  # noqa: E402
-from ..source import Limits  # noqa: E402
-from . import RunError, checkpoint, deploy, macs, report  # noqa: E402
+from . import checkpoint, report  # noqa: E402
 from .distributed import Distributed, quiet  # noqa: E402
+from .errors import RunError  # noqa: E402
 from .export import export, pin_batch  # noqa: E402
-from .models import MODELS  # noqa: E402
+from .prepare import Prepared, PrepareError, prepare, refusal  # noqa: E402
 from .progress import StepBar  # noqa: E402
 from .report import Report  # noqa: E402
-from .tasks import Task, build  # noqa: E402
+from .zoo.models import MODELS  # noqa: E402
+from .zoo.tasks import Task, build  # noqa: E402
 
 __all__ = ["Report", "RunError", "params_of", "prunable", "run"]
 
@@ -60,7 +63,7 @@ def prunable(model: nn.Module) -> dict[str, torch.Tensor]:
 def params_of(model: nn.Module, spec: Any) -> dict[str, torch.Tensor]:
     """The tensors a modifier's `params` takes, resolved as SparseML resolves them
     (`resolve.py`: tokens anywhere in a list replace it; names; `re:` patterns)."""
-    from ..resolve import flat, resolve_params
+    from ..model.params import flat, resolve_params
     from .session import live_network
 
     named: dict[str, torch.Tensor] = dict(model.named_parameters())
@@ -349,7 +352,7 @@ def _sparsify(
     model = r.task.model
     model.train()
     manager = ScheduledModifierManager.from_yaml(str(path))
-    for change in compat.prepare_manager(manager, model):
+    for change in torch_compat.prepare_manager(manager, model):
         r.progress(change)
     wrapped = manager.modify(
         model,

@@ -11,14 +11,15 @@ import json
 import math
 from pathlib import Path
 
-from . import RunError, compat
+from .. import torch_compat
+from .errors import RunError
 
-compat.apply()
+torch_compat.apply()
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from .models import MODELS  # noqa: E402
+from .zoo.models import MODELS  # noqa: E402
 
 
 def load(run_dir: str | Path) -> nn.Module:
@@ -39,7 +40,7 @@ def load(run_dir: str | Path) -> nn.Module:
     else:
         model = MODELS[name]()
     manager = ScheduledModifierManager.from_yaml(str(recipe))
-    compat.prepare_manager(manager, model)
+    torch_compat.prepare_manager(manager, model)
     manager.apply_structure(model, epoch=math.inf)
     model.load_state_dict(torch.load(base / "model.pt", weights_only=True))
     return model.eval()

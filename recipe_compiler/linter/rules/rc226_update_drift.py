@@ -1,0 +1,73 @@
+"""Pruning updates that do not land where update_frequency says.
+
+SparseML schedules the next update at `last actual epoch + update_frequency`, with
+floats: a frequency off the step grid drifts further at every update, or skips
+updates (0.2 + 0.1 > 0.3). A lag of one step from float rounding is not reported.
+The message lists how many updates actually happen and when.
+
+Passes: update_frequency 0.5 at 100 steps per epoch.
+Fails: update_frequency 0.333 at 100 steps per epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from ...loader.recipe import Recipe
+from ...modifiers import is_gradual
+from ...problems import Severity
+from ._base import Finding
+from ._replay import Replay
+
+CODE = "RC226"
+NAME = "update-drift"
+SEVERITY = Severity.WARNING
+REPLAY = True
+
+
+def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
+    for e in t.events:
+        m = e.model
+        if not is_gradual(m) or e.every_step or not e.update_steps:
+            continue
+        if e.end_step is None or m.start < 0:
+            continue
+        freq = m.update_frequency
+        if freq * t.spe < 1 - 1e-9:
+            continue  # shorter than a step: SparseML updates on every step
+        # on paper: start, start + f, start + 2f, ..., then end
+        n = math.floor((m.end - m.start) / freq + 1e-9)
+        nominal = [m.start + i * freq for i in range(n + 1)]
+        if nominal[-1] < m.end - 1e-9:
+            nominal.append(m.end)
+        grid = [t.clock.first_at_or_after(x - 1e-9) for x in nominal]
+        # two nominal updates on one step (the last one and the end, when the
+        # window is not a multiple of the frequency) are one update in SparseML
+        grid = [g for i, g in enumerate(grid) if i == 0 or g != grid[i - 1]]
+        actual = list(e.update_steps)
+        lags = [k - g for k, g in zip(actual, grid, strict=False) if g is not None]
+        worst = max(lags, default=0)
+        if len(actual) == len(grid) and worst <= 1:
+            continue  # on paper, give or take the one step float rounding costs
+        first_late = next(
+            (t.clock.epoch(k) for k, lag in zip(actual, lags, strict=False) if lag > 1),
+            None,
+        )
+        line, col = e.entry.field_position("update_frequency")
+        counts = (
+            f"{len(actual)} updates"
+            if len(actual) == len(grid)
+            else f"{len(actual)} updates instead of {len(grid)}"
+        )
+        yield Finding(
+            line,
+            col,
+            f"update_frequency {freq:g} at {t.spe} steps per epoch: {counts}, "
+            f"drifting up to {worst} steps ({worst / t.spe:g} epochs) behind "
+            f"start_epoch + n x {freq:g}"
+            + (f" from epoch {first_late:g}" if first_late is not None else "")
+            + ": SparseML adds the frequency to the epoch of the last actual update",
+            "use a frequency that is a whole number of steps and exact in binary "
+            "(0.5, 0.25, 1), or accept the drift",
+        )

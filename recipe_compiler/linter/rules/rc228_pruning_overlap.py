@@ -1,0 +1,58 @@
+"""Two pruning modifiers on the same parameters in overlapping windows.
+
+Each recomputes its own mask for the parameters it holds; where two hold the same
+tensor at the same time, the masks fight and the sparsity follows whichever updated
+last.
+
+Passes: two GMP modifiers on different layers, or one after the other.
+Fails: two GMP modifiers on __ALL_PRUNABLE__ from 0 to 30 and from 10 to 40.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...loader.recipe import Recipe
+from ...modifiers import is_gradual
+from ...problems import Severity
+from ._base import Finding
+
+CODE = "RC228"
+NAME = "pruning-overlap"
+SEVERITY = Severity.WARNING
+ALL = ("__ALL__", "__ALL_PRUNABLE__")
+
+
+def written_params(m: object) -> set[str]:
+    p = getattr(m, "params", None)
+    if p is None or p == []:
+        return {"__ALL_PRUNABLE__"}
+    return {p.upper()} if isinstance(p, str) else set(p)
+
+
+def overlap(a: set[str], b: set[str]) -> set[str]:
+    if a & set(ALL) or b & set(ALL):
+        return a | b if a & set(ALL) and b & set(ALL) else (b if a & set(ALL) else a)
+    return a & b
+
+
+def check(recipe: Recipe) -> Iterator[Finding]:
+    pruning = [(e, m) for e, m in recipe.models if is_gradual(m)]
+    for i, (ea, ma) in enumerate(pruning):
+        for eb, mb in pruning[i + 1 :]:
+            a_end = ma.end if ma.end != -1 else float("inf")
+            b_end = mb.end if mb.end != -1 else float("inf")
+            if max(ma.start, mb.start) >= min(a_end, b_end):
+                continue
+            shared = overlap(written_params(ma), written_params(mb))
+            if not shared:
+                continue
+            names = ", ".join(sorted(shared)[:3]) + (", ..." if len(shared) > 3 else "")
+            yield Finding(
+                eb.line,
+                eb.column,
+                f"!{eb.tag} (line {eb.line}) and !{ea.tag} (line {ea.line}) prune "
+                f"the same parameters ({names}) in overlapping windows",
+                "give each modifier its own parameters, or run them one after "
+                "the other",
+            )

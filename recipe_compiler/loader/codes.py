@@ -1,0 +1,294 @@
+"""Codes of the problems the loader finds itself (reading, YAML, variables, schema).
+
+Lint rules that look at a loaded recipe live one per module in `lint/rules/`; the
+loader's findings are listed here so that config, docs and SARIF see one catalogue.
+Families: RC0xx reading and YAML, RC1xx structure and schema, RC2xx schedule,
+RC3xx sparsity and learning-rate values, RC4xx variables and `eval(...)`.
+Codes are never reused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..problems import Problem, Severity
+
+
+@dataclasses.dataclass(frozen=True)
+class Code:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+
+    @property
+    def sparseml(self) -> tuple[str, ...]:
+        return SPARSEML_FAILS.get(self.code, ())
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
+
+LOADER_CODES: dict[str, Code] = {
+    c.code: c
+    for c in [
+        Code("RC000", "unreadable-input", E, "The file cannot be read as a recipe."),
+        Code("RC001", "yaml-syntax", E, "The YAML does not parse."),
+        Code(
+            "RC002",
+            "missing-list-marker",
+            E,
+            "Modifiers listed without `- ` list markers.",
+        ),
+        Code(
+            "RC003",
+            "front-matter-missing",
+            E,
+            "A markdown recipe has no `---` front matter.",
+        ),
+        Code(
+            "RC004",
+            "front-matter-cut",
+            W,
+            "SparseML ends the front matter at a `---` inside a line.",
+        ),
+        Code(
+            "RC005",
+            "modifiers-after-front-matter",
+            W,
+            "Modifier tags after the front matter are never loaded.",
+        ),
+        Code(
+            "RC006",
+            "tag-line-with-dot",
+            E,
+            "A modifier tag on a line that contains a `.` is not recognised.",
+        ),
+        Code(
+            "RC007",
+            "file-extension",
+            E,
+            "SparseML only reads `.yaml` and `.md` recipe files.",
+        ),
+        Code(
+            "RC008",
+            "resource-limit",
+            E,
+            "The recipe passes one of recipe-compiler's limits (size, nesting, "
+            "aliases, expressions); not a SparseML verdict.",
+        ),
+        Code(
+            "RC009", "multiple-documents", E, "The YAML holds more than one document."
+        ),
+        Code("RC010", "duplicate-key", W, "A mapping repeats a key; the last wins."),
+        Code("RC011", "unsupported-tag", E, "A YAML tag that is not a modifier."),
+        Code(
+            "RC012",
+            "non-string-key",
+            E,
+            "A key SparseML uses as a name (top level, stage, modifier field, "
+            "'*_kwargs') that is not a string.",
+        ),
+        Code(
+            "RC013",
+            "tag-after-key",
+            E,
+            "A modifier tag on the same line as its key (`key: !Tag`).",
+        ),
+        Code("RC101", "unknown-modifier", E, "The tag names no SparseML modifier."),
+        Code("RC102", "unknown-field", E, "The modifier has no such field."),
+        Code("RC103", "missing-field", E, "A required field is missing."),
+        Code("RC104", "wrong-type", E, "A field has the wrong type."),
+        Code("RC105", "invalid-value", E, "A field's value is not allowed."),
+        Code("RC106", "no-modifiers", E, "No modifiers where SparseML looks for them."),
+        Code(
+            "RC107",
+            "modifier-location",
+            E,
+            "Modifiers listed under a key without `modifiers` in its name.",
+        ),
+        Code(
+            "RC108",
+            "not-a-modifier",
+            E,
+            "An entry of a modifiers list is not a tagged modifier.",
+        ),
+        Code(
+            "RC109",
+            "top-level-list",
+            E,
+            "The recipe is a bare list; SparseML needs a mapping.",
+        ),
+        Code(
+            "RC110",
+            "untagged-recipe",
+            W,
+            "A new-framework (untagged) recipe: the legacy loader ignores it.",
+        ),
+        Code("RC201", "epoch-order", E, "end_epoch comes before start_epoch."),
+        Code("RC202", "epoch-range", E, "An epoch below -1."),
+        Code(
+            "RC203",
+            "end-epoch-disabled",
+            E,
+            "This modifier does not allow an end_epoch.",
+        ),
+        Code("RC204", "update-frequency-range", E, "update_frequency below -1."),
+        Code(
+            "RC301",
+            "sparsity-range",
+            E,
+            "A sparsity outside the range SparseML accepts.",
+        ),
+        Code(
+            "RC302",
+            "lr-range",
+            E,
+            "A learning rate outside the range SparseML accepts.",
+        ),
+        Code(
+            "RC401",
+            "undefined-variable",
+            E,
+            "eval(...) uses a name that is not a numeric variable.",
+        ),
+        Code(
+            "RC403",
+            "unsupported-expression",
+            E,
+            "eval(...) uses syntax or a function SparseML does not evaluate.",
+        ),
+        Code(
+            "RC404",
+            "unary-minus",
+            E,
+            "eval(...) with a unary minus crashes SparseML 1.8.",
+        ),
+        Code(
+            "RC405", "variable-cycle", E, "Variables depend on each other in a cycle."
+        ),
+        Code(
+            "RC406",
+            "eval-not-number",
+            E,
+            "eval(...) in a modifier does not give a number.",
+        ),
+        Code(
+            "RC407",
+            "eval-not-evaluated",
+            W,
+            "A string that looks like eval(...) but SparseML leaves as text.",
+        ),
+    ]
+}
+
+
+# Where SparseML 1.8 fails on what each error code finds: "load" (`from_yaml`),
+# "initialize" (`manager.initialize` on a model with the recipe's parameters) or
+# "step" (a training step), with the exception it raises. Every entry is proven by
+# a case in tests/linter/rules/cases that raises exactly there
+# (tests/linter/rules/test_evidence.py).
+# "limit" is not a verdict on the recipe: recipe-compiler stops at its own bounds
+# (docs/security.md), where SparseML may well load the recipe.
+SPARSEML_FAILS: dict[str, tuple[str, ...]] = {
+    "RC000": (
+        "load: FileNotFoundError",
+        "load: IsADirectoryError",
+        "load: ReaderError",
+        "load: UnicodeDecodeError",
+    ),
+    "RC001": (
+        "load: ParserError",
+        "load: ScannerError",
+    ),
+    "RC002": ("load: ParserError",),
+    "RC003": ("load: RuntimeError",),
+    "RC006": ("load: ConstructorError",),
+    "RC007": ("load: ValueError",),
+    "RC008": ("limit",),
+    "RC009": ("load: ComposerError",),
+    "RC011": ("load: ConstructorError",),
+    "RC012": (
+        "initialize: TypeError",
+        "load: TypeError",
+        "load: ValidationError",
+        "load: ValueError",
+        "step: TypeError",
+    ),
+    "RC013": ("load: ScannerError",),
+    "RC101": ("load: ConstructorError",),
+    "RC102": ("load: TypeError",),
+    "RC103": (
+        "load: TypeError",
+        "load: ValueError",
+    ),
+    "RC104": (
+        "initialize: AttributeError",
+        "initialize: RuntimeError",
+        "initialize: TypeError",
+        "initialize: ValueError",
+        "load: AttributeError",
+        "load: TypeError",
+        "load: ValueError",
+        "step: AssertionError",
+        "step: IndexError",
+        "step: RuntimeError",
+        "step: TypeError",
+        "step: ValueError",
+    ),
+    "RC105": (
+        "initialize: AssertionError",
+        "initialize: ValueError",
+        "load: AssertionError",
+        "load: ValidationError",
+        "load: ValueError",
+        "step: AttributeError",
+        "step: IndexError",
+        "step: KeyError",
+        "step: NotImplementedError",
+        "step: RuntimeError",
+        "step: TypeError",
+        "step: ValueError",
+        "step: ZeroDivisionError",
+    ),
+    "RC106": (
+        "load: TypeError",
+        "load: ValueError",
+    ),
+    "RC107": ("load: ValueError",),
+    "RC108": ("load: AttributeError",),
+    "RC109": ("load: AttributeError",),
+    "RC201": ("load: ValueError",),
+    "RC202": (
+        "load: OverflowError",
+        "load: ValueError",
+    ),
+    "RC203": ("load: ValueError",),
+    "RC204": ("load: ValueError",),
+    "RC301": ("load: ValueError",),
+    "RC302": ("load: ValueError",),
+    "RC401": ("load: UnknownVariableException", "load: RuntimeError"),
+    "RC403": ("load: RuntimeError",),
+    "RC404": ("load: AttributeError",),
+    "RC405": ("load: RuntimeError",),
+    "RC406": ("load: RuntimeError",),
+}
+
+
+def make(
+    code: str,
+    path: str,
+    line: int,
+    column: int,
+    message: str,
+    hint: str | None = None,
+) -> Problem:
+    """A loader Problem with the code's default severity."""
+    return Problem(
+        path=path,
+        line=max(1, line),
+        column=max(1, column),
+        code=code,
+        severity=LOADER_CODES[code].severity,
+        message=message,
+        hint=hint,
+    )
