@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -36,6 +39,82 @@ _DTYPES = {
 
 class BenchError(Exception):
     """A model that cannot be benchmarked: the message says which and why."""
+
+
+# Compiles and runs each model once in DeepSparse, saying so after each: DeepSparse
+# 1.8 aborts the whole process on some graphs and CPUs (an assertion in its JIT,
+# seen on AVX-512 VNNI for small pooled INT8 inputs), which no try/except catches.
+_PROBE = """
+import sys, numpy as np
+from deepsparse import Scheduler, compile_model
+*paths, batch, streams, feed = sys.argv[1:]
+data = np.load(feed)
+for i, path in enumerate(paths):
+    arrays = [data[k] for k in sorted(data.files) if k.startswith(f"m{i:04d}_")]
+    kw = {"num_streams": int(streams), "scheduler": Scheduler.multi_stream}
+    compile_model(path, batch_size=int(batch), **(kw if int(streams) else {})).run(
+        arrays
+    )
+    print("probed", i, flush=True)
+"""
+PROBE_SECONDS = 1800  # compiling yolov5x a few times; a hung engine is stopped
+
+
+def _abort_reason(stderr: str, returncode: int) -> str:
+    """The line that says why a DeepSparse process died (its assertion, else the
+    last line it printed, else the exit status)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    said = [ln for ln in lines if ln.startswith(("Assertion", "Uncaught", "Error"))]
+    last = said[0] if said else (lines[-1] if lines else "")
+    return f"{last[:300]} (exit status {returncode})" if last else f"exit {returncode}"
+
+
+def crashes(
+    models: list[tuple[str, list[np.ndarray]]],
+    batch_size: int,
+    scenario: str,
+    code: str | None = None,
+) -> dict[int, str]:
+    """Which models (by index) DeepSparse cannot compile and run without dying,
+    and why: each is tried in a child process, in order, the child restarted after
+    one that killed it. Python errors are left to `measure` to report."""
+    found: dict[int, str] = {}
+    start = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        streams = str(STREAMS if scenario == "async" else 0)
+        while start < len(models):
+            feed = os.path.join(tmp, f"inputs{start}.npz")
+            np.savez(
+                feed,
+                **{
+                    f"m{i:04d}_{j:04d}": a
+                    for i, (_, arrays) in enumerate(models[start:])
+                    for j, a in enumerate(arrays)
+                },
+            )
+            argv = [path for path, _ in models[start:]] + [str(batch_size), streams]
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-c", code or _PROBE, *argv, feed],
+                    capture_output=True,
+                    text=True,
+                    timeout=PROBE_SECONDS,
+                    env={**os.environ, "NM_DISABLE_ANALYTICS": "1"},
+                )
+            except subprocess.TimeoutExpired as exc:
+                out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else ""
+                hung = start + out.count("probed ")
+                found[hung] = f"still compiling or running after {PROBE_SECONDS} s"
+                start = hung + 1
+                continue
+            probed = sum(ln.startswith("probed ") for ln in done.stdout.splitlines())
+            if done.returncode == 0 or start + probed >= len(models):
+                break
+            if done.returncode > 0 and "Traceback" in done.stderr:
+                break  # a Python error: `measure` raises it with its message
+            found[start + probed] = _abort_reason(done.stderr, done.returncode)
+            start += probed + 1
+    return found
 
 
 @dataclass
@@ -151,18 +230,45 @@ def measure(
     scenario: str = "sync",
     sample: np.ndarray | None = None,
     progress: Callable[[str], None] = print,
+    failures: list[dict[str, str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Rows of items/s and latency for every model (label -> ONNX path) and engine.
 
     `vs_baseline` is each row's throughput over the first row's (the first model
     in the first engine: the dense FP32 model in onnxruntime for `recipe run`).
+    A model DeepSparse dies on (tried first in a child process) raises BenchError,
+    or, given a `failures` list, is left out of the rows and listed there
+    (`{"model", "engine", "error"}`).
     """
     if scenario not in SCENARIOS:
         raise BenchError(f"scenario {scenario!r}: use one of {', '.join(SCENARIOS)}")
+    feeds = {
+        label: inputs_for(path, batch_size, sample) for label, path in models.items()
+    }
+    dead: dict[str, str] = {}
+    if "deepsparse" in engines:
+        progress(f"trying {len(models)} model(s) in deepsparse in a child process...")
+        labels = list(models)
+        found = crashes(
+            [(models[label], feeds[label]) for label in labels], batch_size, scenario
+        )
+        dead = {labels[i]: why for i, why in found.items()}
+    for label, why in dead.items():
+        message = (
+            f"{models[label]}: deepsparse died running it on this CPU: {why}; "
+            "an engine bug, not the model's: time it in onnxruntime "
+            "(--engine onnxruntime)"
+        )
+        if failures is None:
+            raise BenchError(message)
+        progress(f"{label}: {message}")
+        failures.append({"model": label, "engine": "deepsparse", "error": why})
     pairs = []
     for label, path in models.items():
-        arrays = inputs_for(path, batch_size, sample)
+        arrays = feeds[label]
         for engine in engines:
+            if engine == "deepsparse" and label in dead:
+                continue
             progress(f"compiling {label} in {engine}...")
             try:
                 call = _compile(path, engine, arrays, batch_size, scenario)
@@ -172,6 +278,8 @@ def measure(
                 reason = str(exc).strip().splitlines()[0][:300] if str(exc) else ""
                 raise BenchError(f"{path}: {engine} cannot run it: {reason}") from exc
             pairs.append(_Pair(label, engine, call))
+    if not pairs:
+        raise BenchError("no model-engine pair could be timed")
     callers = STREAMS if scenario == "async" else 1
     step = min(0.25, max(seconds / 8, 0.01))
     progress(f"timing {len(pairs)} model-engine pairs, {seconds:g} s each, interleaved")

@@ -114,6 +114,8 @@ class Sweep:
     cpu: dict[str, Any]
     built: list[Built]
     rows: list[dict[str, Any]]  # bench.measure's rows, with `variant` and `mac_ratio`
+    # pairs the engine died on (bench.measure's failures): model, engine, error
+    failed: list[dict[str, str]] = dataclasses.field(default_factory=list)
 
     @property
     def fastest(self) -> dict[str, Any]:
@@ -144,6 +146,7 @@ class Sweep:
                 for b in self.built
             ],
             "rows": self.rows,
+            "failed": self.failed,
             "fastest": {
                 "variant": self.fastest["model"],
                 "engine": self.fastest["engine"],
@@ -344,6 +347,7 @@ def sweep(
             progress=progress,
         )
         shape = tuple(int(d) for d in sample.shape[1:])
+    failed: list[dict[str, str]] = []
     rows = measure(
         {b.variant.name: b.onnx for b in built},
         engines=engines,
@@ -351,6 +355,7 @@ def sweep(
         seconds=seconds,
         sample=sample,
         progress=progress,
+        failures=failed,
     )
     ratio = {b.variant.name: b.mac_ratio for b in built}
     base = next((r for r in rows if (r["model"], r["engine"]) == BASELINE), rows[0])[
@@ -373,6 +378,7 @@ def sweep(
         detect_cpu().to_dict(),
         built,
         rows,
+        failed,
     )
     write_atomic(out_dir / "sweep.json", json.dumps(result.to_dict(), indent=2) + "\n")
     write_atomic(out_dir / "sweep.html", chart(result))
@@ -393,6 +399,8 @@ def text_table(result: Sweep) -> str:
             f"{r['latency_ms']['median']:>10.2f} {r['latency_ms']['p90']:>8.2f} "
             f"{r['vs_dense_fp32_onnxruntime']:>17.2f}x {mac:>10}"
         )
+    for f in result.failed:
+        lines.append(f"{f['model']:<{w}} {f['engine']:<12} failed: {f['error']}")
     return "\n".join(lines)
 
 
@@ -408,8 +416,11 @@ def chart(result: Sweep) -> str:
         fig.add_bar(
             name=engine,
             x=names,
-            y=[by[n]["items_per_sec"] for n in names],
-            text=[f"{by[n]['vs_dense_fp32_onnxruntime']:.2f}x" for n in names],
+            y=[by[n]["items_per_sec"] if n in by else None for n in names],
+            text=[
+                f"{by[n]['vs_dense_fp32_onnxruntime']:.2f}x" if n in by else "failed"
+                for n in names
+            ],
             hovertemplate="%{x}<br>%{y:.1f} items/s (%{text} dense FP32 ORT)",
         )
     base = [

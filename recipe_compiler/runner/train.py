@@ -544,17 +544,21 @@ def _finish(
         r.progress(f"deploy folder {served}: serve it with `recipe serve {r.out_dir}`")
     rows: list[dict[str, Any]] = []
     if bench_seconds > 0:
-        from .bench import measure, table
+        from .bench import BenchError, measure, table
 
         sample = next(iter(task.val))[0].numpy()
-        rows = measure(
-            {"dense": dense.onnx, "recipe": onnx},
-            batch_size=static_batch or 1,
-            seconds=bench_seconds,
-            sample=sample,
-            progress=r.progress,
-        )
-        r.progress(table(rows))
+        try:  # the run's results stand whatever an engine does with them
+            rows = measure(
+                {"dense": dense.onnx, "recipe": onnx},
+                batch_size=static_batch or 1,
+                seconds=bench_seconds,
+                sample=sample,
+                progress=r.progress,
+                failures=[],  # each one is said in progress
+            )
+            r.progress(table(rows))
+        except BenchError as exc:
+            r.progress(f"bench: {exc}; the run's model and report are kept")
     drawn, lr_diff, sparsity_diff = report.compare_with_plan(
         prepared.recipe, prepared.problems, r.spe, r.out_dir
     )

@@ -967,3 +967,71 @@ def test_yolov5s_show_model_counts_the_macs_recipe_run_does(sparseml, tmp_path):
     assert shown.exit_code == 0, shown.output
     totals = json.loads(shown.stdout)["totals"]
     assert totals["nonzero_mac_ratio"] == pytest.approx(report.mac_ratio, rel=1e-12)
+
+
+# A stand-in for DeepSparse's probe whose engine dies on any model named crash*:
+# the way DeepSparse 1.8's JIT assertion ends a process (no Python traceback).
+_DYING_PROBE = """
+import os, sys
+*paths, batch, streams, feed = sys.argv[1:]
+for i, path in enumerate(paths):
+    if os.path.basename(path).startswith("crash"):
+        sys.stderr.write("Assertion at ./src/jit/pooling.hpp:333\\n")
+        sys.stderr.flush()
+        os._exit(1)
+    print("probed", i, flush=True)
+"""
+
+
+def test_a_model_the_engine_dies_on_is_found_and_the_rest_are_probed(tmp_path):
+    from recipe_compiler.runner.bench import crashes
+
+    models = [(str(tmp_path / n), []) for n in ("a", "crash1", "b", "crash2", "c")]
+    found = crashes(models, 1, "sync", code=_DYING_PROBE)
+    assert found == {
+        1: "Assertion at ./src/jit/pooling.hpp:333 (exit status 1)",
+        3: "Assertion at ./src/jit/pooling.hpp:333 (exit status 1)",
+    }
+    assert crashes(models[:1], 1, "sync", code=_DYING_PROBE) == {}
+
+
+def test_a_python_error_in_the_probe_is_left_to_measure(tmp_path):
+    from recipe_compiler.runner.bench import crashes
+
+    code = "raise RuntimeError('compile failed')"
+    assert crashes([(str(tmp_path / "a"), [])], 1, "sync", code=code) == {}
+
+
+def test_measure_refuses_or_lists_a_model_deepsparse_dies_on(
+    sparseml, tmp_path, monkeypatch
+):
+    from recipe_compiler.runner import bench
+
+    monkeypatch.setattr(bench, "_PROBE", _DYING_PROBE)
+    models = {
+        "fine": str(_tiny_onnx(tmp_path / "fine.onnx")),
+        "dies": str(_tiny_onnx(tmp_path / "crash.onnx")),
+    }
+    with pytest.raises(bench.BenchError) as refused:
+        bench.measure(models, seconds=0.05, progress=lambda _: None)
+    assert str(refused.value) == (
+        f"{models['dies']}: deepsparse died running it on this CPU: Assertion at "
+        "./src/jit/pooling.hpp:333 (exit status 1); an engine bug, not the model's: "
+        "time it in onnxruntime (--engine onnxruntime)"
+    )
+    failures: list = []
+    rows = bench.measure(
+        models, seconds=0.05, progress=lambda _: None, failures=failures
+    )
+    assert [(r["model"], r["engine"]) for r in rows] == [
+        ("fine", "onnxruntime"),
+        ("fine", "deepsparse"),
+        ("dies", "onnxruntime"),
+    ]
+    assert failures == [
+        {
+            "model": "dies",
+            "engine": "deepsparse",
+            "error": "Assertion at ./src/jit/pooling.hpp:333 (exit status 1)",
+        }
+    ]

@@ -80,11 +80,20 @@ def digits(tmp_path_factory, sparseml) -> tuple[Path, dict, str, str]:
 
 
 def test_every_variant_is_timed_in_both_engines(digits):
-    _out, doc, _stdout, stderr = digits
+    """Or, where DeepSparse 1.8 dies on one (its JIT asserts on some small INT8
+    graphs on AVX-512 VNNI CPUs), that pair is listed as failed with the engine's
+    reason and the sweep goes on."""
+    _out, doc, stdout, stderr = digits
     assert [v["name"] for v in doc["variants"]] == NAMES
-    assert [(r["model"], r["engine"]) for r in doc["rows"]] == [
+    timed = [(r["model"], r["engine"]) for r in doc["rows"]]
+    failed = [(f["model"], f["engine"]) for f in doc["failed"]]
+    assert sorted(timed + failed) == sorted(
         (n, e) for n in NAMES for e in ("onnxruntime", "deepsparse")
-    ]
+    )
+    for f in doc["failed"]:
+        assert f["engine"] == "deepsparse" and "exit" in f["error"]
+        assert f"{f['model']}: " in stderr and "died running it" in stderr
+        assert f"failed: {f['error']}" in stdout
     base = doc["rows"][0]
     assert (base["model"], base["engine"]) == ("dense FP32", "onnxruntime")
     for r in doc["rows"]:
