@@ -62,7 +62,7 @@ for f in sorted(glob.glob(sys.argv[1] + '/sparseml/*')):
     except Exception: pass
 """
 HEAVY = (
-    "import sys, recipe_compiler.cli as c; from recipe_compiler.linter import lint_paths; "
+    "import sys, recipe_compiler.cli as c; from recipe_compiler.linter.engine import lint_paths; "
     "lint_paths([sys.argv[1]]); print(sorted(m for m in ('torch', 'sparseml', 'plotly', "
     "'numpy') if m in sys.modules))"
 )

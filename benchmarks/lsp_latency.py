@@ -72,7 +72,8 @@ def heavy_modules() -> str:
 
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    from recipe_compiler.linter import config, discover
+    from recipe_compiler.linter import config
+    from recipe_compiler.linter.discovery import discover
     from recipe_compiler.lsp.analysis import Settings, analyse
     from tests.lspclient import Client
 

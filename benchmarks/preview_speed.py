@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from recipe_compiler.linter import lint_recipe  # noqa: E402
+from recipe_compiler.linter.engine import lint_recipe  # noqa: E402
 from recipe_compiler.loader.recipe import load  # noqa: E402
 from recipe_compiler.schedule.timeline import plan  # noqa: E402
 from recipe_compiler.views.preview import Planned, figures, render  # noqa: E402
@@ -40,7 +40,7 @@ def main() -> None:
     )
     for name, path, overrides in CASES:
         recipe = load(path, overrides)
-        problems = lint_recipe(recipe)
+        problems = lint_recipe(recipe).problems
         times = []
         for _ in range(5):
             t0 = time.perf_counter()

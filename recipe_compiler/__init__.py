@@ -81,12 +81,12 @@ def lint(
     after `config` and inline `# recipe: disable=` comments.
 
     Schedule rules replay the recipe at `steps_per_epoch`; model rules run when a
-    `network` is given (`rc.model(...)` or a built-in name's table); `target` (a
-    sweep, `--target-cpu`) adds what the recipe's sparsity bought on that CPU.
+    `network` (what `--model` reads) is given; `target` (a sweep, `--target-cpu`)
+    adds what the recipe's sparsity bought on that CPU.
     """
-    from .linter import lint_recipe
+    from .linter.engine import lint_recipe
 
-    return lint_recipe(recipe, config, steps_per_epoch, network, target)
+    return lint_recipe(recipe, config, steps_per_epoch, network, target).problems
 
 
 def plan(

@@ -64,26 +64,3 @@ def rewrite(path: str | os.PathLike[str], original: str, text: str) -> Path:
         text = "\ufeff" + text  # keep the byte-order mark the file had
     write_atomic(target, text)
     return target
-
-
-def recipe_suffix(path: str | os.PathLike[str]) -> str:
-    """The suffix of a recipe written from the one at `path`: SparseML reads only
-    `.md` and `.yaml`, so a `.yml` input is written as `.yaml`."""
-    return ".md" if Path(path).suffix.lower() == ".md" else ".yaml"
-
-
-def check_recipe_output(path: str | os.PathLike[str], suffix: str) -> None:
-    """Refuse (ValueError) an output SparseML would not read, or one in another
-    format than `suffix` (the input's, or `.yaml` for a flattened recipe)."""
-    p = Path(path)
-    if p.suffix.lower() not in (".yaml", ".md"):
-        raise ValueError(
-            f"{path}: SparseML reads only .yaml and .md recipes; name the output "
-            f"{p.with_suffix(suffix).name}"
-        )
-    if p.suffix.lower() != suffix:
-        what = "markdown with front matter" if suffix == ".md" else "plain YAML"
-        raise ValueError(
-            f"{path}: the output is {what}, like what it is written from: name it "
-            f"{p.with_suffix(suffix).name}"
-        )

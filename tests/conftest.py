@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from recipe_compiler.linter import lint_recipe
+from recipe_compiler.linter.engine import lint_recipe
 from recipe_compiler.loader import source
 from recipe_compiler.loader.recipe import from_source
 from recipe_compiler.schedule.clock import DEFAULT_STEPS_PER_EPOCH
@@ -38,7 +38,7 @@ def lint_text(
     net = load_network(model) if model else None
     spe = steps_per_epoch or DEFAULT_STEPS_PER_EPOCH
     sweep = _parse(target, "sweep.json") if target else None
-    return recipe, lint_recipe(recipe, None, spe, net, sweep)
+    return recipe, lint_recipe(recipe, None, spe, net, sweep).problems
 
 
 @pytest.fixture(scope="session")

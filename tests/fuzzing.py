@@ -14,7 +14,7 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from recipe_compiler.edit.rescale import RescaleError, rescale
-from recipe_compiler.linter import lint_recipe
+from recipe_compiler.linter.engine import lint_recipe
 from recipe_compiler.loader import source
 from recipe_compiler.loader.recipe import OverrideError, from_source
 from recipe_compiler.modifiers import REGISTRY
@@ -173,6 +173,6 @@ def check_bytes(data: bytes) -> None:
 
 def _lint(text: str, name: str, kind: str) -> list:
     try:
-        return lint_recipe(from_source(source.from_text(text, name, kind)))
+        return lint_recipe(from_source(source.from_text(text, name, kind))).problems
     except OverrideError:  # pragma: no cover - no overrides are given
         raise

@@ -26,10 +26,12 @@ def test_importing_the_package_loads_nothing_heavy():
 def test_every_name_of_the_api_is_a_plain_function_whatever_was_imported():
     import recipe_compiler as rc
     import recipe_compiler.edit.rescale
-    import recipe_compiler.linter  # a stage folder: never shadows the function
+    import recipe_compiler.linter.engine  # a stage folder: never shadows rc.lint
+    import recipe_compiler.loader.recipe  # nor rc.load
 
     recipe = rc.load(RECIPE)
-    assert rc.lint(recipe) == recipe_compiler.linter.lint_recipe(recipe) == []
+    assert rc.lint(recipe) == recipe_compiler.linter.engine.lint_recipe(recipe).problems
+    assert rc.lint(recipe) == []
     assert rc.rescale(recipe, 300).epochs == 300
     assert rc.RescaleError is recipe_compiler.edit.rescale.RescaleError
     assert issubclass(rc.RescaleError, ValueError)
@@ -49,3 +51,18 @@ def test_the_api_default_steps_per_epoch_is_the_linters():
     from recipe_compiler.schedule.clock import DEFAULT_STEPS_PER_EPOCH
 
     assert rc.DEFAULT_STEPS_PER_EPOCH == DEFAULT_STEPS_PER_EPOCH
+
+
+def test_the_readme_api_example_runs(monkeypatch):
+    """README's Python API block, up to the runner (which needs training)."""
+    import re
+
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"## Python API\n\n```python\n(.*?)```", text, re.S).group(1)
+    code = block.split("from recipe_compiler.runner")[0]
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr("builtins.help", lambda obj: None)
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)  # our own README
+    assert scope["recipe"].max_epochs == 50
+    assert scope["page"].startswith("<!DOCTYPE html>")

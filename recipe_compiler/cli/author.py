@@ -196,12 +196,12 @@ def command_line(s: NewSettings, fmt: str) -> str:
 def execute_new(s: NewSettings) -> int:
     from ..edit.new import AuthoringError, Spec, render
     from ..fileio import write_atomic
-    from ..linter import lint_recipe
+    from ..linter.engine import lint_recipe
     from ..loader import source
     from ..loader.recipe import from_source
     from ..problems import errors
 
-    fmt = s.format or ("md" if s.output and s.output.endswith(".md") else "yaml")
+    fmt = s.format or (source.kind_of(s.output) if s.output else "yaml")
     if s.output and Path(s.output).exists() and not s.force:
         raise Failure(
             f"recipe new: {s.output} exists; pass --force to overwrite it", EXIT_USAGE
@@ -242,7 +242,7 @@ def execute_new(s: NewSettings) -> int:
     name = s.output or f"<new>.{fmt}"
     recipe = from_source(source.from_text(text, name, fmt))
     spe = s.spe or DEFAULT_STEPS_PER_EPOCH
-    found = lint_recipe(recipe, None, spe, net)
+    found = lint_recipe(recipe, None, spe, net).problems
     if errors(found):  # --var values can make one; the templates alone do not
         listed = "\n".join(f"  {p}" for p in errors(found))
         raise Failure(

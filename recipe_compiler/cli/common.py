@@ -93,6 +93,46 @@ def steps_option(help_text: str, **kw: Any) -> Callable[[F], F]:
     )
 
 
+def image_size_option(help_text: str, default: int | None = None) -> Callable[[F], F]:
+    """`--image-size N`: the square input of the YOLOv5 models (32 or more); each
+    command has its own default (the tables' 64 for MAC counts, 64 for a quick
+    run on generated shapes, 640 for a sweep's real speed)."""
+    return click.option(
+        "--image-size",
+        type=click.IntRange(min=32),
+        default=default,
+        show_default=default is not None,
+        help=help_text,
+    )
+
+
+def batch_size_option(default: int, help_text: str | None = None) -> Callable[[F], F]:
+    """`--batch-size N` (1 or more)."""
+    return click.option(
+        "--batch-size",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def runner_model_option(
+    help_text: str, dest: str = "model", default: str | None = None
+) -> Callable[[F], F]:
+    """`--model M` of the runner's commands: a model to build (a built-in name or
+    `pkg.module:factory`), required unless it has a default. (`model_option` is
+    lint's: a network to check names against.)"""
+    return click.option(
+        "--model",
+        dest,
+        default=default,
+        required=default is None,
+        show_default=default is not None,
+        help=help_text,
+    )
+
+
 LIMIT_HELP = {
     "max_bytes": "Largest recipe file read, in bytes.",
     "max_nodes": "Most YAML nodes, counting what aliases repeat.",
@@ -247,9 +287,9 @@ def refuse_lint_errors(
 ) -> None:
     """A recipe `recipe lint` calls an error (with this config, schedule rules at
     `spe` steps per epoch) is neither read on nor written: a Failure listing them."""
-    from ..linter import lint_recipe
+    from ..linter.engine import lint_recipe
 
-    found = errors(lint_recipe(recipe, cfg, spe))
+    found = errors(lint_recipe(recipe, cfg, spe).problems)
     if found:
         raise Failure(
             f"recipe {command}: nothing written: {what} has " + lint_errors(found, spe),

@@ -95,10 +95,11 @@ def rescale(**options: Any) -> int:
 
 
 def execute_rescale(settings: RescaleSettings) -> int:
-    from ..edit.rescale import RescaleError, flattened, length_notes, rescale
-    from ..fileio import recipe_suffix
+    from ..edit.flatten import flattened
+    from ..edit.rescale import RescaleError, length_notes, rescale
     from ..loader import source
     from ..loader.recipe import from_source
+    from ..loader.source import recipe_suffix
 
     recipe = load_recipe("rescale", settings.recipe)
     spe = settings.spe or DEFAULT_STEPS_PER_EPOCH
@@ -168,7 +169,8 @@ def deliver(text: str, original: str, settings: RescaleSettings, suffix: str) ->
 
 def write_recipe(path: str, text: str, suffix: str) -> None:
     """Write atomically what SparseML can read, in the format it was made in."""
-    from ..fileio import check_recipe_output, write_atomic
+    from ..fileio import write_atomic
+    from ..loader.source import check_recipe_output
 
     try:
         check_recipe_output(path, suffix)
@@ -209,7 +211,7 @@ def compile_command(**options: Any) -> int:
 
 def execute_compile(settings: CompileSettings) -> int:
     from ..edit.compile import CompileError, compile_recipe
-    from ..fileio import recipe_suffix
+    from ..loader.source import recipe_suffix
 
     recipe = load_recipe("compile", settings.recipe)
     try:

@@ -141,11 +141,12 @@ def lint(**options: Any) -> int:
 
 
 def execute(settings: LintSettings) -> int:
-    from ..linter import exit_code, lint_counted, lint_paths_counted
     from ..linter.config import ConfigError
+    from ..linter.discovery import discover
+    from ..linter.engine import exit_code, lint_sources
     from ..linter.reporters import REPORTERS, suppressed_note
-    from ..loader.recipe import OverrideError, from_source
-    from ..loader.source import check_extension, from_bytes, from_text
+    from ..loader.recipe import OverrideError
+    from ..loader.source import read
 
     cfg = lint_config("lint", settings.config_path)
     try:
@@ -177,29 +178,15 @@ def execute(settings: LintSettings) -> int:
     try:
         if settings.fix:
             fix(files, limits, cfg, spe, settings.overrides)
-        problems, recipes, hidden = lint_paths_counted(
-            files, cfg, settings.overrides, limits, spe, net, target
-        )
+        sources = [read(path, limits) for path in discover(files, cfg)]
         if "-" in settings.paths:
-            data = sys.stdin.buffer.read(limits.max_bytes + 1)
-            name = settings.stdin_filename or "<stdin>"
-            kind = _kind(settings.stdin_filename)
-            src = from_bytes(data, name, kind, limits)
-            if settings.stdin_filename and not src.unreadable:
-                check_extension(src)
-            if settings.fix:  # as ruff: the fixed text to stdout, the report to stderr
-                fixed = _fixed(src, cfg, spe, settings.overrides)
-                text = src.text if fixed is None else fixed
-                click.echo(text, nl=False)
-                src = from_text(text, "<stdin>", "text")
-            recipe = from_source(src, settings.overrides, limits)
-            recipes.append(recipe)
-            linted = lint_counted(recipe, cfg, spe, net, target)
-            problems.extend(linted.problems)
-            hidden.extend(linted.suppressed)
+            sources.append(_stdin_source(settings, cfg, spe))
+        linted = lint_sources(
+            sources, cfg, settings.overrides, limits, spe, net, target
+        )
     except OverrideError as exc:
         raise Failure(f"recipe lint: {exc}") from None
-    problems.sort()
+    problems, recipes, hidden = linted.problems, linted.recipes, linted.suppressed
     to_stderr = settings.fix and "-" in settings.paths
     fmt = settings.fmt
     if fmt == "auto":
@@ -230,10 +217,28 @@ def execute(settings: LintSettings) -> int:
     return 0 if settings.exit_zero else exit_code(problems, settings.strict)
 
 
+def _stdin_source(settings: LintSettings, cfg: Any, spe: int) -> Any:
+    """`-`: stdin as a Source named by --stdin-filename; with --fix, the fixed text
+    goes to stdout (as ruff's) and is what is linted."""
+    from ..loader.source import check_extension, from_bytes, from_text
+
+    data = sys.stdin.buffer.read(settings.limits.max_bytes + 1)
+    name = settings.stdin_filename or "<stdin>"
+    src = from_bytes(data, name, _kind(settings.stdin_filename), settings.limits)
+    if settings.stdin_filename and not src.unreadable:
+        check_extension(src)
+    if settings.fix:
+        fixed = _fixed(src, cfg, spe, settings.overrides)
+        text = src.text if fixed is None else fixed
+        click.echo(text, nl=False)
+        src = from_text(text, "<stdin>", "text")
+    return src
+
+
 def _kind(name: str | None) -> Any:
-    if name is None:
-        return "text"
-    return "md" if name.lower().endswith(".md") else "yaml"
+    from ..loader.source import kind_of
+
+    return "text" if name is None else kind_of(name)
 
 
 def _use_color(choice: str, to_stderr: bool) -> bool:
@@ -298,7 +303,7 @@ def fix(
     """Add the missing `- ` markers to every recipe in `files`, in place; a file
     whose fixed text lint would still call an error is left as it is."""
     from ..fileio import RewriteError, rewrite
-    from ..linter import discover
+    from ..linter.discovery import discover
     from ..loader.source import read
 
     for path in discover(files, cfg):
@@ -315,7 +320,7 @@ def fix(
 def _fixed(src: Any, cfg: Any, spe: int, overrides: dict[str, Any]) -> str | None:
     """The text with the markers added, or None (nothing to add, or the result
     would have errors: said on stderr, with which)."""
-    from ..linter import lint_recipe
+    from ..linter.engine import lint_recipe
     from ..loader.list_markers import add_markers, missing_markers
     from ..loader.recipe import from_source
     from ..loader.source import from_text
@@ -327,7 +332,7 @@ def _fixed(src: Any, cfg: Any, spe: int, overrides: dict[str, Any]) -> str | Non
     left = errors(
         lint_recipe(
             from_source(from_text(fixed, src.path, src.kind), overrides), cfg, spe
-        )
+        ).problems
     )
     if left:
         click.echo(

@@ -15,6 +15,7 @@ from .common import (
     EXIT_USAGE,
     POSITIVE,
     Failure,
+    image_size_option,
     load_model,
     load_recipe,
     model_option,
@@ -38,10 +39,8 @@ class ShowSettings:
 @click.argument("recipe", metavar="RECIPE")
 @var_option("Override a recipe variable.")
 @model_option
-@click.option(
-    "--image-size",
-    type=click.IntRange(min=32),
-    help="With --model yolov5*: the input size the MACs are counted at (default 64).",
+@image_size_option(
+    "With --model yolov5*: the input size the MACs are counted at (default 64)."
 )
 @click.option(
     "--format",
@@ -61,7 +60,7 @@ def show(**options: Any) -> int:
 def execute_show(settings: ShowSettings) -> int:
     import json
 
-    from ..linter import lint_recipe
+    from ..linter.engine import lint_recipe
     from ..model.layerplan import PlanError, as_text, layer_plan
     from ..views.show_text import modifiers_table
 
@@ -73,7 +72,7 @@ def execute_show(settings: ShowSettings) -> int:
     recipe = load_recipe("show", settings.recipe, settings.overrides)
     if recipe.root is None:  # unreadable, or over a limit: nothing to show
         refuse_errors(recipe.problems)
-    problems = lint_recipe(recipe, network=net)
+    problems = lint_recipe(recipe, network=net).problems
     if settings.fmt == "text":
         click.echo(modifiers_table(recipe), nl=False)
     if net is not None and recipe.ok:
@@ -137,12 +136,12 @@ def plan(**options: Any) -> int:
 
 
 def execute_plan(settings: PlanSettings) -> int:
-    from ..linter import lint_recipe, model_problems, problems_at
+    from ..linter.engine import lint_recipe, model_problems, problems_at
     from ..problems import errors
     from ..schedule.clock import NoTrainingLength
     from ..schedule.timeline import ScheduleError
     from ..schedule.timeline import plan as make_plan
-    from ..views import plan_text as planfmt
+    from ..views import plan_text
 
     net = load_model("plan", settings.model)
     recipe = load_recipe("plan", settings.recipe, settings.overrides)
@@ -164,14 +163,14 @@ def execute_plan(settings: PlanSettings) -> int:
         more = " (a smaller --epochs)" if settings.epochs is not None else ""
         raise Failure(f"recipe plan: {exc}{more}", EXIT_USAGE) from None
     formats = {
-        "json": planfmt.as_json,
-        "csv": planfmt.as_csv,
-        "table": lambda t: planfmt.as_table(t, recipe.path),
+        "json": plan_text.as_json,
+        "csv": plan_text.as_csv,
+        "table": lambda t: plan_text.as_table(t, recipe.path),
     }
     click.echo(formats[settings.fmt](t), nl=False)
     # what SparseML crashes on while training (RC205, RC220): planned up to the
     # crash, and an error all the same, as lint and preview say
-    crashes = errors(lint_recipe(recipe, steps_per_epoch=settings.spe))
+    crashes = errors(lint_recipe(recipe, steps_per_epoch=settings.spe).problems)
     if crashes:
         click.echo("\n".join(str(p) for p in crashes), err=True)
         return EXIT_PROBLEMS

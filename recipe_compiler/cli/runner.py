@@ -19,9 +19,12 @@ from .common import (
     Failure,
     Number,
     ZooAwarePath,
+    batch_size_option,
     current_limits,
+    image_size_option,
     no_runner,
     read_limits,
+    runner_model_option,
     var_option,
     zoo_stub,
 )
@@ -48,12 +51,10 @@ class RunSettings:
 
 @click.command(name="run")
 @click.argument("recipe", metavar="RECIPE")
-@click.option(
-    "--model",
-    "model_name",
+@runner_model_option(
+    "digits-cnn, yolov5n/s/m/l/x on generated shapes, or pkg.module:factory.",
+    dest="model_name",
     default="digits-cnn",
-    show_default=True,
-    help="digits-cnn, yolov5n/s/m/l/x on generated shapes, or pkg.module:factory.",
 )
 @click.option(
     "-o",
@@ -81,7 +82,7 @@ class RunSettings:
     show_default=True,
     help="Dense training before the recipe, as real sparsification starts.",
 )
-@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
+@batch_size_option(32)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
     "--data",
@@ -99,13 +100,10 @@ class RunSettings:
     type=ZooAwarePath(dir_okay=False, exists=True),
     help="A trained state dict to start from (skips dense training).",
 )
-@click.option(
-    "--image-size",
-    type=click.IntRange(min=32),
-    default=64,
-    show_default=True,
-    help="Square input size of the YOLOv5 models (generated shapes, or --data "
+@image_size_option(
+    "Square input size of the YOLOv5 models (generated shapes, or --data "
     "images resized to it).",
+    default=64,
 )
 @click.option(
     "--steps-per-epoch",
@@ -234,7 +232,7 @@ engine_option = click.option(
     "models", nargs=-1, required=True, type=ZooAwarePath(exists=True, dir_okay=False)
 )
 @engine_option
-@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True)
+@batch_size_option(1)
 @click.option(
     "--scenario",
     type=click.Choice(["sync", "async"]),
@@ -290,20 +288,11 @@ class SweepSettings:
 
 
 @click.command()
-@click.option(
-    "--model",
-    required=True,
-    help="digits-cnn, yolov5n/s/m/l/x, pkg.module:factory, or FILE.onnx (its FP32 "
-    "variants).",
+@runner_model_option(
+    "digits-cnn, yolov5n/s/m/l/x, pkg.module:factory, or FILE.onnx (its FP32 variants)."
 )
-@click.option(
-    "--image-size",
-    type=click.IntRange(min=32),
-    default=640,
-    show_default=True,
-    help="Square input size of the YOLOv5 models.",
-)
-@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True)
+@image_size_option("Square input size of the YOLOv5 models.", default=640)
+@batch_size_option(1)
 @click.option(
     "--seconds",
     type=Number(0.01),

@@ -30,7 +30,7 @@ YOLO_DEFAULTS = {"conf_thres": 0.25, "iou_thres": 0.45, "max_det": 1000}
 LIMITS = {"max_bytes": 32 << 20, "max_pixels": 40_000_000, "max_images": 64}
 
 
-def kind_of(model_name: str) -> str | None:
+def task_of(model_name: str) -> str | None:
     """Which processing serves `model_name`: "yolo", "digits", or none."""
     if model_name.startswith("yolov5"):
         return "yolo"
@@ -83,7 +83,7 @@ def write(
 ) -> Path | None:
     """Write `out_dir/deploy/` for `onnx_path` (none for a model we cannot serve);
     each file atomically, the folder replaced whole on a rerun."""
-    kind = kind_of(model_name)
+    kind = task_of(model_name)
     if kind is None:
         return None
     folder = out_dir / "deploy"

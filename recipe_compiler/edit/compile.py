@@ -10,7 +10,7 @@ from ..loader.overrides import OverrideError
 from ..loader.recipe import Recipe, from_source
 from ..problems import Problem, errors
 from ..schedule.clock import DEFAULT_STEPS_PER_EPOCH
-from .rescale import flatten
+from .flatten import flatten
 from .set_vars import write
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def compile_recipe(
     """SparseML-ready text: overrides applied, refused when `recipe lint` (with
     `config`, schedule rules at `steps_per_epoch`) calls the recipe or the text
     an error."""
-    from ..linter import lint_recipe
+    from ..linter.engine import lint_recipe
 
     # SparseML's unary-minus bug (RC404) disappears once every value is a number
     ignored = {"RC404"} if flat else set()
@@ -51,7 +51,7 @@ def compile_recipe(
     def refuse(r: Recipe, message: str) -> None:
         found = [
             p
-            for p in errors(lint_recipe(r, config, steps_per_epoch))
+            for p in errors(lint_recipe(r, config, steps_per_epoch).problems)
             if p.code not in ignored
         ]
         if found:

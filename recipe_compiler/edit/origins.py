@@ -3,7 +3,7 @@
 A field's value comes from a literal in the modifier, from a YAML anchor its alias
 names, or from `eval(...)` over variables, possibly through other variables. The
 *roots* are the literal numbers those chains end in. Rescaling or overriding edits
-the roots' text and nothing else (`edits.py`).
+the roots' text and nothing else (`spans.py`).
 """
 
 from __future__ import annotations

@@ -28,9 +28,9 @@ from ..loader.expressions import names_in
 from ..loader.recipe import METADATA_KEY, Entry, Recipe
 from ..loader.yamltree import Node
 from ..modifiers import is_gradual, is_lr_class, is_lr_function, is_set_lr
+from ..modifiers.fields import FIELD_UNITS
 from ..problems import errors
 from ..schedule.clock import step_epoch
-from . import yaml_out
 from .dimensions import DimensionError, Equations, Form, form_of
 from .origins import NotEditable, Origins, Site, numeric_sites
 from .spans import Edit, apply, number_text
@@ -44,21 +44,6 @@ HEADER = re.compile(
 LR_HEADER = re.compile(
     r"^# learning rates by the 90-epoch rule .*by recipe-compiler$", re.M
 )
-KINDS = {
-    "start_epoch": "epoch",
-    "end_epoch": "epoch",
-    "freeze_bn_stats_epoch": "epoch",
-    "disable_quantization_observer_epoch": "epoch",
-    "cycle_epochs": "epoch",
-    "update_epochs": "epoch",
-    "lr_kwargs.step_size": "epoch",
-    "lr_kwargs.milestones": "epoch",
-    "lr_kwargs.cycle_epochs": "epoch",
-    "update_frequency": "frequency",
-    "learning_rate": "lr",
-    "init_lr": "lr",
-    "final_lr": "lr",
-}
 SHORT_SLACK = 1e-4  # of a window: how far below its step a short decimal may sit
 DECIMALS = 4  # new epoch values are written with at most this many decimals
 
@@ -122,7 +107,7 @@ def rescale(
         return Result(text, base, epochs, [], [])
     origins = Origins(recipe)
     scaled = {"epoch"} | ({"frequency"} if update_frequency == "scale" else set())
-    sites = list(numeric_sites(recipe, KINDS))
+    sites = list(numeric_sites(recipe, FIELD_UNITS))
     found = _analyse(sites, origins, scaled)
     new = _rounded(_scaled(found, factor, scaled), found, round_to)
     notes: list[str] = []
@@ -484,14 +469,14 @@ def _shortened(
     }
     exact = {
         (s.entry.index, s.path): settled_landing(float(s.value), spe)
-        for s in numeric_sites(recipe.edited(render(new)[1]), KINDS)
+        for s in numeric_sites(recipe.edited(render(new)[1]), FIELD_UNITS)
         if _kind(s) == "epoch" and float(s.value) >= 0
     }
     for _ in range(len(short) + 1):  # each round gives back at least one number
         trial = {**new, **short}
         moved = [
             (s.entry.index, s.path)
-            for s in numeric_sites(recipe.edited(render(trial)[1]), KINDS)
+            for s in numeric_sites(recipe.edited(render(trial)[1]), FIELD_UNITS)
             if exact.get((s.entry.index, s.path)) not in (None, _landing(s, spe))
         ]
         if not moved:
@@ -551,7 +536,7 @@ def _settle_on_grid(
         after = recipe.edited(out)
         late = [
             site
-            for site in numeric_sites(after, KINDS)
+            for site in numeric_sites(after, FIELD_UNITS)
             if _kind(site) == "epoch"
             and "cycle_epochs" not in site.path
             and _ulp_late(float(site.value), spe)
@@ -588,8 +573,8 @@ def _verify(
         raise RescaleError(f"the rescaled recipe does not load: {problems[0].message}")
     tol = (round_to or 0) * 4 + 10**-DECIMALS
     f = result.factor
-    moved = {(s.entry.index, s.path): s for s in numeric_sites(after, KINDS)}
-    for site in numeric_sites(before, KINDS):
+    moved = {(s.entry.index, s.path): s for s in numeric_sites(after, FIELD_UNITS)}
+    for site in numeric_sites(before, FIELD_UNITS):
         kind = _kind(site)
         new = moved.get((site.entry.index, site.path))
         if kind not in scaled or new is None or "cycle_epochs" in site.path:
@@ -612,55 +597,3 @@ def _verify(
                 raise RescaleError(
                     f"rounding changes the order of {l0} and {l1}", "finer"
                 )
-
-
-def flattened(
-    recipe: Recipe,
-    epochs: float,
-    *,
-    from_epochs: float | None = None,
-    scale_frequency: bool = False,
-) -> str:
-    """`recipe rescale --flatten`: a plain recipe rescaled to `epochs`, with a header
-    saying from what."""
-    base = from_epochs or declared_base(recipe) or RULE_BASE_EPOCHS
-    return (
-        f"# rescaled from {base:g} to {epochs:g} epochs by recipe-compiler "
-        f"(flattened from {recipe.path})\n"
-        + flatten(recipe, epochs / base, scale_frequency)
-    )
-
-
-def flatten(recipe: Recipe, factor: float = 1.0, scale_frequency: bool = False) -> str:
-    """A plain recipe: every value a number, epochs scaled by `factor`."""
-    items = []
-    for e, m in recipe.models:
-        fields = {
-            k: v
-            for k, v in m.model_dump(exclude={"log_types"}).items()
-            if k in e.fields
-        }
-        for k in list(fields):
-            kind = KINDS.get(k)
-            if kind == "epoch" or (kind == "frequency" and scale_frequency):
-                fields[k] = _scale(fields[k], factor)
-        kw = fields.get("lr_kwargs")
-        if isinstance(kw, dict):
-            for k in ("step_size", "milestones", "cycle_epochs"):
-                if k in kw:
-                    kw[k] = _scale(kw[k], factor)
-        items.append((e.tag, fields))
-    return yaml_out.modifiers_yaml(items)
-
-
-def _scale(value: object, factor: float) -> object:
-    """`value` x `factor`, to DECIMALS places; unchanged for a factor of 1 (`recipe
-    compile --flatten`: rounding 1/6 to 0.1667 would move it a step at 6 an epoch)."""
-    if factor == 1.0:
-        return value
-    if isinstance(value, list):
-        return [_scale(v, factor) for v in value]
-    if isinstance(value, int | float) and not isinstance(value, bool) and value != -1:
-        scaled = round(value * factor, DECIMALS)
-        return int(scaled) if isinstance(value, int) and scaled.is_integer() else scaled
-    return value

@@ -36,6 +36,8 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
+import pydantic
+
 from ..loader.codes import LOADER_CODES
 from ..problems import Severity
 from .rules import NAMES, RULES
@@ -211,8 +213,87 @@ def _read(path: Path) -> Any:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
 
 
-KEYS = {"rules", "exclude", "select", "extend-select", "ignore"}
-KEYS |= {"per-file-ignores", "extends", "steps-per-epoch", "model"}
+class _File(pydantic.BaseModel):
+    """A config file's keys and their types, as written (`extends` is followed
+    before, `rules` and `model` are judged after: they need the registry and the
+    file's folder)."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    rules: dict[Any, Any] | None = None
+    exclude: list[str] | None = None
+    select: list[str] | None = None
+    extend_select: list[str] | None = pydantic.Field(None, alias="extend-select")
+    ignore: list[str] | None = None
+    per_file_ignores: dict[Any, list[str]] | None = pydantic.Field(
+        None, alias="per-file-ignores"
+    )
+    extends: Any = None
+    steps_per_epoch: int = pydantic.Field(1, alias="steps-per-epoch", ge=1)
+    model: str | None = None
+
+    @pydantic.field_validator("model", mode="before")
+    @classmethod
+    def _names_a_model(cls, value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("blank")
+        return value
+
+
+KEYS = {f.alias or name for name, f in _File.model_fields.items()}
+# what is wrong with each key, in the order a config's keys are judged
+_EXPECTED = {
+    "exclude": "'exclude' must be a list of glob patterns",
+    "select": "'select' must be a list of codes or names",
+    "extend-select": "'extend-select' must be a list of codes or names",
+    "ignore": "'ignore' must be a list of codes or names",
+    "per-file-ignores": "'per-file-ignores' maps globs to lists of codes",
+    "steps-per-epoch": "'steps-per-epoch' must be a whole number of at least 1 "
+    "(len(train loader) / gradient accumulation)",
+    "model": "'model' must name a model: a built-in one (digits-cnn, "
+    "yolov5n|s|m|l|x), an ONNX file or pkg.module:factory",
+    "rules": "'rules' must be a mapping of rule to setting",
+}
+
+
+def _parsed(path: Path, data: Any) -> _File:
+    """The file's mapping typed, or the ConfigError of its first wrong key: an
+    unknown key first, then in `_EXPECTED`'s order, each with the selectors it
+    lists checked before the next key."""
+    if not isinstance(data, dict) or set(data) - KEYS:
+        raise ConfigError(
+            f"{path}: the config holds {', '.join(sorted(KEYS))}"
+            + (
+                f", not {sorted(set(data) - KEYS)[0]!r}"
+                if isinstance(data, dict)
+                else ""
+            )
+        )
+    try:
+        parsed = _File.model_validate(data)
+        wrong: dict[str, str] = {}
+    except pydantic.ValidationError as exc:
+        parsed = None
+        wrong = {}
+        for err in exc.errors():
+            key = str(err["loc"][0])
+            if key == "per-file-ignores" and len(err["loc"]) > 1:
+                message = f"per-file-ignores {err['loc'][1]!r}: a list of codes"
+            else:
+                message = _EXPECTED[key]
+            wrong.setdefault(key, message)
+    for key in _EXPECTED:
+        if key in wrong:
+            raise ConfigError(f"{path}: {wrong[key]}")
+        if key in ("select", "extend-select", "ignore"):
+            for v in data.get(key) or ():
+                check_selector(v, f"{path}: '{key}'")
+        if key == "per-file-ignores":
+            for glob, codes in (data.get(key) or {}).items():
+                for c in codes:
+                    check_selector(c, f"{path}: per-file-ignores {glob!r}")
+    assert parsed is not None
+    return parsed
 
 
 def load(path: Path | None, _seen: tuple[Path, ...] = ()) -> Config:
@@ -238,63 +319,23 @@ def load(path: Path | None, _seen: tuple[Path, ...] = ()) -> Config:
     )
     if data is None:
         return cfg
-    if not isinstance(data, dict) or set(data) - KEYS:
-        raise ConfigError(
-            f"{path}: the config holds {', '.join(sorted(KEYS))}"
-            + (
-                f", not {sorted(set(data) - KEYS)[0]!r}"
-                if isinstance(data, dict)
-                else ""
-            )
-        )
-
-    def selectors(key: str) -> tuple[str, ...] | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{path}: '{key}' must be a list of codes or names")
-        for v in value:
-            check_selector(v, f"{path}: '{key}'")
-        return tuple(value)
-
+    f = _parsed(path, data)
     if "exclude" in data:
-        exclude = data.get("exclude") or []
-        if not isinstance(exclude, list) or not all(
-            isinstance(g, str) for g in exclude
-        ):
-            raise ConfigError(f"{path}: 'exclude' must be a list of glob patterns")
-        cfg.exclude = tuple(exclude)
+        cfg.exclude = tuple(f.exclude or ())
     if "select" in data:
-        cfg.select = selectors("select")
-    cfg.extend_select += selectors("extend-select") or ()
-    cfg.ignore += selectors("ignore") or ()
-    per_file = data.get("per-file-ignores") or {}
-    if not isinstance(per_file, dict):
-        raise ConfigError(f"{path}: 'per-file-ignores' maps globs to lists of codes")
-    pairs = []
-    for glob, codes in per_file.items():
-        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            raise ConfigError(f"{path}: per-file-ignores {glob!r}: a list of codes")
-        for c in codes:
-            check_selector(c, f"{path}: per-file-ignores {glob!r}")
-        pairs.append((str(glob), tuple(codes)))
-    cfg.per_file_ignores = base.per_file_ignores + tuple(pairs)
+        cfg.select = tuple(f.select) if f.select is not None else None
+    cfg.extend_select += tuple(f.extend_select or ())
+    cfg.ignore += tuple(f.ignore or ())
+    pairs = tuple(
+        (str(glob), tuple(codes)) for glob, codes in (f.per_file_ignores or {}).items()
+    )
+    cfg.per_file_ignores = base.per_file_ignores + pairs
     if "steps-per-epoch" in data:
-        spe = data["steps-per-epoch"]
-        if isinstance(spe, bool) or not isinstance(spe, int) or spe < 1:
-            raise ConfigError(
-                f"{path}: 'steps-per-epoch' must be a whole number of at least 1 "
-                "(len(train loader) / gradient accumulation)"
-            )
-        cfg.steps_per_epoch = spe
-    if "model" in data:
-        cfg.model = _model(path, data["model"])
-    rules = data.get("rules") or {}
-    if not isinstance(rules, dict):
-        raise ConfigError(f"{path}: 'rules' must be a mapping of rule to setting")
+        cfg.steps_per_epoch = f.steps_per_epoch
+    if f.model is not None:
+        cfg.model = _model(path, f.model)
     known = all_codes()
-    for key, setting in rules.items():
+    for key, setting in (f.rules or {}).items():
         code = code_of(str(key))
         if code not in known:
             raise ConfigError(f'{path}: no such rule: "{key}"')

@@ -91,17 +91,31 @@ def read(path: str | os.PathLike[str], limits: Limits | None = None) -> Source:
         data = p.read_bytes()
     except OSError as exc:
         return _unreadable(name, f"cannot read file: {exc.strerror or exc}", None)
-    kind: Kind = "md" if p.suffix.lower() == ".md" else "yaml"
-    src = from_bytes(data, name, kind, limits)
+    src = from_bytes(data, name, kind_of(p), limits)
     if not src.unreadable:
         check_extension(src)
     return src
 
 
+SPARSEML_SUFFIXES = (".yaml", ".md")  # the only ones SparseML reads
+
+
+def kind_of(path: str | os.PathLike[str]) -> Literal["md", "yaml"]:
+    """How a recipe file is read: markdown with front matter (`.md`, any case)
+    or plain YAML (anything else)."""
+    return "md" if Path(path).suffix.lower() == ".md" else "yaml"
+
+
+def recipe_suffix(path: str | os.PathLike[str]) -> str:
+    """The suffix of a recipe written from the one at `path`: SparseML reads only
+    `.md` and `.yaml`, so a `.yml` input is written as `.yaml`."""
+    return f".{kind_of(path)}"
+
+
 def check_extension(src: Source) -> None:
     """SparseML reads only `.md` and `.yaml` paths (case-insensitive)."""
     p = Path(src.path)
-    if p.suffix.lower() in (".yaml", ".md"):
+    if p.suffix.lower() in SPARSEML_SUFFIXES:
         return
     hint = (
         f"rename it to {p.with_suffix('.yaml').name}"
@@ -344,3 +358,20 @@ def tag_lines_with_dot(src: Source) -> list[Problem]:
             )
         )
     return out
+
+
+def check_recipe_output(path: str | os.PathLike[str], suffix: str) -> None:
+    """Refuse (ValueError) an output SparseML would not read, or one in another
+    format than `suffix` (the input's, or `.yaml` for a flattened recipe)."""
+    p = Path(path)
+    if p.suffix.lower() not in SPARSEML_SUFFIXES:
+        raise ValueError(
+            f"{path}: SparseML reads only .yaml and .md recipes; name the output "
+            f"{p.with_suffix(suffix).name}"
+        )
+    if p.suffix.lower() != suffix:
+        what = "markdown with front matter" if suffix == ".md" else "plain YAML"
+        raise ValueError(
+            f"{path}: the output is {what}, like what it is written from: name it "
+            f"{p.with_suffix(suffix).name}"
+        )

@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..linter import lint_recipe
 from ..linter.config import Config
+from ..linter.engine import lint_recipe
 from ..loader.expressions import names_in
 from ..loader.recipe import Recipe, Variable, from_source
-from ..loader.source import Kind, Limits, check_extension, from_bytes
+from ..loader.source import Limits, check_extension, from_bytes, kind_of
 from ..loader.yamltree import Node
 from ..model.network import Network
 from ..problems import Problem
@@ -76,16 +76,12 @@ class Fix:
     edits: tuple[TextEdit, ...]
 
 
-def kind_of(path: str) -> Kind:
-    return "md" if path.lower().endswith(".md") else "yaml"
-
-
 def is_recipe(text: str, path: str, config: Config) -> bool:
     """Whether an open document is linted: a YAML file that mentions modifiers, a
     markdown file whose front matter does (as folder walks take them), not a lint
     config and not excluded by the config. Editors send every YAML file."""
-    from ..linter import is_recipe_card
     from ..linter.config import CONFIG_NAMES
+    from ..linter.discovery import is_recipe_card
 
     p = Path(path)
     if p.name in CONFIG_NAMES or config.excludes(p):
@@ -108,7 +104,7 @@ def analyse(text: str, path: str, settings: Settings) -> Analysis:
     if is_recipe(text, path, settings.config):
         problems = lint_recipe(
             recipe, settings.config, settings.steps_per_epoch, settings.network
-        )
+        ).problems
     return Analysis(text, recipe, tuple(problems), settings)
 
 
@@ -294,10 +290,10 @@ class Analysis:
         """The epoch-valued fields of every modifier, by the span of their key and
         of their value: (value span, modifier tag, field, epoch)."""
         from ..edit.origins import numeric_sites
-        from ..edit.rescale import KINDS
+        from ..modifiers.fields import FIELD_UNITS
 
         out: dict[Span, tuple[Span, str, str, float]] = {}
-        for site in numeric_sites(self.recipe, KINDS):
+        for site in numeric_sites(self.recipe, FIELD_UNITS):
             if site.kind != "epoch" or site.node.via_alias:
                 continue
             field = str(site.path[0])

@@ -46,7 +46,7 @@ class Network:
     modules: tuple[Module, ...]
     input: tuple[int, ...] = ()  # (channels, height, width) the positions are at
     # an ONNX file: parameters and their modules only, no parameter-less modules
-    # and no exact class names (see onnxnet)
+    # and no exact class names (see model/onnx.py)
     parameters_only: bool = False
 
     @property

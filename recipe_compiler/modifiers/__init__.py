@@ -5,7 +5,8 @@ defining all 26 models costs more than the rest of `recipe lint`'s start, and a
 recipe uses a few. Code that asks what kind a model is uses the guards below
 (`is_gradual`, ...), which compare tags and so import nothing.
 
-`schema` generates the JSON Schema of the recipe format from these models.
+`schema` generates the JSON Schema of the recipe format from these models;
+`fields` says which fields hold epochs, frequencies and learning rates.
 
 May import: pydantic and the ground floor (`_text`); nothing else of the package.
 """

@@ -47,15 +47,15 @@ def prepare(
     """
     from ..edit.compile import CompileError, compile_recipe
     from ..edit.rescale import RescaleError, rescale
-    from ..linter import lint_recipe
+    from ..linter.engine import lint_recipe
 
     spe = steps_per_epoch
     changed = bool(overrides) or rescale_to is not None
     if not changed:
-        problems = lint_recipe(recipe, None, spe)
+        problems = lint_recipe(recipe, None, spe).problems
         return Prepared(recipe, recipe.source.text, False, problems)
     if not recipe.ok:
-        raise PrepareError(refusal(lint_recipe(recipe, None, spe), spe))
+        raise PrepareError(refusal(lint_recipe(recipe, None, spe).problems, spe))
     if overrides:
         try:
             text = compile_recipe(recipe, overrides, False)
@@ -85,7 +85,7 @@ def prepare(
             ) from None
     kind = recipe.source.kind
     result = from_source(source.from_text(text, path or recipe.path, kind))
-    return Prepared(result, text, True, lint_recipe(result, None, spe))
+    return Prepared(result, text, True, lint_recipe(result, None, spe).problems)
 
 
 def refusal(problems: Sequence[Problem], steps_per_epoch: int) -> str:

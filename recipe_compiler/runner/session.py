@@ -30,7 +30,7 @@ from typing import Any
 
 from .. import torch_compat
 from ..fileio import write_atomic
-from ..linter import lint_recipe
+from ..linter.engine import lint_recipe
 from ..loader.recipe import Recipe, load
 from ..model.network import network_from_dict
 from ..model.params import flat, resolve_params
@@ -74,7 +74,9 @@ class RecipeSession:
         self.model = _unwrapped(model)
         self.spe = int(steps_per_epoch)
         net = live_network(self.model, type(self.model).__name__)
-        problems = lint_recipe(self.recipe, steps_per_epoch=self.spe, network=net)
+        problems = lint_recipe(
+            self.recipe, steps_per_epoch=self.spe, network=net
+        ).problems
         if errors(problems):
             raise RunError(refusal(problems, self.spe))
         self.problems = problems

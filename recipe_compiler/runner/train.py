@@ -32,10 +32,10 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from ..deploy import folder as deploy  # noqa: E402
-from ..fileio import recipe_suffix, write_atomic  # noqa: E402
+from ..fileio import write_atomic  # noqa: E402
 from ..hardware.cpu import detect as detect_cpu  # noqa: E402
 from ..loader.recipe import load  # noqa: E402
-from ..loader.source import Limits  # noqa: E402
+from ..loader.source import Limits, recipe_suffix  # noqa: E402
 from ..model import macs  # noqa: E402
 from ..problems import errors  # noqa: E402
 from . import checkpoint, report  # noqa: E402
@@ -62,7 +62,7 @@ def prunable(model: nn.Module) -> dict[str, torch.Tensor]:
 
 def params_of(model: nn.Module, spec: Any) -> dict[str, torch.Tensor]:
     """The tensors a modifier's `params` takes, resolved as SparseML resolves them
-    (`resolve.py`: tokens anywhere in a list replace it; names; `re:` patterns)."""
+    (`model/params.py`: tokens anywhere in a list replace it; names; `re:` patterns)."""
     from ..model.params import flat, resolve_params
     from .session import live_network
 

@@ -7,7 +7,7 @@ of a `ScheduledUpdateModifier` come due at `last actual epoch + update_frequency
 modifier, the steps where it starts, updates and ends, the sparsity targets at its
 updates and where SparseML would raise, with binary searches on the clock rather
 than arrays, so that `recipe lint` gets the events without importing numpy.
-`schedule.py` builds the per-step arrays on top of these events.
+`timeline.py` builds the per-step arrays on top of these events.
 """
 
 from __future__ import annotations

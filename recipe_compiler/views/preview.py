@@ -525,12 +525,14 @@ def planned_of(
     saying so; with a `network`, what each layer keeps is drawn too."""
     if isinstance(recipe, Planned):
         return recipe
-    from ..linter import lint_recipe
+    from ..linter.engine import lint_recipe
     from ..model.layerplan import layer_plan
     from ..schedule.timeline import ScheduleError, plan
 
     name = name or Path(str(recipe.path)).name
-    problems = lint_recipe(recipe, steps_per_epoch=steps_per_epoch, network=network)
+    problems = lint_recipe(
+        recipe, steps_per_epoch=steps_per_epoch, network=network
+    ).problems
     refused = (
         f"SparseML would refuse this recipe ({len(errors(recipe.problems))} "
         "error(s) below)"

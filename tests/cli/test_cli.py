@@ -106,7 +106,8 @@ def test_warnings_pass_unless_strict(run):
 def test_clean_recipe(run):
     cfg = str(ROOT / ".recipelint.yaml")  # it excludes recipes/guide/
     code, out, _ = run("lint", str(ROOT / "recipes"), "--config", cfg)
-    from recipe_compiler.linter import config, discover
+    from recipe_compiler.linter import config
+    from recipe_compiler.linter.discovery import discover
 
     n = len(list(discover([ROOT / "recipes"], config.load(ROOT / ".recipelint.yaml"))))
     assert (code, out) == (0, f"{n} recipes checked: no problems\n")

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from recipe_compiler.cli import main
-from recipe_compiler.linter import lint_recipe
+from recipe_compiler.linter.engine import lint_recipe
 from recipe_compiler.loader.recipe import load
 from recipe_compiler.problems import errors
 
@@ -111,8 +111,10 @@ def test_steps_per_epoch_decides_a_deferred_error(run, tmp_path):
     an epoch has steps inside at the default steps per epoch, none at 1."""
     text = BAD_TEMPERATURE.replace("end_epoch: 5.0", "end_epoch: 0.5")
     (tmp_path / "r.yaml").write_text(text)
-    assert errors(lint_recipe(load(tmp_path / "r.yaml")))
-    assert not errors(lint_recipe(load(tmp_path / "r.yaml"), steps_per_epoch=1))
+    assert errors(lint_recipe(load(tmp_path / "r.yaml")).problems)
+    assert not errors(
+        lint_recipe(load(tmp_path / "r.yaml"), steps_per_epoch=1).problems
+    )
     code, _, err = run("compile", "r.yaml", "-o", "a.yaml")
     assert code == 1 and "--steps-per-epoch 100" in err
     assert not (tmp_path / "a.yaml").exists()

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from recipe_compiler.cli import main
 from recipe_compiler.edit.new import AuthoringError, Spec, render, windows
-from recipe_compiler.linter import lint_recipe
+from recipe_compiler.linter.engine import lint_recipe
 from recipe_compiler.loader import source
 from recipe_compiler.loader.recipe import from_source
 from recipe_compiler.model.sources import load_network
@@ -68,7 +68,7 @@ def test_every_new_recipe_is_clean_and_plans_the_rule(spec):
         return
     text, recipe, net = _made(spec)
     spe = spec.steps_per_epoch or DEFAULT_STEPS_PER_EPOCH
-    found = lint_recipe(recipe, None, spe, net)
+    found = lint_recipe(recipe, None, spe, net).problems
     loud = [p for p in found if p.severity in ("error", "warning")]
     assert loud == [], (spec, loud)
     w = windows(spec)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from recipe_compiler.cli import main
 from recipe_compiler.edit.compile import CompileError, compile_recipe
 from recipe_compiler.edit.rescale import RescaleError, rescale
-from recipe_compiler.linter import lint_recipe
+from recipe_compiler.linter.engine import lint_recipe
 from recipe_compiler.loader.recipe import from_source, load
 from recipe_compiler.loader.source import from_text
 from tests.conftest import CORPUS, ROOT
@@ -47,7 +47,7 @@ def test_guide_recipe_90_to_300():
     assert out.max_epochs == 167
     (setlr,) = [m for e, m in out.models if e.tag == "SetLearningRateModifier"]
     assert setlr.learning_rate == pytest.approx(0.00505)
-    assert lint_recipe(out) == []
+    assert lint_recipe(out).problems == []
 
 
 def test_lr_rule_sets_the_variables():
@@ -256,7 +256,7 @@ def test_steps_per_epoch_puts_every_field_on_sparsemls_grid(name, epochs, spe):
     for where, v, k in fields(text):
         assert k == want[where], (where, v, k, want[where])
         assert engine_epoch(k - 1, spe) < v <= engine_epoch(k, spe), (where, v)
-    codes = {p.code for p in lint_recipe(reload(recipe, text), None, spe)}
+    codes = {p.code for p in lint_recipe(reload(recipe, text), None, spe).problems}
     assert "RC227" not in codes, codes  # (RC226 is about update_frequency, kept)
 
 
@@ -365,7 +365,7 @@ def test_compile_overrides_and_flatten(tmp_path):
     flat = tmp_path / "flat.yaml"
     code, _, err = run("compile", str(BUNDLED), "--flatten", "-o", str(flat))
     assert code == 0, err
-    assert "eval(" not in flat.read_text() and lint_recipe(load(flat)) == []
+    assert "eval(" not in flat.read_text() and lint_recipe(load(flat)).problems == []
     assert load(flat).max_epochs == 50
 
 

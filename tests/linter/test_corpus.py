@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from recipe_compiler.linter import lint_paths, lint_recipe
+from recipe_compiler.linter.engine import lint_paths, lint_recipe
 from recipe_compiler.loader.recipe import load
 from tests.conftest import CORPUS
 
@@ -27,7 +27,7 @@ def test_corpus_is_there():
 )
 def test_verdict_matches_sparseml(row):
     recipe = load(CORPUS / row["local_name"])
-    problems = lint_recipe(recipe)
+    problems = lint_recipe(recipe).problems
     load_errors = [p for p in recipe.problems if p.severity == "error"]
     errors = [p for p in problems if p.severity == "error"]
     if row["loads_sparseml_1_8"] == "yes":
@@ -51,7 +51,8 @@ def test_verdict_matches_sparseml(row):
 
 
 def test_folder_lint_skips_the_readme_and_counts_every_recipe():
-    problems, recipes = lint_paths([CORPUS])
+    linted = lint_paths([CORPUS])
+    problems, recipes = linted.problems, linted.recipes
     assert len(recipes) == 73
     with_errors = {p.path for p in problems if p.severity == "error"}
     rejected = {

@@ -6,14 +6,14 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from recipe_compiler.cli import main
-from recipe_compiler.linter import lint_recipe
+from recipe_compiler.linter.engine import lint_recipe
 from recipe_compiler.loader.recipe import load
 
 EPOCHS = "  - !EpochRangeModifier\n    start_epoch: 0\n    end_epoch: 50\n"
 
 
 def lint(text):
-    return lint_recipe(load(text, text=True))
+    return lint_recipe(load(text, text=True)).problems
 
 
 def gmp(**fields):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recipe_compiler.linter import lint_recipe
+from recipe_compiler.linter.engine import lint_recipe
 from recipe_compiler.loader import source
 from recipe_compiler.loader.recipe import from_source
 
@@ -60,7 +60,7 @@ def recipes(draw):
 def test_problem_lines_point_at_the_fault(case):
     text, md, fault, fault_line = case
     src = source.from_text(text, "r.md" if md else "r.yaml", "md" if md else "yaml")
-    problems = lint_recipe(from_source(src))
+    problems = lint_recipe(from_source(src)).problems
     expected = FAULTS[fault]
     errors = [p for p in problems if p.severity == "error"]
     if expected is None:

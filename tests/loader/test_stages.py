@@ -172,6 +172,6 @@ def test_an_override_keeps_where_the_variable_is_written():
     assert (var.value, var.node.span, var.aliases) == (7, before.node.span, 1)
     # SparseML's override does not reach the alias: the modifier keeps 10
     assert recipe.modifiers[0].model.end_epoch == 10
-    from recipe_compiler.linter import lint_recipe
+    from recipe_compiler.linter.engine import lint_recipe
 
-    assert [p.code for p in lint_recipe(recipe)] == []
+    assert [p.code for p in lint_recipe(recipe).problems] == []

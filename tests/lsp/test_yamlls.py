@@ -13,7 +13,8 @@ import subprocess
 
 import pytest
 
-from recipe_compiler.linter import config, discover
+from recipe_compiler.linter import config
+from recipe_compiler.linter.discovery import discover
 from recipe_compiler.loader import source
 from recipe_compiler.modifiers import all_models
 from recipe_compiler.modifiers.schema import custom_tags

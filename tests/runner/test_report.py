@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from recipe_compiler.hardware.cpu import detect
-from recipe_compiler.linter import lint_recipe
+from recipe_compiler.linter.engine import lint_recipe
 from recipe_compiler.loader.recipe import load
 from recipe_compiler.runner.report import Report, report_markdown, write
 from recipe_compiler.schedule.timeline import plan
@@ -58,7 +58,9 @@ def a_report(cpu):
 
 def test_report_html_carries_the_run(tmp_path):
     recipe = load(RECIPE)
-    drawn = Planned(recipe, plan(recipe, 10), lint_recipe(recipe), "digits-gmp.yaml")
+    drawn = Planned(
+        recipe, plan(recipe, 10), lint_recipe(recipe).problems, "digits-gmp.yaml"
+    )
     write(a_report(detect(AVX2_ONLY)), tmp_path, drawn)
     page = (tmp_path / "report.html").read_text()
     run = page[page.index('id="run"') : page.index('id="fig-sparsity"')]

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from recipe_compiler.edit.rescale import rescale
-from recipe_compiler.linter import lint_recipe
+from recipe_compiler.linter.engine import lint_recipe
 from recipe_compiler.loader.recipe import load
 from recipe_compiler.schedule.timeline import plan
 from recipe_compiler.views.preview import (
@@ -57,7 +57,7 @@ def planned(recipe, spe=10, name=None):
     return Planned(
         recipe,
         plan(recipe, spe),
-        lint_recipe(recipe, steps_per_epoch=spe),
+        lint_recipe(recipe, steps_per_epoch=spe).problems,
         name or Path(recipe.path).name,
     )
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...loader.validate import never_starts
 from ...modifiers import is_gradual
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC205"
@@ -23,7 +23,8 @@ SEVERITY = Severity.ERROR
 SPARSEML = ("step: ZeroDivisionError",)  # where SparseML fails (tests/linter/rules)
 
 
-def check(recipe: Recipe) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe = ctx.recipe
     for entry, m in recipe.models:
         if (
             is_gradual(m)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...modifiers import is_gradual, is_set_lr
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC206"
@@ -23,7 +23,8 @@ NAME = "end-epoch-minus-one"
 SEVERITY = Severity.WARNING
 
 
-def check(recipe: Recipe) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe = ctx.recipe
     for entry, m in recipe.models:
         if is_gradual(m) and m.end == -1:
             line, col = entry.field_position("end_epoch")

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...modifiers import is_gradual
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC208"
@@ -23,7 +23,8 @@ NAME = "final-sparsity-not-applied"
 SEVERITY = Severity.WARNING
 
 
-def check(recipe: Recipe) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe = ctx.recipe
     total = recipe.max_epochs
     for entry, m in recipe.models:
         if is_gradual(m) and m.end > 0 and m.end >= total:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC209"
@@ -20,7 +20,8 @@ NAME = "starts-after-training"
 SEVERITY = Severity.WARNING
 
 
-def check(recipe: Recipe) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe = ctx.recipe
     total = recipe.max_epochs
     if total <= 0:
         return

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC210"
@@ -22,7 +22,8 @@ NAME = "ignored-field"
 SEVERITY = Severity.WARNING
 
 
-def check(recipe: Recipe) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe = ctx.recipe
     for entry, m in recipe.models:
         freq = getattr(m, "update_frequency", -1)
         if m.FREQUENCY_FORCED and "update_frequency" in entry.fields and freq != -1:

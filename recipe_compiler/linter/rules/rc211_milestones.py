@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...modifiers import is_lr_class
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC211"
@@ -23,7 +23,8 @@ SEVERITY = Severity.ERROR
 SPARSEML = ("step: ValueError",)  # where SparseML fails (tests/linter/rules)
 
 
-def check(recipe: Recipe) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe = ctx.recipe
     for entry, m in recipe.models:
         if not is_lr_class(m) or m.lr_class != "MultiStepLR":
             continue

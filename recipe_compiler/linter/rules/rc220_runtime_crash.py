@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...modifiers import is_gradual
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
-from ._replay import Replay
 
 CODE = "RC220"
 NAME = "runtime-crash"
@@ -32,10 +31,11 @@ SPARSEML = (
     "step: ValueError",
     "step: ZeroDivisionError",
 )
-REPLAY = True
+NEEDS = ("replay",)
 
 
-def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    t = ctx.replay
     for e in t.events:
         if not e.crash or e.crash_step is None:
             continue

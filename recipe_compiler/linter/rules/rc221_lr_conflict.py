@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...modifiers import is_lr, is_lr_class, is_set_lr
 from ...problems import Severity
 from ...schedule.clock import Events
+from ..context import Context
 from ._base import Finding
 from ._replay import Replay
 
 CODE = "RC221"
 NAME = "lr-conflict"
 SEVERITY = Severity.WARNING
-REPLAY = True
+NEEDS = ("replay",)
 
 
 def _span(e: Events, t: Replay) -> tuple[int, int] | None:
@@ -44,7 +44,8 @@ def _span(e: Events, t: Replay) -> tuple[int, int] | None:
     return e.start_step, last
 
 
-def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    t = ctx.replay
     lr = [e for e in t.events if is_lr(e.model)]
     rank = {i: n for n, i in enumerate(t.order)}
     for a_i, a in enumerate(lr):

@@ -15,20 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...modifiers import is_gradual, is_qat
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
-from ._replay import Replay
 
 CODE = "RC222"
 NAME = "pruning-into-qat"
 SEVERITY = Severity.WARNING
-REPLAY = True
+NEEDS = ("replay",)
 FINE_TUNE_FRACTION = 0.25
 
 
-def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    t = ctx.replay
     pruning = [e for e in t.events if is_gradual(e.model) and e.start_step is not None]
     if not pruning:
         return

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...modifiers import is_qat
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
-from ._replay import Replay
 
 WHY = {
     "freeze_bn_stats_epoch": (
@@ -37,10 +36,11 @@ WHY = {
 CODE = "RC224"
 NAME = "qat-markers-at-start"
 SEVERITY = Severity.WARNING
-REPLAY = True
+NEEDS = ("replay",)
 
 
-def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    t = ctx.replay
     for e in t.events:
         m = e.model
         if not is_qat(m):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...modifiers import is_epoch_range
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC225"
@@ -21,7 +21,8 @@ NAME = "epoch-range-ends-early"
 SEVERITY = Severity.WARNING
 
 
-def check(recipe: Recipe) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe = ctx.recipe
     ranges = [(e, m) for e, m in recipe.models if is_epoch_range(m)]
     if not ranges:
         return

@@ -14,19 +14,19 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...modifiers import is_gradual
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
-from ._replay import Replay
 
 CODE = "RC226"
 NAME = "update-drift"
 SEVERITY = Severity.WARNING
-REPLAY = True
+NEEDS = ("replay",)
 
 
-def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    t = ctx.replay
     for e in t.events:
         m = e.model
         if not is_gradual(m) or e.every_step or not e.update_steps:

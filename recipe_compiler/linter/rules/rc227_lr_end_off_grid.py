@@ -14,20 +14,20 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...modifiers import is_lr_function
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
-from ._replay import Replay
 
 CODE = "RC227"
 NAME = "lr-end-off-grid"
 SEVERITY = Severity.WARNING
-REPLAY = True
+NEEDS = ("replay",)
 TOLERANCE = 0.001  # of the LR range; smaller overshoots are not reported
 
 
-def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    t = ctx.replay
     for e in t.events:
         m = e.model
         if not is_lr_function(m) or e.end_step is None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...modifiers import is_gradual
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC228"
@@ -36,7 +36,8 @@ def overlap(a: set[str], b: set[str]) -> set[str]:
     return a & b
 
 
-def check(recipe: Recipe) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe = ctx.recipe
     pruning = [(e, m) for e, m in recipe.models if is_gradual(m)]
     for i, (ea, ma) in enumerate(pruning):
         for eb, mb in pruning[i + 1 :]:

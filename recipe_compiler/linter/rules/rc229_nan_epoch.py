@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC229"
@@ -21,7 +21,8 @@ NAME = "nan-epoch"
 SEVERITY = Severity.WARNING
 
 
-def check(recipe: Recipe) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe = ctx.recipe
     for entry, m in recipe.models:
         for field in ("start_epoch", "end_epoch"):
             value = getattr(m, field, None)

@@ -17,23 +17,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...modifiers import is_qat
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
-from ._replay import Replay
 
 CODE = "RC230"
 NAME = "qat-marker-after-training"
 SEVERITY = Severity.WARNING
-REPLAY = True
+NEEDS = ("replay",)
 WHAT = {
     "freeze_bn_stats_epoch": "batch-norm statistics never freeze",
     "disable_quantization_observer_epoch": "the observers never stop",
 }
 
 
-def check(recipe: Recipe, t: Replay) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    t = ctx.replay
     last = t.clock.total - 1
     for e in t.events:
         m = e.model

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...modifiers import is_gradual
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC303"
@@ -21,7 +21,8 @@ NAME = "init-above-final"
 SEVERITY = Severity.WARNING
 
 
-def check(recipe: Recipe) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe = ctx.recipe
     for entry, m in recipe.models:
         if not is_gradual(m) or not isinstance(m.init_sparsity, float):
             continue

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import METADATA_KEY, Recipe
+from ...loader.recipe import METADATA_KEY
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC402"
@@ -20,7 +21,8 @@ NAME = "unused-variable"
 SEVERITY = Severity.WARNING
 
 
-def check(recipe: Recipe) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe = ctx.recipe
     for var in recipe.all_variables():
         if var.name in ("version", METADATA_KEY) or var.used_by:
             continue

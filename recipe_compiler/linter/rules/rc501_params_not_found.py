@@ -23,17 +23,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ...loader.recipe import Entry, Recipe
+from ...loader.recipe import Entry
 from ...model.names import PARAM_TAGS, items
 from ...model.network import Network
 from ...model.params import ALL_PRUNABLE, bad_regex, flat, nearest, resolve_params
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC501"
 NAME = "params-not-found"
 SEVERITY = Severity.ERROR
-MODEL = True
+NEEDS = ("network",)
 SPARSEML = ("initialize: RuntimeError", "initialize: re.error")
 # the modifiers whose params SparseML resolves with BasePruningModifier's
 # `_create_named_layers_and_params` (checked against it by tests/model/test_params.py)
@@ -60,7 +61,8 @@ def entry_position(e: Entry, entries: list[str], i: int) -> tuple[int, int]:
     return items(e, "params", len(entries))[i]
 
 
-def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe, net = ctx.recipe, ctx.network
     for e, m in recipe.models:
         if isinstance(getattr(m, "final_sparsity", 0.0), dict):
             continue

@@ -16,17 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
 from ...model.network import Network
 from ...model.params import entry_matches, pruned_entries, resolve_params
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 from .rc501_params_not_found import TAGS, entry_position
 
 CODE = "RC502"
 NAME = "regex-takes-the-ends"
 SEVERITY = Severity.WARNING
-MODEL = True
+NEEDS = ("network",)
 
 
 def ends(net: Network) -> dict[str, str]:
@@ -42,7 +42,8 @@ def ends(net: Network) -> dict[str, str]:
     return out
 
 
-def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe, net = ctx.recipe, ctx.network
     special = ends(net)
     for e, m in recipe.models:
         if e.tag not in TAGS:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
-from ...model.network import Network
 from ...model.params import (
     ALL,
     ALL_PRUNABLE,
@@ -24,16 +22,18 @@ from ...model.params import (
     resolve_params,
 )
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 from .rc501_params_not_found import TAGS, entry_position
 
 CODE = "RC503"
 NAME = "ignored-beside-token"
 SEVERITY = Severity.WARNING
-MODEL = True
+NEEDS = ("network",)
 
 
-def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe, net = ctx.recipe, ctx.network
     for e, m in recipe.models:
         if e.tag not in TAGS:
             continue

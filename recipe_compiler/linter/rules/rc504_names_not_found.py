@@ -23,12 +23,13 @@ from ...loader.recipe import Recipe
 from ...model.names import references
 from ...model.network import Network
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC504"
 NAME = "names-not-found"
 SEVERITY = Severity.ERROR
-MODEL = True
+NEEDS = ("network",)
 SPARSEML = (
     "initialize: AttributeError",
     "initialize: RuntimeError",
@@ -40,7 +41,8 @@ SPARSEML = (
 )
 
 
-def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe, net = ctx.recipe, ctx.network
     return findings(recipe, net, failing=True)
 
 

@@ -17,17 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
-from ...model.network import Network
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 from .rc504_names_not_found import findings
 
 CODE = "RC505"
 NAME = "name-does-nothing"
 SEVERITY = Severity.WARNING
-MODEL = True
+NEEDS = ("network",)
 
 
-def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe, net = ctx.recipe, ctx.network
     return findings(recipe, net, failing=False)

@@ -15,22 +15,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
-from ...model.network import Network
 from ...model.params import flat, resolve_params
 from ...modifiers.base import tensor_shape
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC506"
 NAME = "value-shape"
 SEVERITY = Severity.ERROR
-MODEL = True
+NEEDS = ("network",)
 SPARSEML = ("initialize: ValueError",)
 FIELDS = {"SetParamModifier": "val", "GradualParamModifier": "init_val"}
 
 
-def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe, net = ctx.recipe, ctx.network
     for e, m in recipe.models:
         field = FIELDS.get(e.tag)
         entries = flat(getattr(m, "params", None)) if field else None

@@ -22,17 +22,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
-from ...model.network import Network
 from ...model.params import pruned_entries, resolve_params
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 from .rc501_params_not_found import TAGS
 
 CODE = "RC507"
 NAME = "mask-does-not-fit"
 SEVERITY = Severity.ERROR
-MODEL = True
+NEEDS = ("network",)
 SPARSEML = ("step: ValueError",)
 
 
@@ -61,7 +60,8 @@ def misfit(mask: object, shape: tuple[int, ...]) -> str | None:
     return None
 
 
-def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe, net = ctx.recipe, ctx.network
     end = recipe.max_epochs
     for e, m in recipe.models:
         mask = getattr(m, "mask_type", None)

@@ -18,20 +18,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
-from ...model.network import Network
 from ...model.params import pruned_entries, resolve_params
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 from .rc501_params_not_found import TAGS
 
 CODE = "RC508"
 NAME = "block4-partial"
 SEVERITY = Severity.WARNING
-MODEL = True
+NEEDS = ("network",)
 
 
-def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe, net = ctx.recipe, ctx.network
     for e, m in recipe.models:
         entries = pruned_entries(m)
         if e.tag not in TAGS or getattr(m, "mask_type", None) != "block4":

@@ -14,21 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
-from ...model.network import Network
 from ...model.params import pruned_entries, resolve_params
 from ...modifiers import is_gradual
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 from .rc228_pruning_overlap import overlap, written_params
 
 CODE = "RC509"
 NAME = "pruned-twice"
 SEVERITY = Severity.WARNING
-MODEL = True
+NEEDS = ("network",)
 
 
-def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe, net = ctx.recipe, ctx.network
     pruning = [
         (e, m, set(resolve_params(pruned_entries(m) or [], net).params))
         for e, m in recipe.models

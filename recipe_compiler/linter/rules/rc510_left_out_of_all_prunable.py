@@ -16,20 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...loader.recipe import Recipe
-from ...model.network import Network
 from ...model.params import ALL, ALL_PRUNABLE, pruned_entries
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 from .rc501_params_not_found import TAGS, entry_position
 
 CODE = "RC510"
 NAME = "left-out-of-all-prunable"
 SEVERITY = Severity.WARNING
-MODEL = True
+NEEDS = ("network",)
 
 
-def check(recipe: Recipe, net: Network) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe, net = ctx.recipe, ctx.network
     if net.parameters_only:
         return  # an ONNX file does not know the classes
     left = [

@@ -18,16 +18,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ...hardware.measured import Measured, Target
+from ...hardware.measured import Measured
 from ...loader.recipe import Recipe
 from ...modifiers import is_gradual, is_qat
 from ...problems import Severity
+from ..context import Context
 from ._base import Finding
 
 CODE = "RC601"
 NAME = "target-cpu"
 SEVERITY = Severity.INFO
-TARGET = True
+NEEDS = ("target",)
 
 
 def made(recipe: Recipe) -> tuple[float, str, bool, tuple[int, int]]:
@@ -73,7 +74,8 @@ def _ratios(v: Measured) -> str:
     return " and ".join(parts)
 
 
-def check(recipe: Recipe, target: Target) -> Iterator[Finding]:
+def check(ctx: Context) -> Iterator[Finding]:
+    recipe, target = ctx.recipe, ctx.target
     sparsity, mask, int8, (line, col) = made(recipe)
     mine = describe(sparsity, mask, int8)
     cpu = target.cpu.describe()

@@ -81,7 +81,7 @@ def test_rc226_counts_an_update_and_the_end_on_one_step_once():
     updates at 0, 0.5 and the end 0.667, but 0.5 and 0.667 are both step 2, where
     SparseML makes one update. Not drift (it said "2 updates instead of 3, drifting
     up to 0 steps")."""
-    from recipe_compiler.linter import lint_recipe
+    from recipe_compiler.linter.engine import lint_recipe
     from recipe_compiler.loader.recipe import load
 
     text = (
@@ -91,11 +91,11 @@ def test_rc226_counts_an_update_and_the_end_on_one_step_once():
         "    end_epoch: 0.6666666666666666\n    update_frequency: 0.5\n"
     )
     recipe = load(text, text=True)
-    assert [p for p in lint_recipe(recipe, None, 3) if p.code == "RC226"] == []
+    assert [p for p in lint_recipe(recipe, None, 3).problems if p.code == "RC226"] == []
     drifting = (
         text.replace("update_frequency: 0.5", "update_frequency: 0.1")
         .replace("end_epoch: 0.6666666666666666", "end_epoch: 30")
         .replace("end_epoch: 1\n", "end_epoch: 40\n")
     )
-    codes = [p.code for p in lint_recipe(load(drifting, text=True), None, 100)]
+    codes = [p.code for p in lint_recipe(load(drifting, text=True), None, 100).problems]
     assert "RC226" in codes  # the rule still finds real drift

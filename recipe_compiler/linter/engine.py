@@ -1,0 +1,200 @@
+"""The lint loop: a recipe's loader problems plus what its rules find, filtered by
+the config and inline disables.
+
+One entry point a recipe (`lint_recipe`) and one for many sources (`lint_sources`,
+which `lint_paths` feeds from files and `recipe lint` from files and stdin alike);
+both report what the config and inline comments hid, as ruff counts hidden ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..hardware.measured import Target
+from ..loader import codes
+from ..loader.recipe import Recipe, from_source
+from ..loader.source import Limits, Source, read
+from ..model.network import Network
+from ..problems import Problem, Severity
+from ..schedule.clock import DEFAULT_STEPS_PER_EPOCH, TooLong, acts
+from .config import Config
+from .context import Context
+from .disables import inline_disables
+from .discovery import discover
+from .rules import RULES
+from .rules._replay import Replay, replay
+
+
+@dataclasses.dataclass(frozen=True)
+class Linted:
+    """What lint reports of one or more recipes, and what the config or an inline
+    `# recipe: disable=` hid (counted in the summary)."""
+
+    problems: list[Problem]
+    suppressed: list[Problem]
+    recipes: list[Recipe] = dataclasses.field(default_factory=list)
+
+
+def lint_recipe(
+    recipe: Recipe,
+    config: Config | None = None,
+    steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
+    network: Network | None = None,
+    target: Target | None = None,
+) -> Linted:
+    """Every problem of a loaded recipe, after config and `# recipe: disable=`.
+
+    Rules that need the replay see the recipe replayed at `steps_per_epoch`
+    optimizer steps an epoch; rules that need the network run when a `network` is
+    given; rules that need a sweep when a `target` CPU is (`--target-cpu`).
+    """
+    config = config or Config()
+    events, problems = _replayed(recipe, steps_per_epoch)
+    if recipe.ok:
+        ctx = Context(recipe, config, events, network, target)
+        problems += _rule_problems(ctx)
+    problems.extend(deferred(recipe, events))
+    out, hidden = [], []
+    disabled_lines = inline_disables(recipe.source.text)
+    whole_file = disabled_lines.get(0, set())
+    for p in problems:
+        inline = disabled_lines.get(p.line, set()) | whole_file
+        if not config.allows(p.code, p.path) or (
+            p.code in inline and p.code != "RC000"
+        ):
+            hidden.append(p)
+            continue
+        if p.code in config.severity:
+            p = p.replace(severity=config.severity[p.code])
+        out.append(p)
+    return Linted(sorted(set(out)), sorted(set(hidden)), [recipe])
+
+
+def lint_sources(
+    sources: Iterable[Source],
+    config: Config | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
+    steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
+    network: Network | None = None,
+    target: Target | None = None,
+) -> Linted:
+    """Each source loaded (with `overrides`) and linted; problems of all, sorted."""
+    problems: list[Problem] = []
+    hidden: list[Problem] = []
+    recipes: list[Recipe] = []
+    for src in sources:
+        recipe = from_source(src, overrides, limits)
+        linted = lint_recipe(recipe, config, steps_per_epoch, network, target)
+        recipes.append(recipe)
+        problems.extend(linted.problems)
+        hidden.extend(linted.suppressed)
+    return Linted(sorted(problems), sorted(hidden), recipes)
+
+
+def lint_paths(
+    paths: Iterable[str | Path],
+    config: Config | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
+    steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
+    network: Network | None = None,
+    target: Target | None = None,
+) -> Linted:
+    """The recipes at `paths` (files as given, folders walked by `discover`)."""
+    sources = (read(path, limits) for path in discover(paths, config))
+    return lint_sources(
+        sources, config, overrides, limits, steps_per_epoch, network, target
+    )
+
+
+def model_problems(recipe: Recipe, network: Network) -> list[Problem]:
+    """What the rules that need the network find (names SparseML resolves at
+    initialize): what `plan --model` refuses on, as it refuses what fails at load."""
+    if not recipe.ok:
+        return []
+    return _rule_problems(Context(recipe, Config(), model=network), only="network")
+
+
+def _rule_problems(ctx: Context, only: str | None = None) -> list[Problem]:
+    """The rules' findings on a recipe that loaded: each rule whose needs the
+    context meets (with `only`, just the rules that need that)."""
+    out: list[Problem] = []
+    recipe = ctx.recipe
+    for code, rule in RULES.items():
+        needs = getattr(rule, "NEEDS", ())
+        if only is not None and only not in needs:
+            continue
+        if not all(ctx.has(need) for need in needs):
+            continue
+        out += [
+            Problem(
+                recipe.path, f.line, f.column, code, rule.SEVERITY, f.message, f.hint
+            )
+            for f in rule.check(ctx)
+        ]
+    return out
+
+
+def problems_at(recipe: Recipe, steps_per_epoch: int) -> list[Problem]:
+    """What the loader found, the values SparseML reads only once their modifier
+    acts judged at these steps per epoch: what `plan` and `preview` refuse on."""
+    t, problems = _replayed(recipe, steps_per_epoch)
+    return [*problems, *deferred(recipe, t)]
+
+
+def _replayed(
+    recipe: Recipe, steps_per_epoch: int
+) -> tuple[Replay | None, list[Problem]]:
+    """The replay the schedule rules judge, and the loader's problems; a replay
+    past recipe-compiler's cost bound is an RC008 (its rules are skipped)."""
+    problems = list(recipe.problems)
+    if not recipe.ok:
+        return None, problems
+    try:
+        return replay(recipe, steps_per_epoch), problems
+    except TooLong as exc:
+        problems.append(
+            codes.make(
+                "RC008",
+                recipe.path,
+                exc.line,
+                exc.column,
+                f"{exc}: the schedule rules are skipped",
+                "update less often, or lint at fewer --steps-per-epoch",
+            )
+        )
+        return None, problems
+
+
+def deferred(recipe: Recipe, t: Replay | None) -> Iterator[Problem]:
+    """The loader's errors on values SparseML reads only once their modifier acts:
+    errors where it acts in the replayed training, warnings where it never does.
+    Without a replay (the recipe fails anyway, or has no length), errors."""
+    by_index = {ev.index: ev for ev in t.events} if t is not None else {}
+    for entry in recipe.modifiers:
+        ev = by_index.get(entry.index)
+        why = None if t is None or ev is None else acts(ev, t.clock)
+        for p in entry.deferred:
+            if why is None:
+                yield p
+            else:
+                yield p.replace(
+                    severity=Severity.WARNING,
+                    message=f"{p.message}; but at {t.spe} steps per epoch this "  # type: ignore[union-attr]
+                    f"modifier never acts ({why}), so SparseML never reads the value",
+                )
+
+
+def exit_code(problems: Iterable[Problem], strict: bool = False) -> int:
+    found = list(problems)
+    if any(p.code == "RC000" for p in found):
+        return 2
+    if any(p.severity is Severity.ERROR for p in found):
+        return 1
+    if strict and any(p.severity is Severity.WARNING for p in found):
+        return 1
+    return 0
