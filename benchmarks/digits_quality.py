@@ -41,6 +41,7 @@ def int8_accuracy(onnx_path: str, seed: int) -> float:
 
 
 def main() -> None:
+    from recipe_compiler.runner.args import RunArgs
     from recipe_compiler.runner.train import run
 
     seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
@@ -55,11 +56,13 @@ def main() -> None:
     for seed in range(seeds):
         out = tempfile.mkdtemp(prefix=f"digits-q{seed}-")
         report = run(
-            str(recipe),
-            out,
-            dense_epochs=dense_epochs,
-            rescale_to=dense_epochs,
-            seed=seed,
+            RunArgs(
+                str(recipe),
+                out,
+                dense_epochs=dense_epochs,
+                rescale_to=dense_epochs,
+                seed=seed,
+            ),
             progress=lambda _: None,
         )
         assert report.onnx is not None

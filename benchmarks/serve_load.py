@@ -40,19 +40,22 @@ RECIPE = ROOT / "recipes" / "yolov5s-pruned95-block4-qat.md"
 
 def trained_run(out: Path) -> Path:
     """The bundled pruned-quantized recipe run on yolov5s at 640 (a short run)."""
+    from recipe_compiler.runner.args import RunArgs
     from recipe_compiler.runner.train import run
 
     if (out / "deploy" / "server.yaml").exists():
         return out
     run(
-        str(RECIPE),
-        str(out),
-        model_name="yolov5s",
-        image_size=640,
-        batch_size=1,
-        dense_epochs=0,
-        steps_per_epoch=10,
-        rescale_to=9,
+        RunArgs(
+            str(RECIPE),
+            str(out),
+            model_name="yolov5s",
+            image_size=640,
+            batch_size=1,
+            dense_epochs=0,
+            steps_per_epoch=10,
+            rescale_to=9,
+        ),
         progress=lambda line: print(f"  [run] {line}", file=sys.stderr),
     )
     return out

@@ -92,6 +92,7 @@ def train_variants(
 ) -> tuple[dict[str, str], dict[str, float]]:
     """Every variant trained by `recipe run` at 640x640 and exported: label -> ONNX
     (the dense FP32 export first) and label -> nonzero-MAC ratio."""
+    from recipe_compiler.runner.args import RunArgs
     from recipe_compiler.runner.train import run
 
     models: dict[str, str] = {}
@@ -99,7 +100,7 @@ def train_variants(
     work.mkdir(parents=True, exist_ok=True)
     for name, path in write_variants(work).items():
         t = time.perf_counter()
-        report = run(
+        args = RunArgs(
             str(path),
             str(work / path.stem),
             model_name=f"yolov5{size}",
@@ -109,6 +110,9 @@ def train_variants(
             steps_per_epoch=spe,
             rescale_to=RESCALE_TO,
             seed=0,
+        )
+        report = run(
+            args,
             progress=lambda line, n=name: print(f"  [{n}] {line}", file=sys.stderr),
         )
         assert report.onnx is not None and report.mac_ratio is not None

@@ -55,6 +55,7 @@ class OnnxDetector:
 
 
 def main() -> None:
+    from recipe_compiler.runner.args import RunArgs
     from recipe_compiler.runner.train import run
     from recipe_compiler.runner.zoo.detection import shapes
     from recipe_compiler.runner.zoo.detection_metrics import evaluate
@@ -76,14 +77,16 @@ def main() -> None:
         for name, path in write_variants(work).items():
             t = time.perf_counter()
             report = run(
-                str(path),
-                str(work / f"{path.stem}-{seed}"),
-                model_name="yolov5n",
-                image_size=64,
-                batch_size=16,
-                dense_epochs=DENSE_EPOCHS,
-                rescale_to=DENSE_EPOCHS,
-                seed=seed,
+                RunArgs(
+                    str(path),
+                    str(work / f"{path.stem}-{seed}"),
+                    model_name="yolov5n",
+                    image_size=64,
+                    batch_size=16,
+                    dense_epochs=DENSE_EPOCHS,
+                    rescale_to=DENSE_EPOCHS,
+                    seed=seed,
+                ),
                 progress=lambda _: None,
             )
             assert report.onnx is not None

@@ -13,6 +13,7 @@ import sys
 import torch
 
 from recipe_compiler.runner import train
+from recipe_compiler.runner.args import RunArgs
 
 _models: list[torch.nn.Module] = []
 _wrap = train.Distributed.wrap
@@ -26,6 +27,8 @@ def _capture(self: train.Distributed, model: torch.nn.Module) -> torch.nn.Module
 if __name__ == "__main__":
     recipe, out = sys.argv[1:3]
     train.Distributed.wrap = _capture  # type: ignore[method-assign]
-    train.run(recipe, out, dense_epochs=2, batch_size=16, progress=lambda _: None)
+    train.run(
+        RunArgs(recipe, out, dense_epochs=2, batch_size=16), progress=lambda _: None
+    )
     state = {k: v.detach().clone() for k, v in _models[0].state_dict().items()}
     torch.save(state, os.path.join(out, f"rank{os.environ['RANK']}.pt"))

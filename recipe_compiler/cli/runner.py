@@ -7,7 +7,7 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -29,24 +29,8 @@ from .common import (
     zoo_stub,
 )
 
-
-@dataclasses.dataclass(frozen=True)
-class RunSettings:
-    recipe: str
-    folder: str  # -o DIR of a new run, or --resume DIR
-    resume: bool = False
-    model_name: str = "digits-cnn"
-    dense_epochs: int = 18
-    batch_size: int = 32
-    seed: int = 0
-    data: str | None = None
-    static_batch: int | None = None
-    weights: str | None = None
-    image_size: int = 64
-    steps_per_epoch: int | None = None
-    bench_seconds: float = 0.0
-    rescale_to: float | None = None
-    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+if TYPE_CHECKING:
+    from ..runner.args import RunArgs
 
 
 @click.command(name="run")
@@ -145,8 +129,13 @@ def run_command(
             f"`--resume {out}`, start over in it with `--overwrite`, or give a new "
             "-o DIR"
         )
+    from ..runner.args import RunArgs
+
     folder = str(out or resume_dir)
-    return execute_run(RunSettings(folder=folder, resume=bool(resume_dir), **options))
+    args = RunArgs(
+        out=folder, resume=bool(resume_dir), limits=current_limits(), **options
+    )
+    return execute_run(args)
 
 
 def _holds_files(folder: str) -> bool:
@@ -163,30 +152,25 @@ def _main_process() -> bool:
     return os.environ.get("RANK", "0") == "0"
 
 
-def execute_run(settings: RunSettings) -> int:
-    zoo_stub("run", settings.recipe)
-    zoo_stub("run", settings.model_name, "pass a built-in model or a factory")
+def execute_run(args: RunArgs) -> int:
+    zoo_stub("run", args.recipe)
+    zoo_stub("run", args.model_name, "pass a built-in model or a factory")
     try:
         from ..runner.checkpoint import interrupted
         from ..runner.progress import StepBar
         from ..runner.train import RunError, run
     except ImportError as exc:
         raise no_runner("run", exc) from None
-    options = dataclasses.asdict(settings)
-    recipe, folder = options.pop("recipe"), options.pop("folder")
     try:
         report = run(
-            recipe,
-            folder,
+            args,
             progress=lambda line: click.echo(line, err=True),
             bar=StepBar(sys.stderr),
-            limits=current_limits(),
-            **options,
         )
     except RunError as exc:
         raise Failure(f"recipe run: {exc}", EXIT_PROBLEMS) from None
     except KeyboardInterrupt:
-        raise Failure(f"\nrecipe run: {interrupted(folder)}", 130) from None
+        raise Failure(f"\nrecipe run: {interrupted(args.out)}", 130) from None
     if report.onnx is not None:  # else another rank of a torchrun: the main reports
         click.echo(report.summary())
     return 0

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from recipe_compiler.loader.recipe import load
+from recipe_compiler.runner.args import RunArgs
 from recipe_compiler.schedule.timeline import plan
 from tests.conftest import ROOT
 
@@ -76,10 +77,7 @@ def test_digits_run_matches_the_plan(sparseml, tmp_path):
 
     lines = []
     report = run(
-        str(RECIPE),
-        str(tmp_path / "run"),
-        dense_epochs=4,
-        bench_seconds=0.2,
+        RunArgs(str(RECIPE), str(tmp_path / "run"), dense_epochs=4, bench_seconds=0.2),
         progress=lines.append,
     )
     assert report.score_name == "accuracy"
@@ -243,11 +241,11 @@ def test_kill_9_then_resume_gives_the_same_weights(sparseml, tmp_path):
 def test_corrupt_checkpoint_is_refused(sparseml, tmp_path):
     from recipe_compiler.runner.train import RunError, run
 
-    run(str(RECIPE), str(tmp_path), dense_epochs=1, progress=lambda _: None)
+    run(RunArgs(str(RECIPE), str(tmp_path), dense_epochs=1), progress=lambda _: None)
     data = (tmp_path / "checkpoint.pt").read_bytes()
     (tmp_path / "checkpoint.pt").write_bytes(data[: len(data) // 2])
     with pytest.raises(RunError, match="corrupt or partial"):
-        run(str(RECIPE), str(tmp_path), resume=True, progress=lambda _: None)
+        run(RunArgs(str(RECIPE), str(tmp_path), resume=True), progress=lambda _: None)
 
 
 def test_disk_full_while_checkpointing_keeps_the_previous_checkpoint(
@@ -259,7 +257,9 @@ def test_disk_full_while_checkpointing_keeps_the_previous_checkpoint(
 
     from recipe_compiler.runner import checkpoint, train
 
-    train.run(str(RECIPE), str(tmp_path), dense_epochs=1, progress=lambda _: None)
+    train.run(
+        RunArgs(str(RECIPE), str(tmp_path), dense_epochs=1), progress=lambda _: None
+    )
     before = (tmp_path / "checkpoint.pt").read_bytes()
     real_save = torch.save
 
@@ -299,11 +299,13 @@ def test_yolov5n_run_on_generated_shapes_matches_the_plan(sparseml, tmp_path):
 
     recipe_path = ROOT / "recipes" / "yolov5n-gmp-tiny.yaml"
     report = run(
-        str(recipe_path),
-        str(tmp_path),
-        model_name="yolov5n",
-        dense_epochs=1,
-        batch_size=16,
+        RunArgs(
+            str(recipe_path),
+            str(tmp_path),
+            model_name="yolov5n",
+            dense_epochs=1,
+            batch_size=16,
+        ),
         progress=lambda _: None,
     )
     assert report.score_name == "val_loss" and report.score < report.dense_score
@@ -335,10 +337,12 @@ def test_pruned_quantized_digits_exports_int8(sparseml, tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)  # sparseml's default logger writes ./sparse_logs/
     report = run(
-        str(ROOT / "recipes" / "digits-gmp-qat.yaml"),
-        str(tmp_path),
-        dense_epochs=3,
-        bench_seconds=0.2,
+        RunArgs(
+            str(ROOT / "recipes" / "digits-gmp-qat.yaml"),
+            str(tmp_path),
+            dense_epochs=3,
+            bench_seconds=0.2,
+        ),
         progress=lambda _: None,
     )
     assert report.score > 0.9
@@ -370,11 +374,13 @@ def test_yolov5n_qat_runs_with_list_input_modules_ignored(sparseml, tmp_path):
 
     lines = []
     report = run(
-        str(ROOT / "tests" / "data" / "yolov5n-qat-tiny.yaml"),
-        str(tmp_path),
-        model_name="yolov5n",
-        dense_epochs=1,
-        batch_size=16,
+        RunArgs(
+            str(ROOT / "tests" / "data" / "yolov5n-qat-tiny.yaml"),
+            str(tmp_path),
+            model_name="yolov5n",
+            dense_epochs=1,
+            batch_size=16,
+        ),
         progress=lines.append,
     )
     assert (
@@ -396,11 +402,13 @@ def test_custom_factory_and_weights(sparseml, tmp_path):
     from recipe_compiler.runner.train import RunError, run
 
     first = run(
-        str(RECIPE),
-        str(tmp_path / "a"),
-        model_name="tests.custom_factory:build",
-        dense_epochs=3,
-        static_batch=4,
+        RunArgs(
+            str(RECIPE),
+            str(tmp_path / "a"),
+            model_name="tests.custom_factory:build",
+            dense_epochs=3,
+            static_batch=4,
+        ),
         progress=lambda _: None,
     )
     import onnx
@@ -412,10 +420,12 @@ def test_custom_factory_and_weights(sparseml, tmp_path):
     assert set(report["positive_rate"]) == {"dense", "sparse"}  # the factory's own
     lines = []
     second = run(
-        str(RECIPE),
-        str(tmp_path / "b"),
-        model_name="tests.custom_factory:build",
-        weights=str(tmp_path / "a" / "model.pt"),
+        RunArgs(
+            str(RECIPE),
+            str(tmp_path / "b"),
+            model_name="tests.custom_factory:build",
+            weights=str(tmp_path / "a" / "model.pt"),
+        ),
         progress=lines.append,
     )
     assert any(line.startswith("loaded ") for line in lines)
@@ -423,16 +433,16 @@ def test_custom_factory_and_weights(sparseml, tmp_path):
     assert second.steps_per_epoch == first.steps_per_epoch
     with pytest.raises(RunError, match="does not fit the model"):
         run(
-            str(RECIPE),
-            str(tmp_path / "c"),
-            weights=str(tmp_path / "a" / "model.pt"),
+            RunArgs(
+                str(RECIPE),
+                str(tmp_path / "c"),
+                weights=str(tmp_path / "a" / "model.pt"),
+            ),
             progress=lambda _: None,
         )
     with pytest.raises(RunError, match="cannot build"):
         run(
-            str(RECIPE),
-            str(tmp_path / "d"),
-            model_name="tests.nope:build",
+            RunArgs(str(RECIPE), str(tmp_path / "d"), model_name="tests.nope:build"),
             progress=lambda _: None,
         )
 
@@ -532,12 +542,14 @@ def test_yolov5n_on_a_yolo_format_folder(sparseml, tmp_path):
                 "\n".join(" ".join(f"{v:g}" for v in row.tolist()) for row in t)
             )
     report = run(
-        str(ROOT / "recipes" / "yolov5n-gmp-tiny.yaml"),
-        str(tmp_path / "run"),
-        model_name="yolov5n",
-        data=str(root),
-        dense_epochs=1,
-        batch_size=16,
+        RunArgs(
+            str(ROOT / "recipes" / "yolov5n-gmp-tiny.yaml"),
+            str(tmp_path / "run"),
+            model_name="yolov5n",
+            data=str(root),
+            dense_epochs=1,
+            batch_size=16,
+        ),
         progress=lambda _: None,
     )
     assert report.steps_per_epoch == 4 and report.score < report.dense_score
@@ -639,7 +651,7 @@ def test_run_refuses_lint_errors_before_training(sparseml, tmp_path):
         "    start_epoch: 1\n    end_epoch: 1\n    update_frequency: 0.5\n"
     )
     with pytest.raises(RunError, match=r"crash.yaml:10:16: RC205 .*linted at 44 steps"):
-        run(str(recipe), str(tmp_path / "out"), progress=lambda _: None)
+        run(RunArgs(str(recipe), str(tmp_path / "out")), progress=lambda _: None)
     assert not (tmp_path / "out").exists()  # refused before dense training
 
 
@@ -647,10 +659,7 @@ def test_steps_per_epoch_trains_the_first_batches_on_the_plan(sparseml, tmp_path
     from recipe_compiler.runner.train import RunError, run
 
     report = run(
-        str(RECIPE),
-        str(tmp_path / "run"),
-        dense_epochs=1,
-        steps_per_epoch=10,
+        RunArgs(str(RECIPE), str(tmp_path / "run"), dense_epochs=1, steps_per_epoch=10),
         progress=lambda _: None,
     )
     assert report.steps_per_epoch == 10 and report.max_lr_diff == 0
@@ -658,16 +667,22 @@ def test_steps_per_epoch_trains_the_first_batches_on_the_plan(sparseml, tmp_path
     rows = list(csv.DictReader((tmp_path / "run" / "observed.csv").open()))
     assert len(rows) == t.total_steps == 50
     with pytest.raises(RunError, match="gives 44 batches an epoch; give 1 to 44"):
-        run(str(RECIPE), str(tmp_path / "x"), steps_per_epoch=45, progress=print)
+        run(
+            RunArgs(str(RECIPE), str(tmp_path / "x"), steps_per_epoch=45),
+            progress=print,
+        )
 
 
 def test_resume_refuses_other_steps_per_epoch(sparseml, tmp_path):
     from recipe_compiler.runner.train import RunError, run
 
     out = str(tmp_path / "run")
-    run(str(RECIPE), out, dense_epochs=0, steps_per_epoch=3, progress=lambda _: None)
+    run(
+        RunArgs(str(RECIPE), out, dense_epochs=0, steps_per_epoch=3),
+        progress=lambda _: None,
+    )
     with pytest.raises(RunError, match="ran 3 steps an epoch, this run would take 4"):
-        run(str(RECIPE), out, resume=True, steps_per_epoch=4, progress=print)
+        run(RunArgs(str(RECIPE), out, resume=True, steps_per_epoch=4), progress=print)
 
 
 def test_run_refuses_a_recipe_sparseml_cannot_load(sparseml, tmp_path):
@@ -676,7 +691,7 @@ def test_run_refuses_a_recipe_sparseml_cannot_load(sparseml, tmp_path):
     recipe = tmp_path / "bad.yaml"
     recipe.write_text("modifiers:\n  - !NoSuchModifier\n    start_epoch: 0\n")
     with pytest.raises(RunError, match=r"bad.yaml:2:\d+: RC\d+ .*NoSuchModifier"):
-        run(str(recipe), str(tmp_path / "out"), progress=lambda _: None)
+        run(RunArgs(str(recipe), str(tmp_path / "out")), progress=lambda _: None)
     assert not (tmp_path / "out").exists()
 
 
@@ -689,11 +704,9 @@ def test_rescale_runs_the_recipe_retargeted_to_the_run(sparseml, tmp_path):
     before = RECIPE.read_bytes()
     out = tmp_path / "run"
     report = run(
-        str(RECIPE),
-        str(out),
-        dense_epochs=0,
-        steps_per_epoch=8,
-        rescale_to=4.5,
+        RunArgs(
+            str(RECIPE), str(out), dense_epochs=0, steps_per_epoch=8, rescale_to=4.5
+        ),
         progress=lambda _: None,
     )
     applied = out / "recipe.yaml"
@@ -715,7 +728,10 @@ def test_rescale_runs_the_recipe_retargeted_to_the_run(sparseml, tmp_path):
         "    start_epoch: eval(q)\n    freeze_bn_stats_epoch: eval(q + 1)\n"
     )
     with pytest.raises(RunError, match=r"cannot rescale to 180 epochs: .*put the num"):
-        run(str(bad), str(tmp_path / "x"), rescale_to=180, progress=lambda _: None)
+        run(
+            RunArgs(str(bad), str(tmp_path / "x"), rescale_to=180),
+            progress=lambda _: None,
+        )
 
 
 def test_resume_of_a_rescaled_run_keeps_its_rescale(sparseml, tmp_path):
@@ -723,26 +739,18 @@ def test_resume_of_a_rescaled_run_keeps_its_rescale(sparseml, tmp_path):
 
     out = str(tmp_path / "run")
     run(
-        str(RECIPE),
-        out,
-        dense_epochs=0,
-        steps_per_epoch=4,
-        rescale_to=4.5,
+        RunArgs(str(RECIPE), out, dense_epochs=0, steps_per_epoch=4, rescale_to=4.5),
         progress=lambda _: None,
     )
     lines: list[str] = []
     report = run(
-        str(RECIPE), out, resume=True, steps_per_epoch=4, progress=lines.append
+        RunArgs(str(RECIPE), out, resume=True, steps_per_epoch=4), progress=lines.append
     )
     assert report.rescaled_to == 4.5 and any("resuming" in x for x in lines)
     applied = (tmp_path / "run" / "recipe.yaml").read_text()
     with pytest.raises(RunError, match="another version of the recipe"):
         run(
-            str(RECIPE),
-            out,
-            resume=True,
-            steps_per_epoch=4,
-            rescale_to=9,
+            RunArgs(str(RECIPE), out, resume=True, steps_per_epoch=4, rescale_to=9),
             progress=lambda _: None,
         )
     assert (tmp_path / "run" / "recipe.yaml").read_text() == applied  # untouched
@@ -858,10 +866,7 @@ def test_run_draws_a_bar_per_epoch(sparseml, tmp_path):
 
     tty = Terminal()
     run(
-        str(RECIPE),
-        str(tmp_path),
-        dense_epochs=1,
-        steps_per_epoch=3,
+        RunArgs(str(RECIPE), str(tmp_path), dense_epochs=1, steps_per_epoch=3),
         bar=StepBar(tty, min_interval=0),
         progress=lambda _: None,
     )
@@ -914,12 +919,14 @@ def test_var_overrides_are_written_into_the_applied_recipe(sparseml, tmp_path):
     out = tmp_path / "run"
     lines: list[str] = []
     report = run(
-        str(RECIPE),
-        str(out),
-        dense_epochs=0,
-        steps_per_epoch=4,
-        rescale_to=4.5,
-        overrides={"final_sparsity": 0.6},
+        RunArgs(
+            str(RECIPE),
+            str(out),
+            dense_epochs=0,
+            steps_per_epoch=4,
+            rescale_to=4.5,
+            overrides={"final_sparsity": 0.6},
+        ),
         progress=lines.append,
     )
     assert f"recipe with final_sparsity=0.6, rescaled to 4.5 epochs: {out}" in (
@@ -929,13 +936,13 @@ def test_var_overrides_are_written_into_the_applied_recipe(sparseml, tmp_path):
     assert applied.variables["final_sparsity"].value == 0.6
     assert report.overrides == {"final_sparsity": 0.6} and report.max_lr_diff == 0
     assert list(report.sparsity.values()) == [pytest.approx(0.6, abs=1e-3)]
-    resumed = run(str(RECIPE), str(out), resume=True, steps_per_epoch=4, progress=print)
+    resumed = run(
+        RunArgs(str(RECIPE), str(out), resume=True, steps_per_epoch=4), progress=print
+    )
     assert resumed.overrides == {"final_sparsity": 0.6} and resumed.rescaled_to == 4.5
     with pytest.raises(RunError, match=r"--var: .*no_such"):
         run(
-            str(RECIPE),
-            str(tmp_path / "x"),
-            overrides={"no_such": 1},
+            RunArgs(str(RECIPE), str(tmp_path / "x"), overrides={"no_such": 1}),
             progress=lambda _: None,
         )
     assert not (tmp_path / "x").exists()
@@ -953,12 +960,14 @@ def test_yolov5s_show_model_counts_the_macs_recipe_run_does(sparseml, tmp_path):
 
     recipe_path = ROOT / "recipes" / "yolov5n-gmp-tiny.yaml"
     report = run(
-        str(recipe_path),
-        str(tmp_path / "run"),
-        model_name="yolov5s",
-        dense_epochs=0,
-        batch_size=4,
-        steps_per_epoch=2,
+        RunArgs(
+            str(recipe_path),
+            str(tmp_path / "run"),
+            model_name="yolov5s",
+            dense_epochs=0,
+            batch_size=4,
+            steps_per_epoch=2,
+        ),
         progress=lambda _: None,
     )
     shown = CliRunner().invoke(

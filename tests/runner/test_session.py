@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from recipe_compiler.loader.recipe import load
+from recipe_compiler.runner.args import RunArgs
 from recipe_compiler.schedule.timeline import plan
 from tests.conftest import ROOT
 
@@ -103,7 +104,10 @@ def test_session_report_matches_recipe_runs_on_the_same_recipe_and_data(
     from recipe_compiler.runner.train import run
     from recipe_compiler.runner.zoo.tasks import build
 
-    run(str(RECIPE), str(tmp_path / "run"), dense_epochs=0, progress=lambda _: None)
+    run(
+        RunArgs(str(RECIPE), str(tmp_path / "run"), dense_epochs=0),
+        progress=lambda _: None,
+    )
     task = build("digits-cnn", 32, 0, 64, None)  # what recipe run builds
     model = task.model
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
