@@ -1,6 +1,6 @@
 """The `recipe` command: a thin shell over the Python API.
 
-Each command module (`lint`; `plan`: show, plan, preview; `edit`: rescale, compile,
+Each command module (`lint`; `views`: show, plan, preview; `edit`: rescale, compile,
 variables; `author`: new, diff; `runner`: run, bench, sweep; `deploy`: serve;
 `meta`: rules, rule, schema, doctor; `editor`: lsp) turns its options into a typed
 settings object and calls its `execute(settings) -> int`, which runs the API and
@@ -29,9 +29,9 @@ from .common import EXIT_USAGE
 
 COMMANDS = {  # name -> module:function, in the order `recipe --help` lists them
     "lint": "lint:lint",
-    "show": "plan:show",
-    "plan": "plan:plan",
-    "preview": "plan:preview",
+    "show": "views:show",
+    "plan": "views:plan",
+    "preview": "views:preview",
     "rescale": "edit:rescale",
     "compile": "edit:compile_command",
     "variables": "edit:variables",

@@ -146,7 +146,7 @@ def from_source(
         if overrides:
             view = var_overrides.apply(root, overrides, shape.staged)
             shape = layout.read(view, src.path)
-        values = variables.resolve(
+        values = variables.evaluate(
             view, shape, parsed.aliases, limits, src.path, src.text
         )
         problems.extend(values.problems)

@@ -99,7 +99,7 @@ class Values:
 NO_VALUES = Values()
 
 
-def resolve(
+def evaluate(
     root: Node,
     layout: Layout,
     aliases: Mapping[int, int],

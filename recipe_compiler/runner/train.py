@@ -1,11 +1,12 @@
 """`recipe run`: train densely, apply the recipe with SparseML, export, and record
 what training actually did next to what `recipe plan` said it would do.
 
-`run()` reads as its phases: `_start` (the task, the processes, the checkpoint to
-resume from), `_recipe` (the recipe as this run applies it: `prepare`), `_dense`
-(dense training and its export), `_sparsify` (SparseML's manager over the training
-loop, every step logged, a checkpoint every epoch) and `_finish` (the final model,
-its export, the benchmark and the report).
+`run(RunArgs)` reads as its phases: `_start` (the task, the processes, the
+checkpoint to resume from), `_recipe` (the recipe as this run applies it:
+`prepare`), `_dense` (dense training and its export), `_sparsify` (the recipe's
+`RecipeSession` over the training loop, every step logged, a checkpoint every
+epoch) and `_finish` (the final model, its export, the deploy folder, the
+benchmark and the report).
 """
 
 from __future__ import annotations

@@ -91,11 +91,11 @@ def test_layout_collects_modifiers_per_stage_and_names_misplaced_lists():
     assert [p.code for p in found.problems] == ["RC107"]
 
 
-def test_variables_resolve_returns_values_and_leaves_the_tree_alone():
+def test_variables_evaluate_returns_values_and_leaves_the_tree_alone():
     parsed = tree(STAGED)
     root = parsed.root
     before = root.plain()
-    values = variables.resolve(
+    values = variables.evaluate(
         root, layout.read(root, "r.yaml"), parsed.aliases, Limits(), "r.yaml"
     )
     assert root.plain() == before  # nothing written into the tree
@@ -114,7 +114,7 @@ def test_variables_resolve_returns_values_and_leaves_the_tree_alone():
 def test_a_stage_expression_over_a_global_is_refused_as_sparseml_does():
     text = "n: 4\ns:\n  m: eval(n * 2)\n  s_modifiers:\n    - !EpochRangeModifier {}\n"
     parsed = tree(text)
-    values = variables.resolve(
+    values = variables.evaluate(
         parsed.root,
         layout.read(parsed.root, "r.yaml"),
         parsed.aliases,
