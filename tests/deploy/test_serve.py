@@ -235,6 +235,7 @@ def server_deps():
 @pytest.fixture(scope="module")
 def yolo_run(tmp_path_factory, sparseml, server_deps):
     """yolov5n at 64x64, pruned to 50% then QAT: a sparse INT8 deploy folder."""
+    from recipe_compiler.runner.args import RunArgs
     from recipe_compiler.runner.train import run
 
     out = tmp_path_factory.mktemp("yolo")
@@ -243,11 +244,13 @@ def yolo_run(tmp_path_factory, sparseml, server_deps):
     try:
         lines = []
         run(
-            str(ROOT / "tests" / "data" / "yolov5n-gmp-qat-tiny.yaml"),
-            str(out / "run"),
-            model_name="yolov5n",
-            dense_epochs=8,
-            batch_size=16,
+            RunArgs(
+                str(ROOT / "tests" / "data" / "yolov5n-gmp-qat-tiny.yaml"),
+                str(out / "run"),
+                model_name="yolov5n",
+                dense_epochs=8,
+                batch_size=16,
+            ),
             progress=lines.append,
         )
     finally:
@@ -259,6 +262,7 @@ def yolo_run(tmp_path_factory, sparseml, server_deps):
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory, sparseml, server_deps):
     """digits-cnn under the GMP recipe, rescaled short: an FP32 sparse model."""
+    from recipe_compiler.runner.args import RunArgs
     from recipe_compiler.runner.train import run
 
     out = tmp_path_factory.mktemp("digits")
@@ -266,11 +270,13 @@ def digits_run(tmp_path_factory, sparseml, server_deps):
     os.chdir(out)
     try:
         run(
-            str(ROOT / "recipes" / "digits-gmp.yaml"),
-            str(out / "run"),
-            model_name="digits-cnn",
-            dense_epochs=4,
-            rescale_to=4,
+            RunArgs(
+                str(ROOT / "recipes" / "digits-gmp.yaml"),
+                str(out / "run"),
+                model_name="digits-cnn",
+                dense_epochs=4,
+                rescale_to=4,
+            ),
             progress=lambda _: None,
         )
     finally:
