@@ -45,6 +45,23 @@ class TinyNet(torch.nn.Module):
         return x
 
 
+class WideNet(torch.nn.Module):
+    """`n` prunable tensors `w0.weight`..., for per-layer recipes of many
+    modifiers, one tensor each (widths divide by 4)."""
+
+    def __init__(self, n: int, seed: int = 0):
+        super().__init__()
+        g = torch.Generator().manual_seed(seed)
+        for i in range(n):
+            setattr(self, f"w{i}", torch.nn.Linear(16 + 4 * (i % 5), 12))
+        with torch.no_grad():
+            for p in self.parameters():
+                p.copy_(torch.randn(p.shape, generator=g))
+
+    def forward(self, x):  # pragma: no cover - never run
+        return x
+
+
 def run(
     recipe_text: str,
     spe: int,
@@ -52,11 +69,13 @@ def run(
     n_groups: int = 1,
     base_lr: float = 0.5,
     recipe_variables=None,
+    model=None,
 ):
-    """(manager, LRs per step per group, zeros of each pruning mask per step)."""
+    """(manager, LRs per step per group, zeros of each pruning mask per step), on
+    TinyNet unless a `model` is given."""
     from sparseml.pytorch.optim import ScheduledModifierManager
 
-    model = TinyNet()
+    model = model if model is not None else TinyNet()
     params = list(model.parameters())
     if n_groups == 1:
         opt = torch.optim.SGD(params, lr=base_lr)
@@ -91,5 +110,5 @@ def run(
     return manager, lrs, zeros
 
 
-def numel(name: str) -> int:
-    return TinyNet().get_parameter(name).numel()
+def numel(name: str, model=None) -> int:
+    return (model if model is not None else TinyNet()).get_parameter(name).numel()

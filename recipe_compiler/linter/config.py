@@ -32,11 +32,10 @@ when the command line does not say.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
-
-import pydantic
 
 from ..loader.codes import LOADER_CODES
 from ..problems import Severity
@@ -213,34 +212,10 @@ def _read(path: Path) -> Any:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
 
 
-class _File(pydantic.BaseModel):
-    """A config file's keys and their types, as written (`extends` is followed
-    before, `rules` and `model` are judged after: they need the registry and the
-    file's folder)."""
-
-    model_config = pydantic.ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    rules: dict[Any, Any] | None = None
-    exclude: list[str] | None = None
-    select: list[str] | None = None
-    extend_select: list[str] | None = pydantic.Field(None, alias="extend-select")
-    ignore: list[str] | None = None
-    per_file_ignores: dict[Any, list[str]] | None = pydantic.Field(
-        None, alias="per-file-ignores"
-    )
-    extends: Any = None
-    steps_per_epoch: int = pydantic.Field(1, alias="steps-per-epoch", ge=1)
-    model: str | None = None
-
-    @pydantic.field_validator("model", mode="before")
-    @classmethod
-    def _names_a_model(cls, value: Any) -> Any:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError("blank")
-        return value
-
-
-KEYS = {f.alias or name for name, f in _File.model_fields.items()}
+KEYS = frozenset(
+    {"rules", "exclude", "select", "extend-select", "ignore", "per-file-ignores"}
+    | {"extends", "steps-per-epoch", "model"}
+)  # the model's fields by their aliases (a test holds the two equal)
 # what is wrong with each key, in the order a config's keys are judged
 _EXPECTED = {
     "exclude": "'exclude' must be a list of glob patterns",
@@ -256,7 +231,43 @@ _EXPECTED = {
 }
 
 
-def _parsed(path: Path, data: Any) -> _File:
+@functools.cache
+def _file_model() -> Any:
+    """The pydantic model of a config file's keys, built the first time a config
+    is read (a class costs some milliseconds of start-up that `recipe lint`
+    without a config should not pay)."""
+    import pydantic
+
+    class _File(pydantic.BaseModel):
+        """A config file's keys and their types, as written (`extends` is followed
+        before, `rules` and `model` are judged after: they need the registry and the
+        file's folder)."""
+
+        model_config = pydantic.ConfigDict(extra="forbid", strict=True, frozen=True)
+
+        rules: dict[Any, Any] | None = None
+        exclude: list[str] | None = None
+        select: list[str] | None = None
+        extend_select: list[str] | None = pydantic.Field(None, alias="extend-select")
+        ignore: list[str] | None = None
+        per_file_ignores: dict[Any, list[str]] | None = pydantic.Field(
+            None, alias="per-file-ignores"
+        )
+        extends: Any = None
+        steps_per_epoch: int = pydantic.Field(1, alias="steps-per-epoch", ge=1)
+        model: str | None = None
+
+        @pydantic.field_validator("model", mode="before")
+        @classmethod
+        def _names_a_model(cls, value: Any) -> Any:
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError("blank")
+            return value
+
+    return _File
+
+
+def _parsed(path: Path, data: Any) -> Any:
     """The file's mapping typed, or the ConfigError of its first wrong key: an
     unknown key first, then in `_EXPECTED`'s order, each with the selectors it
     lists checked before the next key."""
@@ -269,8 +280,10 @@ def _parsed(path: Path, data: Any) -> _File:
                 else ""
             )
         )
+    import pydantic
+
     try:
-        parsed = _File.model_validate(data)
+        parsed = _file_model().model_validate(data)
         wrong: dict[str, str] = {}
     except pydantic.ValidationError as exc:
         parsed = None

@@ -8,7 +8,6 @@ and the rule reads it from `ctx.replay`, `ctx.network`, `ctx.target`.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -21,13 +20,24 @@ if TYPE_CHECKING:
 Need = Literal["replay", "network", "target"]
 
 
-@dataclasses.dataclass(frozen=True)
 class Context:
-    recipe: Recipe
-    config: Config
-    replayed: Replay | None = None  # None: no training length, or past the bound
-    model: Network | None = None  # --model
-    sweep: Target | None = None  # --target-cpu
+    """A plain class, not a dataclass: `recipe lint` imports it at every start."""
+
+    __slots__ = ("config", "model", "recipe", "replayed", "sweep")
+
+    def __init__(
+        self,
+        recipe: Recipe,
+        config: Config,
+        replayed: Replay | None = None,  # None: no training length, or too long
+        model: Network | None = None,  # --model
+        sweep: Target | None = None,  # --target-cpu
+    ):
+        self.recipe = recipe
+        self.config = config
+        self.replayed = replayed
+        self.model = model
+        self.sweep = sweep
 
     def has(self, need: Need) -> bool:
         return {

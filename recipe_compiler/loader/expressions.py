@@ -13,6 +13,7 @@ planning can go on, and reported with code RC404 so the user knows to fix it.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -105,14 +106,9 @@ class Evaluator:
                 f"expression of {len(expression):,} characters, over the limit "
                 f"of {self.max_chars:,}",
             )
-        try:
-            tree = ast.parse(expression.strip())
-        except SyntaxError as exc:
-            raise ExpressionError(
-                "RC403", f"not a valid expression: {exc.msg}"
-            ) from None
-        except (RecursionError, MemoryError, ValueError):
-            raise ExpressionError("RC403", "expression too deeply nested") from None
+        tree = _parsed(expression.strip())
+        if isinstance(tree, str):
+            raise ExpressionError("RC403", tree)
         if not tree.body:
             raise ExpressionError("RC403", "empty expression")
         stmt = tree.body[0]
@@ -236,12 +232,30 @@ def looks_like_eval(value: Any) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> ast.Module | str:
+    """The expression's tree, or why it has none. A recipe writes the same few
+    expressions on every modifier (`eval(final_sparsity)` 72 times in a per-layer
+    recipe), and the language server reads them again at every keystroke: each
+    text is parsed once. The trees are only ever read."""
+    try:
+        return ast.parse(text)
+    except SyntaxError as exc:
+        return f"not a valid expression: {exc.msg}"
+    except (RecursionError, MemoryError, ValueError):
+        return "expression too deeply nested"
+
+
 def names_in(expression: str) -> list[str]:
     """Variable names an expression refers to (empty when it does not parse)."""
-    try:
-        tree = ast.parse(expression.strip())
-    except (SyntaxError, RecursionError, MemoryError, ValueError):
-        return []
+    return list(_names(expression.strip()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _names(text: str) -> tuple[str, ...]:
+    tree = _parsed(text)
+    if isinstance(tree, str):
+        return ()
     out: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id not in out:
@@ -251,4 +265,4 @@ def names_in(expression: str) -> list[str]:
         for n in ast.walk(tree)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
     }
-    return [n for n in out if n not in calls]
+    return tuple(n for n in out if n not in calls)

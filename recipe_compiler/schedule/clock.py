@@ -144,13 +144,42 @@ def acts(ev: Events, clock: Clock) -> str | None:
     return None
 
 
+CACHED_UPDATES = 200_000  # a replay up to this long is kept for the next asker
+
+
 def update_points(
     clock: Clock, start: float, end: float, frequency: float
 ) -> tuple[Sequence[int], int | None, int | None]:
     """Steps where a `ScheduledUpdateModifier` updates, with SparseML's drift.
 
-    Returns (update steps, start step, end step).
+    Returns (update steps, start step, end step). A schedule is a pure function of
+    these four numbers, so it is computed once and shared: by the 72 modifiers of
+    a per-layer recipe that prune on one schedule, by every rule that asks, and by
+    the language server's next re-lint of an edit that left it as it was.
     """
+    found = _cached_points(clock, start, end, frequency)
+    if found is None:
+        return _update_points(clock, start, end, frequency)
+    return found
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_points(
+    clock: Clock, start: float, end: float, frequency: float
+) -> tuple[Sequence[int], int | None, int | None] | None:
+    """The schedule as a tuple (immutable, so sharing is safe), or None where it is
+    too long to keep: its cost is then paid by each asker, as its memory is."""
+    k0 = clock.start_step(start)
+    every = frequency * clock.steps_per_epoch  # steps between updates
+    if k0 is not None and every >= 1 and (clock.total - k0) / every > CACHED_UPDATES:
+        return None
+    steps, k0, k_end = _update_points(clock, start, end, frequency)
+    return (steps if isinstance(steps, range) else tuple(steps)), k0, k_end
+
+
+def _update_points(
+    clock: Clock, start: float, end: float, frequency: float
+) -> tuple[Sequence[int], int | None, int | None]:
     k0 = clock.start_step(start)
     if k0 is None:
         return (), None, None
@@ -365,40 +394,69 @@ def _pruning_targets(ev: Events, clock: Clock) -> None:
     final = m.final_sparsity  # type: ignore[attr-defined]
     if isinstance(final, dict | list):
         final = next(iter(final), 0.0)
-    values: list[float] = []
-    ratio = nm_sparsity(getattr(m, "mask_type", None))
+    mask_type = getattr(m, "mask_type", None)
     # OBS without recomputations computes each target but never builds a mask
     masks = not (m.TAG == "OBSPruningModifier" and m.num_recomputations < 1)  # type: ignore[attr-defined]
-    for k in ev.update_steps:
+    steps = ev.update_steps
+    key = steps if isinstance(steps, range | tuple) else tuple(steps)
+    values, ev.crash, ev.crash_step = _targets(
+        clock,
+        key,
+        m.start,
+        m.end,
+        init,
+        final,
+        m.inter_func,  # type: ignore[attr-defined]
+        str(mask_type),
+        masks,
+    )
+    ev.update_steps = steps[: len(values)]
+    ev.sparsity = list(values)
+
+
+@functools.lru_cache(maxsize=512)
+def _targets(
+    clock: Clock,
+    steps: Sequence[int],
+    start: float,
+    end: float,
+    init: float,
+    final: Any,
+    func: str,
+    mask_type: str,
+    masks: bool,
+) -> tuple[tuple[float, ...], str | None, int | None]:
+    """The pruning target after each update, until SparseML would raise: (targets,
+    what it raises, at which step). Pure, so modifiers that prune on one schedule
+    to one target share it."""
+    values: list[float] = []
+    ratio = nm_sparsity(mask_type)
+    for k in steps:
         try:
-            v = interpolate(clock.epoch(k), m.start, m.end, init, final, m.inter_func)  # type: ignore[attr-defined]
+            v = interpolate(clock.epoch(k), start, end, init, final, func)
         except ZeroDivisionError:
-            ev.crash, ev.crash_step = "ZeroDivisionError: float division by zero", k
-            break
+            return tuple(values), "ZeroDivisionError: float division by zero", k
         except TypeError:
-            ev.crash = (
+            return (
+                tuple(values),
                 "TypeError: '<=' not supported between instances of 'complex' and "
-                "'float' (inverse_cubic past end_epoch)"
+                "'float' (inverse_cubic past end_epoch)",
+                k,
             )
-            ev.crash_step = k
-            break
         if v != v and masks and ratio is None:
             # NaN: the mask creator's round(numel * NaN) raises (an N:M mask
             # compares it with its ratio, which NaN passes, and prunes N:M)
-            ev.crash = NAN_TO_INT
-            ev.crash_step = k
-            break
+            return tuple(values), NAN_TO_INT, k
         if masks and ratio is not None and v != 0.0 and abs(ratio - v) > 1e-2:
             # NMPruningMaskCreator: every applied sparsity is 0 or N:M's own
-            ev.crash = (
+            return (
+                tuple(values),
                 f"ValueError: Sparsity must match N:M ratio ({ratio:g} for "
-                f"{m.mask_type}), not {float(v):.4g}"  # type: ignore[attr-defined]
+                f"{mask_type}), not {float(v):.4g}",
+                k,
             )
-            ev.crash_step = k
-            break
         values.append(float(v))
-    ev.update_steps = ev.update_steps[: len(values)]
-    ev.sparsity = values
+    return tuple(values), None, None
 
 
 def _lrf_crash(ev: Events, clock: Clock) -> None:

@@ -132,3 +132,10 @@ def test_empty_keys_read_as_absent(tmp_path):
         set(),
         (),
     )
+
+
+def test_the_keys_are_the_models_fields():
+    from recipe_compiler.linter.config import KEYS, _file_model
+
+    fields = _file_model().model_fields
+    assert {f.alias or name for name, f in fields.items()} == KEYS

@@ -47,10 +47,12 @@ ROWS = [
 ]
 
 
-def tiny_version(recipe):
-    """The recipe's schedule on TinyNet: one tensor per pruning modifier."""
+def tiny_version(recipe, names=None):
+    """The recipe's schedule on TinyNet (or the tensors `names`): one tensor per
+    pruning modifier."""
     from tests.sml_harness import TinyNet
 
+    names = names or TinyNet.NAMES
     items, n = [], 0
     for e in recipe.modifiers:
         m = e.model
@@ -60,7 +62,7 @@ def tiny_version(recipe):
             if k in e.fields
         }
         if is_gradual(m):
-            fields["params"] = [TinyNet.NAMES[n % len(TinyNet.NAMES)]]
+            fields["params"] = [names[n % len(names)]]
             n += 1
             items.append((e.tag, fields))
         elif isinstance(m, KEEP):
@@ -78,15 +80,18 @@ def param_groups_used(recipe) -> int:
     return 1 + max(used, default=0)
 
 
-def compare(text: str, spe: int):
-    """Assert the plan of `text` equals SparseML's replay; returns the timeline."""
+def compare(text: str, spe: int, model=None):
+    """Assert the plan of `text` equals SparseML's replay (on TinyNet, or `model`);
+    returns the timeline."""
     from tests import sml_harness
 
     recipe = load(text, text=True)
     assert recipe.ok, recipe.problems
     groups = param_groups_used(recipe)
     t = plan(recipe, spe, param_groups=groups)
-    manager, lrs, zeros = sml_harness.run(text, spe, t.total_steps, n_groups=groups)
+    manager, lrs, zeros = sml_harness.run(
+        text, spe, t.total_steps, n_groups=groups, model=model
+    )
     assert t.max_epochs == manager.max_epochs
     observed = np.array(lrs).T
     planned = t.lr
@@ -101,7 +106,7 @@ def compare(text: str, spe: int):
             continue
         (name,) = p.model.params
         z = np.asarray(zeros[name])
-        numel = sml_harness.numel(name)
+        numel = sml_harness.numel(name, model)
         block = 4 if p.model.mask_type in ("block4", [1, 4]) else 1
         target = (np.round(numel / block * np.asarray(p.sparsity)) * block).astype(int)
         ours = np.flatnonzero(np.diff(np.concatenate([[0], target])))
@@ -262,3 +267,42 @@ def test_generated_schedules_match_sparseml(sparseml, case):
         assert type(info.value).__name__ in {p.crash.split(":")[0] for p in crashing}
         return
     compare(tiny_version(recipe), spe)
+
+
+@pytest.mark.parametrize(
+    ("modifiers", "frequency", "epochs", "seed", "spe"),
+    [
+        (24, 0.01, 3, None, 100),  # one update a step: the recurrence, unrounded
+        (24, 0.01, 3, 1, 100),  # some modifiers on their own window or target
+        (30, 0.05, 10, 2, 7),  # 0.05 x 7 steps: off the grid, drifting
+        (36, 0.05, 6, 3, 30),
+    ],
+)
+def test_long_per_layer_schedules_match_sparseml(
+    sparseml, modifiers, frequency, epochs, seed, spe
+):
+    """SparseML's published per-layer recipes: dozens of GMP modifiers, most on
+    one schedule (which the replay computes once and shares), each on its own
+    tensor; and the lint of each (its replay's verdicts) unchanged by sharing."""
+    from recipe_compiler.linter.engine import lint_recipe
+    from tests.heavy_recipes import per_layer_recipe
+    from tests.sml_harness import WideNet
+
+    recipe = load(per_layer_recipe(modifiers, frequency, epochs, seed), text=True)
+    assert recipe.ok, recipe.problems
+    model = WideNet(modifiers)
+    text = tiny_version(recipe, [f"w{i}.weight" for i in range(modifiers)])
+    t = compare(text, spe, model)
+    gradual = [p for p in t.modifiers if p.sparsity is not None]
+    assert len(gradual) == modifiers
+    assert len({tuple(p.update_steps) for p in gradual}) < modifiers  # shared
+    from recipe_compiler.linter.rules import rc226_update_drift
+    from recipe_compiler.schedule import clock
+
+    for cache in (clock._cached_points, clock._targets, rc226_update_drift._drift):
+        cache.cache_clear()
+    cold = lint_recipe(recipe, None, spe).problems
+    assert clock._cached_points.cache_info().misses <= 1 + len(
+        {(e.model.start, e.model.end) for e in recipe.modifiers}
+    )  # one replay a distinct schedule, not one a modifier
+    assert lint_recipe(recipe, None, spe).problems == cold

@@ -11,11 +11,13 @@ Fails: update_frequency 0.333 at 100 steps per epoch.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 
 from ...modifiers import is_gradual
 from ...problems import Severity
+from ...schedule.clock import Clock
 from ..context import Context
 from ._base import Finding
 
@@ -36,38 +38,53 @@ def check(ctx: Context) -> Iterator[Finding]:
         freq = m.update_frequency
         if freq * t.spe < 1 - 1e-9:
             continue  # shorter than a step: SparseML updates on every step
-        # on paper: start, start + f, start + 2f, ..., then end
-        n = math.floor((m.end - m.start) / freq + 1e-9)
-        nominal = [m.start + i * freq for i in range(n + 1)]
-        if nominal[-1] < m.end - 1e-9:
-            nominal.append(m.end)
-        grid = [t.clock.first_at_or_after(x - 1e-9) for x in nominal]
-        # two nominal updates on one step (the last one and the end, when the
-        # window is not a multiple of the frequency) are one update in SparseML
-        grid = [g for i, g in enumerate(grid) if i == 0 or g != grid[i - 1]]
-        actual = list(e.update_steps)
-        lags = [k - g for k, g in zip(actual, grid, strict=False) if g is not None]
-        worst = max(lags, default=0)
-        if len(actual) == len(grid) and worst <= 1:
-            continue  # on paper, give or take the one step float rounding costs
-        first_late = next(
-            (t.clock.epoch(k) for k, lag in zip(actual, lags, strict=False) if lag > 1),
-            None,
-        )
+        steps = e.update_steps
+        found = _drift(t.clock, m.start, m.end, freq, tuple(steps))
+        if found is None:
+            continue
         line, col = e.entry.field_position("update_frequency")
-        counts = (
-            f"{len(actual)} updates"
-            if len(actual) == len(grid)
-            else f"{len(actual)} updates instead of {len(grid)}"
-        )
         yield Finding(
             line,
             col,
-            f"update_frequency {freq:g} at {t.spe} steps per epoch: {counts}, "
-            f"drifting up to {worst} steps ({worst / t.spe:g} epochs) behind "
-            f"start_epoch + n x {freq:g}"
-            + (f" from epoch {first_late:g}" if first_late is not None else "")
-            + ": SparseML adds the frequency to the epoch of the last actual update",
+            found,
             "use a frequency that is a whole number of steps and exact in binary "
             "(0.5, 0.25, 1), or accept the drift",
         )
+
+
+@functools.lru_cache(maxsize=512)
+def _drift(
+    clock: Clock, start: float, end: float, freq: float, actual: tuple[int, ...]
+) -> str | None:
+    """What is wrong with the updates SparseML makes (`actual`) against the ones on
+    paper, or None. Pure: modifiers on one schedule share the answer."""
+    spe = clock.steps_per_epoch
+    # on paper: start, start + f, start + 2f, ..., then end
+    n = math.floor((end - start) / freq + 1e-9)
+    nominal = [start + i * freq for i in range(n + 1)]
+    if nominal[-1] < end - 1e-9:
+        nominal.append(end)
+    grid = [clock.first_at_or_after(x - 1e-9) for x in nominal]
+    # two nominal updates on one step (the last one and the end, when the
+    # window is not a multiple of the frequency) are one update in SparseML
+    grid = [g for i, g in enumerate(grid) if i == 0 or g != grid[i - 1]]
+    lags = [k - g for k, g in zip(actual, grid, strict=False) if g is not None]
+    worst = max(lags, default=0)
+    if len(actual) == len(grid) and worst <= 1:
+        return None  # on paper, give or take the one step float rounding costs
+    first_late = next(
+        (clock.epoch(k) for k, lag in zip(actual, lags, strict=False) if lag > 1),
+        None,
+    )
+    counts = (
+        f"{len(actual)} updates"
+        if len(actual) == len(grid)
+        else f"{len(actual)} updates instead of {len(grid)}"
+    )
+    return (
+        f"update_frequency {freq:g} at {spe} steps per epoch: {counts}, "
+        f"drifting up to {worst} steps ({worst / spe:g} epochs) behind "
+        f"start_epoch + n x {freq:g}"
+        + (f" from epoch {first_late:g}" if first_late is not None else "")
+        + ": SparseML adds the frequency to the epoch of the last actual update"
+    )
