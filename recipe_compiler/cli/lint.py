@@ -57,6 +57,7 @@ class LintSettings:
     exit_zero: bool = False
     stdin_filename: str | None = None
     color: Color = "auto"
+    jobs: int | None = None  # None: the cores
 
 
 @click.command()
@@ -134,6 +135,13 @@ class LintSettings:
     "FILE is a recipe sweep's sweep.json; auto, the sweep in sweep/ here or above "
     "measured on this CPU.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Processes for a folder of many recipes (default: the cores; 1: one "
+    "process). The output is the same either way.",
+)
 @limit_options
 def lint(**options: Any) -> int:
     """Check recipes (files or folders, recursively); '-' reads standard input."""
@@ -142,11 +150,9 @@ def lint(**options: Any) -> int:
 
 def execute(settings: LintSettings) -> int:
     from ..linter.config import ConfigError
-    from ..linter.discovery import discover
-    from ..linter.engine import exit_code, lint_sources
+    from ..linter.engine import exit_code, jobs_default, lint_paths, lint_sources
     from ..linter.reporters import REPORTERS, suppressed_note
     from ..loader.recipe import OverrideError
-    from ..loader.source import read
 
     cfg = lint_config("lint", settings.config_path)
     try:
@@ -178,15 +184,18 @@ def execute(settings: LintSettings) -> int:
     try:
         if settings.fix:
             fix(files, limits, cfg, spe, settings.overrides)
-        sources = [read(path, limits) for path in discover(files, cfg)]
-        if "-" in settings.paths:
-            sources.append(_stdin_source(settings, cfg, spe))
-        linted = lint_sources(
-            sources, cfg, settings.overrides, limits, spe, net, target
+        jobs = settings.jobs or jobs_default()
+        linted = lint_paths(
+            files, cfg, settings.overrides, limits, spe, net, target, jobs=jobs
         )
+        if "-" in settings.paths:
+            stdin = _stdin_source(settings, cfg, spe)
+            linted += lint_sources(
+                [stdin], cfg, settings.overrides, limits, spe, net, target
+            )
     except OverrideError as exc:
         raise Failure(f"recipe lint: {exc}") from None
-    problems, recipes, hidden = linted.problems, linted.recipes, linted.suppressed
+    problems, hidden = linted.problems, linted.suppressed
     to_stderr = settings.fix and "-" in settings.paths
     fmt = settings.fmt
     if fmt == "auto":
@@ -194,7 +203,7 @@ def execute(settings: LintSettings) -> int:
     if settings.statistics:
         report = statistics(problems)
     else:
-        report = REPORTERS[fmt](problems, len(recipes))
+        report = REPORTERS[fmt](problems, linted.linted)
         if fmt == "text":
             if settings.quiet:  # as ruff -q: the problems, nothing else
                 report = "".join(

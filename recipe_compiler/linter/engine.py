@@ -36,6 +36,20 @@ class Linted:
     problems: list[Problem]
     suppressed: list[Problem]
     recipes: list[Recipe] = dataclasses.field(default_factory=list)
+    counted: int = 0  # recipes linted in other processes (their count, not them)
+
+    @property
+    def linted(self) -> int:
+        """How many recipes were linted."""
+        return len(self.recipes) + self.counted
+
+    def __add__(self, other: Linted) -> Linted:
+        return Linted(
+            sorted(self.problems + other.problems),
+            sorted(self.suppressed + other.suppressed),
+            self.recipes + other.recipes,
+            self.counted + other.counted,
+        )
 
 
 def lint_recipe(
@@ -103,12 +117,72 @@ def lint_paths(
     steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
     network: Network | None = None,
     target: Target | None = None,
+    jobs: int = 1,
 ) -> Linted:
-    """The recipes at `paths` (files as given, folders walked by `discover`)."""
-    sources = (read(path, limits) for path in discover(paths, config))
-    return lint_sources(
-        sources, config, overrides, limits, steps_per_epoch, network, target
-    )
+    """The recipes at `paths` (files as given, folders walked by `discover`), over
+    `jobs` processes when there are enough files to pay for them (as ruff does);
+    the problems are sorted, so the output is one process's."""
+    files = list(discover(paths, config))
+    settings = (config, overrides, limits, steps_per_epoch, network, target)
+    if jobs <= 1 or len(files) < PARALLEL_FROM:
+        return _lint_files(files, *settings)
+    import concurrent.futures
+    import multiprocessing
+
+    chunks = _balanced(files, jobs)
+    context = multiprocessing.get_context("fork")  # workers start with our imports
+    pool = concurrent.futures.ProcessPoolExecutor(len(chunks), mp_context=context)
+    with pool:
+        parts = list(pool.map(_lint_chunk, [(chunk, settings) for chunk in chunks]))
+    out = Linted([], [])
+    for part in parts:
+        out = out + part
+    return out
+
+
+PARALLEL_FROM = 16  # fewer files lint faster in one process than a pool starts
+
+
+def jobs_default() -> int:
+    """The cores this process may run on."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _lint_files(files: list[Path], *settings: Any) -> Linted:
+    limits = settings[2]
+    return lint_sources((read(path, limits) for path in files), *settings)
+
+
+def _lint_chunk(job: tuple[list[Path], tuple[Any, ...]]) -> Linted:
+    """A worker's share: its Linted without the recipes (only their count travels
+    back; a Recipe holds its whole tree)."""
+    files, settings = job
+    linted = _lint_files(files, *settings)
+    return Linted(linted.problems, linted.suppressed, [], linted.linted)
+
+
+def _balanced(files: list[Path], jobs: int) -> list[list[Path]]:
+    """`files` in at most `jobs` groups of about equal bytes (a recipe's lint cost
+    grows with its size), largest first onto the lightest group."""
+    groups: list[list[Path]] = [[] for _ in range(jobs)]
+    loads = [0] * jobs
+    for f in sorted(files, key=_size, reverse=True):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(f)
+        loads[lightest] += _size(f)
+    return [g for g in groups if g]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def model_problems(recipe: Recipe, network: Network) -> list[Problem]:

@@ -192,6 +192,11 @@ def _compose(src: Source) -> tuple[Any, Problem | None]:
 
 
 _FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# YAML 1.1's own tags a recipe may carry (what PyYAML resolves, or writes out)
+_STD_ALLOWED = frozenset(
+    {"str", "int", "float", "bool", "null", "map", "seq", "merge"}
+    | {"timestamp", "binary", "omap", "set", "pairs"}
+)
 # Where libyaml and PyYAML's pure parser part ways (found by differential fuzzing,
 # tests/loader/test_yaml_parsers.py): characters the pure Reader refuses (its
 # NON_PRINTABLE); tabs, which libyaml takes as separators where the pure scanner
@@ -367,8 +372,7 @@ class _Builder:
         raw = str(getattr(node.tag, "value", node.tag) or "")
         if raw.startswith(STD):
             std = raw[len(STD) :]
-            implicit = {"str", "int", "float", "bool", "null", "map", "seq", "merge"}
-            if std in implicit | {"timestamp", "binary", "omap", "set", "pairs"}:
+            if std in _STD_ALLOWED:
                 return None, std if self._explicit(node) else None
             self.problems.append(
                 codes.make(

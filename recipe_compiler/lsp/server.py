@@ -5,10 +5,16 @@ project's config (the nearest `.recipelint.yaml` or `[tool.recipe-lint]` above t
 document: select/ignore, `steps-per-epoch`, `model`). Hover, go-to-definition and
 the list-marker quick fix come from `lsp.analysis`; this module only converts
 between its text offsets and the protocol's 0-based UTF-16 positions.
+
+A change is analysed in a worker thread, so the server goes on reading while it
+runs; changes that arrive meanwhile only mark the document, and its latest text is
+analysed next (the latest wins: a burst of keystrokes never queues work, and no
+stale diagnostics are published).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from importlib.metadata import version as package_version
@@ -41,6 +47,19 @@ class RecipeServer(LanguageServer):
         )
         self.projects = Projects()
         self.analyses: dict[str, Analysis] = {}
+        self.running: set[str] = set()  # documents a worker thread is analysing
+        self.stale: set[str] = set()  # ...and that changed since it started
+
+    def settings(self, uri: str) -> tuple[str, Settings]:
+        """The document's path and the project settings it is checked with."""
+        path = to_fs_path(uri) or uri
+        try:
+            return path, self.projects.settings(Path(path))
+        except ConfigError as exc:
+            self.window_show_message(
+                lsp.ShowMessageParams(lsp.MessageType.Warning, f"recipe lsp: {exc}")
+            )
+            return path, Settings()
 
     def analysis(self, uri: str) -> Analysis:
         """The document's analysis at its current text (computed once a version)."""
@@ -48,17 +67,49 @@ class RecipeServer(LanguageServer):
         done = self.analyses.get(uri)
         if done is not None and done.text == doc.source:
             return done
-        path = to_fs_path(uri) or uri
-        try:
-            settings = self.projects.settings(Path(path))
-        except ConfigError as exc:
-            self.window_show_message(
-                lsp.ShowMessageParams(lsp.MessageType.Warning, f"recipe lsp: {exc}")
-            )
-            settings = Settings()
+        path, settings = self.settings(uri)
         done = analyse(doc.source, path, settings)
         self.analyses[uri] = done
         return done
+
+    def changed(self, uri: str) -> None:
+        """Analyse the document's latest text in a worker thread and publish it;
+        while one runs, only mark the document (its latest text goes next)."""
+        if uri in self.running:
+            self.stale.add(uri)
+            return
+        doc = self.workspace.get_text_document(uri)
+        text, version = doc.source, doc.version
+        path, settings = self.settings(uri)
+        self.running.add(uri)
+        future = asyncio.get_running_loop().run_in_executor(
+            self.thread_pool, analyse, text, path, settings
+        )
+        future.add_done_callback(lambda f: self._analysed(uri, version, f))
+
+    def _analysed(self, uri: str, version: int | None, future: Any) -> None:
+        """On the server's loop: publish the analysis, unless the text moved on
+        (then analyse the latest instead) or the document was closed."""
+        self.running.discard(uri)
+        if uri not in self.workspace.text_documents:
+            self.stale.discard(uri)
+            return
+        if uri in self.stale:
+            self.stale.discard(uri)
+            self.changed(uri)
+            return
+        try:
+            done = future.result()
+        except Exception as exc:  # a bug of ours: said, as pygls says a handler's
+            self.window_show_message(
+                lsp.ShowMessageParams(
+                    lsp.MessageType.Error,
+                    f"recipe lsp: internal error: {type(exc).__name__}: {exc}",
+                )
+            )
+            return
+        self.analyses[uri] = done
+        self.publish(uri, version)
 
     def publish(self, uri: str, version: int | None) -> None:
         a = self.analysis(uri)
@@ -116,7 +167,7 @@ def build() -> RecipeServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: RecipeServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        ls.publish(params.text_document.uri, params.text_document.version)
+        ls.changed(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: RecipeServer, params: lsp.DidSaveTextDocumentParams) -> None:

@@ -59,3 +59,41 @@ def test_folder_lint_skips_the_readme_and_counts_every_recipe():
         str(CORPUS / r["local_name"]) for r in ROWS if r["loads_sparseml_1_8"] == "no"
     }
     assert with_errors == rejected | {str(CORPUS / n) for n in RUNTIME_CRASH}
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "sarif"])
+def test_a_folder_over_several_processes_reads_as_one_process(fmt, tmp_path):
+    """`recipe lint -j N`: the same bytes and exit code as `-j 1`, on a folder big
+    enough to be split (the corpus, with a few heavy per-layer recipes)."""
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+    from recipe_compiler.linter.discovery import discover
+    from recipe_compiler.linter.engine import PARALLEL_FROM
+    from tests.heavy_recipes import per_layer_recipe
+
+    for seed in range(8):
+        text = per_layer_recipe(12, (0.05, 0.01)[seed % 2], 6, seed)
+        (tmp_path / f"heavy{seed}.yaml").write_text(text)
+    args = ["lint", "--format", fmt, str(CORPUS), str(tmp_path)]
+    one = CliRunner().invoke(main, [*args, "-j", "1"])
+    assert len(list(discover([CORPUS, tmp_path]))) >= PARALLEL_FROM  # it is split
+    for jobs in ("2", "3"):
+        many = CliRunner().invoke(main, [*args, "-j", jobs])
+        assert (many.exit_code, many.stdout) == (one.exit_code, one.stdout)
+    assert one.exit_code == 1 and one.stdout
+
+
+def test_files_are_shared_out_by_size(tmp_path):
+    from recipe_compiler.linter.engine import _balanced
+
+    sizes = [900, 500, 400, 300, 100, 50]
+    files = []
+    for i, n in enumerate(sizes):
+        files.append(tmp_path / f"r{i}.yaml")
+        files[-1].write_text("x" * n)
+    groups = _balanced(files, 2)
+    assert sorted(f for g in groups for f in g) == sorted(files)
+    loads = [sum(f.stat().st_size for f in g) for g in groups]
+    assert loads == [1200, 1050] or loads == [1050, 1200]
+    assert _balanced(files[:1], 4) == [files[:1]]

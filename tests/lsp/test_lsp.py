@@ -462,3 +462,31 @@ def test_the_server_survives_random_edits(long_lived, edits):
         )
         state["edits"] += 1
     json.dumps(diags)
+
+
+def test_a_burst_of_changes_is_coalesced_and_the_latest_text_wins(server, project):
+    """Keystrokes sent faster than a heavy recipe lints: the server analyses the
+    latest text after each run instead of queueing one run per keystroke, and
+    never publishes diagnostics of a text it has moved past."""
+    from tests.heavy_recipes import per_layer_recipe
+
+    path = project / "heavy.yaml"
+    text = per_layer_recipe(96, 0.01, 30, seed=4)
+    path.write_text(text)
+    uri = path.as_uri()
+    server.open(uri, text)
+    server.diagnostics(uri, 1, timeout=60)
+    before = len(server.log)
+    last = 31
+    for version in range(2, last + 1):  # each edit: one more space in a comment
+        server.change(uri, text + "#" + " " * version + "\n", version)
+    assert isinstance(server.diagnostics(uri, last, timeout=60), list)
+    published = [
+        n["params"]["version"]
+        for n in server.log[before:]
+        if n.get("method") == "textDocument/publishDiagnostics"
+        and n["params"]["uri"] == uri
+    ]
+    assert published[-1] == last and published == sorted(published)
+    assert len(published) < (last - 1) / 2, published  # far fewer runs than edits
+    assert server.complaints() == []
