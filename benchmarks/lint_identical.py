@@ -24,7 +24,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.heavy_recipes import per_layer_recipe  # noqa: E402
 
-CORPORA = [ROOT.parent / "shared" / "corpus" / d for d in ("sparseml", "sparseml-core")]
+# the shared corpus beside the checkout, else the repository's own sample of it
+SHARED = [ROOT.parent / "shared" / "corpus" / d for d in ("sparseml", "sparseml-core")]
+CORPORA = [d for d in SHARED if d.is_dir()] or [ROOT / "tests" / "data" / "corpus"]
 NUMBER_FIELD = re.compile(
     r"^(\s*(?:start_epoch|end_epoch|update_frequency|final_sparsity|init_sparsity)"
     r":\s*)([-0-9.e]+)\s*$",

@@ -7,6 +7,13 @@ here are shared and noisy: compare the ratios within one run, not the seconds.
 Both sides are timed as installed: pip writes the bytecode of SparseML's modules at
 install, so ours is written first too (`compileall`); an editable checkout under
 PYTHONDONTWRITEBYTECODE=1 would otherwise recompile every module on every start.
+
+Then the linters a CI or pre-commit already runs on recipes: the cold start of
+`recipe lint`, yamllint and check-jsonschema (against our schema) on one YAML
+recipe, and `recipe lint` (over the cores, and with -j 1) beside yamllint on a
+folder of 268 generated recipes, ordinary and heavy per-layer ones. yamllint and
+check-jsonschema are installed into a throwaway venv in the temp folder the first
+time (from PyPI).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import compileall
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -68,6 +76,90 @@ HEAVY = (
 )
 
 
+TOOLS = Path(tempfile.gettempdir()) / "recipe-compiler-bench-tools"
+
+
+def tools() -> Path:
+    """A venv with yamllint and check-jsonschema (made once, bytecode written)."""
+    bin_ = TOOLS / "bin"
+    if not (bin_ / "yamllint").exists() or not (bin_ / "check-jsonschema").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(TOOLS)], check=True)
+        subprocess.run(
+            [
+                str(bin_ / "python"),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "yamllint",
+                "check-jsonschema",
+            ],
+            check=True,
+        )
+    return bin_
+
+
+def median_of(cmds: dict[str, list[str]], rounds: int) -> dict[str, float]:
+    """Each command's median over `rounds` interleaved runs."""
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(rounds):
+        for name, cmd in cmds.items():
+            times[name].append(once(cmd))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def heavy_folder() -> Path:
+    """268 recipes (benchmarks/lint_identical.py's): corpus recipes with seeded
+    epochs and frequencies, and one in four a per-layer one
+    (tests/heavy_recipes.py)."""
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from lint_identical import generated
+
+    folder = Path(tempfile.mkdtemp(prefix="lint-speed-"))
+    for name, text in generated(268, seed=7).items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def beside_linters() -> None:
+    bin_ = tools()
+    one = ROOT / "recipes" / "digits-gmp.yaml"
+    schema = ROOT / "schemas" / "recipe.schema.json"
+    print("cold start on one recipe, bytecode written, interleaved:", file=sys.stderr)
+    cold = median_of(
+        {
+            "recipe lint": [str(BIN / "recipe"), "lint", str(one)],
+            "yamllint": [str(bin_ / "yamllint"), str(one)],
+            "check-jsonschema": [
+                str(bin_ / "check-jsonschema"),
+                "--schemafile",
+                str(schema),
+                str(one),
+            ],
+        },
+        rounds=15,
+    )
+    folder = heavy_folder()
+    n = len(list(folder.iterdir()))
+    print(f"a folder of {n} generated recipes, interleaved:", file=sys.stderr)
+    many = median_of(
+        {
+            "recipe lint": [str(BIN / "recipe"), "lint", str(folder)],
+            "recipe lint -j 1": [str(BIN / "recipe"), "lint", "-j", "1", str(folder)],
+            "yamllint": [str(bin_ / "yamllint"), str(folder)],
+        },
+        rounds=5,
+    )
+    y1, yn = cold["yamllint"], many["yamllint"]
+    print()
+    print(f"{'':42s} {'seconds':>9s} {'vs yamllint':>12s}")
+    for name, t in cold.items():
+        print(f"{'one recipe, cold: ' + name:42s} {t:9.3f} {t / y1:11.2f}x")
+    for name, t in many.items():
+        print(f"{f'{n} recipes: ' + name:42s} {t:9.3f} {t / yn:11.2f}x")
+
+
 def cpu() -> str:
     """The CPU, its cores and the vector extensions speed depends on."""
     from recipe_compiler.hardware.cpu import detect
@@ -116,6 +208,7 @@ def main() -> None:
         f"{sml_all * 1000:10.0f}ms {sml_all / ours_all:7.1f}x"
     )
     print(f"heavy modules imported by lint: {heavy}")
+    beside_linters()
     print(f"CPU: {cpu()}")
 
 

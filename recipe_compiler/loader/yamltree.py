@@ -286,6 +286,8 @@ class _Builder:
         self.problems: list[Problem] = []
         self.top: tuple[int, int] | None = None  # the top-level key being built
         self.starts = [0] + [m.end() for m in _BREAK.finditer(src.yaml_text or "")]
+        self.text = src.yaml_text or ""
+        self.base = src.yaml_start  # index in the file where the YAML begins
 
     def pos(self, node: Any) -> tuple[int, int]:
         """File line and column of the node, from its index as PyYAML counts lines
@@ -345,15 +347,14 @@ class _Builder:
 
     def _span(self, node: Any) -> tuple[int, int]:
         """The node's text in the file, without a leading `&anchor` or `!tag`."""
-        text = self.src.yaml_text or ""
+        text = self.text
         start, end = node.start_mark.index, node.end_mark.index
         while start < end and text[start] in "&!":
             while start < end and not text[start].isspace():
                 start += 1
             while start < end and text[start] in " \t":
                 start += 1
-        base = self.src.yaml_start
-        return base + start, base + end
+        return self.base + start, self.base + end
 
     def _explicit(self, node: Any) -> bool:
         """Whether the node's tag is written (`!!str 5`), not resolved by PyYAML."""
