@@ -215,3 +215,25 @@ def test_the_lint_path_imports_nothing_of_the_runner(argv, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stderr.splitlines()[-1] == "HEAVY []"
+
+
+def test_a_lint_without_model_or_target_imports_no_rule_that_needs_them():
+    """The registry skips a rule whose needs are not met before importing it, so
+    `recipe lint` without --model or --target-cpu loads no model or sweep code."""
+    code = (
+        "import sys\n"
+        "from recipe_compiler.cli import main\n"
+        "try:\n"
+        "    main(['lint', 'recipes/yolov5s-gmp.md'])\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(("
+        "'recipe_compiler.linter.rules.rc5', 'recipe_compiler.linter.rules.rc6', "
+        "'recipe_compiler.model.', 'recipe_compiler.hardware.')))\n"
+        "print('LOADED', loaded, file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.splitlines()[-1] == "LOADED []"

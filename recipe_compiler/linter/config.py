@@ -347,7 +347,7 @@ def load(path: Path | None, _seen: tuple[Path, ...] = ()) -> Config:
         cfg.steps_per_epoch = f.steps_per_epoch
     if f.model is not None:
         cfg.model = _model(path, f.model)
-    known = all_codes()
+    known = all_codes() if f.rules else {}  # (imports every rule: only if asked)
     for key, setting in (f.rules or {}).items():
         code = code_of(str(key))
         if code not in known:

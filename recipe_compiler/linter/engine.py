@@ -11,13 +11,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..hardware.measured import Target
 from ..loader import codes
 from ..loader.recipe import Recipe, from_source
 from ..loader.source import Limits, Source, read
-from ..model.network import Network
 from ..problems import Problem, Severity
 from ..schedule.clock import DEFAULT_STEPS_PER_EPOCH, TooLong, acts
 from .config import Config
@@ -26,6 +24,10 @@ from .disables import inline_disables
 from .discovery import discover
 from .rules import RULES
 from .rules._replay import Replay, replay
+
+if TYPE_CHECKING:
+    from ..hardware.measured import Target
+    from ..model.network import Network
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,12 +200,13 @@ def _rule_problems(ctx: Context, only: str | None = None) -> list[Problem]:
     context meets (with `only`, just the rules that need that)."""
     out: list[Problem] = []
     recipe = ctx.recipe
-    for code, rule in RULES.items():
-        needs = getattr(rule, "NEEDS", ())
+    for code in RULES:
+        needs = RULES.needs(code)
         if only is not None and only not in needs:
             continue
         if not all(ctx.has(need) for need in needs):
-            continue
+            continue  # not imported: a lint without --model loads no model rule
+        rule = RULES[code]
         out += [
             Problem(
                 recipe.path, f.line, f.column, code, rule.SEVERITY, f.message, f.hint

@@ -99,3 +99,23 @@ def test_rc226_counts_an_update_and_the_end_on_one_step_once():
     )
     codes = [p.code for p in lint_recipe(load(drifting, text=True), None, 100).problems]
     assert "RC226" in codes  # the rule still finds real drift
+
+
+def test_the_registry_says_what_each_rule_module_says():
+    """The table lets the engine skip a rule without importing it: its module,
+    name and needs must be the module's own."""
+    from recipe_compiler.linter.rules import TABLE
+
+    for code, (module, name, needs) in TABLE.items():
+        rule = RULES[code]
+        assert rule.__name__.endswith("." + module)
+        assert (rule.CODE, rule.NAME, tuple(getattr(rule, "NEEDS", ()))) == (
+            code,
+            name,
+            needs,
+        )
+    found = sorted(
+        p.stem.split("_")[0].upper()
+        for p in (Path(RULES[next(iter(TABLE))].__file__).parent).glob("rc*.py")
+    )
+    assert found == sorted(TABLE)  # no rule module left out of the table
