@@ -155,9 +155,19 @@ def jobs_default() -> int:
         return os.cpu_count() or 1
 
 
-def _lint_files(files: list[Path], *settings: Any) -> Linted:
-    limits = settings[2]
-    return lint_sources((read(path, limits) for path in files), *settings)
+def _lint_files(
+    files: list[Path],
+    config: Config | None,
+    overrides: Mapping[str, Any] | None,
+    limits: Limits | None,
+    steps_per_epoch: int,
+    network: Network | None,
+    target: Target | None,
+) -> Linted:
+    sources = (read(path, limits) for path in files)
+    return lint_sources(
+        sources, config, overrides, limits, steps_per_epoch, network, target
+    )
 
 
 def _lint_chunk(job: tuple[list[Path], tuple[Any, ...]]) -> Linted:

@@ -177,7 +177,7 @@ class RecipeSession:
                 if is_gradual(m)  # the modifiers the plan has a sparsity for
             }
         )
-        self.fractions: list[float] = []  # after the last step
+        self._measured: list[float] | None = []  # the sparsity after the last step
         self._file: Any = None
         self._writer: Any = None
         if self.out is not None:
@@ -218,10 +218,19 @@ class RecipeSession:
         """Each pruning modifier's zeros over its tensors, in file order."""
         return self.watched.fractions()
 
+    @property
+    def fractions(self) -> list[float]:
+        """Each pruning modifier's sparsity after the last step, measured once a
+        step and only when asked (counting zeros syncs a GPU): a loop that writes
+        no observed.csv and shows no sparsity pays nothing for it."""
+        if self._measured is None:
+            self._measured = self.sparsity()
+        return self._measured
+
     def step(self, loss: Any = None) -> None:
         """The optimizer step under SparseML's manager, and its row of observed.csv."""
         self.optimizer.step()
-        self.fractions = self.sparsity()
+        self._measured = None
         if self._writer is not None:
             value = float(loss) if loss is not None else math.nan
             self._writer.writerow(
