@@ -2,8 +2,8 @@
 
 Starts the real server over stdio (tests/lspclient.py), opens each bundled recipe
 with the repository's config, then types into it: every edit changes one digit of
-a number in a modifier (a new text each time, so nothing is served from a cache)
-and the time from sending `textDocument/didChange` to receiving that version's
+a number, one keystroke applied to the version before (`edits`), and the time
+from sending `textDocument/didChange` to receiving that version's
 `publishDiagnostics` is recorded. Prints the median and p99 per recipe and over
 all, the in-process lint alone, the server's start-up, and the CPU. Two groups:
 the bundled recipes, and generated heavy ones as SparseML's transformer recipes
@@ -39,13 +39,23 @@ def p99(xs: list[float]) -> float:
 
 
 def edits(text: str, n: int) -> list[str]:
-    """`n` texts, each with one number's last digit changed (cycling over them)."""
-    spots = [m.end() - 1 for m in NUMBER.finditer(text)]
-    out = []
+    """`n` keystrokes, each applied to the version before it as an editor sends
+    them: visiting the numbers in turn, a digit is typed over the last one, or
+    (every other number) a digit is typed after it and deleted at the next visit.
+    Every version is a new text, and a third of the edits change its length."""
+    out, current = [], text
     for i in range(n):
-        at = spots[i % len(spots)]
-        digit = str((int(text[at]) + 1 + i // len(spots)) % 10)
-        out.append(text[:at] + digit + text[at + 1 :])
+        spots = [m.end() for m in NUMBER.finditer(current)]
+        k, visit = i % len(spots), i // len(spots)
+        at = spots[k]
+        if k % 2 == 0:  # type over the last digit
+            digit = str((int(current[at - 1]) + 1 + visit) % 10)
+            current = current[: at - 1] + digit + current[at:]
+        elif visit % 2 == 0:  # type a digit after the number
+            current = current[:at] + str((visit + k) % 10) + current[at:]
+        else:  # and delete it again
+            current = current[: at - 1] + current[at:]
+        out.append(current)
     return out
 
 
@@ -115,9 +125,10 @@ def main() -> int:
                 times.append((time.perf_counter() - t) * 1e3)
             client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
             inproc = []
+            previous = analyse(text, str(path), Settings())
             for edited in edits(text, 50):
                 t = time.perf_counter()
-                analyse(edited, str(path), Settings())
+                previous = analyse(edited, str(path), Settings(), previous)
                 inproc.append((time.perf_counter() - t) * 1e3)
             every += times
             name = (

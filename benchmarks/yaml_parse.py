@@ -2,7 +2,7 @@
 disagrees with the one SparseML runs.
 
 SparseML reads a recipe with `yaml.safe_load`: PyYAML's pure-Python parser.
-`yamltree` composes with libyaml (PyYAML's C parser) where `_libyaml_agrees` says
+`yamltree` composes with libyaml (PyYAML's C parser) where `libyaml_agrees` says
 the two read the same, else with the pure parser; until December 2026 it composed
 with ruamel.yaml's round-trip parser. Prints ms per recipe for each (the bundled
 recipes and the SparseML corpus), then, over N generated and mutated texts, how
@@ -66,13 +66,13 @@ def accepts(parse, text: str) -> bool:
 
 
 def tree(text: str, fast: bool) -> object:
-    saved = yamltree._libyaml_agrees
+    saved = yamltree.libyaml_agrees
     if not fast:
-        yamltree._libyaml_agrees = lambda _t: False
+        yamltree.libyaml_agrees = lambda _t: False
     try:
         parsed = yamltree.parse(source.from_text(text, "r.yaml", "yaml"))
     finally:
-        yamltree._libyaml_agrees = saved
+        yamltree.libyaml_agrees = saved
     return dump(parsed.root), [p.to_dict() for p in parsed.problems]
 
 
@@ -112,14 +112,14 @@ def main() -> int:
     ]:
         print(f"  {name:34} {timed(parse, bundled):6.2f} {timed(parse, corpus):6.2f}")
     texts = generated(n)
-    fast = sum(yamltree._libyaml_agrees(t) for t in texts)
+    fast = sum(yamltree.libyaml_agrees(t) for t in texts)
     counts = {"ruamel": [0, 0], "yamltree": [0, 0]}
     for t in texts:
         p = accepts(pure, t)
         r = accepts(ruamel, t)
         counts["ruamel"][0] += r and not p
         counts["ruamel"][1] += p and not r
-        if yamltree._libyaml_agrees(t):
+        if yamltree.libyaml_agrees(t):
             c = accepts(libyaml, t)
             counts["yamltree"][0] += c and not p
             counts["yamltree"][1] += tree(t, True) != tree(t, False)

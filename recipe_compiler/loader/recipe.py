@@ -20,6 +20,7 @@ from . import layout, source, variables, yamltree
 from . import overrides as var_overrides
 from .list_markers import missing_markers
 from .overrides import OverrideError
+from .reparse import reparse
 from .source import Limits, Source
 from .validate import Entry, validate
 from .variables import NO_VALUES, Values, Variable
@@ -52,6 +53,11 @@ class Recipe:
     staged: bool
     problems: list[Problem]
     values: Values = NO_VALUES
+    # the YAML tree as parsed, for `from_source(previous=...)` (the editor's next
+    # keystroke); None when the text did not parse
+    parsed: yamltree.Parsed | None = dataclasses.field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def variables(self) -> Mapping[str, Variable]:
@@ -119,8 +125,14 @@ def from_source(
     src: Source,
     overrides: Mapping[str, Any] | None = None,
     limits: Limits | None = None,
+    *,
+    previous: Recipe | None = None,
 ) -> Recipe:
-    """Parse, lay out, evaluate and validate; every finding is a Problem on it."""
+    """Parse, lay out, evaluate and validate; every finding is a Problem on it.
+
+    `previous`: the same file's recipe before an edit, read with the same limits;
+    an edit inside one value then reuses its tree (`reparse`) instead of parsing.
+    """
     limits = limits or Limits()
     problems = list(src.problems)
     if src.unreadable or src.yaml_text is None:
@@ -128,7 +140,11 @@ def from_source(
     problems.extend(source.tag_lines_with_dot(src))
     problems.extend(source.standard_tags_rewritten(src))
     problems.extend(source.tags_after_keys(src))
-    parsed = yamltree.parse(src, limits)
+    parsed = None
+    if previous is not None and previous.parsed is not None:
+        parsed = reparse(previous.source, previous.parsed, src)
+    if parsed is None:
+        parsed = yamltree.parse(src, limits)
     problems.extend(parsed.problems)
     if any(p.code in ("RC001", "RC008", "RC009") for p in parsed.problems):
         markers = missing_markers(src)
@@ -139,7 +155,7 @@ def from_source(
     shape = layout.read(root, src.path)
     problems.extend(shape.problems)
     if root is None or shape.problems:
-        return Recipe(src, root, [], False, problems)
+        return Recipe(src, root, [], False, problems, parsed=parsed)
     view = root  # what SparseML evaluates: the tree with the overrides applied
     values = NO_VALUES
     if shape.shape != "single":
@@ -164,4 +180,5 @@ def from_source(
         shape.staged,
         problems,
         values,
+        parsed,
     )

@@ -8,6 +8,7 @@ is a line and column of the file the user wrote.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -246,13 +247,29 @@ def _unreadable(
     return src
 
 
+@functools.lru_cache(maxsize=4)
+def _bang_lines(text: str) -> tuple[tuple[int, str], ...]:
+    """(index, text) of the lines (split at LF) holding a `!`, found once for the
+    three tag checks."""
+    out = []
+    i = last = 0
+    at = text.find("!")
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        i += text.count("\n", last, start)
+        last = start
+        out.append((i, text[start:end]))
+        at = text.find("!", end)
+    return tuple(out)
+
+
 def _tags_in_code(
     src: Source, pattern: re.Pattern[str]
 ) -> Iterator[tuple[int, str, re.Match[str]]]:
     """(line index, line, match) of tags outside comments and quoted strings."""
-    for i, line in enumerate((src.yaml_text or "").split("\n")):
-        if "!" not in line:
-            continue
+    for i, line in _bang_lines(src.yaml_text or ""):
         for m in pattern.finditer(line):
             before = line[: m.start()]
             if "#" in before or before.count("'") % 2 or before.count('"') % 2:

@@ -125,7 +125,7 @@ def _build(
     e: Entry, values: Values, path: str, problems: list[Problem], length: float
 ) -> tuple[Modifier | None, tuple[Problem, ...]]:
     """The model, and the errors SparseML raises only once it acts (deferred)."""
-    if any(values.failed(n) for n in e.node.walk()):
+    if values.any_failed and any(values.failed(n) for n in e.node.walk()):
         return None, ()  # an eval(...) in it already failed with a problem
     cls = model_for(e.tag, e.fields)
     if cls is None:

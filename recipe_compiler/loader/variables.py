@@ -11,6 +11,7 @@ into the tree: the result says what each `eval(...)` node became, keyed by node.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -85,6 +86,12 @@ class Values:
         done = self.evaluated.get(node)
         return done is not None and done.failed
 
+    @functools.cached_property
+    def any_failed(self) -> bool:
+        """Whether any eval(...) failed (most recipes: none, and nothing to look
+        for node by node)."""
+        return any(done.failed for done in self.evaluated.values())
+
     def plain(self, node: Node) -> Any:
         """Like `Node.plain`, with every evaluated `eval(...)` replaced by its value."""
         if self.evaluated and node in self.evaluated:
@@ -121,6 +128,9 @@ class _Evaluation:
         self.text = text
         self.problems: list[Problem] = []
         self.evaluated: dict[Node, Evaluated] = {}
+        # by id(scope); the scope is held so that its id is never reused
+        self.numbers: dict[int, tuple[dict[str, Variable], dict[str, Any]]] = {}
+        self.outcomes: dict[tuple[int, str], Any] = {}
 
     def problem(
         self,
@@ -244,7 +254,7 @@ class _Evaluation:
                     self.expression_problem(exc, var.node, expr)
                     del pending[name]
                     continue
-                self.notes(ev, var.node)
+                self.notes(ev.notes, var.node)
                 self.mark_used(expr, variables, name)
                 del pending[name]
                 if isinstance(value, int | float):
@@ -367,16 +377,14 @@ class _Evaluation:
         if var is not None and not var.numeric:
             var.used_by.append(where)
             return Evaluated(expr, var.value)
-        ev = self.evaluator({k: v.value for k, v in scope.items() if v.numeric})
-        try:
-            value = ev.evaluate(expr)
-        except UnknownName as exc:
-            self.unknown_name(child, expr, exc.name or "", scope)
+        value, notes, error = self.outcome(expr, scope)
+        if isinstance(error, UnknownName):
+            self.unknown_name(child, expr, error.name or "", scope)
             return Evaluated(expr, None, failed=True)
-        except ExpressionError as exc:
-            self.expression_problem(exc, child, expr)
+        if error is not None:
+            self.expression_problem(error, child, expr)
             return Evaluated(expr, None, failed=True)
-        self.notes(ev, child)
+        self.notes(notes, child)
         self.mark_used(expr, scope, where)
         if not isinstance(value, int | float):
             self.problem(
@@ -386,6 +394,27 @@ class _Evaluation:
             )
             return Evaluated(expr, None, failed=True)
         return Evaluated(expr, value)
+
+    def outcome(
+        self, expr: str, scope: dict[str, Variable]
+    ) -> tuple[Any, list[tuple[str, str]], ExpressionError | None]:
+        """What `expr` gives in `scope`: its value, the evaluator's notes and the
+        error it raised. Computed once a scope: a per-layer recipe writes the same
+        eval(final_sparsity) in each of its dozens of modifiers."""
+        key = (id(scope), expr)
+        found = self.outcomes.get(key)
+        if found is None:
+            held = self.numbers.get(id(scope))
+            if held is None:
+                numbers = {k: v.value for k, v in scope.items() if v.numeric}
+                held = self.numbers[id(scope)] = scope, numbers
+            ev = self.evaluator(held[1])
+            try:
+                found = ev.evaluate(expr), ev.notes, None
+            except ExpressionError as exc:  # UnknownName is one
+                found = None, ev.notes, exc
+            self.outcomes[key] = found
+        return found
 
     def unknown_name(
         self, child: Node, expr: str, name: str, scope: dict[str, Variable]
@@ -440,8 +469,8 @@ class _Evaluation:
             )
         self.problem(exc.code, node, message, hint)
 
-    def notes(self, ev: Evaluator, node: Node) -> None:
-        for code, message in ev.notes[:1]:
+    def notes(self, notes: list[tuple[str, str]], node: Node) -> None:
+        for code, message in notes[:1]:
             self.problem(
                 code,
                 node,

@@ -106,9 +106,18 @@ class Node:
         return self.value if self.kind == "seq" else ()
 
     def walk(self) -> Iterator[Node]:
-        yield self
-        for child in self.children():
-            yield from child.walk()
+        """This node and every node below it, parents first, in document order
+        (a stack, not recursion: nested generators cost a frame per level)."""
+        stack = [self]
+        pop, push = stack.pop, stack.extend
+        while stack:
+            node = pop()
+            yield node
+            kind = node.kind
+            if kind == "map":
+                push(reversed(node.value.values()))
+            elif kind == "seq":
+                push(reversed(node.value))
 
 
 def mapping(
@@ -169,7 +178,7 @@ def parse(src: Source, limits: Limits | None = None) -> Parsed:
 def _compose(src: Source) -> tuple[Any, Problem | None]:
     """PyYAML's node graph of the YAML, or the Problem `yaml.safe_load` raises."""
     text = src.yaml_text or ""
-    if _libyaml_agrees(text):
+    if libyaml_agrees(text):
         try:
             return yaml.compose(text, Loader=_FAST), None
         except (YAMLError, RecursionError):
@@ -212,7 +221,7 @@ _DIVERGES = re.compile(
 )
 
 
-def _libyaml_agrees(text: str) -> bool:
+def libyaml_agrees(text: str) -> bool:
     """Whether libyaml's graph of `text` is the pure parser's (see `_DIVERGES`)."""
     return _DIVERGES.search(text) is None
 
@@ -490,14 +499,7 @@ class _Builder:
             return text  # quoted or block scalars are strings
         kind = std or _resolve(text)
         try:
-            if kind == "null":
-                return None
-            if kind == "bool":
-                return text.lower() in _TRUE
-            if kind == "int":
-                return _construct_int(text)
-            if kind == "float":
-                return _construct_float(text)
+            return _typed(text, kind)
         except (ValueError, IndexError):  # `!!int ''`: PyYAML fails with either
             line, col = self.pos(node)
             self.problems.append(
@@ -534,6 +536,24 @@ def _names_keys(node: Any, depth: int, tag: str | None, parent_key: Any) -> bool
     return depth == 1 and any(
         isinstance(k, ScalarNode) and "modifiers" in str(k.value) for k, _ in node.value
     )
+
+
+def plain_scalar(text: str) -> Any:
+    """What PyYAML's SafeLoader makes of an untagged plain scalar (raises
+    ValueError or IndexError where its constructor fails)."""
+    return _typed(text, _resolve(text))
+
+
+def _typed(text: str, kind: str) -> Any:
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return text.lower() in _TRUE
+    if kind == "int":
+        return _construct_int(text)
+    if kind == "float":
+        return _construct_float(text)
+    return text
 
 
 def _resolve(text: str) -> str:

@@ -29,6 +29,7 @@ from ..schedule.clock import DEFAULT_STEPS_PER_EPOCH, Clock
 Span = tuple[int, int]  # [start, end) offsets in the document's text
 _NAME = re.compile(r"[A-Za-z_]\w*")
 _TOKEN = re.compile(r"[^\s,\[\]{}#]+")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,15 +92,21 @@ def is_recipe(text: str, path: str, config: Config) -> bool:
     return "modifiers" in text or "Modifier" in text
 
 
-def analyse(text: str, path: str, settings: Settings) -> Analysis:
+def analyse(
+    text: str, path: str, settings: Settings, previous: Analysis | None = None
+) -> Analysis:
     """Load and lint `text` as the file at `path` would be (no problems for a
-    document that is not a recipe)."""
+    document that is not a recipe). `previous`: the document's analysis before
+    this edit, whose tree an edit inside one value reuses."""
     src = from_bytes(
         text.encode("utf-8", "surrogatepass"), path, kind_of(path), settings.limits
     )
     if not src.unreadable:
         check_extension(src)
-    recipe = from_source(src, {}, settings.limits)
+    before = None
+    if previous is not None and previous.settings.limits == settings.limits:
+        before = previous.recipe
+    recipe = from_source(src, {}, settings.limits, previous=before)
     problems = []
     if is_recipe(text, path, settings.config):
         problems = lint_recipe(
@@ -133,41 +140,66 @@ class Analysis:
         end = starts[line] if line < len(starts) else len(self.text)
         return min(starts[line - 1] + max(column - 1, 0), end)
 
+    @functools.cached_property
+    def narrow(self) -> bool:
+        """Whether every character is one UTF-16 code unit (LSP's columns)."""
+        return self.text.isascii() or _ASTRAL.search(self.text) is None
+
     def position(self, offset: int) -> tuple[int, int]:
         """The 1-based line and column of a text offset."""
         i = bisect.bisect_right(self._line_starts, offset) - 1
         return i + 1, offset - self._line_starts[i] + 1
 
-    @functools.cached_property
-    def _nodes(self) -> list[Node]:
-        """Every node written here (alias copies stand where their anchor is)."""
-        root = self.recipe.root
-        return [] if root is None else [n for n in root.walk() if not n.via_alias]
+    def _end_at(self, offset: int) -> int | None:
+        """Where the key, value or tag written at `offset` ends, if one is: found
+        by descending to it, not by walking the tree (a heavy recipe's edit with a
+        problem on every modifier would walk thousands of nodes)."""
+        node = self.recipe.root
+        where = self.position(offset)  # nodes keep lines and columns
+        while node is not None and not node.via_alias:
+            a, b = node.span
+            if node.kind == "scalar":
+                here = b > a and (node.line, node.column) == where
+                return b if here else None
+            if node.tag is not None and (node.tag_line, node.tag_column) == where:
+                return offset + 1 + len(node.tag)
+            for key, at in node.keys.items():
+                if at == where:
+                    width = len(str(key))
+                    if self.text[offset : offset + width] == str(key):
+                        return offset + width
+            node = self._child_at(node, offset)
+        return None
+
+    def _child_at(self, node: Node, offset: int) -> Node | None:
+        """The child of `node` whose text (from its tag or first key to its end)
+        holds `offset`."""
+        found = self._children.get(id(node))
+        if found is None:
+            kids = [c for c in node.children() if not c.via_alias]
+            starts = [self.offset(c.line, c.column) for c in kids]
+            found = kids, starts, starts == sorted(starts)
+            self._children[id(node)] = found
+        kids, starts, ordered = found
+        if ordered:
+            i = bisect.bisect_right(starts, offset) - 1
+            if i >= 0 and offset <= kids[i].span[1]:
+                return kids[i]
+            return None
+        for child, start in zip(kids, starts, strict=True):  # merged: unordered
+            if start <= offset <= child.span[1]:
+                return child
+        return None
 
     @functools.cached_property
-    def _ends(self) -> dict[int, int]:
-        """Where a problem's range ends, by its start offset: a key's end, a
-        scalar's, a tag's."""
-        out: dict[int, int] = {}
-        for n in self._nodes:
-            a, b = n.span
-            if n.kind == "scalar" and b > a:
-                out.setdefault(self.offset(n.line, n.column), b)
-            if n.tag is not None and n.tag_line:
-                start = self.offset(n.tag_line, n.tag_column)
-                out.setdefault(start, start + 1 + len(n.tag))
-            for key, (line, col) in n.keys.items():
-                start = self.offset(line, col)
-                width = len(str(key))
-                if self.text[start : start + width] == str(key):
-                    out.setdefault(start, start + width)
-        return out
+    def _children(self) -> dict[int, tuple[list[Node], list[int], bool]]:
+        return {}
 
     def problem_span(self, p: Problem) -> Span:
         """A problem's range: the key, value or tag it starts at, else the token
         there, else the rest of its line."""
         start = self.offset(p.line, p.column)
-        end = self._ends.get(start)
+        end = self._end_at(start)
         if end is None:
             m = _TOKEN.match(self.text, start)
             end = m.end() if m else start

@@ -68,7 +68,7 @@ class RecipeServer(LanguageServer):
         if done is not None and done.text == doc.source:
             return done
         path, settings = self.settings(uri)
-        done = analyse(doc.source, path, settings)
+        done = analyse(doc.source, path, settings, done)
         self.analyses[uri] = done
         return done
 
@@ -82,8 +82,9 @@ class RecipeServer(LanguageServer):
         text, version = doc.source, doc.version
         path, settings = self.settings(uri)
         self.running.add(uri)
+        previous = self.analyses.get(uri)
         future = asyncio.get_running_loop().run_in_executor(
-            self.thread_pool, analyse, text, path, settings
+            self.thread_pool, analyse, text, path, settings, previous
         )
         future.add_done_callback(lambda f: self._analysed(uri, version, f))
 
@@ -123,7 +124,9 @@ class RecipeServer(LanguageServer):
 
 
 def position(a: Analysis, offset: int) -> lsp.Position:
-    line = a.position(offset)[0]
+    line, column = a.position(offset)
+    if a.narrow:  # no character takes two UTF-16 units: columns are code points
+        return lsp.Position(line - 1, column - 1)
     start = a.offset(line, 1)
     return lsp.Position(line - 1, _utf16(a.text[start:offset]))
 

@@ -91,10 +91,19 @@ RENAMED = {
 class _Registry(Mapping[str, "type[Modifier]"]):
     """tag -> model; the tags are known up front, each model is built on first use."""
 
+    def __init__(self) -> None:
+        self._built: dict[str, type[Modifier]] = {}
+
     def __getitem__(self, tag: str) -> type[Modifier]:
-        module = importlib.import_module(f"{__name__}.{_HOME[tag]}")
-        cls: type[Modifier] = getattr(module, tag)
+        cls = self._built.get(tag)
+        if cls is None:
+            module = importlib.import_module(f"{__name__}.{_HOME[tag]}")
+            cls = self._built[tag] = getattr(module, tag)
         return cls
+
+    def get(self, tag: str, default: Any = None) -> Any:
+        cls = self._built.get(tag)
+        return cls if cls is not None else super().get(tag, default)
 
     def __contains__(self, tag: object) -> bool:
         return tag in _HOME

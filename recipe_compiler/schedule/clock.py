@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..loader.recipe import Entry, Recipe
@@ -91,6 +91,27 @@ class Clock:
         while k < total and self.epoch(k) < x:
             k += 1
         return k if k < total else None
+
+    def firsts(self, xs: Iterable[float]) -> list[int | None]:
+        """`first_at_or_after(x)` of each x, the arithmetic written out (a drift
+        check asks it of every update on paper)."""
+        spe, total, ceil = self.steps_per_epoch, self.total, math.ceil
+        out: list[int | None] = []
+        for x in xs:
+            if x != x or total <= 0:
+                out.append(None)
+                continue
+            if x <= 0.0:  # step 0's epoch is 0.0
+                out.append(0)
+                continue
+            guess = x * spe
+            j = max(0, ceil(guess)) if guess < total else total
+            while j > 0 and (j - 1) // spe + ((j - 1) % spe) / spe >= x:
+                j -= 1
+            while j < total and j // spe + (j % spe) / spe < x:
+                j += 1
+            out.append(j if j < total else None)
+        return out
 
     def start_step(self, start: float) -> int | None:
         """`start_pending`: epoch >= start >= 0, or start == -1 (from step 0)."""
@@ -200,14 +221,29 @@ def _update_points(
             f"{(stop - k0) / max(1.0, frequency * clock.steps_per_epoch):,.0f} "
             f"updates, more than the {MAX_UPDATES:,} recipe-compiler replays"
         )
+    # `clock.first_at_or_after(last + frequency, k + 1)` and `clock.epoch`, written
+    # out: this loop runs once an update, thousands of times for a long schedule
+    spe, total, ceil = clock.steps_per_epoch, clock.total, math.ceil
     while k_end is None or k < k_end:
-        nxt = clock.first_at_or_after(last + frequency, k + 1)
+        x, lo = last + frequency, k + 1
+        if x != x or lo >= total:
+            nxt = None
+        elif lo // spe + (lo % spe) / spe >= x:
+            nxt = lo
+        else:
+            guess = x * spe
+            j = max(lo, ceil(guess)) if guess < total else total
+            while j > lo and (j - 1) // spe + ((j - 1) % spe) / spe >= x:
+                j -= 1
+            while j < total and j // spe + (j % spe) / spe < x:
+                j += 1
+            nxt = j if j < total else None
         if k_end is not None and (nxt is None or nxt > k_end):
             nxt = k_end
         if nxt is None:
             break
         steps.append(nxt)
-        last = clock.epoch(nxt)
+        last = nxt // spe + (nxt % spe) / spe
         k = nxt
     return steps, k0, k_end
 
@@ -431,9 +467,10 @@ def _targets(
     to one target share it."""
     values: list[float] = []
     ratio = nm_sparsity(mask_type)
+    spe = clock.steps_per_epoch
     for k in steps:
         try:
-            v = interpolate(clock.epoch(k), start, end, init, final, func)
+            v = interpolate(k // spe + (k % spe) / spe, start, end, init, final, func)
         except ZeroDivisionError:
             return tuple(values), "ZeroDivisionError: float division by zero", k
         except TypeError:

@@ -64,7 +64,7 @@ def _drift(
     nominal = [start + i * freq for i in range(n + 1)]
     if nominal[-1] < end - 1e-9:
         nominal.append(end)
-    grid = [clock.first_at_or_after(x - 1e-9) for x in nominal]
+    grid = clock.firsts(x - 1e-9 for x in nominal)
     # two nominal updates on one step (the last one and the end, when the
     # window is not a multiple of the frequency) are one update in SparseML
     grid = [g for i, g in enumerate(grid) if i == 0 or g != grid[i - 1]]

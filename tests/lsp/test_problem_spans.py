@@ -1,0 +1,75 @@
+"""A problem's range in the editor: the key, value or tag written where it starts.
+
+`Analysis.problem_span` descends the tree to the node at a problem's position
+instead of walking every node (the walk was most of a heavy recipe's publish).
+The walk stays here as the reference: at every position a problem can start
+(each key, scalar and tag, and positions between them) both give one range.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from recipe_compiler.lsp.analysis import Analysis, Settings, analyse
+from recipe_compiler.problems import Problem, Severity
+from tests.fuzzing import CORPUS
+from tests.heavy_recipes import per_layer_recipe
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXTS = {
+    **{p.name: p.read_text() for p in sorted((ROOT / "recipes").glob("*.*"))},
+    "heavy.yaml": per_layer_recipe(12, 0.01, 20, seed=4),
+    "merge.yaml": (
+        "base: &b {start_epoch: 1, end_epoch: 3}\nmodifiers:\n"
+        "  - !GMPruningModifier\n    <<: *b\n    params: [a]\n"
+        "  - !EpochRangeModifier\n    <<: {end_epoch: 4}\n    start_epoch: 0\n"
+        "  - !EpochRangeModifier\n"
+    ),
+    **{p.name: p.read_text() for p in sorted(CORPUS.iterdir())[::3]},
+}
+
+
+def reference_ends(a: Analysis) -> dict[int, int]:
+    """The walk `problem_span` used to do: first match in document order."""
+    out: dict[int, int] = {}
+    root = a.recipe.root
+    for n in [] if root is None else root.walk():
+        if n.via_alias:
+            continue
+        s0, s1 = n.span
+        if n.kind == "scalar" and s1 > s0:
+            out.setdefault(a.offset(n.line, n.column), s1)
+        if n.tag is not None and n.tag_line:
+            start = a.offset(n.tag_line, n.tag_column)
+            out.setdefault(start, start + 1 + len(n.tag))
+        for key, (line, col) in n.keys.items():
+            start = a.offset(line, col)
+            width = len(str(key))
+            if a.text[start : start + width] == str(key):
+                out.setdefault(start, start + width)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(TEXTS))
+def test_the_descent_finds_what_the_walk_found(name):
+    text = TEXTS[name]
+    a = analyse(text, name, Settings())
+    ends = reference_ends(a)
+    rng = random.Random(name)
+    spots = sorted(set(ends) | {rng.randrange(len(text) + 1) for _ in range(200)})
+    for at in spots:
+        line, col = a.position(at)
+        probe = Problem(name, line, col, "RC000", Severity.ERROR, "probe")
+        assert a._end_at(at) == ends.get(at), (at, text[at : at + 20])
+        start, end = a.problem_span(probe)
+        assert start == at and end >= start
+    assert len(ends) >= 3 or a.recipe.root is None
+
+
+def test_the_texts_mostly_parse():
+    """(A text that does not parse has no tree: nothing to descend.)"""
+    parsed = [n for n, t in TEXTS.items() if analyse(t, n, Settings()).recipe.root]
+    assert len(parsed) >= len(TEXTS) - 3
