@@ -20,7 +20,6 @@ from . import layout, source, variables, yamltree
 from . import overrides as var_overrides
 from .list_markers import missing_markers
 from .overrides import OverrideError
-from .reparse import reparse
 from .source import Limits, Source
 from .validate import Entry, validate
 from .variables import NO_VALUES, Values, Variable
@@ -142,6 +141,8 @@ def from_source(
     problems.extend(source.tags_after_keys(src))
     parsed = None
     if previous is not None and previous.parsed is not None:
+        from .reparse import reparse  # the editor's path only
+
         parsed = reparse(previous.source, previous.parsed, src)
     if parsed is None:
         parsed = yamltree.parse(src, limits)

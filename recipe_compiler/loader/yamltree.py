@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
@@ -213,17 +214,25 @@ _STD_ALLOWED = frozenset(
 # a bare `!` (libyaml resolves `!` on an empty node to str, PyYAML to null); and a
 # block scalar header other than digits and +/- (libyaml reads `|#x`, PyYAML
 # refuses it). Such texts are read by the pure parser alone.
-_DIVERGES = re.compile(
-    "[^\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-    "\U00010000-\U0010ffff]"
-    "|!(?=[\\s,\\[\\]{}]|$)"
-    "|[|>][^\\s\\d+-]"
+_DIVERGES_ASCII = re.compile(
+    "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]|!(?=[\\s,\\[\\]{}]|$)|[|>][^\\s\\d+-]"
+)
+_NON_ASCII = (  # what the ASCII pattern leaves out, compiled only when needed
+    "[^\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
 
 
 def libyaml_agrees(text: str) -> bool:
-    """Whether libyaml's graph of `text` is the pure parser's (see `_DIVERGES`)."""
-    return _DIVERGES.search(text) is None
+    """Whether libyaml's graph of `text` is the pure parser's (see above)."""
+    if text.isascii():  # most recipes: a small pattern, cheap to compile
+        return _DIVERGES_ASCII.search(text) is None
+    return _diverges().search(text) is None
+
+
+@functools.lru_cache(maxsize=1)
+def _diverges() -> re.Pattern[str]:
+    """The whole pattern; its classes of non-ASCII ranges take ~2 ms to compile."""
+    return re.compile(_NON_ASCII + "|" + _DIVERGES_ASCII.pattern.split("|", 1)[1])
 
 
 # PyYAML's Reader: a line ends at LF, CR not followed by LF, NEL, LS and PS
