@@ -121,6 +121,14 @@ class Node:
                 push(reversed(node.value))
 
 
+def _node(fields: dict[str, Any]) -> Node:
+    """A Node from all its fields: what the frozen class's `__init__` does, one
+    `object.__setattr__` a field, in one step (the builder makes thousands)."""
+    node = object.__new__(Node)
+    object.__setattr__(node, "__dict__", fields)
+    return node
+
+
 def mapping(
     items: dict[Any, Node], keys: dict[Any, tuple[int, int]], like: Node
 ) -> Node:
@@ -201,7 +209,20 @@ def _compose(src: Source) -> tuple[Any, Problem | None]:
         )
 
 
-_FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Unresolved(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's composer without PyYAML's implicit tag resolution (a regex match
+    per scalar in Python): `_Builder` resolves every untagged scalar itself with
+    the same rules, and reads only tags that are written."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        return _PLAIN[kind]
+
+
+_PLAIN: Mapping[type, str] = MappingProxyType(
+    {ScalarNode: STD + "str", SequenceNode: STD + "seq", MappingNode: STD + "map"}
+)
+_PLAIN_TAGS = frozenset(_PLAIN.values())
+_FAST = _Unresolved
 # YAML 1.1's own tags a recipe may carry (what PyYAML resolves, or writes out)
 _STD_ALLOWED = frozenset(
     {"str", "int", "float", "bool", "null", "map", "seq", "merge"}
@@ -306,12 +327,15 @@ class _Builder:
         self.starts = [0] + [m.end() for m in _BREAK.finditer(src.yaml_text or "")]
         self.text = src.yaml_text or ""
         self.base = src.yaml_start  # index in the file where the YAML begins
+        self.line_offset = src.line_offset
 
     def pos(self, node: Any) -> tuple[int, int]:
         """File line and column of the node, from its index as PyYAML counts lines
         (libyaml's line and column differ from PyYAML's at the end of the text)."""
         index = node.start_mark.index
         line0 = bisect.bisect_right(self.starts, index) - 1
+        if line0:  # `Source.position`, inlined: the builder asks it of every node
+            return line0 + self.line_offset + 1, index - self.starts[line0] + 1
         return self.src.position(line0, index - self.starts[line0])
 
     def build(self, node: Any, depth: int, parent_key: Any = None) -> Node:
@@ -337,31 +361,38 @@ class _Builder:
         self.copies[anchor] = self.copies[anchor] + 1 if via_alias else 0
         tag, std = self._tag(node, line, col)
         at: dict[str, Any] = {
+            "kind": "scalar",
+            "value": None,
             "line": line,
             "column": col,
             "tag": tag,
+            "tag_line": line if tag is not None else 0,
+            "tag_column": col if tag is not None else 0,
+            "keys": _NO_KEYS,
+            "quoted": False,
             "via_alias": via_alias,
             "span": self._span(node),
             "anchor": anchor,
         }
-        if tag is not None:
-            at["tag_line"], at["tag_column"] = line, col
         if isinstance(node, MappingNode):
             values, keys = self._mapping(
                 node, depth, _names_keys(node, depth, tag, parent_key)
             )
-            return Node(
-                "map", MappingProxyType(values), keys=MappingProxyType(keys), **at
-            )
-        if isinstance(node, SequenceNode):
-            items = tuple(self.build(n, depth + 1) for n in node.value)
-            return Node("seq", items, **at)
-        value = self._scalar(node, std)
-        if tag is not None:
-            # `- !EpochRangeModifier` with nothing below: SparseML builds it from
-            # an empty mapping
-            return Node("map", _NO_KEYS, **at)
-        return Node("scalar", value, quoted=node.style in ("'", '"', "|", ">"), **at)
+            at["kind"], at["value"] = "map", MappingProxyType(values)
+            at["keys"] = MappingProxyType(keys)
+        elif isinstance(node, SequenceNode):
+            at["kind"] = "seq"
+            at["value"] = tuple([self.build(n, depth + 1) for n in node.value])
+        else:
+            value = self._scalar(node, std)
+            if tag is not None:
+                # `- !EpochRangeModifier` with nothing below: SparseML builds it
+                # from an empty mapping
+                at["kind"], at["value"] = "map", _NO_KEYS
+            else:
+                at["value"] = value
+                at["quoted"] = node.style in ("'", '"', "|", ">")
+        return _node(at)
 
     def _span(self, node: Any) -> tuple[int, int]:
         """The node's text in the file, without a leading `&anchor` or `!tag`."""
@@ -388,7 +419,12 @@ class _Builder:
         return False
 
     def _tag(self, node: Any, line: int, col: int) -> tuple[str | None, str | None]:
-        raw = str(getattr(node.tag, "value", node.tag) or "")
+        raw = node.tag if type(node.tag) is str else str(node.tag or "")
+        if raw in _PLAIN_TAGS:  # most nodes: a tag written only if `!` starts it
+            text = self.text
+            i = node.start_mark.index
+            if i >= len(text) or text[i] not in "&!":
+                return None, None
         if raw.startswith(STD):
             std = raw[len(STD) :]
             if std in _STD_ALLOWED:
@@ -566,15 +602,21 @@ def _typed(text: str, kind: str) -> Any:
 
 
 def _resolve(text: str) -> str:
-    if _NULL.match(text):
+    """The implicit type of a plain scalar, trying only the patterns its first
+    character can start (as PyYAML's resolver dispatches on it)."""
+    first = text[:1]
+    if first in _NULL_FIRST and _NULL.match(text):  # "" is in every str
         return "null"
-    if _BOOL.match(text):
+    if first in "yYnNtTfFoO" and _BOOL.match(text):
         return "bool"
-    if _INT.match(text):
+    if first in "-+0123456789" and _INT.match(text):
         return "int"
-    if _FLOAT.match(text):
+    if first in "-+.0123456789" and _FLOAT.match(text):
         return "float"
     return "str"
+
+
+_NULL_FIRST = "~nN"
 
 
 def _construct_int(text: str) -> int:

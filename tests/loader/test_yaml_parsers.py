@@ -144,3 +144,60 @@ def test_an_empty_explicit_number_is_a_problem_not_a_crash(text):
     (problem,) = yamltree.parse(source.from_text(text, "r.yaml", "yaml")).problems
     assert (problem.code, problem.line, problem.column) == ("RC001", 1, 4)
     assert problem.message.startswith("cannot read ")
+
+
+def test_every_built_node_has_exactly_the_dataclass_fields():
+    """The builder sets a node's fields in one step (`yamltree._node`), bypassing
+    the frozen class's `__init__`: a field added to `Node` must be set there too."""
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(yamltree.Node)}
+    text = "a: &x 1\nb: *x\nm:\n  - !GMPruningModifier\n    params: ['q']\n  - !Foo\n"
+    root = yamltree.parse(source.from_text(text, "r.yaml", "yaml")).root
+    assert root is not None
+    nodes = list(root.walk())
+    assert len(nodes) >= 8
+    for node in nodes:
+        assert set(vars(node)) == names
+        assert dataclasses.replace(node).span == node.span
+
+
+SCALAR_TEXTS = st.one_of(
+    st.text(alphabet="~nNyYtTfFoOsS-+.0123456789:_eExXbBaiIlLu ", max_size=7),
+    st.sampled_from(["null", "Yes", "off", ".inf", "-.NaN", "1:30", "0x1F", "1e5"]),
+    st.sampled_from(["yes", "No", "ON", "true", "False", "n", "y", "~", "NULL"]),
+    st.floats(allow_nan=False).map(repr),  # 1e-05 is a str in YAML 1.1
+    st.floats(-1e4, 1e4).map(lambda x: f"{x:.3f}"),
+    st.integers(-(10**6), 10**6).map(str),
+)
+
+
+def test_plain_scalars_resolve_as_pyyaml_constructs_them():
+    """Our resolution (dispatched on the first character) is SafeLoader's, on
+    texts PyYAML reads as one plain scalar (counted: most are)."""
+    compared = collections.Counter()
+
+    @settings(max_examples=1500, deadline=None)
+    @given(SCALAR_TEXTS)
+    def check(text: str) -> None:
+        try:
+            loaded = yaml.safe_load(f"a: {text}\n")
+        except (yaml.YAMLError, ValueError, IndexError):
+            compared["not one scalar"] += 1
+            return
+        value = loaded.get("a") if isinstance(loaded, dict) else None
+        if not isinstance(loaded, dict) or not isinstance(
+            value, str | int | float | bool | type(None)
+        ):
+            compared["not one scalar"] += 1  # a mapping, a timestamp
+            return
+        got = yamltree.plain_scalar(text.strip())
+        assert type(got) is type(value), (text, got, value)
+        assert got == value or got != got, (text, got, value)
+        compared[type(value).__name__] += 1
+
+    check()
+    assert sum(v for k, v in compared.items() if k != "not one scalar") >= 800
+    # (each distinct text is drawn once: the bools and nulls are few)
+    assert all(compared[t] >= 10 for t in ("int", "float", "str")), compared
+    assert compared["bool"] >= 5 and compared["NoneType"] >= 3, compared
