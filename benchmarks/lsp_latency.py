@@ -2,8 +2,9 @@
 
 Starts the real server over stdio (tests/lspclient.py), opens each bundled recipe
 with the repository's config, then types into it: every edit changes one digit of
-a number, one keystroke applied to the version before (`edits`), and the time
-from sending `textDocument/didChange` to receiving that version's
+a number, one keystroke applied to the version before (`edits`), sent as the
+changed range (incremental sync, as editors send it), and the time from sending
+`textDocument/didChange` to receiving that version's
 `publishDiagnostics` is recorded. Prints the median and p99 per recipe and over
 all, the in-process lint alone, the server's start-up, and the CPU. Two groups:
 the bundled recipes, and generated heavy ones as SparseML's transformer recipes
@@ -118,9 +119,11 @@ def main() -> int:
             client.open(uri, text, "markdown" if path.suffix == ".md" else "yaml")
             client.diagnostics(uri, 1, timeout=60)
             times = []
+            before = text
             for version, edited in enumerate(edits(text, n), start=2):
                 t = time.perf_counter()
-                client.change(uri, edited, version)
+                client.edit(uri, before, edited, version)
+                before = edited
                 client.diagnostics(uri, version)
                 times.append((time.perf_counter() - t) * 1e3)
             client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})

@@ -152,6 +152,8 @@ class Client:
             },
         )
         self.notify("initialized", {})
+        sync = (result or {}).get("capabilities", {}).get("textDocumentSync", 2)
+        self.sync = sync.get("change", 2) if isinstance(sync, dict) else sync
         return result
 
     def open(self, uri: str, text: str, language: str = "yaml", version: int = 1):
@@ -173,6 +175,38 @@ class Client:
             {
                 "textDocument": {"uri": uri, "version": version},
                 "contentChanges": [{"text": text}],
+            },
+        )
+
+    def edit(self, uri: str, old: str, new: str, version: int) -> None:
+        """`new` as an editor sends it: the whole text if the server asked for
+        full sync, else the one range of `old` that changed (positions in UTF-16
+        code units)."""
+        if getattr(self, "sync", 2) == 1:
+            self.change(uri, new, version)
+            return
+        from recipe_compiler.loader.reparse import common_prefix, common_suffix
+
+        start = common_prefix(old, new)
+        tail = common_suffix(old, new, min(len(old), len(new)) - start)
+        end_old, end_new = len(old) - tail, len(new) - tail
+
+        def position(offset: int) -> dict[str, int]:
+            line = old.count("\n", 0, offset)
+            column = old[old.rfind("\n", 0, offset) + 1 : offset]
+            units = len(column.encode("utf-16-le")) // 2
+            return {"line": line, "character": units}
+
+        self.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [
+                    {
+                        "range": {"start": position(start), "end": position(end_old)},
+                        "text": new[start:end_new],
+                    }
+                ],
             },
         )
 

@@ -52,8 +52,8 @@ def reparse(before: Source, parsed: Parsed, after: Source) -> Parsed | None:
         return None  # a node that stands in two places
     if old == new:
         return parsed
-    p = _common_prefix(old, new)
-    s = _common_suffix(old, new, min(len(old), len(new)) - p)
+    p = common_prefix(old, new)
+    s = common_suffix(old, new, min(len(old), len(new)) - p)
     old_end, delta = len(old) - s, len(new) - len(old)
     base = before.yaml_start
     if _in_comment(old, new, p, old_end, parsed.root, base):
@@ -114,7 +114,8 @@ _QUOTES = re.compile("['\"]")
 _COMPLEX_KEY = re.compile(r"(?m)^[ \t-]*\?(?:[ \t]|$)")
 
 
-def _common_prefix(a: str, b: str) -> int:
+def common_prefix(a: str, b: str) -> int:
+    """How many characters `a` and `b` share at the start."""
     n = min(len(a), len(b))
     lo, hi = 0, n  # binary search on slices: C speed on a long text
     while lo < hi:
@@ -126,7 +127,8 @@ def _common_prefix(a: str, b: str) -> int:
     return lo
 
 
-def _common_suffix(a: str, b: str, limit: int) -> int:
+def common_suffix(a: str, b: str, limit: int) -> int:
+    """How many characters (at most `limit`) `a` and `b` share at the end."""
     lo, hi = 0, max(limit, 0)
     while lo < hi:
         mid = (lo + hi + 1) // 2

@@ -204,9 +204,9 @@ class Analysis:
             m = _TOKEN.match(self.text, start)
             end = m.end() if m else start
         if end <= start:
-            line_end = self.offset(p.line + 1, 1)
-            end = len(self.text[:line_end].rstrip("\r\n"))
-            end = max(end, start)
+            line_start = self.offset(p.line, 1)
+            line = self.text[line_start : self.offset(p.line + 1, 1)]
+            end = max(line_start + len(line.rstrip("\r\n")), start)
         return start, end
 
     # -- what names what --------------------------------------------------------------

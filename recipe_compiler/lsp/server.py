@@ -15,6 +15,7 @@ stale diagnostics are published).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from importlib.metadata import version as package_version
@@ -150,12 +151,17 @@ def span_range(a: Analysis, span: tuple[int, int]) -> lsp.Range:
     return lsp.Range(position(a, span[0]), position(a, span[1]))
 
 
+@functools.cache
+def _docs(code: str) -> lsp.CodeDescription:
+    return lsp.CodeDescription(href=f"{DOCS}#{code.lower()}")
+
+
 def diagnostic(a: Analysis, p: Any) -> lsp.Diagnostic:
     return lsp.Diagnostic(
         range=span_range(a, a.problem_span(p)),
         severity=SEVERITY[p.severity],
         code=p.code,
-        code_description=lsp.CodeDescription(href=f"{DOCS}#{p.code.lower()}"),
+        code_description=_docs(p.code),
         source="recipe",
         message=p.message + (f"\nhint: {p.hint}" if p.hint else ""),
     )
