@@ -2,14 +2,51 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
 
+class WriteError(Exception):
+    """An output that cannot be written: which, and why in words (the command
+    says it in one line and exits 2; nothing half-written is left)."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str):
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path, self.reason = Path(path), reason
+
+
+def why_not_written(exc: OSError, target: Path) -> str:
+    """What an OSError on writing `target` means, with what to do."""
+    code = exc.errno
+    if code == errno.ENOENT and not target.parent.exists():
+        return f"the folder {target.parent} does not exist; create it first"
+    if code == errno.ENOTDIR or (code == errno.EEXIST and not target.parent.is_dir()):
+        blocker = next((p for p in target.parents if p.is_file()), target.parent)
+        return f"{blocker} is a file, not a folder"
+    if code == errno.EISDIR:
+        return "it is a folder; name a file"
+    if code == errno.EROFS:
+        return "the file system is read-only; write elsewhere"
+    if code in (errno.EACCES, errno.EPERM):
+        return f"permission denied in {target.parent}"
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return "no space left on the device; free some and run again"
+    return f"{target.parent} refused a new file ({exc.strerror or exc})"
+
+
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Replace `path` with `text` so that readers see the old or the new file, whole."""
+    """Replace `path` with `text` so that readers see the old or the new file,
+    whole. Raises WriteError (the original file untouched) when it cannot."""
     target = Path(path)
+    try:
+        _write_atomic(target, text)
+    except OSError as exc:
+        raise WriteError(target, why_not_written(exc, target)) from None
+
+
+def _write_atomic(target: Path, text: str) -> None:
     if target.exists():
         mode = target.stat().st_mode & 0o7777
     else:  # what open() would give a new file: 0o666 less the umask

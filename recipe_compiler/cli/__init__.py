@@ -25,7 +25,7 @@ from typing import Any
 import click
 
 from . import _startup  # noqa: F401 - first: before anything imports pydantic
-from .common import EXIT_USAGE
+from .common import EXIT_USAGE, Failure
 
 COMMANDS = {  # name -> module:function, in the order `recipe --help` lists them
     "lint": "lint:lint",
@@ -66,10 +66,27 @@ class _Recipe(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
-        code = super().invoke(ctx)
+        from ..fileio import WriteError
+        from ..schedule.clock import ScheduleError
+
+        try:
+            code = super().invoke(ctx)
+        except WriteError as exc:  # the file system said no: not a bug of ours
+            raise Failure(f"recipe {_command(ctx)}: {exc}") from None
+        except ScheduleError as exc:  # a plan refused (too long, no length), as
+            # `recipe plan` says it, whichever command planned
+            raise Failure(f"recipe {_command(ctx)}: {exc}") from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            reason = exc.strerror or str(exc)
+            raise Failure(f"recipe {_command(ctx)}: {where}{reason}") from None
         if code:
             ctx.exit(code)
         return code
+
+
+def _command(ctx: click.Context) -> str:
+    return ctx.invoked_subcommand or (ctx.protected_args or ["?"])[0]
 
 
 @click.group(cls=_Recipe, context_settings={"help_option_names": ["-h", "--help"]})

@@ -246,10 +246,29 @@ def load_recipe(
     zoo_stub(command, path)
     if not os.path.exists(path):
         raise Failure(f"recipe {command}: no such file: {path}")
+    if os.path.isdir(path):
+        raise Failure(f"recipe {command}: {path} is a folder; name a recipe file")
     try:
-        return load(path, overrides or {}, limits or current_limits(), text=False)
+        recipe = load(path, overrides or {}, limits or current_limits(), text=False)
     except OverrideError as exc:
         raise Failure(f"recipe {command}: {exc}") from None
+    refuse_staged(command, recipe)
+    return recipe
+
+
+def refuse_staged(command: str, recipe: Any) -> None:
+    """A staged recipe (sparseml.core, llm-compressor) is named and refused (exit
+    2): no command plans, writes or runs it as the empty recipe SparseML's legacy
+    loader makes of it."""
+    from ..loader.staged import staged_form
+
+    form = staged_form(recipe.root)
+    if form is not None:
+        raise Failure(
+            f"recipe {command}: {recipe.path} is {form.describe()}. Run it with "
+            "the engine it is written for (sparseml.core's oneshot or train, "
+            "llm-compressor's oneshot)"
+        )
 
 
 def refuse_errors(problems: Iterable[Problem]) -> None:

@@ -214,6 +214,8 @@ def execute_compile(settings: CompileSettings) -> int:
     from ..loader.source import recipe_suffix
 
     recipe = load_recipe("compile", settings.recipe)
+    if settings.overrides:  # a --var that names nothing: as every command says it
+        load_recipe("compile", settings.recipe, settings.overrides)
     try:
         text = compile_recipe(
             recipe,

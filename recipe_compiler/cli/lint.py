@@ -151,7 +151,7 @@ def lint(**options: Any) -> int:
 def execute(settings: LintSettings) -> int:
     from ..linter.config import ConfigError
     from ..linter.engine import exit_code, jobs_default, lint_paths, lint_sources
-    from ..linter.reporters import REPORTERS, suppressed_note
+    from ..linter.reporters import REPORTERS, skipped_note, suppressed_note
     from ..loader.recipe import OverrideError
 
     cfg = lint_config("lint", settings.config_path)
@@ -195,6 +195,13 @@ def execute(settings: LintSettings) -> int:
             )
     except OverrideError as exc:
         raise Failure(f"recipe lint: {exc}") from None
+    if linted.linted == 0 and files and "-" not in settings.paths:
+        where = ", ".join(files)
+        raise Failure(
+            f"recipe lint: no recipe found in {where} (a folder walk takes .yaml "
+            "and .yml files that mention modifiers and .md files whose front "
+            "matter does)"
+        )
     problems, hidden = linted.problems, linted.suppressed
     to_stderr = settings.fix and "-" in settings.paths
     fmt = settings.fmt
@@ -209,8 +216,12 @@ def execute(settings: LintSettings) -> int:
                 report = "".join(
                     line + "\n" for line in report.split("\n")[:-2] if line
                 )
-            elif hidden:
-                report = report.rstrip("\n") + f" {suppressed_note(hidden)}\n"
+            else:
+                if hidden:
+                    report = report.rstrip("\n") + f" {suppressed_note(hidden)}\n"
+                if linted.skipped:
+                    note = skipped_note(linted.skipped)
+                    report = report.rstrip("\n") + f" {note}\n"
     if settings.output_file:
         from ..fileio import write_atomic
 
@@ -240,6 +251,8 @@ def _stdin_source(settings: LintSettings, cfg: Any, spe: int) -> Any:
         fixed = _fixed(src, cfg, spe, settings.overrides)
         text = src.text if fixed is None else fixed
         click.echo(text, nl=False)
+        if fixed is not None:
+            _said_fixed(src)
         src = from_text(text, "<stdin>", "text")
     return src
 
@@ -324,13 +337,14 @@ def fix(
             rewrite(path, src.text, fixed)
         except RewriteError as exc:
             raise Failure(f"recipe lint --fix: {exc}", EXIT_USAGE) from None
+        _said_fixed(src)
 
 
 def _fixed(src: Any, cfg: Any, spe: int, overrides: dict[str, Any]) -> str | None:
     """The text with the markers added, or None (nothing to add, or the result
     would have errors: said on stderr, with which)."""
     from ..linter.engine import lint_recipe
-    from ..loader.list_markers import add_markers, missing_markers
+    from ..loader.list_markers import add_markers
     from ..loader.recipe import from_source
     from ..loader.source import from_text
     from ..problems import errors
@@ -351,6 +365,12 @@ def _fixed(src: Any, cfg: Any, spe: int, overrides: dict[str, Any]) -> str | Non
             err=True,
         )
         return None
+    return fixed
+
+
+def _said_fixed(src: Any) -> None:
+    """Said once the fixed text is written (a failed write says that instead)."""
+    from ..loader.list_markers import missing_markers
+
     n = len(missing_markers(src))
     click.echo(f"fixed {src.path}: added {n} '- ' list markers", err=True)
-    return fixed

@@ -104,7 +104,7 @@ def rule(code: str, fmt: str) -> int:
 )
 def schema(output: str, check: bool, custom_tags: bool) -> int:
     """Write the JSON Schema of the recipe format, generated from the models."""
-    from ..fileio import write_atomic
+    from ..fileio import WriteError, why_not_written, write_atomic
     from ..modifiers.schema import custom_tags as tags
     from ..modifiers.schema import render
 
@@ -126,7 +126,10 @@ def schema(output: str, check: bool, custom_tags: bool) -> int:
                 f"{output} is out of date: run `recipe schema{written}`", EXIT_PROBLEMS
             )
         return 0
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    try:  # its default output is a repository path: made if missing
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(output, why_not_written(exc, Path(output))) from None
     write_atomic(output, text)
     click.echo(f"wrote {output}", err=True)
     return 0

@@ -22,6 +22,7 @@ from .common import (
     batch_size_option,
     current_limits,
     image_size_option,
+    load_recipe,
     no_runner,
     read_limits,
     runner_model_option,
@@ -155,6 +156,9 @@ def _main_process() -> bool:
 def execute_run(args: RunArgs) -> int:
     zoo_stub("run", args.recipe)
     zoo_stub("run", args.model_name, "pass a built-in model or a factory")
+    if not args.resume:  # the file, its format and --var, as every command reads
+        # them, before anything is imported or trained (a resume reads its copy)
+        load_recipe("run", args.recipe, args.overrides, args.limits)
     try:
         from ..runner.checkpoint import interrupted
         from ..runner.progress import StepBar

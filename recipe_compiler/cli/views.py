@@ -214,13 +214,19 @@ def execute_preview(settings: PreviewSettings) -> int:
     problems where nothing can be planned; the exit code is then 1, as lint's."""
     from ..edit.set_vars import applicable
     from ..fileio import write_atomic
+    from ..loader.overrides import no_such_variable
     from ..problems import errors
     from ..views.preview import planned_of, render
 
     net = load_model("preview", settings.model)
+    loaded = [load_recipe("preview", path) for path in settings.recipes]
+    names = {var.name for recipe in loaded for var in recipe.all_variables()}
+    for name in settings.overrides:  # each --var names a variable of some recipe
+        if name not in names:
+            what = "the recipe" if len(loaded) == 1 else "none of the recipes"
+            raise Failure(f"recipe preview: {no_such_variable(name, names, what)}")
     planned = []
-    for path in settings.recipes:
-        recipe = load_recipe("preview", path)
+    for path, recipe in zip(settings.recipes, loaded, strict=True):
         own = applicable(recipe, settings.overrides)
         if own:
             recipe = load_recipe("preview", path, own)

@@ -39,6 +39,7 @@ class Linted:
     suppressed: list[Problem]
     recipes: list[Recipe] = dataclasses.field(default_factory=list)
     counted: int = 0  # recipes linted in other processes (their count, not them)
+    skipped: int = 0  # files a folder walk passed over as not recipes
 
     @property
     def linted(self) -> int:
@@ -51,6 +52,7 @@ class Linted:
             sorted(self.suppressed + other.suppressed),
             self.recipes + other.recipes,
             self.counted + other.counted,
+            self.skipped + other.skipped,
         )
 
 
@@ -124,10 +126,11 @@ def lint_paths(
     """The recipes at `paths` (files as given, folders walked by `discover`), over
     `jobs` processes when there are enough files to pay for them (as ruff does);
     the problems are sorted, so the output is one process's."""
-    files = list(discover(paths, config))
+    skipped: list[Path] = []
+    files = list(discover(paths, config, skipped))
     settings = (config, overrides, limits, steps_per_epoch, network, target)
     if jobs <= 1 or len(files) < PARALLEL_FROM:
-        return _lint_files(files, *settings)
+        return _lint_files(files, *settings) + Linted([], [], skipped=len(skipped))
     import concurrent.futures
     import multiprocessing
 
@@ -136,7 +139,7 @@ def lint_paths(
     pool = concurrent.futures.ProcessPoolExecutor(len(chunks), mp_context=context)
     with pool:
         parts = list(pool.map(_lint_chunk, [(chunk, settings) for chunk in chunks]))
-    out = Linted([], [])
+    out = Linted([], [], skipped=len(skipped))
     for part in parts:
         out = out + part
     return out

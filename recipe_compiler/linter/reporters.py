@@ -26,6 +26,13 @@ def text(problems: Sequence[Problem], checked: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def skipped_note(skipped: int) -> str:
+    """`(2 YAML files without modifiers skipped)`: what a folder walk passed
+    over, so a recipe that was not linted is never silently missing."""
+    files = f"{skipped} YAML file{'s' if skipped != 1 else ''}"
+    return f"({files} without modifiers skipped)"
+
+
 def suppressed_note(hidden: Sequence[Problem]) -> str:
     """`(3 suppressed: RC221 x2, RC224 x1)`: what the config and `# recipe:
     disable=` comments hid, so "no problems" never hides that they did."""

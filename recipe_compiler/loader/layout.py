@@ -227,12 +227,14 @@ def _empty_stages(root: Node, per_stage: Mapping[str, int], path: str) -> list[P
     if untagged:
         code = "RC110"
         message = (
-            f"stage '{empty[0]}' lists untagged new-framework modifiers, which "
-            f"SparseML's legacy ScheduledModifierManager ignores: {consequence}"
+            f"stage '{empty[0]}' lists untagged modifiers: a staged recipe of "
+            "sparseml.core or llm-compressor, which SparseML's legacy "
+            f"ScheduledModifierManager ignores: {consequence}"
         )
         hint = (
-            "load it with sparseml.core's Recipe, or write each modifier as a "
-            "tagged list item ('- !GMPruningModifier')"
+            "run it with the engine it is written for (sparseml.core's oneshot or "
+            "train, llm-compressor's oneshot); recipe-compiler checks only legacy "
+            "recipes so far"
         )
     else:
         code = "RC106"

@@ -8,7 +8,7 @@ edit (`edit/set_vars.py`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._text import did_you_mean
@@ -18,6 +18,17 @@ from .yamltree import Node, mapping
 class OverrideError(ValueError):
     """An override SparseML would refuse (it names no variable), or one that cannot
     be written into the text as asked; the message says which and what to do."""
+
+
+def no_such_variable(
+    name: str, names: Iterable[Any], what: str = "the recipe"
+) -> OverrideError:
+    """The one message for a `--var` that names nothing, whichever command."""
+    guess = did_you_mean(name, [str(n) for n in names])
+    return OverrideError(
+        f"cannot override '{name}': {what} has no variable of that name (SparseML "
+        "refuses to add one)" + (f"; did you mean '{guess}'?" if guess else "")
+    )
 
 
 def apply(root: Node, overrides: Mapping[str, Any], staged: bool) -> Node:
@@ -48,12 +59,8 @@ def apply(root: Node, overrides: Mapping[str, Any], staged: bool) -> Node:
             )
             found = True
         if not found:
-            keys = [k for c in containers.values() for k in c.value]
-            guess = did_you_mean(name, keys)
-            raise OverrideError(
-                f"cannot override '{name}': the recipe has no variable of that "
-                "name (SparseML refuses to add one)"
-                + (f"; did you mean '{guess}'?" if guess else "")
+            raise no_such_variable(
+                name, [k for c in containers.values() for k in c.value]
             )
     if not changed:
         return root

@@ -82,14 +82,14 @@ def is_recipe(text: str, path: str, config: Config) -> bool:
     markdown file whose front matter does (as folder walks take them), not a lint
     config and not excluded by the config. Editors send every YAML file."""
     from ..linter.config import CONFIG_NAMES
-    from ..linter.discovery import is_recipe_card
+    from ..linter.discovery import is_recipe_card, mentions_modifiers
 
     p = Path(path)
     if p.name in CONFIG_NAMES or config.excludes(p):
         return False
     if kind_of(path) == "md":
         return is_recipe_card(text)
-    return "modifiers" in text or "Modifier" in text
+    return mentions_modifiers(text)
 
 
 def analyse(

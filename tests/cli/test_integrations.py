@@ -49,7 +49,7 @@ def _official_schema() -> dict:
         {"bad.yaml": BAD},
         {"ok.yaml": GOOD},
         {"bad.yaml": BAD, "unused.yaml": "x: 1\n" + GOOD, "card.yml": GOOD},
-        {"binary.yaml": "\x00\x01"},
+        {"binary.yaml": "modifiers:\x00\x01"},  # a walk takes it: it mentions them
     ],
     ids=["error", "clean", "errors-warnings-info", "unreadable"],
 )

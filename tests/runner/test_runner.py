@@ -98,6 +98,14 @@ def test_digits_run_matches_the_plan(sparseml, tmp_path):
     assert saved["planned_vs_observed"]["max_sparsity_diff"] <= len(sizes) / sum(sizes)
     layers = saved["sparsity"]["per_layer"]
     assert len(layers) == 4 and all(abs(v - 0.8) < 0.01 for v in layers.values())
+    # the run's folder lints clean (its deploy config is no recipe: skipped)
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+
+    linted = CliRunner().invoke(main, ["lint", str(tmp_path / "run")])
+    assert linted.exit_code == 0, linted.output
+    assert "YAML file" in linted.output and "without modifiers skipped" in linted.output
     assert saved["export"]["path"].endswith("model.onnx")
     assert {"items_per_sec", "latency_ms", "batch_size"} <= set(saved["bench"][0])
     markdown = (tmp_path / "run" / "report.md").read_text()
