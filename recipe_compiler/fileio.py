@@ -1,10 +1,13 @@
-"""Atomic writes: a temporary file in the same folder, then a rename."""
+"""Atomic writes (a temporary file in the same folder, then a rename), why a
+write failed in words, and the lock a run holds on its folder."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -101,3 +104,45 @@ def rewrite(path: str | os.PathLike[str], original: str, text: str) -> Path:
         text = "\ufeff" + text  # keep the byte-order mark the file had
     write_atomic(target, text)
     return target
+
+
+class Locked(Exception):
+    """A folder another live process holds (`folder_lock`)."""
+
+    def __init__(self, folder: Path, pid: str):
+        holder = f"process {pid}" if pid else "another process"
+        super().__init__(f"{folder} is in use by {holder}, which holds its lock")
+        self.folder, self.pid = folder, pid
+
+
+LOCK_NAME = ".recipe.lock"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold an exclusive OS lock on `folder` (made if missing) while the block
+    runs: a second process asking for it gets Locked at once, naming the holder's
+    pid. The kernel drops the lock when its process ends, however it ends, so the
+    file a killed run leaves behind is taken over, never waited on."""
+    import fcntl
+
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise WriteError(
+            path / LOCK_NAME, why_not_written(exc, path / LOCK_NAME)
+        ) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Locked(
+                path, os.pread(fd, 32, 0).decode(errors="replace").strip()
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield path
+    finally:
+        os.close(fd)  # closing drops the lock

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -123,42 +124,61 @@ def run_command(
     """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
     if (out is None) == (resume_dir is None):
         raise click.UsageError("give -o DIR for a new run, or --resume DIR")
-    if out and not overwrite and _holds_files(out) and _main_process():
-        raise Failure(
-            f"recipe run: {out} already holds files (an earlier run's report, "
-            f"recipe or checkpoint would be replaced): continue that run with "
-            f"`--resume {out}`, start over in it with `--overwrite`, or give a new "
-            "-o DIR"
-        )
+    from ..fileio import Locked, folder_lock
     from ..runner.args import RunArgs
 
     folder = str(out or resume_dir)
     args = RunArgs(
         out=folder, resume=bool(resume_dir), limits=current_limits(), **options
     )
-    return execute_run(args)
+    if not _main_process():  # the main rank holds the folder for every rank
+        return execute_run(args)
+    if resume_dir and not os.path.isdir(resume_dir):
+        raise Failure(f"recipe run: --resume {resume_dir}: no such folder")
+    _read_first(args)  # a recipe refused makes no folder
+    try:
+        with folder_lock(folder):  # checked and written under one lock: two runs
+            # into one folder cannot both pass the check
+            if out and not overwrite and _holds_files(out):
+                raise Failure(
+                    f"recipe run: {out} already holds files (an earlier run's "
+                    f"report, recipe or checkpoint would be replaced): continue "
+                    f"that run with `--resume {out}`, start over in it with "
+                    "`--overwrite`, or give a new -o DIR"
+                )
+            return execute_run(args)
+    except Locked as exc:
+        raise Failure(
+            f"recipe run: {exc}: another run is writing there; wait for it to "
+            "finish, or give another -o DIR"
+        ) from None
 
 
 def _holds_files(folder: str) -> bool:
-    import os
+    from ..fileio import LOCK_NAME
 
-    return os.path.isdir(folder) and any(os.scandir(folder))
+    return os.path.isdir(folder) and any(
+        entry.name != LOCK_NAME for entry in os.scandir(folder)
+    )
 
 
 def _main_process() -> bool:
     """Under torchrun every rank runs this command; rank 0 makes the folder, so
     the others find it made (as YOLOv5, only the main process checks)."""
-    import os
-
     return os.environ.get("RANK", "0") == "0"
 
 
-def execute_run(args: RunArgs) -> int:
+def _read_first(args: RunArgs) -> None:
+    """The recipe file, its format and `--var`, read as every command reads them,
+    before anything is imported, made or trained (a resume reads its own copy)."""
     zoo_stub("run", args.recipe)
     zoo_stub("run", args.model_name, "pass a built-in model or a factory")
-    if not args.resume:  # the file, its format and --var, as every command reads
-        # them, before anything is imported or trained (a resume reads its copy)
+    if not args.resume:
         load_recipe("run", args.recipe, args.overrides, args.limits)
+
+
+def execute_run(args: RunArgs) -> int:
+    _read_first(args)
     try:
         from ..runner.checkpoint import interrupted
         from ..runner.progress import StepBar

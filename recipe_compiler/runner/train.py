@@ -30,6 +30,7 @@ from torch import nn  # noqa: E402
 from ..deploy import folder as deploy  # noqa: E402
 from ..fileio import write_atomic  # noqa: E402
 from ..hardware.cpu import detect as detect_cpu  # noqa: E402
+from ..linter.engine import lint_recipe  # noqa: E402
 from ..loader.recipe import load  # noqa: E402
 from ..loader.source import recipe_suffix  # noqa: E402
 from ..model import macs  # noqa: E402
@@ -42,7 +43,7 @@ from .export import export, pin_batch  # noqa: E402
 from .prepare import Prepared, PrepareError, prepare, refusal  # noqa: E402
 from .progress import StepBar  # noqa: E402
 from .report import Report  # noqa: E402
-from .session import RecipeSession, modifier_log  # noqa: E402
+from .session import RecipeSession, live_network, modifier_log  # noqa: E402
 from .zoo.models import MODELS  # noqa: E402
 from .zoo.tasks import Task, build  # noqa: E402
 
@@ -216,6 +217,13 @@ def _recipe(
         )
     if errors(prepared.problems):  # before dense training, not days into it
         raise RunError(refusal(prepared.problems, r.spe))
+    # and against the model this run built: names SparseML resolves only when the
+    # recipe starts (params that match nothing), found before the dense epochs
+    model = r.task.model
+    net = live_network(model, type(model).__name__)
+    live = lint_recipe(prepared.recipe, steps_per_epoch=r.spe, network=net).problems
+    if errors(live):
+        raise RunError(refusal(live, r.spe))
     return prepared
 
 

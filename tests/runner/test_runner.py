@@ -663,6 +663,30 @@ def test_run_refuses_lint_errors_before_training(sparseml, tmp_path):
     assert not (tmp_path / "out").exists()  # refused before dense training
 
 
+def test_run_refuses_params_its_model_lacks_before_the_dense_epochs(sparseml, tmp_path):
+    """YOLOv5 names on digits-cnn: refused with RC501 before any dense epoch and
+    before the folder is made (it used to train densely, then die at initialize)."""
+    from recipe_compiler.runner.train import RunError, run
+
+    recipe = tmp_path / "yolo-names.yaml"
+    recipe.write_text(
+        "modifiers:\n"
+        "  - !EpochRangeModifier\n    start_epoch: 0\n    end_epoch: 3\n"
+        "  - !GMPruningModifier\n    params: ['re:model\\.[0-9]+\\.conv\\.weight']\n"
+        "    init_sparsity: 0.05\n    final_sparsity: 0.8\n"
+        "    start_epoch: 0\n    end_epoch: 2\n    update_frequency: 0.5\n"
+    )
+    lines: list[str] = []
+    with pytest.raises(RunError, match="RC501") as refused:
+        run(
+            RunArgs(str(recipe), str(tmp_path / "out"), dense_epochs=3),
+            progress=lines.append,
+        )
+    assert "matches no parameter of DigitsCNN" in str(refused.value)
+    assert not any("dense epoch" in line for line in lines)
+    assert not (tmp_path / "out").exists()
+
+
 def test_steps_per_epoch_trains_the_first_batches_on_the_plan(sparseml, tmp_path):
     from recipe_compiler.runner.train import RunError, run
 
