@@ -261,11 +261,9 @@ def _lr_at(t: Timeline, step: int) -> float | None:
     return None if math.isnan(value) else value
 
 
-def first_difference(
-    pairs: list[tuple[Entry, Entry]], ta: Timeline, tb: Timeline
-) -> StepDiff | None:
-    """The first step where the LR, a matched modifier's sparsity target or the
-    phase differs (or one plan has ended)."""
+def first_difference(ta: Timeline, tb: Timeline) -> StepDiff | None:
+    """The first step where the LR, a pruning target or the phase differs (or one
+    plan has ended): what SparseML does, whatever the modifiers are called."""
     spe = ta.steps_per_epoch
     candidates: list[StepDiff] = []
 
@@ -278,24 +276,24 @@ def first_difference(
     k = first(~((la == lb) | (np.isnan(la) & np.isnan(lb))))
     if k is not None:
         candidates.append(StepDiff(k, k / spe, "lr", float(la[k]), float(lb[k])))
-    for ea, eb in pairs:
-        sa, sb = ta.sparsity.get(ea.index), tb.sparsity.get(eb.index)
-        if sa is None and sb is None:
-            continue
-        if sa is None or sb is None:
-            candidates.append(StepDiff(0, 0.0, f"!{ea.tag} sparsity", sa, sb))
+    # every pruning target, the i-th pruner of A against the i-th of B in file
+    # order, whatever their types and however `match` paired the modifiers (a
+    # GMPruningModifier replaced by a MagnitudePruningModifier still prunes)
+    pruners_a, pruners_b = _pruners(ta), _pruners(tb)
+    for i in range(max(len(pruners_a), len(pruners_b))):
+        ea, sa = pruners_a[i] if i < len(pruners_a) else (None, None)
+        eb, sb = pruners_b[i] if i < len(pruners_b) else (None, None)
+        what = _pruner_name(i, ea, eb)
+        if sa is None or sb is None:  # one more pruner on one side: from its start
+            ev = ea if ea is not None else eb
+            k = ev.start_step if ev is not None and ev.start_step is not None else 0
+            a = float(sa[k]) if sa is not None and k < len(sa) else None
+            b = float(sb[k]) if sb is not None and k < len(sb) else None
+            candidates.append(StepDiff(k, k / spe, what, a, b))
             continue
         k = first(sa[:common] != sb[:common])
         if k is not None:
-            candidates.append(
-                StepDiff(
-                    k,
-                    k / spe,
-                    f"!{ea.tag} (line {ea.line}) target sparsity",
-                    float(sa[k]),
-                    float(sb[k]),
-                )
-            )
+            candidates.append(StepDiff(k, k / spe, what, float(sa[k]), float(sb[k])))
     pa, pb = _phase_names(ta), _phase_names(tb)
     k = first(pa[:common] != pb[:common])
     if k is not None:
@@ -313,6 +311,24 @@ def first_difference(
     return min(candidates, key=lambda c: c.step) if candidates else None
 
 
+def _pruners(t: Timeline) -> list[tuple[Any, np.ndarray]]:
+    """(events, target sparsity at every step) of each pruning modifier, in file
+    order."""
+    return [
+        (ev, t.sparsity[ev.index])
+        for ev in sorted(t.modifiers, key=lambda e: e.index)
+        if ev.index in t.sparsity
+    ]
+
+
+def _pruner_name(i: int, ea: Any, eb: Any) -> str:
+    names = [f"!{ev.entry.tag} (line {ev.entry.line})" for ev in (ea, eb) if ev]
+    same = len(names) == 2 and names[0] == names[1]
+    return (
+        f"pruning #{i + 1} {names[0] if same else ' vs '.join(names)} target sparsity"
+    )
+
+
 def _phase_names(t: Timeline) -> np.ndarray:
     names = np.full(t.total_steps, "", dtype=object)
     for p in t.phases:
@@ -327,7 +343,7 @@ def diff(a: Recipe, b: Recipe, steps_per_epoch: int) -> Diff:
     ta = plan(a, steps_per_epoch, partial=True)
     tb = plan(b, steps_per_epoch, partial=True)
     changes = tuple(schedule_changes(pairs, ta, tb))
-    first = first_difference(pairs, ta, tb)
+    first = first_difference(ta, tb)
     agree = not changes and first is None
     matched, same = [], []
     for ea, eb in pairs:

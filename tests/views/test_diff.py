@@ -168,6 +168,44 @@ def test_plan_finds_the_first_step_that_differs(tmp_path):
     assert "first differing step: 3001 (epoch 30.01): lr" in r.stdout
 
 
+def test_plan_compares_what_sparseml_does_whatever_the_modifiers_types(tmp_path):
+    """A pruner of another type and final sparsity (the two are not matched as
+    one modifier changed): the first differing step is where the targets part,
+    as the two plans of `recipe plan --format json` show it."""
+    other = BASE.replace("!GMPruningModifier", "!MagnitudePruningModifier").replace(
+        "final_sparsity: 0.8", "final_sparsity: 0.85"
+    )
+    d = _diff(BASE, other)
+    assert d.first_step is not None and "target sparsity" in d.first_step.what
+    plans = []
+    for name, text in (("a.yaml", BASE), ("b.yaml", other)):
+        (tmp_path / name).write_text(text)
+        r = CliRunner().invoke(
+            main,
+            [
+                "plan",
+                str(tmp_path / name),
+                "--format",
+                "csv",
+                "--steps-per-epoch",
+                "100",
+            ],
+        )
+        assert r.exit_code == 0, r.output
+        plans.append([line.split(",") for line in r.stdout.splitlines()[1:]])
+    sparsity = -1  # the last column: the pruner's target after each step
+    first = next(
+        int(ra[0])
+        for ra, rb in zip(*plans, strict=True)
+        if ra[sparsity] != rb[sparsity]
+    )
+    assert d.first_step.step == first > 0
+    r = _run(tmp_path, BASE, other, "--plan")
+    assert r.exit_code == 1
+    assert f"first differing step: {first} " in r.stdout
+    assert "agree at every step" not in r.stdout
+
+
 def test_unreadable_is_one_problem_and_exit_2(tmp_path):
     (tmp_path / "bad.yaml").write_bytes(b"\x00\x01")
     r = CliRunner().invoke(main, ["diff", str(tmp_path / "bad.yaml"), str(GMP)])
