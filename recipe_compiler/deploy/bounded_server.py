@@ -64,7 +64,10 @@ class BodyLimit:
 
     async def _refuse(self, send: Any) -> None:
         body = json.dumps(
-            {"detail": f"the request is larger than {self.max_bytes} bytes"}
+            {
+                "detail": f"the request is larger than the {_size(self.max_bytes)} "
+                "this server takes (recipe serve --max-request-mb)"
+            }
         ).encode()
         await send(
             {
@@ -124,3 +127,11 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _size(n: int) -> str:
+    """A byte count as people read it: 32 MiB, 512 KiB, 100 bytes."""
+    for unit, shift in (("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift:
+            return f"{n / (1 << shift):g} {unit}"
+    return f"{n} bytes"

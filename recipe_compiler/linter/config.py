@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
@@ -163,7 +164,10 @@ def code_of(name_or_code: str) -> str:
     if not _BY_NAME:
         _BY_NAME.update(NAMES)
         _BY_NAME.update({c.name: c.code for c in LOADER_CODES.values()})
-    return _BY_NAME.get(name_or_code, name_or_code)
+    found = _BY_NAME.get(name_or_code)
+    if found is None and re.fullmatch(r"[rR][cC]\d+", name_or_code):
+        return name_or_code.upper()  # rc002 is RC002, as ruff takes e501
+    return found or _BY_NAME.get(name_or_code.lower(), name_or_code)
 
 
 _BY_NAME: dict[str, str] = {}

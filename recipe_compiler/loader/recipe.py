@@ -148,7 +148,12 @@ def from_source(
         parsed = yamltree.parse(src, limits)
     problems.extend(parsed.problems)
     if any(p.code in ("RC001", "RC008", "RC009") for p in parsed.problems):
-        markers = missing_markers(src)
+        from .lookalikes import lookalikes
+
+        failed = [p.line for p in problems if p.code == "RC001"]
+        # a look-alike at or before where PyYAML failed is what it failed on
+        looks = [p for p in lookalikes(src) if failed and p.line <= min(failed)]
+        markers = looks or missing_markers(src)
         if markers:
             problems = [p for p in problems if p.code != "RC001"] + markers
         return Recipe(src, None, [], False, problems)

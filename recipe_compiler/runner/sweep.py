@@ -233,7 +233,8 @@ def build_torch(
     try:
         task = build(model_name, max(batch_size, 4), 0, image_size)
     except (KeyError, FileNotFoundError) as exc:
-        raise RunError(f"cannot build {model_name}: {exc}") from None
+        why = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        raise RunError(f"cannot build {model_name}: {why}") from None
     if weights:
         checkpoint.load_weights(task.model, weights)
     from sparseml.pytorch.utils import ModuleExporter

@@ -158,7 +158,8 @@ def _start(
     try:
         task = build(model_name, args.batch_size, args.seed, args.image_size, args.data)
     except (KeyError, FileNotFoundError) as exc:
-        raise RunError(f"cannot build {model_name}: {exc}") from None
+        why = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        raise RunError(f"cannot build {model_name}: {why}") from None
     dist = Distributed.from_env()
     if not dist.main:
         progress = quiet  # one rank reports, and only it writes files

@@ -269,6 +269,9 @@ def test_recipe_rule_prints_one_rule(tmp_path):
         "Passes: `params: [features.0.weight]` on digits-cnn.\n\n"
         "Fails: `params: [features.0]` on digits-cnn."
     )
+    for spelled in ("rc501", "Rc501", "PARAMS-NOT-FOUND"):  # as ruff takes e501
+        same = CliRunner().invoke(main, ["rule", spelled])
+        assert same.exit_code == 0 and same.stdout == r.stdout, spelled
     r = CliRunner().invoke(main, ["rule", "RC999"])
     assert r.exit_code == 2 and r.stderr == (
         "recipe rule: no such code or rule name: 'RC999' (`recipe rules` lists them)\n"

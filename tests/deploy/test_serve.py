@@ -513,7 +513,7 @@ def test_recipe_serve_answers_uploads_with_the_boxes_pytorch_finds(
         r = requests.post(
             route, files=[("request", ("a.png", b"\0" * (2 << 20), "image/png"))]
         )
-        assert r.status_code == 413 and "larger than" in r.json()["detail"]
+        assert r.status_code == 413 and "larger than the 1 MiB" in r.json()["detail"]
         infer = served.url("/v2/models/yolo/infer")
         assert requests.post(infer, data=b"").status_code == 400  # not JSON
         r = requests.post(infer, json={"images": ["/etc/passwd"]})

@@ -8,10 +8,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import yaml
 
 from recipe_compiler.loader import layout, overrides, source, variables, yamltree
 from recipe_compiler.loader.overrides import OverrideError
-from recipe_compiler.loader.recipe import from_source
+from recipe_compiler.loader.recipe import from_source, load
 from recipe_compiler.loader.source import Limits
 from recipe_compiler.loader.validate import validate
 from recipe_compiler.loader.variables import NO_VALUES
@@ -175,3 +176,22 @@ def test_an_override_keeps_where_the_variable_is_written():
     from recipe_compiler.linter.engine import lint_recipe
 
     assert [p.code for p in lint_recipe(recipe).problems] == []
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("\u00a0\u00a0- !EpochRangeModifier", "U+00A0 (no-break space)"),
+        ("  \u2013 !EpochRangeModifier", "U+2013 (en dash), not '-'"),
+        ("  \u2212 !EpochRangeModifier", "U+2212 (minus sign), not '-'"),
+    ],
+)
+def test_look_alike_spaces_and_dashes_are_named_at_their_line(line, said):
+    """Pasted from a web page: PyYAML fails a line later about something else;
+    the problem names the character where it is, with what to write."""
+    text = f"modifiers:\n{line}\n    start_epoch: 0\n    end_epoch: 3\n"
+    with pytest.raises(yaml.YAMLError):  # SparseML's parser refuses it
+        yaml.compose(text, Loader=yaml.SafeLoader)
+    (p,) = load(text, text=True).problems
+    assert (p.code, p.line) == ("RC001", 2) and said in p.message
+    assert "space" in (p.hint or "") or "hyphen" in (p.hint or "")

@@ -293,3 +293,10 @@ def test_yolov5n_at_a_small_size(tmp_path, sparseml):
         if v["sparsity"]:
             assert v["mac_ratio"] == pytest.approx(1 / (1 - v["sparsity"]), rel=0.05)
     assert stdout.rstrip().splitlines()[-1].startswith("fastest: ")
+
+
+def test_an_unknown_model_lists_the_built_in_ones(sparseml, tmp_path):
+    code, _, err = sweep("--model", "yolov5q", "-o", str(tmp_path / "s"))
+    assert code == 2
+    assert "recipe sweep: cannot build yolov5q: no such model; the built-in" in err
+    assert "digits-cnn, yolov5n, yolov5s" in err and "KeyError" not in err

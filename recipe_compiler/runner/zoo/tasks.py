@@ -99,7 +99,10 @@ def build(
     if ":" in model_name:
         return custom(model_name, batch_size, seed)
     if model_name not in MODELS:
-        raise KeyError(model_name)
+        raise KeyError(
+            f"no such model; the built-in ones are {', '.join(MODELS)}, or give "
+            "a factory as pkg.module:function"
+        )
     torch.manual_seed(seed)
     if data is not None and model_name.startswith("yolov5"):
         from .detection import folder
