@@ -125,13 +125,13 @@ def main(argv: list[str] | None = None) -> None:
     )
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _size(n: int) -> str:
     """A byte count as people read it: 32 MiB, 512 KiB, 100 bytes."""
     for unit, shift in (("MiB", 20), ("KiB", 10)):
         if n >= 1 << shift:
             return f"{n / (1 << shift):g} {unit}"
     return f"{n} bytes"
+
+
+if __name__ == "__main__":
+    main()

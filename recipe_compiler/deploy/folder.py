@@ -88,6 +88,9 @@ def write(
         return None
     folder = out_dir / "deploy"
     staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=".deploy."))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp's is 0700: a folder made as mkdir's
     try:
         shutil.copyfile(onnx_path, staging / "model.onnx")
         shutil.copyfile(FILES / "processing.py", staging / "processing.py")

@@ -25,6 +25,22 @@ class TargetError(Exception):
     """The sweep file cannot be used: the message names it and says why."""
 
 
+def ratio_range(rates: list[float], base: list[float]) -> tuple[float, float]:
+    """The interquartile range of a row's speed over the baseline's, paired round
+    by round (the rounds are interleaved, so a slow moment of the machine slows
+    both): what noise makes of the ratio. One round: that ratio, twice."""
+    ratios = sorted(r / b for r, b in zip(rates, base, strict=False) if b > 0)
+    if not ratios:
+        return 0.0, 0.0
+    n = len(ratios)
+    return ratios[(n - 1) // 4], ratios[n - 1 - (n - 1) // 4]
+
+
+def beyond_noise(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether range `a` is faster than `b` by more than their noise (no overlap)."""
+    return a[0] > b[1]
+
+
 @dataclasses.dataclass(frozen=True)
 class Measured:
     name: str
@@ -32,6 +48,12 @@ class Measured:
     mask: str  # "unstructured" | "block4"
     int8: bool
     ratio: dict[str, float]  # engine -> items/s over dense FP32 in onnxruntime
+    # engine -> interquartile range of that ratio over the sweep's rounds
+    spread: dict[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
+
+    def range_of(self, engine: str) -> tuple[float, float]:
+        r = self.ratio[engine]
+        return self.spread.get(engine, (r, r))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,11 +110,17 @@ def load(path: str | Path) -> Target:
 def _parse(doc: Any, path: str) -> Target:
     cpu = CPU.from_dict(doc["cpu"])
     ratios: dict[str, dict[str, float]] = {}
+    spreads: dict[str, dict[str, tuple[float, float]]] = {}
     for row in doc["rows"]:
         ratio = float(row["vs_dense_fp32_onnxruntime"])
         if not ratio > 0:
             raise ValueError(f"a ratio of {ratio}")
         ratios.setdefault(str(row["model"]), {})[str(row["engine"])] = ratio
+        lo, hi = row.get("vs_dense_fp32_onnxruntime_range", (ratio, ratio))
+        spreads.setdefault(str(row["model"]), {})[str(row["engine"])] = (
+            float(lo),
+            float(hi),
+        )
     variants = tuple(
         Measured(
             str(v["name"]),
@@ -100,6 +128,7 @@ def _parse(doc: Any, path: str) -> Target:
             str(v["mask"]),
             bool(v["int8"]),
             ratios[str(v["name"])],
+            spreads[str(v["name"])],
         )
         for v in doc["variants"]
     )

@@ -74,6 +74,13 @@ def lint_recipe(
     if recipe.ok:
         ctx = Context(recipe, config, events, network, target)
         problems += _rule_problems(ctx)
+    elif recipe.root is not None:
+        # an error hides no other finding (as ruff reports all it can): the rules
+        # that read the recipe run on the modifiers that loaded; those that read
+        # its replay wait for the error's fix (a schedule without the broken
+        # modifier would mislead)
+        ctx = Context(recipe, config, None, network, target)
+        problems += _rule_problems(ctx)
     problems.extend(deferred(recipe, events))
     out, hidden = [], []
     disabled_lines = inline_disables(recipe.source.text)

@@ -348,10 +348,12 @@ class Analysis:
     def _timeline(self) -> Any:
         from ..schedule.timeline import ScheduleError, plan
 
-        if not self.recipe.ok:
+        if self.recipe.root is None:
             return None
-        try:
-            return plan(self.recipe, self.settings.steps_per_epoch)
+        try:  # a recipe with errors: planned from the modifiers that loaded
+            return plan(
+                self.recipe, self.settings.steps_per_epoch, partial=not self.recipe.ok
+            )
         except (ScheduleError, ValueError, ArithmeticError):
             return None
 
@@ -365,7 +367,7 @@ class Analysis:
         t = self._timeline
         at = f"at {spe:,} steps per epoch"
         if t is None:
-            return None  # a recipe with errors has no schedule to place it in
+            return None  # nothing loaded to place it in
         clock = Clock(spe, t.total_steps)
         if field == "start_epoch":
             step = clock.start_step(epoch)

@@ -125,6 +125,7 @@ class _Pair:
     latencies: list[float] = field(default_factory=list)  # seconds per call
     busy: float = 0.0  # wall time spent timing, seconds
     calls: int = 0
+    rates: list[float] = field(default_factory=list)  # calls/s in each round
 
 
 def inputs_for(
@@ -199,6 +200,7 @@ def _compile(
 def _slice(pair: _Pair, seconds: float, callers: int) -> None:
     """Run `pair` for `seconds` with `callers` concurrent callers, recording calls."""
     lock = threading.Lock()
+    before = pair.calls
     start = time.perf_counter()
 
     def work() -> None:
@@ -218,7 +220,9 @@ def _slice(pair: _Pair, seconds: float, callers: int) -> None:
             thread.start()
         for thread in threads:
             thread.join()
-    pair.busy += time.perf_counter() - start
+    took = time.perf_counter() - start
+    pair.busy += took
+    pair.rates.append((pair.calls - before) / took)
 
 
 def measure(
@@ -305,6 +309,9 @@ def measure(
                     "std": statistics.pstdev(ms),
                 },
                 "vs_baseline": pair.calls / pair.busy / base,
+                # items/s in each interleaved round: ratios paired round by round
+                # show the spread noise gives them (`hardware.measured`)
+                "round_rates": [r * batch_size for r in pair.rates],
             }
         )
     return rows

@@ -96,13 +96,18 @@ class Report:
 
 
 def compare_with_plan(
-    recipe: Recipe, problems: list[Problem], spe: int, out_dir: Path
+    recipe: Recipe,
+    problems: list[Problem],
+    spe: int,
+    out_dir: Path,
+    title: str | None = None,
 ) -> tuple[Any, float | None, float | None]:
     """The preview of the recipe (with its lint `problems`) and the run's
     measurements of `DIR/observed.csv` to draw over it, for `DIR/report.html`.
 
     Returns it with the largest differences between plan and run over every step:
     of the LR (first param group) and of each pruning modifier's sparsity.
+    `title` heads the page (default: the recipe file's name and the folder).
     """
     import numpy as np
 
@@ -129,7 +134,8 @@ def compare_with_plan(
         if n and got is not None:
             d = float(np.max(np.abs(got[:n] - target[:n])))
             sparsity_diff = d if sparsity_diff is None else max(sparsity_diff, d)
-    drawn = Planned(recipe, timeline, problems, Path(recipe.path).name, observed)
+    title = title or f"{Path(recipe.path).name}, run in {out_dir}"
+    drawn = Planned(recipe, timeline, problems, title, observed)
     return drawn, lr_diff, sparsity_diff
 
 

@@ -36,6 +36,7 @@ import torch  # noqa: E402
 
 from ..fileio import write_atomic  # noqa: E402
 from ..hardware.cpu import detect as detect_cpu  # noqa: E402
+from ..hardware.measured import beyond_noise, ratio_range  # noqa: E402
 from ..model import macs  # noqa: E402
 from ..model.onnx import mac_ratio  # noqa: E402
 from . import checkpoint  # noqa: E402
@@ -121,12 +122,28 @@ class Sweep:
     def fastest(self) -> dict[str, Any]:
         return max(self.rows, key=lambda r: r["items_per_sec"])
 
+    @property
+    def ties(self) -> list[dict[str, Any]]:
+        """The rows as fast as the fastest within the noise (their ranges of the
+        ratio over the rounds overlap), the fastest not among them."""
+        best = self.fastest
+        top = _range(best)
+        return [
+            r for r in self.rows if r is not best and not beyond_noise(top, _range(r))
+        ]
+
     def fastest_line(self) -> str:
         best = self.fastest
-        return (
+        lo, hi = _range(best)
+        line = (
             f"fastest: {best['model']} in {best['engine']}, "
-            f"{best['vs_dense_fp32_onnxruntime']:.2f}x dense FP32 onnxruntime"
+            f"{best['vs_dense_fp32_onnxruntime']:.2f}x dense FP32 onnxruntime "
+            f"({lo:.2f}-{hi:.2f}x over the rounds)"
         )
+        tied = [f"{r['model']} in {r['engine']}" for r in self.ties]
+        if tied:
+            line += "; within the noise of it: " + ", ".join(tied)
+        return line
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -153,6 +170,12 @@ class Sweep:
                 "vs_dense_fp32_onnxruntime": self.fastest["vs_dense_fp32_onnxruntime"],
             },
         }
+
+
+def _range(row: dict[str, Any]) -> tuple[float, float]:
+    r = row["vs_dense_fp32_onnxruntime"]
+    lo, hi = row.get("vs_dense_fp32_onnxruntime_range", (r, r))
+    return float(lo), float(hi)
 
 
 def _one_shot(model: torch.nn.Module, variant: Variant, log_dir: Path) -> None:
@@ -359,14 +382,16 @@ def sweep(
         failures=failed,
     )
     ratio = {b.variant.name: b.mac_ratio for b in built}
-    base = next((r for r in rows if (r["model"], r["engine"]) == BASELINE), rows[0])[
-        "items_per_sec"
-    ]
+    base_row = next((r for r in rows if (r["model"], r["engine"]) == BASELINE), rows[0])
+    base = base_row["items_per_sec"]
     rows = [
         {
             **r,
             "mac_ratio": ratio[r["model"]],
             "vs_dense_fp32_onnxruntime": r["items_per_sec"] / base,
+            "vs_dense_fp32_onnxruntime_range": list(
+                ratio_range(r["round_rates"], base_row["round_rates"])
+            ),
         }
         for r in rows
     ]

@@ -375,8 +375,9 @@ def _finish(
     if served is not None:
         r.progress(f"deploy folder {served}: serve it with `recipe serve {r.out_dir}`")
     rows = _bench(r, dense, onnx, args) if args.bench_seconds > 0 else []
+    title = f"{Path(args.recipe).name} on {r.model_name}, run in {r.out_dir}"
     drawn, lr_diff, sparsity_diff = report.compare_with_plan(
-        prepared.recipe, prepared.problems, r.spe, r.out_dir
+        prepared.recipe, prepared.problems, r.spe, r.out_dir, title
     )
     result = _report(
         r,

@@ -224,3 +224,38 @@ def test_the_exit_code_table_names_every_command():
 
     listed = [name for name, _, _ in EXIT_CODES]
     assert listed == [name for name in ALL if name != "explain"]  # explain: hidden
+
+
+BROKEN = """\
+num_epochs: 10
+unused_lr: 0.1
+modifiers:
+  - !EpochRangeModifier
+    start_epoch: 0
+    end_epoch: eval(num_epochs)
+  - !SetLearningRateModifer
+    start_epoch: 1
+    learning_rate: 0.1
+"""
+
+
+def test_an_error_hides_no_other_finding(tmp_path):
+    """A misspelled tag (RC101) and an unused variable (RC402): both reported
+    at once, and `--select unused-variable` finds the warning."""
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN)
+    code, output, _ = invoke(["lint", str(path)])
+    assert code == 1
+    assert "7:5: RC101 error" in output and "2:1: RC402 warning" in output
+    code, output, _ = invoke(["lint", str(path), "--select", "unused-variable"])
+    assert code == 0 and "2:1: RC402 warning" in output
+
+
+def test_hover_works_on_what_loaded_while_the_document_has_an_error():
+    from recipe_compiler.lsp.analysis import Settings, analyse
+
+    a = analyse(BROKEN, "broken.yaml", Settings())
+    assert not a.recipe.ok
+    at = BROKEN.index("start_epoch: 0\n    end_epoch: eval") + 2
+    found = a.hover(at)
+    assert found is not None and "lands on **step 0**" in found.text

@@ -428,6 +428,10 @@ def test_a_yolo_run_writes_a_deploy_folder_deepsparse_serves(sparseml, yolo_run)
     assert (deploy / "model.onnx").read_bytes() == (
         yolo_run / "model.onnx"
     ).read_bytes()
+    # made as mkdir makes a folder (the staging folder's 0700 is not kept)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert deploy.stat().st_mode & 0o777 == 0o777 & ~umask
     config = json.loads((deploy / "deploy.json").read_text())
     assert config["kind"] == "yolo" and config["input_size"] == [64, 64]
     assert config["class_names"][:2] == ["red rectangle", "red ellipse"]

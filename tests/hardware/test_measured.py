@@ -74,6 +74,45 @@ def test_lint_says_what_the_recipe_bought_and_what_was_fastest(tmp_path):
     )
 
 
+def test_no_advice_to_switch_on_noise(tmp_path):
+    """The fastest variant's range of ratios over the sweep's rounds overlaps the
+    recipe's own: a tie, said so, and no hint to switch (a sweep ranked 2.33x
+    over 1.70x with the same median latency once)."""
+    doc = sweep_doc(here())
+    for row in doc["rows"]:
+        r = row["vs_dense_fp32_onnxruntime"]
+        row["vs_dense_fp32_onnxruntime_range"] = [r * 0.6, r * 1.4]  # noisy rounds
+    path = tmp_path / "sweep.json"
+    path.write_text(json.dumps(doc))
+    code, out, _ = run("lint", str(GMP), "--target-cpu", str(path))
+    assert code == 0
+    assert "at 2.63x, within the noise of 80% unstructured FP32 in" not in out
+    (row,) = [r for r in doc["rows"] if r["model"] == "80% unstructured FP32"][1:]
+    assert row["engine"] == "deepsparse"
+    # 80% FP32 in deepsparse: 1.04 x (0.6..1.4) = 0.62..1.46; fastest 2.63 x 0.6
+    # = 1.58 > 1.46: still beyond the noise, so the advice stands
+    assert "hint: the fastest variant here is 95% block-4 + INT8" in out
+    for row in doc["rows"]:
+        r = row["vs_dense_fp32_onnxruntime"]
+        row["vs_dense_fp32_onnxruntime_range"] = [r * 0.3, r * 2.0]  # noisier
+    path.write_text(json.dumps(doc))
+    code, out, _ = run("lint", str(GMP), "--target-cpu", str(path))
+    assert "at 2.63x, within the noise of 80% unstructured FP32 in deepsparse" in out
+    assert "hint:" not in out
+
+
+def test_ratio_ranges_pair_the_rounds():
+    from recipe_compiler.hardware.measured import beyond_noise, ratio_range
+
+    # the machine slows in round 3: both slow, the paired ratio stays 2
+    assert ratio_range([200, 200, 100, 200], [100, 100, 50, 100]) == (2.0, 2.0)
+    lo, hi = ratio_range([210, 190, 230, 170, 200], [100, 100, 100, 100, 100])
+    assert (lo, hi) == (1.9, 2.1)
+    assert beyond_noise((2.2, 2.5), (1.9, 2.1)) and not beyond_noise(
+        (2.0, 2.5), (1.9, 2.1)
+    )
+
+
 def test_a_recipe_between_variants_gets_the_nearest(tmp_path):
     path = tmp_path / "sweep.json"
     path.write_text(json.dumps(sweep_doc(here())))

@@ -98,6 +98,8 @@ def test_digits_run_matches_the_plan(sparseml, tmp_path):
     assert saved["planned_vs_observed"]["max_sparsity_diff"] <= len(sizes) / sum(sizes)
     layers = saved["sparsity"]["per_layer"]
     assert len(layers) == 4 and all(abs(v - 0.8) < 0.01 for v in layers.values())
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert f"{RECIPE.name} on digits-cnn, run in {tmp_path / 'run'}" in html
     # the run's folder lints clean (its deploy config is no recipe: skipped)
     from click.testing import CliRunner
 

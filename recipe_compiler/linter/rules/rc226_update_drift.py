@@ -43,13 +43,32 @@ def check(ctx: Context) -> Iterator[Finding]:
         if found is None:
             continue
         line, col = e.entry.field_position("update_frequency")
-        yield Finding(
-            line,
-            col,
-            found,
-            "use a frequency that is a whole number of steps and exact in binary "
-            "(0.5, 0.25, 1), or accept the drift",
-        )
+        yield Finding(line, col, found, _advice(freq, t.spe))
+
+
+@functools.lru_cache(maxsize=256)
+def _advice(freq: float, spe: int) -> str:
+    """The drift-free frequency nearest the one written (never it): a whole number
+    of steps s whose s / spe is exact in binary (spe / gcd(s, spe) a power of
+    two), which SparseML's float epochs add up without error."""
+    wanted = max(freq * spe, 1.0)
+    best = None
+    centre = round(wanted)
+    for d in range(4 * spe + 1):  # outward from the written number of steps
+        near = sorted({centre - d, centre + d}, key=lambda s: (abs(s - wanted), s))
+        for s in near:
+            part = spe // math.gcd(s, spe) if s >= 1 else 0
+            if part and part & (part - 1) == 0 and s / spe != freq:
+                best = s
+                break
+        if best is not None:
+            break
+    if best is None:
+        return "accept the drift, or train with another number of steps an epoch"
+    return (
+        f"use update_frequency: {best / spe:.15g} ({best:,} step{'s' * (best != 1)} at "
+        f"{spe:,} an epoch), the nearest that does not drift, or accept the drift"
+    )
 
 
 @functools.lru_cache(maxsize=512)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ...hardware.measured import Measured
+from ...hardware.measured import Measured, beyond_noise
 from ...loader.recipe import Recipe
 from ...modifiers import is_gradual, is_qat
 from ...problems import Severity
@@ -102,17 +102,22 @@ def check(ctx: Context) -> Iterator[Finding]:
     which = f"{near.name}" if exact else f"the nearest measured variant, {near.name},"
     of = f" of {target.model}" if target.model else ""
     hint = None
+    noise = ""
     if fast is not near:
-        hint = (
-            f"the fastest variant here is {fast.name}: "
-            f"recipe new --from-sweep {target.path} starts a recipe with its mask "
-            "and precision"
-        )
+        mine_best = max(near.ratio, key=lambda e: near.ratio[e])
+        if beyond_noise(fast.range_of(engine), near.range_of(mine_best)):
+            hint = (
+                f"the fastest variant here is {fast.name}: "
+                f"recipe new --from-sweep {target.path} starts a recipe with its "
+                "mask and precision"
+            )
+        else:  # their ranges over the sweep's rounds overlap: no advice on noise
+            noise = f", within the noise of {near.name} in {mine_best}"
     yield Finding(
         line,
         col,
         f"on {cpu} (recipe sweep{of}, {target.path}): this recipe makes {mine}; "
         f"{which} ran at {_ratios(near)} (over dense FP32 in onnxruntime); the "
-        f"fastest was {fast.name} in {engine} at {ratio:.2f}x",
+        f"fastest was {fast.name} in {engine} at {ratio:.2f}x{noise}",
         hint,
     )
