@@ -76,6 +76,8 @@ class _Recipe(click.Group):
         except ScheduleError as exc:  # a plan refused (too long, no length), as
             # `recipe plan` says it, whichever command planned
             raise Failure(f"recipe {_command(ctx)}: {exc}") from None
+        except BrokenPipeError:
+            raise  # `recipe lint | head`: the reader left; `run` exits quietly
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             reason = exc.strerror or str(exc)

@@ -259,3 +259,23 @@ def test_hover_works_on_what_loaded_while_the_document_has_an_error():
     at = BROKEN.index("start_epoch: 0\n    end_epoch: eval") + 2
     found = a.hover(at)
     assert found is not None and "lands on **step 0**" in found.text
+
+
+def test_a_closed_pipe_is_not_an_output_error(monkeypatch, tmp_path, capsys):
+    """`recipe plan ... | head`: the reader left; no "cannot write" line."""
+    import sys
+
+    import recipe_compiler.cli as cli
+    from recipe_compiler.views import plan_text
+
+    def reader_gone(*args, **kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(plan_text, "as_table", reader_gone)
+    paths = _files(tmp_path, "none")
+    monkeypatch.setattr(sys, "argv", ["recipe", "plan", paths["r"]])
+    with pytest.raises(SystemExit) as exit_:
+        cli.run()
+    assert exit_.value.code == 1  # click's way with EPIPE: quietly
+    err = capsys.readouterr().err
+    assert "Broken pipe" not in err and "cannot write" not in err
