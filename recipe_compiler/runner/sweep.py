@@ -67,6 +67,14 @@ class Variant:
     def _recipe(self, prune: bool, quantize: bool) -> str:
         lines = [f"# recipe sweep: {self.name}, applied in one shot (no training)"]
         lines.append("modifiers:")
+        # `manager.apply(epoch=inf)` applies every modifier whatever its epochs;
+        # written as a training would order them (pruning done before QAT starts,
+        # training going on after both), the recipe is one `recipe lint` reads clean
+        lines += [
+            "  - !EpochRangeModifier",
+            "    start_epoch: 0.0",
+            "    end_epoch: 2.0",
+        ]
         if prune:
             lines += [
                 "  - !GMPruningModifier",
@@ -79,7 +87,8 @@ class Variant:
                 f"    mask_type: {self.mask}",
             ]
         if quantize:
-            lines += ["  - !QuantizationModifier", "    start_epoch: 0.0"]
+            start = "1.5" if prune else "0.0"  # after a fine-tuning (RC222)
+            lines += ["  - !QuantizationModifier", f"    start_epoch: {start}"]
         return "\n".join(lines) + "\n"
 
 
