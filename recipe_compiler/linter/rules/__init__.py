@@ -42,6 +42,7 @@ TABLE: dict[str, tuple[str, str, tuple[Need, ...]]] = {
         ("replay",),
     ),
     "RC303": ("rc303_init_above_final", "init-above-final", ()),
+    "RC304": ("rc304_typographic_quotes", "typographic-quotes", ()),
     "RC402": ("rc402_unused_variable", "unused-variable", ()),
     "RC501": ("rc501_params_not_found", "params-not-found", ("network",)),
     "RC502": ("rc502_regex_takes_the_ends", "regex-takes-the-ends", ("network",)),

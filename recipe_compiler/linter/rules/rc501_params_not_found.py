@@ -102,6 +102,13 @@ def check(ctx: Context) -> Iterator[Finding]:
 
 def why(entry: str, net: Network) -> str:
     """The likely cause of a miss, and the nearest real names."""
+    from .rc304_typographic_quotes import QUOTES
+
+    if any(q in entry for q in QUOTES):
+        return (
+            f"the name is written with typographic quotes, which YAML keeps: write "
+            f"'{entry.strip(QUOTES)}' with plain quotes"
+        )
     names = list(net.params)
     modules = {m.name: m for m in net.modules}
     regex = entry.startswith("re:")
