@@ -33,6 +33,7 @@ _LAYERS = {
 }
 _NAMED = re.compile(r"^[A-Za-z_][\w]*(\.[\w]+)*\.[A-Za-z_]\w*$")
 _OTHER = {"BatchNormalization": "BatchNorm2d", "LayerNormalization": "LayerNorm"}
+_INT8_OPS = {"ConvInteger", "MatMulInteger", "QLinearConv", "QLinearMatMul"}
 
 
 def is_onnx_path(spec: str) -> bool:
@@ -92,6 +93,15 @@ def network_of(model: Any, name: str) -> Network:
         for i in node.input:
             if i in shapes and node.op_type in _OTHER:
                 kinds.setdefault(i, _OTHER[node.op_type])
+    quantized = {n.op_type for n in graph.node} & _INT8_OPS
+    if quantized and not any(_NAMED.match(w) for w in layer_of):
+        raise NetworkError(
+            f"--model {name}: an INT8 export ({', '.join(sorted(quantized))}): "
+            "converting QAT to integer ops folded its weights into quantized "
+            "initializers under other names, so none is a parameter a recipe can "
+            "name. Pass the FP32 export (a run's dense.onnx), a built-in model, or "
+            "pkg.module:factory"
+        )
     anonymous = sorted(w for w in layer_of if not _NAMED.match(w))
     if anonymous:
         raise NetworkError(

@@ -374,6 +374,32 @@ def test_pruned_quantized_digits_exports_int8(sparseml, tmp_path, monkeypatch):
     got = session.run(None, {session.get_inputs()[0].name: x})[0]
     assert (got.argmax(1) == want.argmax(1)).all()
     assert report.onnx_max_abs_diff < 0.05 * np.abs(want).max()
+    # the INT8 export as --model: said plainly (it used to show "0 of 0 weights")
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+
+    shown = CliRunner().invoke(
+        main,
+        [
+            "show",
+            str(ROOT / "recipes" / "digits-gmp-qat.yaml"),
+            "--model",
+            str(tmp_path / "model.onnx"),
+        ],
+    )
+    assert shown.exit_code == 2, shown.output
+    assert "an INT8 export (" in shown.output and "dense.onnx" in shown.output
+    dense = CliRunner().invoke(
+        main,
+        [
+            "show",
+            str(ROOT / "recipes" / "digits-gmp-qat.yaml"),
+            "--model",
+            str(tmp_path / "dense.onnx"),
+        ],
+    )
+    assert dense.exit_code == 0, dense.output
 
 
 def test_yolov5n_qat_runs_with_list_input_modules_ignored(sparseml, tmp_path):
