@@ -131,11 +131,11 @@ def run_command(
     args = RunArgs(
         out=folder, resume=bool(resume_dir), limits=current_limits(), **options
     )
+    _read_first(args)  # a recipe refused makes no folder
     if not _main_process():  # the main rank holds the folder for every rank
         return execute_run(args)
     if resume_dir and not os.path.isdir(resume_dir):
         raise Failure(f"recipe run: --resume {resume_dir}: no such folder")
-    _read_first(args)  # a recipe refused makes no folder
     try:
         with folder_lock(folder):  # checked and written under one lock: two runs
             # into one folder cannot both pass the check
@@ -178,7 +178,7 @@ def _read_first(args: RunArgs) -> None:
 
 
 def execute_run(args: RunArgs) -> int:
-    _read_first(args)
+    """Train as `args` says; the recipe was read first (`_read_first`)."""
     try:
         from ..runner.checkpoint import interrupted
         from ..runner.progress import StepBar

@@ -71,16 +71,13 @@ def lint_recipe(
     """
     config = config or Config()
     events, problems = _replayed(recipe, steps_per_epoch)
-    if recipe.ok:
-        ctx = Context(recipe, config, events, network, target)
-        problems += _rule_problems(ctx)
-    elif recipe.root is not None:
+    if recipe.ok or recipe.root is not None:
         # an error hides no other finding (as ruff reports all it can): the rules
         # that read the recipe run on the modifiers that loaded; those that read
         # its replay wait for the error's fix (a schedule without the broken
         # modifier would mislead)
-        ctx = Context(recipe, config, None, network, target)
-        problems += _rule_problems(ctx)
+        replayed = events if recipe.ok else None
+        problems += _rule_problems(Context(recipe, config, replayed, network, target))
     problems.extend(deferred(recipe, events))
     out, hidden = [], []
     disabled_lines = inline_disables(recipe.source.text)

@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .source import Source
-from .yamltree import Node, Parsed, libyaml_agrees, plain_scalar
+from .yamltree import Node, Parsed, libyaml_agrees, node_from, plain_scalar
 
 # A plain scalar PyYAML reads whole wherever a block value stands: no indicator
 # first, no ': ', ' #', flow characters, quotes or tabs anywhere, no space at the
@@ -164,13 +164,8 @@ def _path_to(root: Node, start: int, end: int) -> list[Node] | None:
 
 
 def _copy(node: Node, **changes: Any) -> Node:
-    """`dataclasses.replace` without running the frozen class's checks (a copy of a
-    node already built)."""
-    out = object.__new__(Node)
-    fields = node.__dict__.copy()
-    fields.update(changes)
-    object.__setattr__(out, "__dict__", fields)
-    return out
+    """`node` with `changes`, without running the frozen class's checks again."""
+    return node_from({**node.__dict__, **changes})
 
 
 def _shifted(node: Node, after: int, delta: int) -> Node:
@@ -187,9 +182,7 @@ def _shifted(node: Node, after: int, delta: int) -> Node:
         )
     elif kind == "seq":
         fields["value"] = tuple([_shifted(v, after, delta) for v in node.value])
-    out = object.__new__(Node)
-    object.__setattr__(out, "__dict__", fields)
-    return out
+    return node_from(fields)
 
 
 def _rebuilt(path: list[Node], edited: Node, after: int, delta: int) -> Node:

@@ -121,9 +121,10 @@ class Node:
                 push(reversed(node.value))
 
 
-def _node(fields: dict[str, Any]) -> Node:
+def node_from(fields: dict[str, Any]) -> Node:
     """A Node from all its fields: what the frozen class's `__init__` does, one
-    `object.__setattr__` a field, in one step (the builder makes thousands)."""
+    `object.__setattr__` a field, in one step (the builder makes thousands, and
+    `reparse` copies them)."""
     node = object.__new__(Node)
     object.__setattr__(node, "__dict__", fields)
     return node
@@ -392,7 +393,7 @@ class _Builder:
             else:
                 at["value"] = value
                 at["quoted"] = node.style in ("'", '"', "|", ">")
-        return _node(at)
+        return node_from(at)
 
     def _span(self, node: Any) -> tuple[int, int]:
         """The node's text in the file, without a leading `&anchor` or `!tag`."""

@@ -63,6 +63,26 @@ def step_epoch(step: Any, spe: int) -> Any:
     return step // spe + (step % spe) / spe
 
 
+def first_step(x: float, lo: int, spe: int, total: int) -> int | None:
+    """The first step in lo..total-1 whose epoch (`step_epoch`) is >= x, or None.
+
+    A step's epoch is within an ulp of step / spe, so the answer is next to
+    ceil(x * spe): start there and walk the step or two to it (a binary search per
+    pruning update made long schedules slow to replay). The epoch arithmetic is
+    written out: a replay asks this once an update, thousands of times."""
+    if x != x or lo >= total:
+        return None  # NaN: no epoch is >= it
+    if lo // spe + (lo % spe) / spe >= x:
+        return lo
+    guess = x * spe
+    j = max(lo, math.ceil(guess)) if guess < total else total
+    while j > lo and (j - 1) // spe + ((j - 1) % spe) / spe >= x:
+        j -= 1
+    while j < total and j // spe + (j % spe) / spe < x:
+        j += 1
+    return j if j < total else None
+
+
 @dataclasses.dataclass(frozen=True)
 class Clock:
     """The epochs SparseML sees at optimizer steps 0..total-1."""
@@ -74,44 +94,14 @@ class Clock:
         return float(step_epoch(k, self.steps_per_epoch))
 
     def first_at_or_after(self, x: float, lo: int = 0) -> int | None:
-        """The first step (from `lo`) whose epoch is >= x, or None.
-
-        A step's epoch is within an ulp of step / spe, so the answer is next to
-        ceil(x * spe): start there and walk the step or two to it (a binary
-        search per pruning update made long schedules slow to replay)."""
-        total = self.total
-        if x != x or lo >= total:
-            return None  # NaN: no epoch is >= it
-        if self.epoch(lo) >= x:
-            return lo
-        guess = x * self.steps_per_epoch
-        k = max(lo, math.ceil(guess)) if guess < total else total
-        while k > lo and self.epoch(k - 1) >= x:
-            k -= 1
-        while k < total and self.epoch(k) < x:
-            k += 1
-        return k if k < total else None
+        """The first step (from `lo`) whose epoch is >= x, or None."""
+        return first_step(x, lo, self.steps_per_epoch, self.total)
 
     def firsts(self, xs: Iterable[float]) -> list[int | None]:
-        """`first_at_or_after(x)` of each x, the arithmetic written out (a drift
-        check asks it of every update on paper)."""
-        spe, total, ceil = self.steps_per_epoch, self.total, math.ceil
-        out: list[int | None] = []
-        for x in xs:
-            if x != x or total <= 0:
-                out.append(None)
-                continue
-            if x <= 0.0:  # step 0's epoch is 0.0
-                out.append(0)
-                continue
-            guess = x * spe
-            j = max(0, ceil(guess)) if guess < total else total
-            while j > 0 and (j - 1) // spe + ((j - 1) % spe) / spe >= x:
-                j -= 1
-            while j < total and j // spe + (j % spe) / spe < x:
-                j += 1
-            out.append(j if j < total else None)
-        return out
+        """`first_at_or_after(x)` of each x (a drift check asks it of every
+        update on paper)."""
+        spe, total = self.steps_per_epoch, self.total
+        return [first_step(x, 0, spe, total) for x in xs]
 
     def start_step(self, start: float) -> int | None:
         """`start_pending`: epoch >= start >= 0, or start == -1 (from step 0)."""
@@ -221,23 +211,9 @@ def _update_points(
             f"{(stop - k0) / max(1.0, frequency * clock.steps_per_epoch):,.0f} "
             f"updates, more than the {MAX_UPDATES:,} recipe-compiler replays"
         )
-    # `clock.first_at_or_after(last + frequency, k + 1)` and `clock.epoch`, written
-    # out: this loop runs once an update, thousands of times for a long schedule
-    spe, total, ceil = clock.steps_per_epoch, clock.total, math.ceil
+    spe, total = clock.steps_per_epoch, clock.total
     while k_end is None or k < k_end:
-        x, lo = last + frequency, k + 1
-        if x != x or lo >= total:
-            nxt = None
-        elif lo // spe + (lo % spe) / spe >= x:
-            nxt = lo
-        else:
-            guess = x * spe
-            j = max(lo, ceil(guess)) if guess < total else total
-            while j > lo and (j - 1) // spe + ((j - 1) % spe) / spe >= x:
-                j -= 1
-            while j < total and j // spe + (j % spe) / spe < x:
-                j += 1
-            nxt = j if j < total else None
+        nxt = first_step(last + frequency, k + 1, spe, total)
         if k_end is not None and (nxt is None or nxt > k_end):
             nxt = k_end
         if nxt is None:

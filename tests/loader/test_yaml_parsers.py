@@ -147,7 +147,7 @@ def test_an_empty_explicit_number_is_a_problem_not_a_crash(text):
 
 
 def test_every_built_node_has_exactly_the_dataclass_fields():
-    """The builder sets a node's fields in one step (`yamltree._node`), bypassing
+    """The builder sets a node's fields in one step (`yamltree.node_from`), bypassing
     the frozen class's `__init__`: a field added to `Node` must be set there too."""
     import dataclasses
 

@@ -379,26 +379,14 @@ def test_pruned_quantized_digits_exports_int8(sparseml, tmp_path, monkeypatch):
 
     from recipe_compiler.cli import main
 
-    shown = CliRunner().invoke(
-        main,
-        [
-            "show",
-            str(ROOT / "recipes" / "digits-gmp-qat.yaml"),
-            "--model",
-            str(tmp_path / "model.onnx"),
-        ],
-    )
+    def show(model: str):
+        recipe = str(ROOT / "recipes" / "digits-gmp-qat.yaml")
+        return CliRunner().invoke(main, ["show", recipe, "--model", model])
+
+    shown = show(str(tmp_path / "model.onnx"))
     assert shown.exit_code == 2, shown.output
     assert "an INT8 export (" in shown.output and "dense.onnx" in shown.output
-    dense = CliRunner().invoke(
-        main,
-        [
-            "show",
-            str(ROOT / "recipes" / "digits-gmp-qat.yaml"),
-            "--model",
-            str(tmp_path / "dense.onnx"),
-        ],
-    )
+    dense = show(str(tmp_path / "dense.onnx"))
     assert dense.exit_code == 0, dense.output
 
 
