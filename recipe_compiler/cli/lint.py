@@ -112,7 +112,8 @@ class LintSettings:
 @click.option(
     "--fix",
     is_flag=True,
-    help="Add missing '- ' list markers in place (atomic), then lint.",
+    help="Add missing '- ' list markers in place (atomic) where the result parses, "
+    "then lint (what it cannot fix is reported).",
 )
 @click.option(
     "--config",
@@ -182,8 +183,9 @@ def execute(settings: LintSettings) -> int:
     limits = settings.limits
     spe = settings.spe or cfg.steps_per_epoch or DEFAULT_STEPS_PER_EPOCH
     try:
-        if settings.fix:
-            fix(files, limits, cfg, spe, settings.overrides)
+        unwritten = (
+            fix(files, limits, cfg, spe, settings.overrides) if settings.fix else 0
+        )
         jobs = settings.jobs or jobs_default()
         linted = lint_paths(
             files, cfg, settings.overrides, limits, spe, net, target, jobs=jobs
@@ -234,6 +236,8 @@ def execute(settings: LintSettings) -> int:
             err=to_stderr,
             color=colored,
         )
+    if unwritten:
+        return EXIT_USAGE
     return 0 if settings.exit_zero else exit_code(problems, settings.strict)
 
 
@@ -321,13 +325,20 @@ def statistics(problems: list[Any]) -> str:
 
 def fix(
     files: list[str], limits: Limits, cfg: Any, spe: int, overrides: dict[str, Any]
-) -> None:
-    """Add the missing `- ` markers to every recipe in `files`, in place; a file
-    whose fixed text lint would still call an error is left as it is."""
-    from ..fileio import RewriteError, rewrite
+) -> int:
+    """Add the missing `- ` markers to every recipe in `files`, in place, and return
+    how many fixed files could not be written (each said on stderr; the others are
+    still fixed, as ruff fixes what it can).
+
+    A fix is written when it did its job: the fixed text parses, every modifier a
+    list item. What it cannot fix (an unknown tag, a schedule error the markers
+    revealed) is left for the lint that follows to report; a fix whose result would
+    not parse is not written, and says why."""
+    from ..fileio import RewriteError, WriteError, rewrite
     from ..linter.discovery import discover
     from ..loader.source import read
 
+    unwritten = 0
     for path in discover(files, cfg):
         src = read(path, limits)
         fixed = _fixed(src, cfg, spe, overrides)
@@ -335,31 +346,34 @@ def fix(
             continue
         try:
             rewrite(path, src.text, fixed)
-        except RewriteError as exc:
-            raise Failure(f"recipe lint --fix: {exc}", EXIT_USAGE) from None
+        except (RewriteError, WriteError) as exc:
+            click.echo(f"recipe lint --fix: {exc}", err=True)
+            unwritten += 1
+            continue
         _said_fixed(src)
+    return unwritten
 
 
 def _fixed(src: Any, cfg: Any, spe: int, overrides: dict[str, Any]) -> str | None:
     """The text with the markers added, or None (nothing to add, or the result
-    would have errors: said on stderr, with which)."""
+    would not parse: said on stderr, with why)."""
     from ..linter.engine import lint_recipe
-    from ..loader.list_markers import add_markers
+    from ..loader.list_markers import add_markers, unparsed
     from ..loader.recipe import from_source
     from ..loader.source import from_text
-    from ..problems import errors
 
     fixed = add_markers(src)
     if fixed is None:
         return None
-    left = errors(
+    left = unparsed(
         lint_recipe(
             from_source(from_text(fixed, src.path, src.kind), overrides), cfg, spe
         ).problems
     )
     if left:
         click.echo(
-            f"not fixed {src.path}: with the '- ' markers added it would still have "
+            f"not fixed {src.path}: with the '- ' markers added it would still not "
+            "parse: "
             + lint_errors(left, spe, indent="  ")
             + "\n  (lines of the fixed text)",
             err=True,

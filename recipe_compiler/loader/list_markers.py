@@ -117,3 +117,20 @@ def _body(lines: list[str], i: int, indent: int, starts: set[int]) -> Iterator[i
         ):
             return
         yield j
+
+
+# What SparseML raises when a text does not parse as YAML (or is not read at all).
+_UNPARSED = ("ParserError", "ScannerError", "ComposerError", "ReaderError")
+
+
+def unparsed(problems: list[Problem]) -> list[Problem]:
+    """The problems that say a text does not parse: a fix that leaves one has not
+    done its job (any other problem is the recipe's own, for lint to report)."""
+    return [
+        p
+        for p in problems
+        if p.code == "RC008"
+        or any(
+            stage.endswith(_UNPARSED) for stage in codes.SPARSEML_FAILS.get(p.code, ())
+        )
+    ]

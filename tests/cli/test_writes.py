@@ -1,7 +1,8 @@
 """What a new user hits first (issue 13): commands that write a recipe write nothing
-lint calls an error (`compile`, `rescale` and `lint --fix` judge their result by
-the lint the user runs: config, schedule rules at the given or default steps per
-epoch), and every command that reads a recipe reports its loader errors."""
+lint calls an error (`compile` and `rescale` judge their result by the lint the user
+runs: config, schedule rules at the given or default steps per epoch), and every
+command that reads a recipe reports its loader errors. `lint --fix` edits the
+user's own file: it fixes what it can and the lint reports the rest (issue 34)."""
 
 from __future__ import annotations
 
@@ -142,14 +143,48 @@ def test_fix_indents_fields_at_the_tag_column(run, tmp_path):
     assert recipe.modifiers[1].model.leave_enabled is True
 
 
-def test_fix_writes_nothing_when_the_result_has_errors(run, tmp_path):
+def test_fix_writes_the_markers_and_reports_what_it_cannot_fix(run, tmp_path):
+    """As ruff: the markers are fixed; the error they revealed is the recipe's own,
+    reported by the lint that follows (exit 1), not a reason to fix nothing."""
     path = tmp_path / "r.yaml"
     broken = FLUSH.replace("end_epoch: 5.0", "end_epoch: 0.0")  # RC205 once it loads
     path.write_text(broken)
+    code, out, err = run("lint", "--fix", "r.yaml")
+    assert code == 1
+    assert "fixed r.yaml: added 2 '- ' list markers" in err
+    assert "RC205" in out and "RC002" not in out
+    assert "    - !GlobalMagnitudePruningModifier\n" in path.read_text()
+    assert run("lint", "--fix", "r.yaml")[0] == 1  # nothing left to fix
+    assert "fixed" not in run("lint", "--fix", "r.yaml")[2]
+
+
+def test_fix_that_would_not_parse_writes_nothing_and_says_why(run, tmp_path):
+    path = tmp_path / "r.yaml"
+    broken = FLUSH.replace("end_epoch: 10.0", "end_epoch: [10.0")
+    path.write_text(broken)
     code, _, err = run("lint", "--fix", "r.yaml")
     assert code == 1
-    assert "not fixed" in err and "RC205" in err
+    assert (
+        "not fixed r.yaml: with the '- ' markers added it would still not parse" in err
+    )
+    assert "RC001" in err
     assert path.read_text() == broken
+
+
+def test_fix_fixes_every_file_it_can_write(run, tmp_path):
+    """A file that cannot be rewritten (here a link out of the working tree) does
+    not stop the others: they are fixed, it is said in one line, exit 2."""
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.yaml"
+    outside.write_text(FLUSH)
+    (tmp_path / "a.yaml").write_text(FLUSH)
+    (tmp_path / "b.yaml").symlink_to(outside)
+    (tmp_path / "c.yaml").write_text(FLUSH)
+    code, _, err = run("lint", "--fix", "a.yaml", "b.yaml", "c.yaml")
+    assert code == 2
+    assert err.count("recipe lint --fix: b.yaml is a symbolic link") == 1
+    assert "fixed a.yaml" in err and "fixed c.yaml" in err
+    assert "- !EpochRangeModifier" in (tmp_path / "c.yaml").read_text()
+    assert outside.read_text() == FLUSH
 
 
 def test_fix_on_stdin_prints_the_fixed_text(run):
