@@ -1,7 +1,10 @@
 """`DIR/checkpoint.pt`: what a run needs to resume after its last finished epoch.
 
-The model, the optimizer, SparseML's manager state, the random generators, the epoch
-and the hash of the recipe text, written atomically so a kill leaves the last one.
+The model, the optimizer, the random generators, the epoch and the hash of the
+recipe text (under the recipe SparseML's manager state too), written atomically so
+a kill leaves the last one. `phase` says which loop wrote it: "dense" (its
+`dense_epoch` of `dense_epochs`) or "recipe" (its `epoch`; a checkpoint without
+`phase` predates dense checkpoints and is a recipe one).
 """
 
 from __future__ import annotations
@@ -61,6 +64,13 @@ def load(out_dir: Path) -> dict[str, Any]:
     return state
 
 
+def phase(state: dict[str, Any] | None) -> str | None:
+    """"dense" or "recipe": the loop the checkpoint was written in (None: none)."""
+    if state is None:
+        return None
+    return "dense" if state.get("phase") == "dense" else "recipe"
+
+
 def check_recipe(out_dir: Path, state: dict[str, Any], text: str) -> None:
     """Refuse to resume under another recipe text than the run started with."""
     if state.get("recipe_sha256") != recipe_hash(text):
@@ -79,8 +89,8 @@ def interrupted(folder: str) -> str:
             f"--resume {folder}"
         )
     return (
-        "interrupted before the recipe's first epoch ended; nothing was saved to "
-        "resume: start the run again"
+        "interrupted before the first epoch ended; nothing was saved to resume: "
+        "start the run again"
     )
 
 

@@ -72,7 +72,13 @@ class _Run:
     limit: int | None  # --steps-per-epoch: the first N batches of every epoch
     progress: Callable[[str], None]
     bar: StepBar
-    resumed: dict[str, Any] | None  # the checkpoint resumed from
+    resumed: dict[str, Any] | None  # the checkpoint resumed from, of either phase
+
+    @property
+    def in_recipe(self) -> dict[str, Any] | None:
+        """The checkpoint when it was written under the recipe (a dense one resumes
+        dense training and then starts the recipe afresh)."""
+        return self.resumed if checkpoint.phase(self.resumed) == "recipe" else None
 
     def batches(self) -> Any:
         """The epoch's batches, or its first `limit`. The whole loader is iterated
@@ -107,9 +113,10 @@ def run(
     90-epoch rule (`recipe rescale`, epochs snapped to this run's step grid); with
     either, the resulting text is `out/recipe.*` and is what SparseML runs.
 
-    After every epoch of the recipe, `out/checkpoint.pt` holds the model, the
-    optimizer, SparseML's manager state, the random generators and the epoch, written
-    atomically; `args.resume` continues from it with the schedule unchanged.
+    After every epoch, `out/checkpoint.pt` holds the model, the optimizer, the
+    random generators and the epoch (under the recipe SparseML's manager state too),
+    written atomically; `args.resume` continues from it with the schedule unchanged,
+    in dense training as under the recipe.
     """
     start = time.perf_counter()
     original = load(args.recipe, limits=args.limits)  # refused with the lint's, below
@@ -129,18 +136,23 @@ def run(
                 else resumed.get("rescaled_to")
             ),
             overrides=args.overrides or resumed.get("overrides") or {},
+            dense_epochs=resumed.get("dense_epochs", args.dense_epochs),
         )
     r = _start(args, out_dir, resumed, progress, bar)
     prepared = _recipe(r, original, args.overrides, args.rescale_to)
     dense_epochs = args.dense_epochs
+    kept = {
+        "rescaled_to": args.rescale_to,
+        "overrides": dict(args.overrides),
+        "dense_epochs": dense_epochs,
+    }
     if args.weights and not resumed:
         checkpoint.load_weights(r.task.model, args.weights)
         r.progress(f"loaded {args.weights}: dense training skipped")
         dense_epochs = 0
     opt = torch.optim.SGD(r.task.model.parameters(), lr=args.lr, momentum=0.9)
     net = r.dist.wrap(r.task.model)  # DistributedDataParallel under torchrun
-    dense = _dense(r, opt, net, dense_epochs)
-    kept = {"rescaled_to": args.rescale_to, "overrides": dict(args.overrides)}
+    dense = _dense(r, opt, net, dense_epochs, prepared.text, kept)
     session = _sparsify(r, prepared, opt, net, dense, kept)
     return _finish(r, prepared, dense, session, start, args)
 
@@ -228,12 +240,29 @@ def _recipe(
     return prepared
 
 
-def _dense(r: _Run, opt: Any, net: nn.Module, epochs: int) -> _Dense:
-    """Dense training (none when resuming), its score and `DIR/dense.onnx`."""
+def _dense(
+    r: _Run,
+    opt: Any,
+    net: nn.Module,
+    epochs: int,
+    recipe_text: str,
+    kept: dict[str, Any],
+) -> _Dense:
+    """Dense training, its score and `DIR/dense.onnx`; a checkpoint after every
+    dense epoch (with the hours a real model's dense phase takes, Ctrl-C must not
+    lose them). None when resuming under the recipe; a dense checkpoint continues
+    after its epoch."""
     from sparseml.pytorch.utils import ModuleExporter
 
     model, task = r.task.model, r.task
-    for epoch in range(0 if r.resumed else epochs):
+    first = 0
+    if r.resumed is not None and r.in_recipe is None:
+        model.load_state_dict(r.resumed["model"])
+        opt.load_state_dict(r.resumed["optimizer"])
+        checkpoint.set_rng_state(r.resumed["rng"], r.train)
+        first = r.resumed["dense_epoch"]
+        r.progress(f"resuming {r.out_dir} after dense epoch {first}/{epochs}")
+    for epoch in range(epochs if r.in_recipe else first, epochs):
         r.dist.set_epoch(r.train, epoch)
         r.bar.begin()
         for i, (x, y) in enumerate(r.batches()):
@@ -246,14 +275,28 @@ def _dense(r: _Run, opt: Any, net: nn.Module, epochs: int) -> _Dense:
             )
         r.bar.clear()
         score = task.score(model)
+        if r.dist.main:
+            state = {
+                "phase": "dense",
+                "epoch": 0,  # of the recipe
+                "dense_epoch": epoch + 1,
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "rng": checkpoint.rng_state(r.train),
+                "steps_per_epoch": r.spe,
+                **kept,
+            }
+            r.out_dir.mkdir(parents=True, exist_ok=True)
+            checkpoint.save(r.out_dir, recipe_text, state)
+        r.dist.barrier()
         r.progress(f"dense epoch {epoch + 1}/{epochs}: {task.score_name} {score:.4f}")
     r.out_dir.mkdir(parents=True, exist_ok=True)
     onnx = str(r.out_dir / "dense.onnx")
-    if r.resumed is not None:
-        model.load_state_dict(r.resumed["model"])
-        first = r.resumed["epoch"]
+    ckpt = r.in_recipe
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        first = ckpt["epoch"]
         r.progress(f"resuming {r.out_dir} after epoch {first}")
-        ckpt = r.resumed
         return _Dense(ckpt["dense_score"], ckpt.get("dense_metrics", {}), onnx, first)
     score = task.score(model)
     metrics = task.metrics(model) if task.metrics and r.dist.main else {}
@@ -282,13 +325,13 @@ def _sparsify(
         r.out_dir if r.dist.main else None,  # one rank writes
         epoch=float(dense.first_epoch),
         loggers=[modifier_log(r.out_dir, r.dist.main)],
-        resume=r.resumed is not None,
+        resume=r.in_recipe is not None,
     )
     for change in session.changes:
         r.progress(change)
-    if r.resumed is not None:
-        session.load_state_dict(r.resumed)
-        checkpoint.set_rng_state(r.resumed["rng"], r.train)
+    if r.in_recipe is not None:
+        session.load_state_dict(r.in_recipe)
+        checkpoint.set_rng_state(r.in_recipe["rng"], r.train)
     net.train()
     epochs = int(session.max_epochs)
     for epoch in range(dense.first_epoch, epochs):
@@ -297,6 +340,7 @@ def _sparsify(
         session.flush()
         if r.dist.main:
             state = {
+                "phase": "recipe",
                 "epoch": epoch + 1,
                 "model": session.model.state_dict(),
                 **session.state_dict(),

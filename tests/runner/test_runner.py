@@ -924,33 +924,48 @@ def test_run_draws_a_bar_per_epoch(sparseml, tmp_path):
 
 
 def test_ctrl_c_exits_cleanly_and_the_run_resumes(sparseml, tmp_path):
-    """SIGINT mid-run: exit 130, no traceback, a pointer to --resume; the resumed
-    run ends with the weights of an uninterrupted one. Before the recipe's first
-    epoch there is nothing to resume, and the message says so."""
+    """SIGINT mid-run, under the recipe or in dense training: exit 130, no
+    traceback, a pointer to --resume; the resumed run ends with the weights and the
+    log of an uninterrupted one (dense epochs are checkpointed too: a real model's
+    dense phase is hours). Before the first epoch ends there is nothing to resume,
+    and the message says so."""
     import signal
 
     import torch
 
-    whole, cut, early = tmp_path / "whole", tmp_path / "cut", tmp_path / "early"
-    args = [str(RECIPE), "--dense-epochs", "1"]
+    whole = tmp_path / "whole"
+    args = [str(RECIPE), "--dense-epochs", "2"]
     assert _recipe_cli("run", *args, "--out", str(whole)).wait() == 0
-    proc = _recipe_cli("run", *args, "--out", str(cut))
-    for line in proc.stderr:
-        if line.startswith("epoch 2/"):
-            proc.send_signal(signal.SIGINT)
-            break
-    err = proc.stderr.read()
-    assert proc.wait() == 130
-    assert "Traceback" not in err
-    assert f"saved in {cut / 'checkpoint.pt'}: resume with --resume {cut}" in err
-    resumed = _recipe_cli("run", str(RECIPE), "--resume", str(cut))
-    assert resumed.wait() == 0
-    a, b = torch.load(whole / "model.pt"), torch.load(cut / "model.pt")
-    assert all(torch.equal(a[k], b[k]) for k in a)
+    for cut, at in [
+        (tmp_path / "recipe", "epoch 2/"),
+        (tmp_path / "dense", "dense epoch 1/"),
+    ]:
+        proc = _recipe_cli("run", *args, "--out", str(cut))
+        for line in proc.stderr:
+            if line.startswith(at):
+                proc.send_signal(signal.SIGINT)
+                break
+        err = proc.stderr.read()
+        assert proc.wait() == 130
+        assert "Traceback" not in err
+        assert f"saved in {cut / 'checkpoint.pt'}: resume with --resume {cut}" in err
+        assert not (cut / "model.pt").exists()
+        resumed = _recipe_cli("run", str(RECIPE), "--resume", str(cut))
+        _, err = resumed.communicate()
+        assert resumed.wait() == 0, err
+        if at.startswith("dense"):  # the dense epochs asked for at the start: 2
+            assert f"resuming {cut} after dense epoch 1/2" in err
+            assert "dense epoch 2/2: accuracy" in err
+        a, b = torch.load(whole / "model.pt"), torch.load(cut / "model.pt")
+        assert all(torch.equal(a[k], b[k]) for k in a)
+        assert (whole / "observed.csv").read_text() == (
+            cut / "observed.csv"
+        ).read_text()
 
-    proc = _recipe_cli("run", str(RECIPE), "--dense-epochs", "3", "--out", str(early))
-    for line in proc.stderr:
-        if line.startswith("dense epoch 1/"):
+    early = tmp_path / "early"
+    proc = _recipe_cli("run", *args, "--var", "final_sparsity=0.7", "--out", str(early))
+    for line in proc.stderr:  # said before the first dense epoch
+        if line.startswith("recipe with final_sparsity=0.7"):
             proc.send_signal(signal.SIGINT)
             break
     err = proc.stderr.read()
