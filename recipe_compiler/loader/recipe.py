@@ -136,9 +136,7 @@ def from_source(
     problems = list(src.problems)
     if src.unreadable or src.yaml_text is None:
         return Recipe(src, None, [], False, problems)
-    problems.extend(source.tag_lines_with_dot(src))
-    problems.extend(source.standard_tags_rewritten(src))
-    problems.extend(source.tags_after_keys(src))
+    problems.extend(source.tag_problems(src))
     parsed = None
     if previous is not None and previous.parsed is not None:
         from .reparse import reparse  # the editor's path only
@@ -176,7 +174,10 @@ def from_source(
     problems.extend(found.problems)
     if shape.shape != "single":
         problems.extend(variables.unevaluated(view, values, src.path))
-    entries, invalid = validate(view, found.placements, values, src.path)
+    unaliased = view is root and not any(parsed.aliases.values())
+    entries, invalid = validate(
+        view, found.placements, values, src.path, src.text if unaliased else None
+    )
     problems.extend(invalid)
     problems.extend(layout.missing(view, shape, found, src.path))
     return Recipe(

@@ -51,13 +51,16 @@ def reparse(before: Source, parsed: Parsed, after: Source) -> Parsed | None:
     if any(parsed.aliases.values()) or "<<" in old:
         return None  # a node that stands in two places
     if old == new:
-        return parsed
+        return Parsed(parsed.root, [], parsed.aliases, (0, 0, 0))
     p = common_prefix(old, new)
     s = common_suffix(old, new, min(len(old), len(new)) - p)
     old_end, delta = len(old) - s, len(new) - len(old)
     base = before.yaml_start
     if _in_comment(old, new, p, old_end, parsed.root, base):
-        return Parsed(_shifted(parsed.root, base + old_end, delta), [], parsed.aliases)
+        edit = (base + p, base + old_end, delta)
+        return Parsed(
+            _shifted(parsed.root, base + old_end, delta), [], parsed.aliases, edit
+        )
     path = _path_to(parsed.root, base + p, base + old_end)
     if path is None:
         return None
@@ -78,7 +81,7 @@ def reparse(before: Source, parsed: Parsed, after: Source) -> Parsed | None:
         return None  # PyYAML's own failure: the full parse reports it
     edited = _copy(scalar, value=value, span=(scalar.span[0], scalar.span[1] + delta))
     root = _rebuilt(path, edited, base + b, delta)
-    return Parsed(root, [], parsed.aliases)
+    return Parsed(root, [], parsed.aliases, (base + a, base + b, delta))
 
 
 def _in_comment(

@@ -265,11 +265,46 @@ def _bang_lines(text: str) -> tuple[tuple[int, str], ...]:
     return tuple(out)
 
 
+def tag_problems(src: Source) -> list[Problem]:
+    """RC006, RC011 and RC013: what SparseML's tag rewrite does to the lines that
+    hold a `!`. A function of those lines alone, so an edit that leaves them as
+    they were (the editor's keystroke in a value) finds them here."""
+    bang = _bang_lines(src.yaml_text or "")
+    if not bang:
+        return []
+    where = _Where(src.path, src.line_offset, src.column_offset)
+    return list(_tag_problems(where, bang))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Where:
+    """What places a problem in the file: the path and where its YAML starts."""
+
+    path: str
+    line_offset: int
+    column_offset: int
+
+    def position(self, line0: int, column0: int) -> tuple[int, int]:
+        col = column0 + (self.column_offset if line0 == 0 else 0)
+        return line0 + self.line_offset + 1, col + 1
+
+
+@functools.lru_cache(maxsize=64)
+def _tag_problems(
+    where: _Where, bang: tuple[tuple[int, str], ...]
+) -> tuple[Problem, ...]:
+    return (
+        *tag_lines_with_dot(where, bang),
+        *standard_tags_rewritten(where, bang),
+        *tags_after_keys(where, bang),
+    )
+
+
 def _tags_in_code(
-    src: Source, pattern: re.Pattern[str]
+    bang: tuple[tuple[int, str], ...], pattern: re.Pattern[str]
 ) -> Iterator[tuple[int, str, re.Match[str]]]:
     """(line index, line, match) of tags outside comments and quoted strings."""
-    for i, line in _bang_lines(src.yaml_text or ""):
+    for i, line in bang:
         for m in pattern.finditer(line):
             before = line[: m.start()]
             if "#" in before or before.count("'") % 2 or before.count('"') % 2:
@@ -277,10 +312,10 @@ def _tags_in_code(
             yield i, line, m
 
 
-def tags_after_keys(src: Source) -> list[Problem]:
+def tags_after_keys(src: _Where, bang: tuple[tuple[int, str], ...]) -> list[Problem]:
     """`key: !Tag`: SparseML's rewrite makes it `key: OBJECT.Tag:`, a ScannerError."""
     out: list[Problem] = []
-    for i, line, m in _tags_in_code(src, SPARSEML_TAG):
+    for i, line, m in _tags_in_code(bang, SPARSEML_TAG):
         if not line[: m.start()].rstrip().endswith(":"):
             continue
         line1, col1 = src.position(i, m.start())
@@ -322,11 +357,13 @@ STANDARD_TAGS = frozenset(
 )
 
 
-def standard_tags_rewritten(src: Source) -> list[Problem]:
+def standard_tags_rewritten(
+    src: _Where, bang: tuple[tuple[int, str], ...]
+) -> list[Problem]:
     """`!!str` on a line without a `.` after it: SparseML's tag rewrite takes its
     second `!` for a modifier's (`!OBJECT.str:`), and PyYAML refuses the result."""
     out: list[Problem] = []
-    for i, line, m in _tags_in_code(src, SPARSEML_TAG):
+    for i, line, m in _tags_in_code(bang, SPARSEML_TAG):
         name = m.group("mod_class")
         if m.start() == 0 or line[m.start() - 1] != "!" or name not in STANDARD_TAGS:
             continue
@@ -347,10 +384,10 @@ def standard_tags_rewritten(src: Source) -> list[Problem]:
     return out
 
 
-def tag_lines_with_dot(src: Source) -> list[Problem]:
+def tag_lines_with_dot(src: _Where, bang: tuple[tuple[int, str], ...]) -> list[Problem]:
     """Tags SparseML leaves unrewritten because a `.` follows on their line."""
     out: list[Problem] = []
-    for i, line, m in _tags_in_code(src, ANY_TAG):
+    for i, line, m in _tags_in_code(bang, ANY_TAG):
         if m.start() > 0 and line[m.start() - 1] not in " \t-[{,:":
             continue
         if SPARSEML_TAG.match(line, m.start()) or not m.group("name")[0].isupper():

@@ -58,9 +58,17 @@ class Entry:
 
 
 def validate(
-    root: Node, placements: Iterable[Placement], values: Values, path: str
+    root: Node,
+    placements: Iterable[Placement],
+    values: Values,
+    path: str,
+    text: str | None = None,
 ) -> tuple[list[Entry], list[Problem]]:
-    """The recipe's modifiers, typed, and the problems of every tagged node."""
+    """The recipe's modifiers, typed, and the problems of every tagged node.
+
+    `text`: the file's text, given when the tree has no aliases (each modifier's
+    outcome is then a function of its own text, position and values, and is
+    remembered: `_outcome`)."""
     listed = {p.node: p for p in placements}
     entries: dict[Node, Entry] = {}
     problems: list[Problem] = []
@@ -78,8 +86,17 @@ def validate(
             Entry(place.index, node.tag, node, place.group, place.stage, fields)
         )
     length = _max_epochs(e for e in written if e.index >= 0)
+    scopes: dict[str | None, tuple[str, ...]] = {}
     for entry in written:
-        model, deferred = _build(entry, values, path, problems, length)
+        if text is None:
+            model, deferred = _build(entry, values, path, problems, length)
+        else:
+            if entry.stage not in scopes:
+                scopes[entry.stage] = tuple(values.scope(entry.stage))
+            model, deferred, found = _outcome(
+                entry, values, path, length, text, scopes[entry.stage]
+            )
+            problems.extend(found)
         if entry.index >= 0:
             entries[entry.node] = dataclasses.replace(
                 entry, model=model, deferred=deferred
@@ -146,6 +163,77 @@ def _build(
             problems.extend(found + more)
             return model, ()
         return model, (*found, *more)
+
+
+# What validating one modifier gives (its model, deferred problems and problems)
+# is a function of its text, where it is, its values and the recipe's length. The
+# editor validates every modifier again on each keystroke, and a keystroke leaves
+# most modifiers as they were: those outcomes are found here (a bounded memo).
+_OUTCOMES: dict[Any, tuple[Modifier | None, tuple[Problem, ...], tuple[Problem, ...]]]
+_OUTCOMES = {}
+_OUTCOMES_KEPT = 4096
+
+
+def _outcome(
+    e: Entry,
+    values: Values,
+    path: str,
+    length: float,
+    text: str,
+    scope: tuple[str, ...],
+) -> tuple[Modifier | None, tuple[Problem, ...], tuple[Problem, ...]]:
+    """`_build`, once per modifier text, position, values, scope and length."""
+    fields = _frozen(e.fields)
+    node = e.node
+    failed = values.any_failed and any(values.failed(n) for n in node.walk())
+    if fields is None or failed:
+        found: list[Problem] = []
+        model, deferred = _build(e, values, path, found, length)
+        return model, deferred, tuple(found)
+    key = (
+        path,
+        e.tag,
+        e.index >= 0,
+        e.stage,
+        length,
+        node.line,
+        node.column,
+        node.tag_line,
+        node.tag_column,
+        text[node.span[0] : node.span[1]],
+        fields,
+        scope,
+    )
+    done = _OUTCOMES.get(key)
+    if done is None:
+        found = []
+        model, deferred = _build(e, values, path, found, length)
+        done = model, deferred, tuple(found)
+        if len(_OUTCOMES) >= _OUTCOMES_KEPT:
+            del _OUTCOMES[next(iter(_OUTCOMES))]  # the oldest
+        _OUTCOMES[key] = done
+    return done
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for plain YAML values that tells types apart (1, 1.0
+    and True are equal keys in a dict, but not one value to pydantic); None for
+    anything else."""
+    kind = type(value)
+    if kind is dict:
+        items = []
+        for k, v in value.items():
+            fk, fv = _frozen(k), _frozen(v)
+            if fk is None or fv is None:
+                return None
+            items.append((fk, fv))
+        return dict, tuple(items)
+    if kind is list:
+        out = [_frozen(v) for v in value]
+        return None if any(v is None for v in out) else (list, tuple(out))
+    if kind in (str, int, float, bool) or value is None:
+        return kind, value
+    return None
 
 
 def _eval_hint(p: Problem, e: Entry, values: Values) -> Problem:

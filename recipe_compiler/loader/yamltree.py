@@ -147,6 +147,10 @@ class Parsed:
     # anchor -> how many times YAML aliases repeat that node (its copies beyond the
     # first, counting copies made inside repeated parents)
     aliases: Mapping[int, int] = dataclasses.field(default_factory=lambda: _NO_KEYS)
+    # set by `reparse` on a tree it patched: (start, end, delta), the text's offsets
+    # [start, end) of the previous text that were replaced and how far what followed
+    # moved; every span of the previous text outside them holds the same text
+    edit: tuple[int, int, int] | None = None
 
 
 class _Limit(Exception):

@@ -112,7 +112,11 @@ def analyse(
         problems = lint_recipe(
             recipe, settings.config, settings.steps_per_epoch, settings.network
         ).problems
-    return Analysis(text, recipe, tuple(problems), settings)
+    inherited = None
+    edit = recipe.parsed.edit if recipe.parsed is not None else None
+    if edit is not None and previous is not None:  # patched from previous's tree
+        inherited = previous._spans, edit
+    return Analysis(text, recipe, tuple(problems), settings, inherited)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -121,6 +125,12 @@ class Analysis:
     recipe: Recipe
     problems: tuple[Problem, ...]
     settings: Settings
+    # the previous analysis's problem spans and the edit since (`Parsed.edit`):
+    # a heavy recipe's edit keeps most problems where they were, and descending
+    # the tree again for each costs more than the lint of one modifier
+    inherited: tuple[dict[tuple[int, int], Span], tuple[int, int, int]] | None = (
+        dataclasses.field(default=None, repr=False)
+    )
 
     # -- positions ------------------------------------------------------------------
 
@@ -198,15 +208,45 @@ class Analysis:
     def problem_span(self, p: Problem) -> Span:
         """A problem's range: the key, value or tag it starts at, else the token
         there, else the rest of its line."""
-        start = self.offset(p.line, p.column)
+        key = (p.line, p.column)
+        found = self._spans.get(key)
+        if found is None:
+            found = self._inherited_span(key) or self._span_at(*key)
+            self._spans[key] = found
+        return found
+
+    @functools.cached_property
+    def _spans(self) -> dict[tuple[int, int], Span]:
+        return {}
+
+    def _inherited_span(self, key: tuple[int, int]) -> Span | None:
+        """The previous text's span at this line and column when it lay wholly
+        before or after the edit (the text it covers is unchanged, moved by the
+        edit's length change when after it), else None."""
+        if self.inherited is None:
+            return None
+        spans, (a, b, delta) = self.inherited
+        old = spans.get(key)
+        if old is None:
+            return None
+        s, e = old
+        start = self.offset(*key)
+        if e < a and s == start:
+            return old
+        if s >= b and s + delta == start:
+            return s + delta, e + delta
+        return None
+
+    def _span_at(self, line: int, column: int) -> Span:
+        start = self.offset(line, column)
         end = self._end_at(start)
         if end is None:
             m = _TOKEN.match(self.text, start)
             end = m.end() if m else start
         if end <= start:
-            line_start = self.offset(p.line, 1)
-            line = self.text[line_start : self.offset(p.line + 1, 1)]
-            end = max(line_start + len(line.rstrip("\r\n")), start)
+            line_start = self.offset(line, 1)
+            text = self.text[line_start : self.offset(line + 1, 1)]
+            end = max(line_start + len(text.rstrip("\r\n")), start)
         return start, end
 
     # -- what names what --------------------------------------------------------------

@@ -65,7 +65,7 @@ def load(out_dir: Path) -> dict[str, Any]:
 
 
 def phase(state: dict[str, Any] | None) -> str | None:
-    """"dense" or "recipe": the loop the checkpoint was written in (None: none)."""
+    """Which loop wrote the checkpoint: "dense" or "recipe" (None: no checkpoint)."""
     if state is None:
         return None
     return "dense" if state.get("phase") == "dense" else "recipe"

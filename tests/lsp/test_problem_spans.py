@@ -9,6 +9,7 @@ The walk stays here as the reference: at every position a problem can start
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,62 @@ def test_the_texts_mostly_parse():
     """(A text that does not parse has no tree: nothing to descend.)"""
     parsed = [n for n, t in TEXTS.items() if analyse(t, n, Settings()).recipe.root]
     assert len(parsed) >= len(TEXTS) - 3
+
+
+def test_spans_kept_across_an_edit_are_the_spans_of_the_new_text():
+    """The server keeps the previous analysis's spans for problems away from an
+    edit (`Analysis.inherited`): at every probed position of the new text, the
+    kept span equals the one computed afresh. Edits are typed into values and
+    comments (where `reparse` patches the tree) and anywhere else; counted so the
+    check is never vacuous."""
+    from tests.loader.test_reparse import PIECES
+
+    rng = random.Random(7)
+    kept = 0
+    patched = 0
+    for name, text in list(TEXTS.items())[:14]:
+        before = analyse(text, name, Settings())
+        if before.recipe.root is None:
+            continue
+        spots = sorted(set(reference_ends(before)))
+        values = [
+            m.end() for m in re.finditer(r"(?<=: )\S[^\n#]*?(?=\s*(#|$))", text, re.M)
+        ]
+        comments = [m.end() for m in re.finditer(r" #[^\n]*", text)]
+        for _ in range(25):
+            if values and rng.random() < 0.6:
+                at = rng.choice(values) - rng.randrange(2)
+            elif comments and rng.random() < 0.5:
+                at = rng.choice(comments) - rng.randrange(3)
+            else:
+                at = rng.randrange(len(text) + 1)
+            cut = min(len(text), at + rng.randrange(3))
+            new = (
+                text[:at]
+                + "".join(rng.choices(PIECES, k=rng.randrange(3)))
+                + text[cut:]
+            )
+            for (
+                at_old
+            ) in spots:  # the previous analysis's spans, as a publish fills them
+                line, col = before.position(at_old)
+                before.problem_span(
+                    Problem(name, line, col, "RC000", Severity.ERROR, "")
+                )
+            after = analyse(new, name, Settings(), before)
+            fresh = analyse(new, name, Settings())
+            patched += after.inherited is not None
+            for line, col in before._spans:
+                if line > new.count("\n") + 1:
+                    continue
+                probe = Problem(name, line, col, "RC000", Severity.ERROR, "")
+                kept += after._inherited_span((line, col)) is not None
+                assert after.problem_span(probe) == fresh.problem_span(probe), (
+                    name,
+                    line,
+                    col,
+                    text[at - 10 : at + 10],
+                    new[at - 10 : at + 10],
+                )
+    print(patched, kept)
+    assert patched >= 100 and kept >= 2000, (patched, kept)
