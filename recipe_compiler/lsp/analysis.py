@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,7 @@ Span = tuple[int, int]  # [start, end) offsets in the document's text
 _NAME = re.compile(r"[A-Za-z_]\w*")
 _TOKEN = re.compile(r"[^\s,\[\]{}#]+")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,8 +138,14 @@ class Analysis:
 
     @functools.cached_property
     def _line_starts(self) -> list[int]:
+        """Where each line starts (LF, CRLF and CR end lines, as YAML's do)."""
+        text = self.text
+        if _OTHER_BREAKS.search(text) is None:  # splitlines breaks at these too
+            return [0, *itertools.accumulate(map(len, text.splitlines(True)))][
+                : text.count("\n") + text.count("\r") - text.count("\r\n") + 1
+            ]
         starts = [0]
-        starts += [m.end() for m in re.finditer(r"\r\n|\n|\r", self.text)]
+        starts += [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
         return starts
 
     def offset(self, line: int, column: int) -> int:

@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recipe_compiler.lsp.analysis import Analysis, Settings, analyse
 from recipe_compiler.problems import Problem, Severity
@@ -133,3 +135,18 @@ def test_spans_kept_across_an_edit_are_the_spans_of_the_new_text():
                 )
     print(patched, kept)
     assert patched >= 100 and kept >= 2000, (patched, kept)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "\n", "\r", "\r\n", " ", "\x85", "\u2028", "\v", "é"]),
+        max_size=14,
+    )
+)
+def test_line_starts_are_where_yaml_lines_start(pieces):
+    """LF, CRLF and CR end a line (str.splitlines breaks at more: the fast path
+    is taken only without those)."""
+    text = "".join(pieces)
+    want = [0] + [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
+    assert Analysis(text, None, (), None)._line_starts == want
