@@ -126,11 +126,14 @@ def from_source(
     limits: Limits | None = None,
     *,
     previous: Recipe | None = None,
+    remember: bool = False,
 ) -> Recipe:
     """Parse, lay out, evaluate and validate; every finding is a Problem on it.
 
     `previous`: the same file's recipe before an edit, read with the same limits;
     an edit inside one value then reuses its tree (`reparse`) instead of parsing.
+    `remember`: keep each modifier's validation for the next read of this file
+    (the editor's: a keystroke leaves most modifiers as they were).
     """
     limits = limits or Limits()
     problems = list(src.problems)
@@ -174,7 +177,7 @@ def from_source(
     problems.extend(found.problems)
     if shape.shape != "single":
         problems.extend(variables.unevaluated(view, values, src.path))
-    unaliased = view is root and not any(parsed.aliases.values())
+    unaliased = remember and view is root and not any(parsed.aliases.values())
     entries, invalid = validate(
         view, found.placements, values, src.path, src.text if unaliased else None
     )

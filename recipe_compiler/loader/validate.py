@@ -66,9 +66,9 @@ def validate(
 ) -> tuple[list[Entry], list[Problem]]:
     """The recipe's modifiers, typed, and the problems of every tagged node.
 
-    `text`: the file's text, given when the tree has no aliases (each modifier's
-    outcome is then a function of its own text, position and values, and is
-    remembered: `_outcome`)."""
+    `text`: the file's text, given by the editor's reads of a tree without
+    aliases (each modifier's outcome is then a function of its own text, position
+    and values, and is remembered for the next keystroke: `_outcome`)."""
     listed = {p.node: p for p in placements}
     entries: dict[Node, Entry] = {}
     problems: list[Problem] = []

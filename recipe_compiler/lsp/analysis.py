@@ -108,7 +108,7 @@ def analyse(
     before = None
     if previous is not None and previous.settings.limits == settings.limits:
         before = previous.recipe
-    recipe = from_source(src, {}, settings.limits, previous=before)
+    recipe = from_source(src, {}, settings.limits, previous=before, remember=True)
     problems = []
     if is_recipe(text, path, settings.config):
         problems = lint_recipe(

@@ -57,7 +57,7 @@ def _edits(text: str, rng: random.Random) -> list[str]:
 
 def _read(text: str, name: str) -> Recipe:
     kind = "md" if name.endswith(".md") else "yaml"
-    return from_source(from_text(text, name, kind))
+    return from_source(from_text(text, name, kind), remember=True)
 
 
 def _seen(r: Recipe) -> tuple:
