@@ -276,13 +276,25 @@ def tag_problems(src: Source) -> list[Problem]:
     return list(_tag_problems(where, bang))
 
 
-@dataclasses.dataclass(frozen=True)
 class _Where:
-    """What places a problem in the file: the path and where its YAML starts."""
+    """What places a problem in the file: the path and where its YAML starts (a
+    plain class: a dataclass costs the cold start its generated code)."""
 
-    path: str
-    line_offset: int
-    column_offset: int
+    __slots__ = ("_key", "column_offset", "line_offset", "path")
+
+    def __init__(self, path: str, line_offset: int, column_offset: int):
+        self.path, self.line_offset, self.column_offset = (
+            path,
+            line_offset,
+            column_offset,
+        )
+        self._key = (path, line_offset, column_offset)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Where) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
 
     def position(self, line0: int, column0: int) -> tuple[int, int]:
         col = column0 + (self.column_offset if line0 == 0 else 0)
