@@ -13,7 +13,10 @@ Then the linters a CI or pre-commit already runs on recipes: the cold start of
 recipe, and `recipe lint` (over the cores, and with -j 1) beside yamllint on a
 folder of 268 generated recipes, ordinary and heavy per-layer ones. yamllint and
 check-jsonschema are installed into a throwaway venv in the temp folder the first
-time (from PyPI).
+time (from PyPI), and this checkout beside them as a user installs it (`pip
+install`, core dependencies only, bytecode written; reinstalled each run): its
+`recipe lint` is the one compared. The development venv's, whose site-packages
+also hold the runner (torch, sparseml and their start-up hooks), is printed too.
 """
 
 from __future__ import annotations
@@ -34,9 +37,14 @@ ENV = {"NM_DISABLE_ANALYTICS": "1", "PATH": str(BIN) + ":/usr/bin:/bin"}
 
 
 def once(cmd: list[str]) -> float:
+    """Seconds of one run; a run that fails (exit 2 or more: a missing dependency,
+    a crash) is no figure, and stops the benchmark with its stderr."""
     t = time.perf_counter()
-    subprocess.run(cmd, check=False, capture_output=True, env=ENV)
-    return time.perf_counter() - t
+    done = subprocess.run(cmd, check=False, capture_output=True, env=ENV)
+    took = time.perf_counter() - t
+    if done.returncode not in (0, 1) or b"Traceback" in done.stderr:
+        sys.exit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr.decode()}")
+    return took
 
 
 def interleaved(
@@ -80,22 +88,18 @@ TOOLS = Path(tempfile.gettempdir()) / "recipe-compiler-bench-tools"
 
 
 def tools() -> Path:
-    """A venv with yamllint and check-jsonschema (made once, bytecode written)."""
+    """A venv with yamllint and check-jsonschema (made once) and this checkout
+    installed as a user installs it (again each run), bytecode written."""
     bin_ = TOOLS / "bin"
-    if not (bin_ / "yamllint").exists() or not (bin_ / "check-jsonschema").exists():
+    pip = [str(bin_ / "python"), "-m", "pip", "install", "-q"]
+    ready = [str(bin_ / "python"), "-c", "import yamllint, check_jsonschema, pydantic"]
+    if not (bin_ / "python").exists() or subprocess.run(ready).returncode:
         subprocess.run([sys.executable, "-m", "venv", str(TOOLS)], check=True)
-        subprocess.run(
-            [
-                str(bin_ / "python"),
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "yamllint",
-                "check-jsonschema",
-            ],
-            check=True,
-        )
+        subprocess.run([*pip, "yamllint", "check-jsonschema", str(ROOT)], check=True)
+    subprocess.run(
+        [*pip, "--no-deps", "--force-reinstall", str(ROOT)],
+        check=True,
+    )
     return bin_
 
 
@@ -129,7 +133,8 @@ def beside_linters() -> None:
     print("cold start on one recipe, bytecode written, interleaved:", file=sys.stderr)
     cold = median_of(
         {
-            "recipe lint": [str(BIN / "recipe"), "lint", str(one)],
+            "recipe lint": [str(bin_ / "recipe"), "lint", str(one)],
+            "recipe lint (dev venv)": [str(BIN / "recipe"), "lint", str(one)],
             "yamllint": [str(bin_ / "yamllint"), str(one)],
             "check-jsonschema": [
                 str(bin_ / "check-jsonschema"),
