@@ -22,6 +22,15 @@ $(VENV)/.full: pyproject.toml | $(VENV)/bin/python
 	$(PIP) $(EDITABLE) '.[dev,runner]'
 	touch $(VENV)/.core $@
 
+# llm-compressor 0.14.0.1, the oracle of its recipe dialect, in its own environment:
+# it needs numpy 2, sparseml numpy < 2 (torch is the machine's CPU wheel)
+LLMC ?= .venv-llmc
+$(LLMC)/.done:
+	$(PYTHON) -m venv $(LLMC)
+	$(LLMC)/bin/python -m pip install -q --disable-pip-version-check \
+	  'llmcompressor==0.14.0.1' 'torch==2.13.0' 'transformers==5.17.0'
+	touch $@
+
 .PHONY: demo run test lint bench clean browser
 demo: $(VENV)/.full
 	$(VENV)/bin/recipe lint recipes/
@@ -49,7 +58,7 @@ browser:
 	  fi; \
 	fi
 
-test: $(VENV)/.full browser
+test: $(VENV)/.full $(LLMC)/.done browser
 	RECIPE_REQUIRE_RUNNER=1 $(PY) -m pytest -q
 
 lint: $(VENV)/.full
@@ -70,4 +79,4 @@ bench: $(VENV)/.full
 	$(PY) benchmarks/serve_load.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(LLMC) build *.egg-info

@@ -58,3 +58,41 @@ def sparseml():
 def _in_tmp_dir(tmp_path, monkeypatch):
     """SparseML writes sparse_logs/ into the working directory: keep it out of the repo."""
     monkeypatch.chdir(tmp_path)
+
+
+# llm-compressor 0.14, the oracle of its dialect, in its own environment (it needs
+# numpy 2, sparseml numpy < 2): `make test` builds .venv-llmc
+LLMC_PYTHON = Path(
+    os.environ.get("RECIPE_LLMC_PYTHON", ROOT / ".venv-llmc" / "bin" / "python")
+)
+LLMC_ORACLE = ROOT / "tests" / "llmc" / "oracle.py"
+
+
+@pytest.fixture(scope="session")
+def llmc():
+    """`verdicts([(name, text), ...])`: what llm-compressor 0.14.0.1's
+    `Recipe.create_instance` makes of each recipe (tests/llmc/oracle.py, one
+    process for the batch). Missing .venv-llmc is a failure where the oracles are
+    required (CI, RECIPE_REQUIRE_RUNNER), as a missing sparseml is."""
+    import json
+    import subprocess
+
+    if not LLMC_PYTHON.exists():  # pragma: no cover - depends on the machine
+        why = f"llm-compressor's environment is missing: {LLMC_PYTHON} (`make test` builds it)"
+        if os.environ.get("RECIPE_REQUIRE_RUNNER") or os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+
+    def verdicts(cases: list[tuple[str, str]]) -> list[dict]:
+        done = subprocess.run(
+            [str(LLMC_PYTHON), str(LLMC_ORACLE)],
+            input=json.dumps([{"name": n, "text": t} for n, t in cases]),
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout)
+
+    return verdicts
