@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "tests" / "data" / "corpus"
+CORPUS = ROOT / "tests" / "data" / "corpus" / "sparseml"
 RECIPE = ROOT / "recipes" / "yolov5s-gmp.md"
 BIN = Path(sys.executable).parent
 ENV = {"NM_DISABLE_ANALYTICS": "1", "PATH": str(BIN) + ":/usr/bin:/bin"}
@@ -201,7 +201,7 @@ def main() -> None:
         env=ENV,
         check=True,
     ).stdout.strip()
-    n = len(list((CORPUS / "sparseml").iterdir()))
+    n = len(list(CORPUS.iterdir()))
     print()
     print(f"{'':40s} {'recipe lint':>12s} {'sparseml':>12s} {'ratio':>8s}")
     print(
