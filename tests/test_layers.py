@@ -26,6 +26,7 @@ FLOORS = [
     ["hardware", "modifiers"],
     ["loader"],
     ["schedule", "model"],
+    ["dialects"],
     ["linter"],
     ["edit"],
     ["views"],

@@ -1,0 +1,121 @@
+"""Write `registry.json`: llm-compressor 0.14's modifiers and compressed-tensors'
+preset schemes, as the engine itself defines them.
+
+Run with the Python of `.venv-llmc` (the engine's own environment; nothing of
+recipe-compiler is imported here, and nothing here is imported by recipe-compiler):
+
+    .venv-llmc/bin/python recipe_compiler/dialects/llmcompressor/generate.py
+
+Every name the engine's `ModifierFactory` registers (as `Recipe.create_instance`
+finds them), whether it is abstract, quantizes (`QuantizationMixin`) or is AWQ,
+with each pydantic field: whether a recipe must give it, its default
+(JSON where it is, else its repr) and its annotation; then each preset scheme
+(`W4A16`, `FP8_DYNAMIC`, ...) with what it quantizes. tests/llmc/test_registry.py
+fails when the file is not what this prints.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).resolve().parent / "registry.json"
+
+
+def _jsonable(value: Any) -> Any:
+    """The value as JSON, or its repr (marked) when JSON cannot hold it."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return {"repr": repr(value)}
+    return value
+
+
+def _annotation(tp: Any) -> str:
+    text = getattr(tp, "__name__", None) if isinstance(tp, type) else None
+    return text or str(tp).replace("typing.", "")
+
+
+def _fields(cls: Any) -> dict[str, Any]:
+    from pydantic_core import PydanticUndefined
+
+    out = {}
+    for name, info in cls.model_fields.items():
+        if info.default_factory is not None:
+            default = _jsonable(info.default_factory())
+        elif info.default is PydanticUndefined:
+            default = None
+        else:
+            default = _jsonable(info.default)
+        out[name] = {
+            "required": info.is_required(),
+            "default": default,
+            "annotation": _annotation(info.annotation),
+        }
+    return out
+
+
+def _scheme(preset: dict[str, Any]) -> dict[str, Any]:
+    """What a preset quantizes: weights, input and output activations."""
+    out = {}
+    for part, args in preset.items():
+        dumped = args.model_dump(mode="json") if hasattr(args, "model_dump") else args
+        out[part] = {k: _jsonable(v) for k, v in dumped.items()}
+    return out
+
+
+def registry() -> dict[str, Any]:
+    answer, sys.stdout = sys.stdout, sys.stderr  # the factory prints import errors
+    try:
+        import compressed_tensors
+        import llmcompressor
+        from compressed_tensors.quantization.quant_scheme import PRESET_SCHEMES
+        from llmcompressor.modifiers import ModifierFactory
+        from llmcompressor.modifiers.quantization import QuantizationMixin
+        from llmcompressor.modifiers.transform import AWQModifier
+
+        ModifierFactory.refresh()
+    finally:
+        sys.stdout = answer
+    modifiers = {}
+    for kind, found in (
+        ("main", ModifierFactory._main_registry),
+        ("experimental", ModifierFactory._experimental_registry),
+    ):
+        for name in sorted(found):
+            cls = found[name]
+            modifiers[name] = {
+                "registry": kind,
+                "module": cls.__module__,
+                "extra": cls.model_config.get("extra"),
+                # a class with abstract methods raises TypeError when the recipe
+                # builds it; the recipe's check: AWQ needs a quantizing one after it
+                "abstract": sorted(getattr(cls, "__abstractmethods__", ())),
+                "quantizes": issubclass(cls, QuantizationMixin),
+                "awq": issubclass(cls, AWQModifier),
+                "fields": _fields(cls),
+            }
+    return {
+        "engine": {
+            "llmcompressor": llmcompressor.__version__,
+            "compressed-tensors": compressed_tensors.__version__,
+        },
+        "modifiers": modifiers,
+        "preset_schemes": {
+            n: _scheme(PRESET_SCHEMES[n]) for n in sorted(PRESET_SCHEMES)
+        },
+    }
+
+
+def text() -> str:
+    return json.dumps(registry(), indent=1, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":
+    if "--print" in sys.argv:
+        sys.stdout.write(text())
+    else:
+        OUT.write_text(text())
+        print(f"wrote {OUT}", file=sys.stderr)

@@ -1,0 +1,368 @@
+"""A recipe as llm-compressor 0.14 reads it: its modifiers in the order oneshot
+applies them, what it refuses at load and what it silently ignores.
+
+`Recipe.create_instance(path)` (llmcompressor/recipe/recipe.py) loads the YAML and
+walks it in `from_dict`, in file order: every top-level key ending `_stage` whose
+value is a mapping is a stage (the last one names the recipe's stage); in it, every
+key ending `_modifiers` whose value is a mapping is a group; in it, every key is a
+modifier class name and its value the keyword arguments the class is built with
+(`ModifierFactory.create(name, group=..., **body)`). Nothing else is read: no
+`eval(...)`, no `stages:`, no flat list of modifiers, and a misspelled key loads
+as a recipe without the part it names. The first exception stops the load; after
+the walk, `args` must be a mapping and an AWQModifier must be followed by a
+modifier that quantizes.
+
+This module is the walk (`read`), with each part's position; the fields of each
+modifier are validated against the engine's models elsewhere. Each `Finding` is an
+error (the exception the engine raises there, its message first line as the
+engine words it) or a warning (a part the engine ignores).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from typing import Any
+
+from ...loader.yamltree import Node
+from .registry import registry
+
+# the keyword arguments `ModifierFactory.create` takes itself: a body that gives
+# one again is a TypeError
+_CREATE_KEYWORDS = ("type_", "allow_registered", "allow_experimental", "group")
+_CREATE = "llmcompressor.modifiers.factory.ModifierFactory.create"
+
+
+@dataclasses.dataclass(frozen=True)
+class Written:
+    """One modifier, as `from_dict` creates it."""
+
+    name: str  # the class name written
+    stage: str  # the stage key without `_stage`, as the engine names it
+    group: str  # the group key without `_modifiers`
+    node: Node  # its body
+    line: int  # where its name is written
+    column: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """What the engine does with a part of the file: raises (`error`: "Type:
+    message" as it words it, at load) or ignores it (`error` None)."""
+
+    kind: str
+    line: int
+    column: int
+    message: str
+    hint: str | None = None
+    error: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Read:
+    modifiers: tuple[Written, ...]  # in the order oneshot applies them
+    stage: str  # the recipe's stage: the last stage read, else "default"
+    findings: tuple[Finding, ...]
+
+    @property
+    def refused(self) -> Finding | None:
+        """The error the engine raises: the first, in the order it walks."""
+        return next((f for f in self.findings if f.error is not None), None)
+
+
+def _type(value: Any) -> str:
+    return type(value).__name__
+
+
+def read(root: Node | None) -> Read:
+    """The walk of `from_dict` over the positioned tree (None: an empty file)."""
+    walk = _Walk()
+    if root is None or root.kind != "map":
+        value = None if root is None else root.plain()
+        line, column = (1, 1) if root is None else (root.line, root.column)
+        walk.refuse(
+            "not-a-mapping",
+            line,
+            column,
+            f"the recipe is {'empty' if root is None else 'not a mapping'}: "
+            "llm-compressor reads stages from a mapping at the top",
+            f"AttributeError: '{_type(value)}' object has no attribute 'get'",
+            "write stages at the top level: `quant_stage:` → `quant_modifiers:` → "
+            "`QuantizationModifier: {...}`",
+        )
+        return walk.done()
+    for key, value in root.value.items():
+        line, column = root.key_position(key)
+        if not isinstance(key, str):
+            walk.refuse(
+                "key-not-a-string",
+                line,
+                column,
+                f"the top-level key {key!r} is not a string",
+                f"AttributeError: '{_type(key)}' object has no attribute 'endswith'",
+                "quote it, or give the stage a name ending in '_stage'",
+            )
+            return walk.done()
+        if key == "args":
+            walk.args = value
+            continue
+        if not key.endswith("_stage"):
+            walk.ignored_top(key, value, line, column)
+            continue
+        if value.kind != "map":
+            walk.ignore(
+                "ignored-stage",
+                line,
+                column,
+                f"'{key}' is not a mapping, so llm-compressor reads no stage from it",
+                "give the stage a mapping of modifier groups: "
+                f"`{key}:` → `quant_modifiers:` → `QuantizationModifier: {{...}}`",
+            )
+            continue
+        walk.stage = key.replace("_stage", "")
+        if not walk.stage_body(key, value):
+            return walk.done()
+    walk.finish(root)
+    return walk.done()
+
+
+class _Walk:
+    """The state of `from_dict`'s loop: what it created, what it found."""
+
+    def __init__(self) -> None:
+        self.modifiers: list[Written] = []
+        self.findings: list[Finding] = []
+        self.stage = "default"
+        self.args: Node | None = None
+        self.stopped = False
+
+    def done(self) -> Read:
+        return Read(tuple(self.modifiers), self.stage, tuple(self.findings))
+
+    def refuse(
+        self,
+        kind: str,
+        line: int,
+        column: int,
+        message: str,
+        error: str,
+        hint: str | None = None,
+    ) -> None:
+        self.findings.append(Finding(kind, line, column, message, hint, error))
+        self.stopped = True
+
+    def ignore(
+        self, kind: str, line: int, column: int, message: str, hint: str | None
+    ) -> None:
+        self.findings.append(Finding(kind, line, column, message, hint))
+
+    def ignored_top(self, key: str, value: Node, line: int, column: int) -> None:
+        """A top-level key the engine skips: said when it looks like a stage or a
+        group of modifiers (a typo, `stages:`, a flat recipe); other keys (a
+        version, metadata) are the author's own."""
+        low = key.lower()
+        if "stag" in low:  # quant_stag, quant-stage, quantStage, stages
+            stem = low.split("stag")[0].rstrip("_-")
+            guess = difflib.get_close_matches(key, [f"{stem}_stage"], 1, 0.6)
+            self.ignore(
+                "ignored-stage",
+                line,
+                column,
+                f"'{key}' does not end in '_stage', so llm-compressor ignores it "
+                "and all it holds",
+                f"did you mean '{guess[0]}'?"
+                if guess and key != "stages"
+                else "write each stage at the top level as `<name>_stage:` "
+                "(llm-compressor does not read `stages:`)",
+            )
+        elif low.endswith("modifiers") or _holds_modifiers(value):
+            self.ignore(
+                "ignored-group",
+                line,
+                column,
+                f"'{key}' is not inside a stage: llm-compressor reads modifiers only "
+                "from `<name>_modifiers:` groups inside `<name>_stage:` mappings, "
+                "and ignores this one",
+                f"put it inside a stage: `quant_stage:` → `{key}:`"
+                if low.endswith("_modifiers")
+                else "name it `<name>_stage:` with `<name>_modifiers:` groups inside",
+            )
+
+    def stage_body(self, stage_key: str, body: Node) -> bool:
+        """The groups of one stage; False once the engine has raised."""
+        for key, value in body.value.items():
+            line, column = body.key_position(key)
+            if not isinstance(key, str):
+                self.refuse(
+                    "key-not-a-string",
+                    line,
+                    column,
+                    f"the key {key!r} in '{stage_key}' is not a string",
+                    f"AttributeError: '{_type(key)}' object has no attribute "
+                    "'endswith'",
+                    "name the group `<name>_modifiers`",
+                )
+                return False
+            if key == "run_type":
+                self.ignore(
+                    "run-type-ignored",
+                    line,
+                    column,
+                    "llm-compressor ignores run_type (oneshot applies every stage; "
+                    "SparseML's sparseml.core read it)",
+                    "remove it, or run the stage with the entry point you mean "
+                    "(oneshot or train)",
+                )
+                continue
+            if not key.endswith("_modifiers") or value.kind != "map":
+                self.ignore(
+                    "ignored-group",
+                    line,
+                    column,
+                    (
+                        f"'{key}' is a list: llm-compressor reads a group only as a "
+                        "mapping of modifier names, and ignores this one"
+                    )
+                    if key.endswith("_modifiers") and value.kind == "seq"
+                    else f"'{key}' in '{stage_key}' is not a `<name>_modifiers:` "
+                    "mapping, so llm-compressor ignores it",
+                    "write `<name>_modifiers:` with each modifier as "
+                    "`ModifierName: {...}` below it",
+                )
+                continue
+            group = key.replace("_modifiers", "")
+            if not self.group(stage_key, group, value):
+                return False
+        return True
+
+    def group(self, stage_key: str, group: str, body: Node) -> bool:
+        known = registry().modifiers
+        for name, value in body.value.items():
+            line, column = body.key_position(name)
+            if value.kind != "map":
+                plain = value.plain()
+                self.refuse(
+                    "body-not-a-mapping",
+                    line,
+                    column,
+                    f"{name}'s arguments are "
+                    + (
+                        "empty" if plain is None else f"a {_type(plain)}, not a mapping"
+                    ),
+                    f"AttributeError: '{_type(plain)}' object has no attribute 'get'",
+                    f"write `{name}: {{}}` for the defaults, or its fields below it",
+                )
+                return False
+            given = [k for k in value.value if k in _CREATE_KEYWORDS]
+            if given:
+                key_line, key_column = value.key_position(given[0])
+                self.refuse(
+                    "factory-keyword",
+                    key_line,
+                    key_column,
+                    f"'{given[0]}' is an argument llm-compressor's ModifierFactory "
+                    "passes itself (the group is the `<name>_modifiers` key)",
+                    f"TypeError: {_CREATE}() got multiple values for keyword "
+                    f"argument '{given[0]}'",
+                    f"remove '{given[0]}'",
+                )
+                return False
+            odd = [k for k in value.value if not isinstance(k, str)]
+            if odd:
+                key_line, key_column = value.key_position(odd[0])
+                self.refuse(
+                    "field-not-a-string",
+                    key_line,
+                    key_column,
+                    f"the field {odd[0]!r} of {name} is not a string",
+                    "TypeError: keywords must be strings",
+                    "quote it, or use the field's name",
+                )
+                return False
+            cls = known.get(name) if isinstance(name, str) else None
+            if cls is None:
+                guess = difflib.get_close_matches(str(name), list(known), 1, 0.6)
+                self.refuse(
+                    "unknown-modifier",
+                    line,
+                    column,
+                    f"llm-compressor 0.14 has no modifier {name!r}",
+                    f"ValueError: No modifier of type '{name}' found.",
+                    f"did you mean {guess[0]}?"
+                    if guess
+                    else "modifiers of llm-compressor 0.14: "
+                    + ", ".join(n for n in known if not known[n].abstract),
+                )
+                return False
+            if cls.abstract:
+                methods = cls.abstract
+                self.refuse(
+                    "abstract-modifier",
+                    line,
+                    column,
+                    f"{name} is the base class of llm-compressor's modifiers, not one "
+                    "to apply",
+                    f"TypeError: Can't instantiate abstract class {name} with abstract "
+                    f"method{'s' if len(methods) > 1 else ''} {', '.join(methods)}",
+                    "name the modifier you mean (QuantizationModifier, GPTQModifier, "
+                    "...)",
+                )
+                return False
+            self.modifiers.append(
+                Written(
+                    name, stage_key.replace("_stage", ""), group, value, line, column
+                )
+            )
+        return True
+
+    def finish(self, root: Node) -> None:
+        """What `Recipe(...)` checks once every modifier is built."""
+        args = self.args
+        if args is not None and args.kind != "map":
+            line, column = root.key_position("args")
+            self.refuse(
+                "args-not-a-mapping",
+                line,
+                column,
+                "args must be a mapping (llm-compressor keeps it, and evaluates "
+                "nothing with it)",
+                "ValidationError: 1 validation error for Recipe",
+                "remove args: llm-compressor reads no variables",
+            )
+            return
+        for i, m in enumerate(self.modifiers):
+            cls = registry().modifiers[m.name]
+            if cls.awq and not any(
+                registry().modifiers[n.name].quantizes for n in self.modifiers[i + 1 :]
+            ):
+                self.refuse(
+                    "awq-alone",
+                    m.line,
+                    m.column,
+                    "AWQModifier only smooths: llm-compressor requires a modifier "
+                    "that quantizes after it",
+                    "ValidationError: 1 validation error for Recipe",
+                    "add a QuantizationModifier (or GPTQModifier) after it, in this "
+                    "stage or a later one",
+                )
+                return
+        if not self.modifiers:
+            self.ignore(
+                "no-modifiers",
+                1,
+                1,
+                "llm-compressor reads no modifier from this recipe: it loads, and "
+                "oneshot changes nothing",
+                "write `<name>_stage:` → `<name>_modifiers:` → `ModifierName: {...}`",
+            )
+
+
+def _holds_modifiers(value: Node) -> bool:
+    """A mapping with a `*_modifiers` key, or keyed by modifier class names."""
+    if value.kind != "map":
+        return False
+    known = registry().modifiers
+    return any(
+        isinstance(k, str) and (k.endswith("_modifiers") or k in known)
+        for k in value.value
+    )

@@ -1,0 +1,70 @@
+"""The llm-compressor reader walks a recipe as `Recipe.from_dict` does.
+
+On the corpus (tests/data/corpus/llmcompressor, with what llm-compressor 0.14.0.1
+made of each file): every recipe it loads is read with no error and the same
+modifiers in the same order; a recipe it refuses for a modifier it does not have
+is refused with the engine's own words. (Refusals of a modifier's fields are the
+field validation's, not the walk's: the walk reads those modifiers like any other.)
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from recipe_compiler.dialects.llmcompressor.reader import read
+from recipe_compiler.loader import yamltree
+from recipe_compiler.loader.source import from_text
+
+ROOT = Path(__file__).resolve().parents[2]
+FOLDER = ROOT / "tests" / "data" / "corpus" / "llmcompressor"
+
+
+def walk(text: str, name: str = "r.yaml"):
+    return read(yamltree.parse(from_text(text, name, "yaml")).root)
+
+
+def index() -> list[dict[str, str]]:
+    with open(FOLDER / "INDEX.tsv", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def test_the_corpus_is_walked_as_the_engine_walked_it():
+    loaded = refused = 0
+    for row in index():
+        got = walk((FOLDER / row["local_name"]).read_text(), row["local_name"])
+        names = [m.name for m in got.modifiers]
+        if row["loads_llmc_0_14"] == "yes":
+            loaded += 1
+            assert got.refused is None, (row["local_name"], got.refused)
+            assert names == row["modifiers"].split(","), row["local_name"]
+        elif row["error"].startswith("ValueError: No modifier of type"):
+            refused += 1
+            assert got.refused is not None and got.refused.error == row["error"]
+        else:  # a field the engine refuses: the walk reads the modifier as written
+            # (and may find what the recipe's own check would refuse after it)
+            assert got.refused is None or got.refused.kind == "awq-alone"
+            modifier = row["error"].split(" for ")[-1]
+            assert modifier in names, row["local_name"]
+    assert loaded == 42 and refused == 1
+
+
+def test_what_the_engine_ignores_is_said_where_it_is_written():
+    got = walk(
+        "quant_stag:\n  quant_modifiers:\n    QuantizationModifier: {}\n"
+        "stages:\n  a:\n    b_modifiers: {}\n"
+        "smooth_modifiers:\n  SmoothQuantModifier: {}\n"
+        "real_stage:\n  run_type: oneshot\n  quant_modifier:\n    GPTQModifier: {}\n"
+        "  list_modifiers:\n    - GPTQModifier: {}\n"
+    )
+    assert got.refused is None and got.modifiers == ()
+    assert [(f.kind, f.line, f.column) for f in got.findings] == [
+        ("ignored-stage", 1, 1),
+        ("ignored-stage", 4, 1),
+        ("ignored-group", 7, 1),
+        ("run-type-ignored", 10, 3),
+        ("ignored-group", 11, 3),
+        ("ignored-group", 13, 3),
+        ("no-modifiers", 1, 1),
+    ]
+    assert "did you mean 'quant_stage'?" in got.findings[0].hint

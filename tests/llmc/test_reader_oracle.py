@@ -1,0 +1,137 @@
+"""The reader's walk is llm-compressor's, on generated recipe structures.
+
+Recipes of every shape the walk decides on (stages that are or are not mappings,
+misspelled and `stages:` keys, flat groups, list groups, `run_type`, keys that are
+not strings, bodies that are not mappings, the factory's own keywords, unknown and
+abstract modifiers, AWQ with and without a quantizing modifier after it, `args` of
+every type), each modifier's body otherwise empty (so its fields cannot fail): the
+engine and `reader.read` must agree on whether it loads, the modifiers in order
+and the recipe's stage, or on the first error word for word. The counts of each
+outcome are checked so that no branch goes untested.
+"""
+
+from __future__ import annotations
+
+import collections
+import random
+
+import yaml
+
+from recipe_compiler.dialects.llmcompressor.reader import read
+from recipe_compiler.loader import yamltree
+from recipe_compiler.loader.source import from_text
+
+NAMES = [
+    "QuantizationModifier",
+    "GPTQModifier",
+    "SmoothQuantModifier",
+    "AWQModifier",
+    "SpinQuantModifier",
+    "QuIPModifier",
+    "LogarithmicEqualizationModifier",
+    "Modifier",
+    "GPTQModifer",
+    7,
+]
+BODIES = [
+    {},
+    {},
+    {},
+    {},
+    None,
+    [],
+    "x",
+    {"group": "g"},
+    {"allow_registered": True},
+    {1: 2},
+]
+
+
+def _group(rng: random.Random) -> object:
+    kind = rng.random()
+    if kind < 0.08:
+        return [{rng.choice(NAMES[:3]): {}}]  # a list group
+    return {
+        rng.choice(NAMES) if rng.random() < 0.3 else rng.choice(NAMES[:7]): (
+            rng.choice(BODIES) if rng.random() < 0.25 else {}
+        )
+        for _ in range(rng.randint(1, 3))
+    }
+
+
+def _stage(rng: random.Random) -> object:
+    kind = rng.random()
+    if kind < 0.06:
+        return rng.choice([None, [], "oneshot"])
+    out: dict = {}
+    for _ in range(rng.randint(1, 3)):
+        k = rng.random()
+        if k < 0.7:
+            out[f"{rng.choice(['quant', 'smooth', 'a'])}_modifiers"] = _group(rng)
+        elif k < 0.8:
+            out["run_type"] = "oneshot"
+        elif k < 0.9:
+            out["quant_modifier"] = _group(rng)
+        elif k < 0.95:
+            out[3] = _group(rng)
+        else:
+            out["b_modifiers"] = None
+    return out
+
+
+def recipe(rng: random.Random) -> object:
+    if rng.random() < 0.03:
+        return rng.choice([None, [1, 2], "text"])
+    out: dict = {}
+    for _ in range(rng.randint(1, 3)):
+        k = rng.random()
+        if k < 0.65:
+            out[f"{rng.choice(['quant', 'sparsity', 'x_stage_y'])}_stage"] = _stage(rng)
+        elif k < 0.72:
+            out["args"] = rng.choice([{"a": 1}, None, 5, [1]])
+        elif k < 0.8:
+            out[rng.choice(["stages", "quant_stag", "version"])] = {"s": _stage(rng)}
+        elif k < 0.9:
+            out["quant_modifiers"] = _group(rng)
+        elif k < 0.95:
+            out[1] = "x"
+        else:
+            out["second_stage"] = _stage(rng)
+    return out
+
+
+def _text(obj: object) -> str:
+    return "" if obj is None else yaml.safe_dump(obj, sort_keys=False)
+
+
+def test_the_walk_is_the_engines(llmc):
+    rng = random.Random(35)
+    texts = [_text(recipe(rng)) for _ in range(600)]
+    verdicts = llmc([(f"r{i}.yaml", t) for i, t in enumerate(texts)])
+    outcomes: collections.Counter[str] = collections.Counter()
+    for text, got in zip(texts, verdicts, strict=True):
+        ours = read(yamltree.parse(from_text(text, "r.yaml", "yaml")).root)
+        refused = ours.refused
+        assert got["loads"] == (refused is None), (text, got, refused)
+        if got["loads"]:
+            assert got["modifiers"] == [m.name for m in ours.modifiers], text
+            assert got["stage"] == ours.stage, text
+            outcomes["loads" if got["modifiers"] else "loads empty"] += 1
+        else:
+            assert got["error"] == refused.error, (text, got["error"])
+            outcomes[refused.kind] += 1
+    print(dict(outcomes))
+    for kind in (
+        "loads",
+        "loads empty",
+        "not-a-mapping",
+        "key-not-a-string",
+        "field-not-a-string",
+        "body-not-a-mapping",
+        "factory-keyword",
+        "unknown-modifier",
+        "abstract-modifier",
+        "args-not-a-mapping",
+        "awq-alone",
+    ):
+        assert outcomes[kind] >= 3, (kind, dict(outcomes))
