@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -172,6 +173,7 @@ def _build(
 _OUTCOMES: dict[Any, tuple[Modifier | None, tuple[Problem, ...], tuple[Problem, ...]]]
 _OUTCOMES = {}
 _OUTCOMES_KEPT = 4096
+_EVICTING = threading.Lock()
 
 
 def _outcome(
@@ -209,9 +211,10 @@ def _outcome(
         found = []
         model, deferred = _build(e, values, path, found, length)
         done = model, deferred, tuple(found)
-        if len(_OUTCOMES) >= _OUTCOMES_KEPT:
-            del _OUTCOMES[next(iter(_OUTCOMES))]  # the oldest
-        _OUTCOMES[key] = done
+        with _EVICTING:  # the server analyses documents in worker threads
+            if len(_OUTCOMES) >= _OUTCOMES_KEPT:
+                del _OUTCOMES[next(iter(_OUTCOMES))]  # the oldest
+            _OUTCOMES[key] = done
     return done
 
 
