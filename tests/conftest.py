@@ -26,9 +26,12 @@ def lint_text(
     steps_per_epoch=None,
     model=None,
     target=None,
+    dialect=None,
 ):
-    """`target`: a sweep.json's document, as `--target-cpu FILE` reads it."""
+    """`target`: a sweep.json's document, as `--target-cpu FILE` reads it;
+    `dialect`: as `--dialect` (None: auto)."""
     from recipe_compiler.hardware.measured import _parse
+    from recipe_compiler.linter.config import Config
     from recipe_compiler.model.sources import load_network
 
     kind = "md" if name.endswith(".md") else "yaml"
@@ -38,7 +41,8 @@ def lint_text(
     net = load_network(model) if model else None
     spe = steps_per_epoch or DEFAULT_STEPS_PER_EPOCH
     sweep = _parse(target, "sweep.json") if target else None
-    return recipe, lint_recipe(recipe, None, spe, net, sweep).problems
+    config = Config(dialect=None if dialect in (None, "auto") else dialect)
+    return recipe, lint_recipe(recipe, config, spe, net, sweep).problems
 
 
 @pytest.fixture(scope="session")

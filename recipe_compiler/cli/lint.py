@@ -58,6 +58,7 @@ class LintSettings:
     stdin_filename: str | None = None
     color: Color = "auto"
     jobs: int | None = None  # None: the cores
+    dialect: str | None = None  # None: the config's, else auto
 
 
 @click.command()
@@ -143,6 +144,14 @@ class LintSettings:
     help="Processes for a folder of many recipes (default: the cores; 1: one "
     "process). The output is the same either way.",
 )
+@click.option(
+    "--dialect",
+    type=click.Choice(["auto", "sparseml", "sparseml-core", "llm-compressor"]),
+    help="The engine the recipes are written for. auto (the default, or the "
+    "config's dialect): SparseML's legacy loader for !Tags or a modifiers list; a "
+    "staged recipe as llm-compressor's unless it uses eval(...) (SparseML 1.8's "
+    "sparseml.core).",
+)
 @limit_options
 def lint(**options: Any) -> int:
     """Check recipes (files or folders, recursively); '-' reads standard input."""
@@ -162,6 +171,10 @@ def execute(settings: LintSettings) -> int:
         )
     except ConfigError as exc:
         raise Failure(f"recipe lint: {exc}", EXIT_USAGE) from None
+    if settings.dialect is not None:
+        cfg = dataclasses.replace(
+            cfg, dialect=None if settings.dialect == "auto" else settings.dialect
+        )
     if settings.model is not None:
         net = load_model("lint", settings.model)
     else:
@@ -224,6 +237,10 @@ def execute(settings: LintSettings) -> int:
                 if linted.skipped:
                     note = skipped_note(linted.skipped)
                     report = report.rstrip("\n") + f" {note}\n"
+                if linted.read_as:  # which engine's reading, and why, above the sum
+                    *body, summary = report.rstrip("\n").split("\n")
+                    said = [f"{p}: read as {d}: {why}" for p, d, why in linted.read_as]
+                    report = "\n".join([*body, *said, summary]) + "\n"
     if settings.output_file:
         from ..fileio import write_atomic
 

@@ -69,8 +69,8 @@ def detect(root: Node | None) -> Choice:
         )
     return Choice(
         Dialect.LLM_COMPRESSOR,
-        f"a staged recipe ('{stage}'): read as llm-compressor's, the maintained "
-        "engine (--dialect sparseml-core reads it as SparseML 1.8's)",
+        f"a staged recipe ('{stage}') without eval(...): read as llm-compressor's, "
+        "the maintained engine",
     )
 
 

@@ -19,14 +19,16 @@ one, or given with `--config`. Format::
     steps-per-epoch: 1849       # the default of --steps-per-epoch (lint, lsp)
     model: yolov5s              # the default of --model: built-in, factory or
                                 # an ONNX file (relative to this file)
+    dialect: auto               # the default of --dialect: auto | sparseml |
+                                # sparseml-core | llm-compressor
 
 As ruff's: `exclude` skips a file where a folder is walked and lints it where it is
 named on the command line; a code runs when `select` (or its default, every code)
 or `extend-select` takes it and neither `ignore` nor a matching per-file ignore
 does. `--select`, `--extend-select` and `--ignore` on the command line apply on top
 (`--select` replaces the config's). RC000 (unreadable input) always reports.
-`steps-per-epoch` and `model` are what `recipe lint` and `recipe lsp` check with
-when the command line does not say.
+`steps-per-epoch`, `model` and `dialect` are what `recipe lint` and `recipe lsp`
+check with when the command line does not say.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import functools
 import re
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..loader.codes import LOADER_CODES
 from ..problems import Severity
@@ -61,6 +63,7 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     steps_per_epoch: int | None = None
     model: str | None = None
+    dialect: str | None = None  # auto (None), sparseml, sparseml-core, llm-compressor
 
     def excludes(self, path: Path) -> bool:
         """Whether a file found by walking a folder is left out."""
@@ -158,6 +161,15 @@ def sparseml_fails(code: str) -> tuple[str, ...]:
     return loader.sparseml if loader else ()
 
 
+def engine_fails(code: str) -> tuple[str, tuple[str, ...]]:
+    """The engine an error code's verdict is ("sparseml", "llm-compressor") and
+    where it fails on it."""
+    loader = LOADER_CODES.get(code)
+    if loader is not None:
+        return loader.engine, loader.fails
+    return "sparseml", sparseml_fails(code)
+
+
 def code_of(name_or_code: str) -> str:
     """The code a rule or loader finding is named by (`unused-variable` -> RC402);
     anything else is returned as given."""
@@ -218,7 +230,7 @@ def _read(path: Path) -> Any:
 
 KEYS = frozenset(
     {"rules", "exclude", "select", "extend-select", "ignore", "per-file-ignores"}
-    | {"extends", "steps-per-epoch", "model"}
+    | {"extends", "steps-per-epoch", "model", "dialect"}
 )  # the model's fields by their aliases (a test holds the two equal)
 # what is wrong with each key, in the order a config's keys are judged
 _EXPECTED = {
@@ -231,6 +243,7 @@ _EXPECTED = {
     "(len(train loader) / gradient accumulation)",
     "model": "'model' must name a model: a built-in one (digits-cnn, "
     "yolov5n|s|m|l|x), an ONNX file or pkg.module:factory",
+    "dialect": "'dialect' must be auto, sparseml, sparseml-core or llm-compressor",
     "rules": "'rules' must be a mapping of rule to setting",
 }
 
@@ -260,6 +273,7 @@ def _file_model() -> Any:
         extends: Any = None
         steps_per_epoch: int = pydantic.Field(1, alias="steps-per-epoch", ge=1)
         model: str | None = None
+        dialect: Literal["auto", "sparseml", "sparseml-core", "llm-compressor"] = "auto"
 
         @pydantic.field_validator("model", mode="before")
         @classmethod
@@ -351,6 +365,8 @@ def load(path: Path | None, _seen: tuple[Path, ...] = ()) -> Config:
         cfg.steps_per_epoch = f.steps_per_epoch
     if f.model is not None:
         cfg.model = _model(path, f.model)
+    if "dialect" in data:
+        cfg.dialect = None if f.dialect == "auto" else f.dialect
     known = all_codes() if f.rules else {}  # (imports every rule: only if asked)
     for key, setting in (f.rules or {}).items():
         code = code_of(str(key))

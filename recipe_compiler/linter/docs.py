@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .config import all_codes, sparseml_fails
+from .config import all_codes, engine_fails
 from .rules import RULES
 
 INTRO = """\
@@ -10,16 +10,20 @@ INTRO = """\
 
 Codes are stable and never reused. Families: RC0xx reading and YAML, RC1xx structure
 and schema, RC2xx schedule, RC3xx sparsity and learning-rate values, RC4xx variables
-and `eval(...)`. Loader codes are found while the recipe is read; rule codes run on a
-recipe that loaded without errors. Severity: **error** = SparseML 1.8 would refuse the
-recipe or crash on it; **warning** = it runs, but not as the author most likely
-meant; **info** = style.
+and `eval(...)`, RC7xx staged recipes as llm-compressor 0.14 reads them (`--dialect`:
+a staged recipe without `eval(...)` is llm-compressor's). Loader codes are found
+while the recipe is read; rule codes run on a recipe that loaded without errors.
+Severity: **error** = the engine the recipe is for (SparseML 1.8, or llm-compressor
+0.14 for RC7xx) would refuse the recipe or crash on it; **warning** = it runs, but
+not as the author most likely meant; **info** = style.
 
 Every error names where SparseML 1.8 fails on it, with the exception it raises:
 `load` (`ScheduledModifierManager.from_yaml`), `initialize` (`manager.initialize` on
 a model with the recipe's parameters) or `step` (a training step inside the
 window). Each is proven by a case in `tests/linter/rules/cases` that SparseML runs and
-fails exactly there (`tests/linter/rules/test_evidence.py`). `limit` is the one error
+fails exactly there (`tests/linter/rules/test_evidence.py`); an RC7xx error names
+where llm-compressor 0.14 fails (`load`: `Recipe.create_instance`), proven the same
+way in its own environment (`tests/llmc/test_evidence.py`). `limit` is the one error
 that is not a verdict on the recipe: recipe-compiler stops at its own bounds on
 what a recipe may cost (docs/security.md), which SparseML may load.
 
@@ -42,11 +46,13 @@ def table() -> list[tuple[str, str, str, str]]:
 
 
 def catalogue() -> list[dict[str, object]]:
-    """`recipe rules --format json`: every code, and where SparseML fails on it."""
+    """`recipe rules --format json`: every code, the engine whose verdict it is,
+    and where that engine fails on it (`sparseml`: SparseML's, as before)."""
     out: list[dict[str, object]] = []
     for code, name, sev, summary in table():
+        engine, entries = engine_fails(code)
         fails = []
-        for entry in sparseml_fails(code):
+        for entry in entries:
             stage, _, exception = entry.partition(": ")
             fails.append({"stage": stage, "exception": exception or None})
         out.append(
@@ -55,20 +61,24 @@ def catalogue() -> list[dict[str, object]]:
                 "name": name,
                 "severity": sev,
                 "summary": summary,
-                "sparseml": fails,
+                "engine": engine,
+                "fails": fails,
+                "sparseml": fails if engine == "sparseml" else [],
             }
         )
     return out
 
 
 def _fails(code: str) -> str:
-    return "<br>".join(f"`{e}`" for e in sparseml_fails(code))
+    engine, entries = engine_fails(code)
+    prefix = "" if engine == "sparseml" else f"{engine} "
+    return "<br>".join(f"{prefix}`{e}`" for e in entries)
 
 
 def render() -> str:
     out = [
         INTRO,
-        "| code | name | severity | summary | SparseML fails at |",
+        "| code | name | severity | summary | the engine fails at |",
         "| --- | --- | --- | --- | --- |",
     ]
     for code, name, sev, summary in table():

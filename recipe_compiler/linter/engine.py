@@ -40,6 +40,9 @@ class Linted:
     recipes: list[Recipe] = dataclasses.field(default_factory=list)
     counted: int = 0  # recipes linted in other processes (their count, not them)
     skipped: int = 0  # files a folder walk passed over as not recipes
+    # (path, dialect, why) of each recipe read as another engine's than SparseML's
+    # legacy loader: the text report says so
+    read_as: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
 
     @property
     def linted(self) -> int:
@@ -53,6 +56,7 @@ class Linted:
             self.recipes + other.recipes,
             self.counted + other.counted,
             self.skipped + other.skipped,
+            sorted(self.read_as + other.read_as),
         )
 
 
@@ -70,6 +74,12 @@ def lint_recipe(
     given; rules that need a sweep when a `target` CPU is (`--target-cpu`).
     """
     config = config or Config()
+    dialect, why = _dialect(recipe, config)
+    if dialect == "llm-compressor":
+        from ..dialects.llmcompressor.lint import problems as llmc_problems
+
+        linted = _kept(recipe, config, llmc_problems(recipe))
+        return dataclasses.replace(linted, read_as=[(recipe.path, dialect, why)])
     events, problems = _replayed(recipe, steps_per_epoch)
     if recipe.ok or recipe.root is not None:
         # an error hides no other finding (as ruff reports all it can): the rules
@@ -79,6 +89,21 @@ def lint_recipe(
         replayed = events if recipe.ok else None
         problems += _rule_problems(Context(recipe, config, replayed, network, target))
     problems.extend(deferred(recipe, events))
+    return _kept(recipe, config, problems)
+
+
+def _dialect(recipe: Recipe, config: Config) -> tuple[str, str]:
+    """The dialect the recipe is linted as, and why: the config's (or --dialect),
+    or what `auto` makes of it (`dialects.detect`)."""
+    from ..dialects.detect import resolve
+
+    choice = resolve(config.dialect, recipe.root)
+    return choice.dialect.value, choice.why
+
+
+def _kept(recipe: Recipe, config: Config, problems: list[Problem]) -> Linted:
+    """The problems the config and `# recipe: disable=` comments let through, and
+    those they hid."""
     out, hidden = [], []
     disabled_lines = inline_disables(recipe.source.text)
     whole_file = disabled_lines.get(0, set())
@@ -108,13 +133,15 @@ def lint_sources(
     problems: list[Problem] = []
     hidden: list[Problem] = []
     recipes: list[Recipe] = []
+    read_as: list[tuple[str, str, str]] = []
     for src in sources:
         recipe = from_source(src, overrides, limits)
         linted = lint_recipe(recipe, config, steps_per_epoch, network, target)
         recipes.append(recipe)
         problems.extend(linted.problems)
         hidden.extend(linted.suppressed)
-    return Linted(sorted(problems), sorted(hidden), recipes)
+        read_as.extend(linted.read_as)
+    return Linted(sorted(problems), sorted(hidden), recipes, read_as=sorted(read_as))
 
 
 def lint_paths(
@@ -182,7 +209,9 @@ def _lint_chunk(job: tuple[list[Path], tuple[Any, ...]]) -> Linted:
     back; a Recipe holds its whole tree)."""
     files, settings = job
     linted = _lint_files(files, *settings)
-    return Linted(linted.problems, linted.suppressed, [], linted.linted)
+    return Linted(
+        linted.problems, linted.suppressed, [], linted.linted, read_as=linted.read_as
+    )
 
 
 def _balanced(files: list[Path], jobs: int) -> list[list[Path]]:

@@ -3,8 +3,8 @@
 Lint rules that look at a loaded recipe live one per module in `lint/rules/`; the
 loader's findings are listed here so that config, docs and SARIF see one catalogue.
 Families: RC0xx reading and YAML, RC1xx structure and schema, RC2xx schedule,
-RC3xx sparsity and learning-rate values, RC4xx variables and `eval(...)`.
-Codes are never reused.
+RC3xx sparsity and learning-rate values, RC4xx variables and `eval(...)`, RC7xx
+staged recipes as llm-compressor reads them. Codes are never reused.
 """
 
 from __future__ import annotations
@@ -24,6 +24,16 @@ class Code:
     @property
     def sparseml(self) -> tuple[str, ...]:
         return SPARSEML_FAILS.get(self.code, ())
+
+    @property
+    def engine(self) -> str:
+        """The engine whose verdict an error of this code is."""
+        return "llm-compressor" if self.code in LLMC_FAILS else "sparseml"
+
+    @property
+    def fails(self) -> tuple[str, ...]:
+        """Where that engine fails on it ("load: TypeError", ...)."""
+        return LLMC_FAILS.get(self.code) or self.sparseml
 
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
@@ -178,7 +188,86 @@ LOADER_CODES: dict[str, Code] = {
             W,
             "A string that looks like eval(...) but SparseML leaves as text.",
         ),
+        Code(
+            "RC701",
+            "staged-not-a-mapping",
+            E,
+            "A staged recipe that is empty or not a mapping.",
+        ),
+        Code(
+            "RC702",
+            "staged-key-not-a-string",
+            E,
+            "A stage, group or field key that is not a string.",
+        ),
+        Code(
+            "RC703",
+            "modifier-arguments-not-a-mapping",
+            E,
+            "A modifier's arguments are empty or not a mapping.",
+        ),
+        Code(
+            "RC704",
+            "factory-keyword",
+            E,
+            "A field the modifier factory passes itself (`group`).",
+        ),
+        Code(
+            "RC705",
+            "unknown-staged-modifier",
+            E,
+            "llm-compressor has no modifier of that name.",
+        ),
+        Code(
+            "RC706",
+            "abstract-modifier",
+            E,
+            "`Modifier`, the base class, named as a modifier.",
+        ),
+        Code("RC707", "args-not-a-mapping", E, "`args` is not a mapping."),
+        Code(
+            "RC708",
+            "awq-without-quantization",
+            E,
+            "AWQModifier with no quantizing modifier after it.",
+        ),
+        Code(
+            "RC709",
+            "ignored-stage",
+            W,
+            "A top-level key llm-compressor does not read as a stage.",
+        ),
+        Code(
+            "RC710",
+            "ignored-group",
+            W,
+            "A group of modifiers llm-compressor does not read.",
+        ),
+        Code(
+            "RC711", "run-type-ignored", W, "`run_type`, which llm-compressor ignores."
+        ),
+        Code(
+            "RC712",
+            "no-staged-modifiers",
+            W,
+            "llm-compressor reads no modifier from the recipe.",
+        ),
     ]
+}
+
+
+# Where llm-compressor 0.14 fails on what each RC7xx error finds: "load"
+# (`Recipe.create_instance`), with the exception it raises; each proven by a case
+# in tests/linter/rules/cases run through the engine (tests/llmc/test_evidence.py).
+LLMC_FAILS: dict[str, tuple[str, ...]] = {
+    "RC701": ("load: AttributeError",),
+    "RC702": ("load: AttributeError", "load: TypeError"),
+    "RC703": ("load: AttributeError",),
+    "RC704": ("load: TypeError",),
+    "RC705": ("load: ValueError",),
+    "RC706": ("load: TypeError",),
+    "RC707": ("load: ValidationError",),
+    "RC708": ("load: ValidationError",),
 }
 
 

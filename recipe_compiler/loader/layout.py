@@ -233,8 +233,9 @@ def _empty_stages(root: Node, per_stage: Mapping[str, int], path: str) -> list[P
         )
         hint = (
             "run it with the engine it is written for (sparseml.core's oneshot or "
-            "train, llm-compressor's oneshot); recipe-compiler checks only legacy "
-            "recipes so far"
+            "train, llm-compressor's oneshot); `recipe lint --dialect "
+            "llm-compressor` checks it as llm-compressor reads it (SparseML 1.8's "
+            "sparseml.core reading is not checked yet)"
         )
     else:
         code = "RC106"

@@ -68,3 +68,21 @@ def test_what_the_engine_ignores_is_said_where_it_is_written():
         ("no-modifiers", 1, 1),
     ]
     assert "did you mean 'quant_stage'?" in got.findings[0].hint
+
+
+def test_what_llm_compressor_loads_lints_without_an_error():
+    """`recipe lint` (dialect auto) on the corpus: no false error on any recipe
+    the engine loads; the one it refuses for a modifier it lacks is an error at
+    that modifier's line."""
+    from tests.conftest import lint_text
+
+    for row in index():
+        text = (FOLDER / row["local_name"]).read_text()
+        _, problems = lint_text(text, row["local_name"])
+        errors = [p for p in problems if p.severity == "error"]
+        if row["loads_llmc_0_14"] == "yes":
+            assert errors == [], (row["local_name"], errors)
+        elif row["error"].startswith("ValueError: No modifier of type"):
+            assert [p.code for p in errors] == ["RC705"]
+            line = text.split("\n")[errors[0].line - 1]
+            assert "OutputDistillationModifier" in line

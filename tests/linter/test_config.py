@@ -11,15 +11,19 @@ from recipe_compiler.problems import Severity
 BAD = [
     (
         "[1, 2]",
-        "the config holds exclude, extend-select, extends, ignore, model, "
+        "the config holds dialect, exclude, extend-select, extends, ignore, model, "
         "per-file-ignores, rules, select, steps-per-epoch",
     ),
     (
         "rulez: {}",
-        "the config holds exclude, extend-select, extends, ignore, model, "
+        "the config holds dialect, exclude, extend-select, extends, ignore, model, "
         "per-file-ignores, rules, select, steps-per-epoch, not 'rulez'",
     ),
     ("exclude: recipes/*", "'exclude' must be a list of glob patterns"),
+    (
+        "dialect: llmcompressor",
+        "'dialect' must be auto, sparseml, sparseml-core or llm-compressor",
+    ),
     ("exclude: [1]", "'exclude' must be a list of glob patterns"),
     ("select: RC2", "'select' must be a list of codes or names"),
     (

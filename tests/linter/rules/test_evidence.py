@@ -25,7 +25,9 @@ from tests.sml_verdict import STEPS_PER_EPOCH, verdict, verdict_of_file
 pytestmark = pytest.mark.filterwarnings(
     "ignore::pytest.PytestUnraisableExceptionWarning"
 )
-CASES = cases()
+# the cases of what SparseML reads (llm-compressor's are its oracle's:
+# tests/llmc/test_evidence.py)
+CASES = [c for c in cases() if c[2].get("dialect") != "llm-compressor"]
 RUN = [c for c in CASES if c[2].get("sparseml") != "limit"]
 ERRORS = {c for c, (_, sev, _) in all_codes().items() if sev is Severity.ERROR}
 
@@ -47,7 +49,13 @@ def test_sparseml_fails_exactly_where_the_case_says(sparseml, code, name, case):
     got = verdict(_text(case), file, _spe(case), model=model)
     assert not got.cut
     assert str(got) == case.get("sparseml", ""), got.message
-    _, problems = lint_text(_text(case), file, steps_per_epoch=_spe(case), model=model)
+    _, problems = lint_text(
+        _text(case),
+        file,
+        steps_per_epoch=_spe(case),
+        model=model,
+        dialect=case.get("dialect"),
+    )
     errors = {p.code for p in problems if p.severity == "error"}
     assert bool(errors) == (not got.ran), (errors, got.message)
     if "fail" in case and code in ERRORS:

@@ -15,21 +15,23 @@ CASES = Path(__file__).parent / "cases"
 
 
 def cases() -> list[tuple[str, str, dict]]:
-    """(code, case name, case) of every case file."""
+    """(code, case name, case) of every case file; a file's `dialect` (the engine
+    its cases are read as, default auto) is given to each of its cases."""
     out = []
     for f in sorted(CASES.glob("*.yaml")):
         data = YAML(typ="safe", pure=True).load(f.read_text())
-        out += [(data["rule"], name, case) for name, case in data["cases"].items()]
+        dialect = {"dialect": data["dialect"]} if "dialect" in data else {}
+        out += [
+            (data["rule"], name, {**dialect, **case})
+            for name, case in data["cases"].items()
+        ]
     return out
 
 
 def _load():
-    out = []
-    for f in sorted(CASES.glob("*.yaml")):
-        data = YAML(typ="safe", pure=True).load(f.read_text())
-        for name, case in data["cases"].items():
-            out.append(pytest.param(data["rule"], case, id=f"{data['rule']}::{name}"))
-    return out
+    return [
+        pytest.param(code, case, id=f"{code}::{name}") for code, name, case in cases()
+    ]
 
 
 @pytest.mark.parametrize(("code", "case"), _load())
@@ -43,6 +45,7 @@ def test_case(code, case):
             steps_per_epoch=spe,
             model=case.get("model"),
             target=case.get("target"),
+            dialect=case.get("dialect"),
         )
         assert [p for p in problems if p.code == code] == []
         assert [p for p in problems if p.severity == "error"] == [], problems
@@ -53,6 +56,7 @@ def test_case(code, case):
             steps_per_epoch=spe,
             model=case.get("model"),
             target=case.get("target"),
+            dialect=case.get("dialect"),
         )
         got = [[p.line, p.column] for p in problems if p.code == code]
         assert got == case["problems"], problems

@@ -1,0 +1,45 @@
+"""A recipe's problems as llm-compressor 0.14 would meet them: what its YAML
+reader finds (the text as YAML, shared with every dialect) and what the engine's
+walk refuses or ignores (`reader`), each at the line it is written."""
+
+from __future__ import annotations
+
+from ...loader import codes
+from ...loader.recipe import Recipe
+from ...problems import Problem
+from .reader import read
+
+# what the text is as YAML, before any engine reads it: the same in every dialect
+YAML_CODES = frozenset({"RC000", "RC001", "RC008", "RC009", "RC010"})
+
+CODE = {
+    "not-a-mapping": "RC701",
+    "key-not-a-string": "RC702",
+    "field-not-a-string": "RC702",
+    "body-not-a-mapping": "RC703",
+    "factory-keyword": "RC704",
+    "unknown-modifier": "RC705",
+    "abstract-modifier": "RC706",
+    "args-not-a-mapping": "RC707",
+    "awq-alone": "RC708",
+    "ignored-stage": "RC709",
+    "ignored-group": "RC710",
+    "run-type-ignored": "RC711",
+    "no-modifiers": "RC712",
+}
+
+
+def problems(recipe: Recipe) -> list[Problem]:
+    """The YAML's own problems, then the walk's (none where the YAML failed)."""
+    out = [p for p in recipe.problems if p.code in YAML_CODES]
+    if any(p.severity == "error" for p in out):
+        return out
+    walked = read(recipe.root)
+    for f in walked.findings:
+        said = f.message
+        if f.error is not None:
+            said += f'; llm-compressor fails at load with "{f.error}"'
+        out.append(
+            codes.make(CODE[f.kind], recipe.path, f.line, f.column, said, f.hint)
+        )
+    return out
