@@ -30,9 +30,9 @@ class StagedForm:
         return (
             f"a staged recipe ('{self.stage}' → '{self.group}' → "
             f"'{self.modifier}', line {self.line}), the format of SparseML's "
-            "sparseml.core framework and of llm-compressor; recipe-compiler reads "
-            "SparseML's legacy recipes ('- !GMPruningModifier' list items) and not "
-            "this format yet"
+            "sparseml.core framework and of llm-compressor; `recipe lint` checks it "
+            "as llm-compressor reads it, and this command reads SparseML's legacy "
+            "recipes ('- !GMPruningModifier' list items) only, so far"
         )
 
 

@@ -86,3 +86,13 @@ def test_what_llm_compressor_loads_lints_without_an_error():
             assert [p.code for p in errors] == ["RC705"]
             line = text.split("\n")[errors[0].line - 1]
             assert "OutputDistillationModifier" in line
+
+
+def test_the_editor_checks_a_staged_recipe_as_llm_compressor_reads_it():
+    from recipe_compiler.lsp.analysis import Settings, analyse
+
+    text = "quant_stage:\n  quant_modifiers:\n    GPTQModifer:\n      scheme: W4A16\n"
+    a = analyse(text, "/tmp/r.yaml", Settings())
+    assert [(p.code, p.line, p.column) for p in a.problems] == [("RC705", 3, 5)]
+    start = text.index("GPTQModifer")
+    assert a.problem_span(a.problems[0]) == (start, start + 11)  # the name
