@@ -239,8 +239,10 @@ def load_recipe(
     path: str,
     overrides: dict[str, Any] | None = None,
     limits: Limits | None = None,
+    staged: bool = False,
 ) -> Any:
-    """The recipe at `path`, or a Failure naming the command (exit 2)."""
+    """The recipe at `path`, or a Failure naming the command (exit 2); a staged
+    recipe too when the command reads them (`staged`)."""
     from ..loader.recipe import OverrideError, load
 
     zoo_stub(command, path)
@@ -252,7 +254,8 @@ def load_recipe(
         recipe = load(path, overrides or {}, limits or current_limits(), text=False)
     except OverrideError as exc:
         raise Failure(f"recipe {command}: {exc}") from None
-    refuse_staged(command, recipe)
+    if not staged:
+        refuse_staged(command, recipe)
     return recipe
 
 
@@ -324,6 +327,18 @@ def lint_errors(found: list[Any], spe: int, indent: str = "") -> str:
         f"{len(found)} error{'s' * (len(found) != 1)} by `recipe lint "
         f"--steps-per-epoch {spe}`:{listed}"
     )
+
+
+def dialect_option(f: F) -> F:
+    """`--dialect`: the engine the recipe is for (docs/dialects.md)."""
+    return click.option(
+        "--dialect",
+        type=click.Choice(["auto", "sparseml", "sparseml-core", "llm-compressor"]),
+        help="The engine the recipes are written for. auto (the default, or the "
+        "config's dialect): SparseML's legacy loader for !Tags or a modifiers list; "
+        "a staged recipe as llm-compressor's unless it uses eval(...) (SparseML "
+        "1.8's sparseml.core).",
+    )(f)
 
 
 def model_option(f: F) -> F:

@@ -14,6 +14,7 @@ from ..schedule.clock import DEFAULT_STEPS_PER_EPOCH
 from .common import (
     EXIT_USAGE,
     Failure,
+    dialect_option,
     limit_options,
     lint_config,
     lint_errors,
@@ -144,14 +145,7 @@ class LintSettings:
     help="Processes for a folder of many recipes (default: the cores; 1: one "
     "process). The output is the same either way.",
 )
-@click.option(
-    "--dialect",
-    type=click.Choice(["auto", "sparseml", "sparseml-core", "llm-compressor"]),
-    help="The engine the recipes are written for. auto (the default, or the "
-    "config's dialect): SparseML's legacy loader for !Tags or a modifiers list; a "
-    "staged recipe as llm-compressor's unless it uses eval(...) (SparseML 1.8's "
-    "sparseml.core).",
-)
+@dialect_option
 @limit_options
 def lint(**options: Any) -> int:
     """Check recipes (files or folders, recursively); '-' reads standard input."""

@@ -15,12 +15,15 @@ from .common import (
     EXIT_USAGE,
     POSITIVE,
     Failure,
+    dialect_option,
     image_size_option,
+    lint_config,
     load_model,
     load_recipe,
     model_option,
     read_limits,
     refuse_errors,
+    refuse_staged,
     steps_option,
     var_option,
 )
@@ -33,6 +36,7 @@ class ShowSettings:
     model: str | None = None
     image_size: int | None = None
     fmt: Literal["text", "json"] = "text"
+    dialect: str | None = None  # None: the config's, else auto
 
 
 @click.command()
@@ -50,6 +54,7 @@ class ShowSettings:
     show_default=True,
     help="json: the per-layer plan of --model (docs/show.md).",
 )
+@dialect_option
 @read_limits
 def show(**options: Any) -> int:
     """Print a recipe's modifiers as SparseML resolves them; with --model, what it
@@ -69,9 +74,12 @@ def execute_show(settings: ShowSettings) -> int:
     if settings.image_size is not None and settings.model is None:
         raise click.UsageError("--image-size needs --model")
     net = load_model("show", settings.model)
-    recipe = load_recipe("show", settings.recipe, settings.overrides)
+    recipe = load_recipe("show", settings.recipe, settings.overrides, staged=True)
     if recipe.root is None:  # unreadable, or over a limit: nothing to show
         refuse_errors(recipe.problems)
+    if _show_staged(settings, recipe):
+        return 0
+    refuse_staged("show", recipe)
     problems = lint_recipe(recipe, network=net).problems
     if settings.fmt == "text":
         click.echo(modifiers_table(recipe), nl=False)
@@ -86,6 +94,34 @@ def execute_show(settings: ShowSettings) -> int:
             click.echo("\n" + as_text(layers), nl=False)
     refuse_errors(problems)
     return 0
+
+
+def _show_staged(settings: ShowSettings, recipe: Any) -> bool:
+    """A recipe read as llm-compressor's: its stages and modifiers in oneshot's
+    order, then its problems (exit 1 on an error, as for any recipe); False when
+    the recipe is another dialect's."""
+    from dataclasses import replace
+
+    from ..dialects.detect import resolve
+    from ..dialects.llmcompressor.reader import read
+    from ..linter.engine import lint_recipe
+    from ..views.staged_text import llmc_table
+
+    cfg = lint_config("show", None)
+    choice = resolve(settings.dialect or cfg.dialect, recipe.root)
+    if choice.dialect != "llm-compressor":
+        return False
+    if settings.model is not None or settings.overrides:
+        given = "--model" if settings.model is not None else "--var"
+        raise Failure(
+            f"recipe show: {recipe.path} is read as llm-compressor's, which has no "
+            f"variables and whose models are LLMs: {given} is not read for it yet",
+            EXIT_USAGE,
+        )
+    problems = lint_recipe(recipe, replace(cfg, dialect="llm-compressor")).problems
+    click.echo(llmc_table(recipe.path, choice.why, read(recipe.root)), nl=False)
+    refuse_errors(problems)
+    return True
 
 
 PlanFormat = Literal["table", "json", "csv"]

@@ -133,7 +133,7 @@ def test_no_command_fails_with_an_internal_error(tmp_path, command, condition):
     elif condition == "missing input" and reads:
         assert code == 2 and "no such file" in output, output
     elif condition == "staged recipe" and reads:
-        if name == "lint":  # read as llm-compressor's, and said so
+        if name in ("lint", "show"):  # read as llm-compressor's, and said so
             report = Path(paths["o"]).read_text() if writes else output
             assert "read as llm-compressor" in report
         else:
