@@ -252,6 +252,18 @@ LOADER_CODES: dict[str, Code] = {
             W,
             "llm-compressor reads no modifier from the recipe.",
         ),
+        Code(
+            "RC713",
+            "unknown-staged-field",
+            E,
+            "A field the llm-compressor modifier does not define.",
+        ),
+        Code(
+            "RC714",
+            "missing-staged-field",
+            E,
+            "A field the llm-compressor modifier requires is missing.",
+        ),
     ]
 }
 
@@ -268,6 +280,8 @@ LLMC_FAILS: dict[str, tuple[str, ...]] = {
     "RC706": ("load: TypeError",),
     "RC707": ("load: ValidationError",),
     "RC708": ("load: ValidationError",),
+    "RC713": ("load: ValidationError",),
+    "RC714": ("load: ValidationError",),
 }
 
 

@@ -4,7 +4,9 @@ Recipes of every shape the walk decides on (stages that are or are not mappings,
 misspelled and `stages:` keys, flat groups, list groups, `run_type`, keys that are
 not strings, bodies that are not mappings, the factory's own keywords, unknown and
 abstract modifiers, AWQ with and without a quantizing modifier after it, `args` of
-every type), each modifier's body otherwise empty (so its fields cannot fail): the
+every type), fields a modifier does not define and required ones missing (SparseML's
+`percdamp`, `sequential_update`; SparseGPT without `sparsity`), no value of a wrong
+type (the fields' own validation is not the walk's): the
 engine and `reader.read` must agree on whether it loads, the modifiers in order
 and the recipe's stage, or on the first error word for word. The counts of each
 outcome are checked so that no branch goes untested.
@@ -29,6 +31,8 @@ NAMES = [
     "SpinQuantModifier",
     "QuIPModifier",
     "LogarithmicEqualizationModifier",
+    "SparseGPTModifier",
+    "WandaPruningModifier",
     "Modifier",
     "GPTQModifer",
     7,
@@ -38,6 +42,9 @@ BODIES = [
     {},
     {},
     {},
+    {"sparsity": 0.5},
+    {"percdamp": 0.01},
+    {"sequential_update": True, "percdamp": 0.1},
     None,
     [],
     "x",
@@ -52,7 +59,7 @@ def _group(rng: random.Random) -> object:
     if kind < 0.08:
         return [{rng.choice(NAMES[:3]): {}}]  # a list group
     return {
-        rng.choice(NAMES) if rng.random() < 0.3 else rng.choice(NAMES[:7]): (
+        rng.choice(NAMES) if rng.random() < 0.3 else rng.choice(NAMES[:9]): (
             rng.choice(BODIES) if rng.random() < 0.25 else {}
         )
         for _ in range(rng.randint(1, 3))
@@ -133,5 +140,7 @@ def test_the_walk_is_the_engines(llmc):
         "abstract-modifier",
         "args-not-a-mapping",
         "awq-alone",
+        "unknown-field",
+        "missing-field",
     ):
         assert outcomes[kind] >= 3, (kind, dict(outcomes))

@@ -26,6 +26,8 @@ CODE = {
     "ignored-group": "RC710",
     "run-type-ignored": "RC711",
     "no-modifiers": "RC712",
+    "unknown-field": "RC713",
+    "missing-field": "RC714",
 }
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Mapping
 from typing import Any
 
 from ...loader.yamltree import Node
@@ -308,12 +309,64 @@ class _Walk:
                     "...)",
                 )
                 return False
+            if not self.fields(name, cls.fields, value, line, column):
+                return False
             self.modifiers.append(
                 Written(
                     name, stage_key.replace("_stage", ""), group, value, line, column
                 )
             )
         return True
+
+    def fields(
+        self,
+        name: str,
+        fields: Mapping[str, Mapping[str, Any]],
+        body: Node,
+        line: int,
+        column: int,
+    ) -> bool:
+        """The fields the model forbids (every llm-compressor modifier forbids
+        extra ones) and the required ones missing: one ValidationError at the
+        modifier's creation, counting them all; False when there is one."""
+        unknown = [k for k in body.value if k not in fields]
+        missing = [f for f, info in fields.items() if info["required"]]
+        missing = [f for f in missing if f not in body.value]
+        count = len(unknown) + len(missing)
+        if not count:
+            return True
+        plural = "s" * (count != 1)
+        error = f"ValidationError: {count} validation error{plural} for {name}"
+        names = [f for f in fields if not f.endswith("_")]
+        for key in unknown:
+            key_line, key_column = body.key_position(key)
+            guess = difflib.get_close_matches(key, names, 1, 0.6)
+            self.findings.append(
+                Finding(
+                    "unknown-field",
+                    key_line,
+                    key_column,
+                    f"{name} has no field '{key}' in llm-compressor 0.14 (its models "
+                    "forbid fields they do not define)",
+                    f"did you mean '{guess[0]}'?"
+                    if guess
+                    else f"fields of {name}: " + ", ".join(names),
+                    error,
+                )
+            )
+        for field in missing:
+            self.findings.append(
+                Finding(
+                    "missing-field",
+                    line,
+                    column,
+                    f"{name} requires '{field}'",
+                    f"add '{field}: ...' to {name}",
+                    error,
+                )
+            )
+        self.stopped = True
+        return False
 
     def finish(self, root: Node) -> None:
         """What `Recipe(...)` checks once every modifier is built."""
