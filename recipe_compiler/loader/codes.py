@@ -264,6 +264,12 @@ LOADER_CODES: dict[str, Code] = {
             E,
             "A field the llm-compressor modifier requires is missing.",
         ),
+        Code(
+            "RC715",
+            "wrong-staged-type",
+            E,
+            "A value of a type the llm-compressor modifier's field does not take.",
+        ),
     ]
 }
 
@@ -282,6 +288,7 @@ LLMC_FAILS: dict[str, tuple[str, ...]] = {
     "RC708": ("load: ValidationError",),
     "RC713": ("load: ValidationError",),
     "RC714": ("load: ValidationError",),
+    "RC715": ("load: ValidationError",),
 }
 
 

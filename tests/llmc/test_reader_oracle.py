@@ -19,6 +19,7 @@ import random
 
 import yaml
 
+from recipe_compiler.dialects.llmcompressor.field_types import checked
 from recipe_compiler.dialects.llmcompressor.reader import read
 from recipe_compiler.loader import yamltree
 from recipe_compiler.loader.source import from_text
@@ -54,16 +55,40 @@ BODIES = [
 ]
 
 
+VALUES = [1, 2.5, "3", "abc", True, None, [1], ["a"], {"a": 1}, "auto", -1, 0.5]
+# typed values go to the modifiers whose model validators cannot refuse them:
+# SparseGPT's and Wanda's compare fields with each other (owl_m needs owl_lmbda),
+# which the reader does not check yet
+TYPED = [n for n in NAMES[:9] if n not in ("SparseGPTModifier", "WandaPruningModifier")]
+
+
+def _typed(rng: random.Random, name: str) -> dict:
+    """Values of every kind in fields whose types the reader checks."""
+    fields = checked(name)
+    if not fields:
+        return {}
+    return {rng.choice(fields): rng.choice(VALUES) for _ in range(rng.randint(1, 2))}
+
+
+def _body(rng: random.Random, name: object) -> object:
+    if rng.random() < 0.25:
+        return rng.choice(BODIES)
+    if isinstance(name, str) and name in TYPED and rng.random() < 0.5:
+        return _typed(rng, name)
+    if name in ("SparseGPTModifier", "WandaPruningModifier") and rng.random() < 0.7:
+        return {"sparsity": 0.5}
+    return {}
+
+
 def _group(rng: random.Random) -> object:
     kind = rng.random()
     if kind < 0.08:
         return [{rng.choice(NAMES[:3]): {}}]  # a list group
-    return {
-        rng.choice(NAMES) if rng.random() < 0.3 else rng.choice(NAMES[:9]): (
-            rng.choice(BODIES) if rng.random() < 0.25 else {}
-        )
+    names = [
+        rng.choice(NAMES) if rng.random() < 0.3 else rng.choice(NAMES[:9])
         for _ in range(rng.randint(1, 3))
-    }
+    ]
+    return {name: _body(rng, name) for name in names}
 
 
 def _stage(rng: random.Random) -> object:
@@ -142,5 +167,6 @@ def test_the_walk_is_the_engines(llmc):
         "awq-alone",
         "unknown-field",
         "missing-field",
+        "wrong-type",
     ):
         assert outcomes[kind] >= 3, (kind, dict(outcomes))

@@ -38,9 +38,52 @@ def _annotation(tp: Any) -> str:
     return text or str(tp).replace("typing.", "")
 
 
+def _schema(cls: Any) -> dict[str, Any]:
+    """The model's JSON Schema in validation mode (properties, $defs), or {} where
+    pydantic cannot write one."""
+    try:
+        return dict(cls.model_json_schema(mode="validation"))
+    except Exception:  # a type JSON Schema cannot say: its fields go unchecked
+        return {}
+
+
+def _validators(cls: Any) -> dict[str, list[str]]:
+    """field -> the modes of its own validators ("before" ones may accept what
+    its type alone would not)."""
+    out: dict[str, list[str]] = {}
+    for dec in cls.__pydantic_decorators__.field_validators.values():
+        for field in dec.info.fields:
+            out.setdefault(field, []).append(dec.info.mode)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def _plain(tp: Any) -> bool:
+    """Whether an annotation is made of builtins alone (str, int, float, bool,
+    None, Any, lists, str-keyed dicts, unions, literals): then its JSON Schema
+    says all pydantic checks. A class of the engine's (an enum, a model, torch's
+    dtype), Annotated metadata (Strict) or anything else: False."""
+    import types
+    import typing
+
+    if tp in (str, int, float, bool, type(None), typing.Any):
+        return True
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Literal:
+        return all(isinstance(a, str | int | bool) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return all(_plain(a) for a in args)
+    if origin is list:
+        return all(_plain(a) for a in args)
+    if origin is dict:
+        return len(args) == 2 and args[0] is str and _plain(args[1])
+    return False
+
+
 def _fields(cls: Any) -> dict[str, Any]:
     from pydantic_core import PydanticUndefined
 
+    schema = _schema(cls).get("properties", {})
+    validators = _validators(cls)
     out = {}
     for name, info in cls.model_fields.items():
         if info.default_factory is not None:
@@ -53,6 +96,9 @@ def _fields(cls: Any) -> dict[str, Any]:
             "required": info.is_required(),
             "default": default,
             "annotation": _annotation(info.annotation),
+            "plain": _plain(info.annotation) and not info.metadata,
+            "validators": validators.get(name, []),
+            "schema": schema.get(name),
         }
     return out
 
@@ -96,6 +142,11 @@ def registry() -> dict[str, Any]:
                 "quantizes": issubclass(cls, QuantizationMixin),
                 "awq": issubclass(cls, AWQModifier),
                 "fields": _fields(cls),
+                "defs": _schema(cls).get("$defs", {}),
+                "model_validators": sorted(
+                    d.info.mode
+                    for d in cls.__pydantic_decorators__.model_validators.values()
+                ),
             }
     return {
         "engine": {

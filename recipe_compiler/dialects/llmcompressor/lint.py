@@ -28,6 +28,7 @@ CODE = {
     "no-modifiers": "RC712",
     "unknown-field": "RC713",
     "missing-field": "RC714",
+    "wrong-type": "RC715",
 }
 
 

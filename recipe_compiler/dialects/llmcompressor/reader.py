@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...loader.yamltree import Node
+from .field_types import wrong_types
 from .registry import registry
 
 # the keyword arguments `ModifierFactory.create` takes itself: a body that gives
@@ -332,7 +333,8 @@ class _Walk:
         unknown = [k for k in body.value if k not in fields]
         missing = [f for f, info in fields.items() if info["required"]]
         missing = [f for f in missing if f not in body.value]
-        count = len(unknown) + len(missing)
+        wrong = wrong_types(name, {k: v.plain() for k, v in body.value.items()})
+        count = len(unknown) + len(missing) + len(wrong)
         if not count:
             return True
         plural = "s" * (count != 1)
@@ -351,6 +353,22 @@ class _Walk:
                     f"did you mean '{guess[0]}'?"
                     if guess
                     else f"fields of {name}: " + ", ".join(names),
+                    error,
+                )
+            )
+        said: dict[str, str] = {}
+        for field, message in wrong:
+            said.setdefault(field, message)  # a union's first member's words
+        for field, message in said.items():
+            node = body.value[field]
+            self.findings.append(
+                Finding(
+                    "wrong-type",
+                    node.line,
+                    node.column,
+                    f"{name} {field}: {message}",
+                    "the type llm-compressor 0.14 takes: "
+                    + str(fields[field]["annotation"]),
                     error,
                 )
             )

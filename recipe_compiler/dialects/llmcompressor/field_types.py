@@ -1,0 +1,109 @@
+"""The types of an llm-compressor modifier's fields, checked as the engine's
+pydantic checks them: from each field's JSON Schema in the registry (generated
+from the engine's own classes), a pydantic model of the fields that can be
+checked, validated in pydantic's lax mode as the engine's models are (a number
+written as a string is a number, 1.5 is no integer).
+
+A field is checked only where its schema says all the engine checks: its
+annotation is made of builtins alone (the registry's `plain`: not torch's dtype,
+an enum or a nested model such as QuantizationScheme, nor a Strict int), and it
+has no "before" validator of its own (one may take what its type alone would
+not: `targets`, `scheme`). Checking fewer fields than the
+engine means missing an error, never inventing one.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any, Literal, Union
+
+from .registry import registry
+
+
+class _Unchecked(Exception):
+    """A schema this module does not turn into a type."""
+
+
+def _type(schema: Mapping[str, Any]) -> Any:
+    if "$ref" in schema or "allOf" in schema or "oneOf" in schema:
+        raise _Unchecked
+    if "anyOf" in schema:
+        members = [_type(s) for s in schema["anyOf"]]
+        return Union[tuple(members)]  # noqa: UP007 - built from a list
+    if "const" in schema:
+        return Literal[schema["const"]]
+    if "enum" in schema:
+        return Literal[tuple(schema["enum"])]
+    kind = schema.get("type")
+    if kind is None:
+        raise _Unchecked
+    if kind == "string":
+        return str
+    if kind == "integer":
+        return int
+    if kind == "number":
+        return float
+    if kind == "boolean":
+        return bool
+    if kind == "null":
+        return type(None)
+    if kind == "array":
+        items = schema.get("items")
+        return list[Any] if items is None else list[_type(items)]  # type: ignore[misc]
+    if kind == "object":
+        extra = schema.get("additionalProperties", True)
+        if extra is True or extra == {}:
+            return dict[str, Any]
+        if extra is False:
+            raise _Unchecked
+        return dict[str, _type(extra)]  # type: ignore[misc]
+    raise _Unchecked
+
+
+@functools.cache
+def _model(name: str) -> Any:
+    """A pydantic model of the modifier's checkable fields (None: none are)."""
+    import pydantic
+
+    fields: dict[str, Any] = {}
+    for field, info in registry().modifiers[name].fields.items():
+        schema = info.get("schema")
+        if not schema or not info.get("plain"):
+            continue  # a type of the engine's own, whose schema says less
+        if any(mode != "after" for mode in info.get("validators", [])):
+            continue
+        try:  # (a default is not validated: None stands for any)
+            fields[field] = (_type(schema), None)
+        except _Unchecked:
+            continue
+    if not fields:
+        return None
+    return pydantic.create_model(
+        f"{name}Fields",
+        __config__=pydantic.ConfigDict(extra="ignore"),
+        **fields,
+    )
+
+
+def wrong_types(name: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, pydantic's message) of each error the engine's model raises on
+    a value's type, among the fields that can be checked: as many as the engine
+    counts (a union's members each fail on a value none of them takes)."""
+    model = _model(name)
+    if model is None:
+        return []
+    import pydantic
+
+    given = {k: v for k, v in values.items() if k in model.model_fields}
+    try:
+        model.model_validate(given)
+    except pydantic.ValidationError as exc:
+        return [(str(err["loc"][0]), err["msg"]) for err in exc.errors()]
+    return []
+
+
+def checked(name: str) -> tuple[str, ...]:
+    """The fields of `name` whose types are checked."""
+    model = _model(name)
+    return () if model is None else tuple(model.model_fields)
