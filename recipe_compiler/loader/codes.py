@@ -270,6 +270,12 @@ LOADER_CODES: dict[str, Code] = {
             E,
             "A value of a type the llm-compressor modifier's field does not take.",
         ),
+        Code(
+            "RC716",
+            "unknown-scheme",
+            E,
+            "A scheme name that is no compressed-tensors preset.",
+        ),
     ]
 }
 
@@ -289,6 +295,7 @@ LLMC_FAILS: dict[str, tuple[str, ...]] = {
     "RC713": ("load: ValidationError",),
     "RC714": ("load: ValidationError",),
     "RC715": ("load: ValidationError",),
+    "RC716": ("load: ValidationError",),
 }
 
 

@@ -29,6 +29,7 @@ CODE = {
     "unknown-field": "RC713",
     "missing-field": "RC714",
     "wrong-type": "RC715",
+    "unknown-scheme": "RC716",
 }
 
 

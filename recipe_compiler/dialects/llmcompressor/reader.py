@@ -334,7 +334,8 @@ class _Walk:
         missing = [f for f, info in fields.items() if info["required"]]
         missing = [f for f in missing if f not in body.value]
         wrong = wrong_types(name, {k: v.plain() for k, v in body.value.items()})
-        count = len(unknown) + len(missing) + len(wrong)
+        scheme = _unknown_scheme(fields, body)
+        count = len(unknown) + len(missing) + len(wrong) + (scheme is not None)
         if not count:
             return True
         plural = "s" * (count != 1)
@@ -369,6 +370,25 @@ class _Walk:
                     f"{name} {field}: {message}",
                     "the type llm-compressor 0.14 takes: "
                     + str(fields[field]["annotation"]),
+                    error,
+                )
+            )
+        if scheme is not None:
+            written, node = scheme
+            presets = registry().presets
+            guess = difflib.get_close_matches(written.upper(), list(presets), 1, 0.6)
+            self.findings.append(
+                Finding(
+                    "unknown-scheme",
+                    node.line,
+                    node.column,
+                    f"{name} scheme: '{written}' is no preset scheme of "
+                    f"compressed-tensors {registry().versions['compressed-tensors']} "
+                    '(llm-compressor: "`scheme` must either be a preset scheme name '
+                    'or a dictionary of preset scheme names")',
+                    f"did you mean {guess[0]}?"
+                    if guess
+                    else "presets: " + ", ".join(presets),
                     error,
                 )
             )
@@ -426,6 +446,30 @@ class _Walk:
                 "oneshot changes nothing",
                 "write `<name>_stage:` → `<name>_modifiers:` → `ModifierName: {...}`",
             )
+
+
+def _unknown_scheme(
+    fields: Mapping[str, Mapping[str, Any]], body: Node
+) -> tuple[str, Node] | None:
+    """The scheme name the quantizing modifiers' `scheme` validator refuses (its
+    own check, before the type's: a string or a mapping's keys must be preset
+    names, in any case), with where it is written."""
+    node = body.value.get("scheme")
+    if node is None or "before" not in fields.get("scheme", {}).get("validators", []):
+        return None
+    presets = registry().presets
+    if node.kind == "scalar" and isinstance(node.value, str):
+        return None if node.value.upper() in presets else (node.value, node)
+    if node.kind == "map":
+        for key in node.value:
+            if isinstance(key, str) and key.upper() not in presets:
+                return key, _at(node.value[key], *node.key_position(key))
+    return None
+
+
+def _at(node: Node, line: int, column: int) -> Node:
+    """`node` placed where its key is written (a problem about a key)."""
+    return dataclasses.replace(node, line=line, column=column)
 
 
 def _holds_modifiers(value: Node) -> bool:
