@@ -386,9 +386,7 @@ class _Walk:
                     f"compressed-tensors {registry().versions['compressed-tensors']} "
                     '(llm-compressor: "`scheme` must either be a preset scheme name '
                     'or a dictionary of preset scheme names")',
-                    f"did you mean {guess[0]}?"
-                    if guess
-                    else "presets: " + ", ".join(presets),
+                    _scheme_hint(written, guess, list(presets)),
                     error,
                 )
             )
@@ -465,6 +463,16 @@ def _unknown_scheme(
             if isinstance(key, str) and key.upper() not in presets:
                 return key, _at(node.value[key], *node.key_position(key))
     return None
+
+
+def _scheme_hint(written: str, guess: list[str], presets: list[str]) -> str:
+    if written in ("weights", "input_activations", "output_activations", "targets"):
+        return (
+            "a mapping under `scheme` maps preset names to targets "
+            "(`scheme: {W4A16: [Linear]}`); quantization arguments go under "
+            "`config_groups: {group_0: {targets: [Linear], weights: {...}}}`"
+        )
+    return f"did you mean {guess[0]}?" if guess else "presets: " + ", ".join(presets)
 
 
 def _at(node: Node, line: int, column: int) -> Node:
