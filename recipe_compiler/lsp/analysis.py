@@ -353,7 +353,31 @@ class Analysis:
             text = f"`eval({e.expression})` = **{_shown(e.value)}**"
             epoch = self._epoch_text(e.span)
             return Hover(e.span, text + (f"\n\n{epoch}" if epoch else ""))
-        return self._epoch_hover(offset)
+        return self._epoch_hover(offset) or self._scheme_hover(offset)
+
+    def _scheme_hover(self, offset: int) -> Hover | None:
+        """A preset scheme name under `scheme:` (llm-compressor's, compressed-
+        tensors' presets): what it quantizes, with bits, strategy, group size."""
+        from ..dialects.llmcompressor.scheme_text import preset_text
+
+        root = self.recipe.root
+        for node in [] if root is None else root.walk():
+            if node.kind != "map" or "scheme" not in node.value:
+                continue
+            value = node.value["scheme"]
+            names: list[tuple[Span, Any]] = []
+            if value.kind == "scalar" and not value.via_alias:
+                names.append((value.span, value.value))
+            elif value.kind == "map":
+                for key in value.value:
+                    start = self.offset(*value.key_position(key))
+                    names.append(((start, start + len(str(key))), key))
+            for (a, b), name in names:
+                if a <= offset <= b and isinstance(name, str):
+                    text = preset_text(name)
+                    if text is not None:
+                        return Hover((a, b), text)
+        return None
 
     def _variable_text(self, var: Variable) -> str:
         where = f" (stage {var.stage})" if var.stage else ""
