@@ -288,9 +288,15 @@ def execute_diff(s: DiffSettings) -> int:
 
     from ..problems import errors
     from ..views.diff import as_text, diff
-    from .common import load_recipe
+    from .common import load_recipe, refuse_staged
 
-    a, b = load_recipe("diff", s.a), load_recipe("diff", s.b)
+    a = load_recipe("diff", s.a, staged=True)
+    b = load_recipe("diff", s.b, staged=True)
+    staged = _staged_diff(s, a, b)
+    if staged is not None:
+        return staged
+    refuse_staged("diff", a)
+    refuse_staged("diff", b)
     for name, r in ((s.a, a), (s.b, b)):
         unreadable = [p for p in errors(r.problems) if p.code in ("RC000", "RC008")]
         if unreadable or r.root is None:
@@ -303,4 +309,65 @@ def execute_diff(s: DiffSettings) -> int:
         click.echo(json.dumps({"a": s.a, "b": s.b, **d.to_dict()}, indent=2))
     else:
         click.echo(as_text(d, s.a, s.b, steps=s.plan))
+    return 0 if d.equivalent else EXIT_PROBLEMS
+
+
+def _staged_diff(s: DiffSettings, a: Any, b: Any) -> int | None:
+    """Two recipes read as llm-compressor's: their modifiers compared (exit 0
+    when oneshot would do the same, 1 when not); one of them refused by the
+    engine is said with its problems (exit 1). None when either is another
+    dialect's."""
+    import json
+
+    from ..dialects.detect import resolve
+    from ..dialects.llmcompressor.reader import read
+    from ..views.staged_diff import as_text, staged_diff
+    from .common import lint_config, refuse_errors
+
+    cfg = lint_config("diff", None)
+    choices = [resolve(cfg.dialect, r.root).dialect for r in (a, b)]
+    if choices != ["llm-compressor", "llm-compressor"]:
+        if "llm-compressor" in choices:
+            raise Failure(
+                f"recipe diff: {s.a} and {s.b} are read as {choices[0]} and "
+                f"{choices[1]}: compare recipes of one engine",
+                EXIT_USAGE,
+            )
+        return None
+    reads = [read(r.root) for r in (a, b)]
+    for r, walked in zip((a, b), reads, strict=True):
+        if walked.refused is not None:
+            from ..linter.engine import lint_recipe
+
+            refuse_errors(lint_recipe(r, cfg).problems)
+    if s.plan:
+        raise Failure(
+            "recipe diff: --plan compares SparseML schedules; llm-compressor's "
+            "oneshot has none",
+            EXIT_USAGE,
+        )
+    d = staged_diff(*reads)
+    if s.format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "a": s.a,
+                    "b": s.b,
+                    "equivalent": d.equivalent,
+                    "only_a": [m.name for m in d.only_a],
+                    "only_b": [m.name for m in d.only_b],
+                    "changed": [
+                        {"modifier": m.name, "changes": said}
+                        for m, _, said in d.changed
+                    ],
+                    "moved": [
+                        {"modifier": m.name, "from": m.stage, "to": n.stage}
+                        for m, n in d.moved
+                    ],
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(as_text(d, s.a, s.b))
     return 0 if d.equivalent else EXIT_PROBLEMS

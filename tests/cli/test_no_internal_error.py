@@ -136,6 +136,8 @@ def test_no_command_fails_with_an_internal_error(tmp_path, command, condition):
         if name in ("lint", "show"):  # read as llm-compressor's, and said so
             report = Path(paths["o"]).read_text() if writes else output
             assert "read as llm-compressor" in report
+        elif name == "diff":  # two llm-compressor recipes, compared as such
+            assert code == 0 and "llm-compressor applies the same" in output
         else:
             assert code == 2 and "is a staged recipe" in output, output
             assert not Path(paths["o"]).exists()
