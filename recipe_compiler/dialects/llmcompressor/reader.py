@@ -136,7 +136,6 @@ class _Walk:
         self.findings: list[Finding] = []
         self.stage = "default"
         self.args: Node | None = None
-        self.stopped = False
 
     def done(self) -> Read:
         return Read(tuple(self.modifiers), self.stage, tuple(self.findings))
@@ -151,7 +150,6 @@ class _Walk:
         hint: str | None = None,
     ) -> None:
         self.findings.append(Finding(kind, line, column, message, hint, error))
-        self.stopped = True
 
     def ignore(
         self, kind: str, line: int, column: int, message: str, hint: str | None
@@ -401,7 +399,6 @@ class _Walk:
                     error,
                 )
             )
-        self.stopped = True
         return False
 
     def finish(self, root: Node) -> None:
