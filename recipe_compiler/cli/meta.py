@@ -16,7 +16,8 @@ from .common import EXIT_PROBLEMS, Failure
     type=click.Choice(["text", "json", "markdown"]),
     default="text",
     show_default=True,
-    help="json: each code with where SparseML fails on it; markdown: docs/rules.md.",
+    help="json: each code with the engine that fails on it and where; markdown: "
+    "docs/rules.md.",
 )
 @click.option("--markdown", is_flag=True, hidden=True, help="= --format markdown")
 def rules(fmt: str, markdown: bool) -> int:
@@ -71,13 +72,16 @@ def rule(code: str, fmt: str) -> int:
         "",
         str(found["summary"]),
     ]
-    fails = found["sparseml"]
+    fails = found["engine_fails"]
     if fails:
         stages = ", ".join(
             f"{f['stage']}: {f['exception']}" if f["exception"] else str(f["stage"])
             for f in fails  # type: ignore[attr-defined]
         )
-        lines += ["", f"SparseML 1.8 fails at: {stages}"]
+        engine = (
+            "SparseML 1.8" if found["engine"] == "sparseml" else "llm-compressor 0.14"
+        )
+        lines += ["", f"{engine} fails at: {stages}"]
     if found["doc"]:
         lines += ["", str(found["doc"])]
     for key, label in (("passes", "Passes"), ("fails", "Fails")):

@@ -62,7 +62,7 @@ def catalogue() -> list[dict[str, object]]:
                 "severity": sev,
                 "summary": summary,
                 "engine": engine,
-                "fails": fails,
+                "engine_fails": fails,
                 "sparseml": fails if engine == "sparseml" else [],
             }
         )

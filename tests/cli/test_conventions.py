@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -278,6 +280,13 @@ def test_recipe_rule_prints_one_rule(tmp_path):
     )
     j = CliRunner().invoke(main, ["rules", "--format", "json"])
     assert j.exit_code == 0 and '"code": "RC501"' in j.stdout
+    staged = CliRunner().invoke(main, ["rule", "unknown-staged-modifier"])
+    assert "\n\nllm-compressor 0.14 fails at: load: ValueError\n" in staged.stdout
+    one = json.loads(
+        CliRunner().invoke(main, ["rule", "RC705", "--format", "json"]).stdout
+    )
+    assert one["engine"] == "llm-compressor" and one["sparseml"] == []
+    assert one["engine_fails"] == [{"stage": "load", "exception": "ValueError"}]
 
 
 READERS = ["lint", "show", "plan", "preview", "rescale", "compile", "variables"]
