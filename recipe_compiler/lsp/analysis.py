@@ -32,6 +32,9 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 _TOKEN = re.compile(r"[^\s,\[\]{}#]+")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+# the did-you-mean hints a quick fix applies (a modifier, field or scheme name)
+_RENAMES = frozenset({"RC705", "RC713", "RC716"})
+_DID_YOU_MEAN = re.compile(r"did you mean '?([\w.:-]+)'?\?")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -513,24 +516,50 @@ class Analysis:
     # -- code actions ----------------------------------------------------------------
 
     def fixes(self, span: Span) -> list[Fix]:
-        """The `--fix` edit (missing `- ` list markers) where an RC002 is in range."""
+        """The `--fix` edit (missing `- ` list markers) where an RC002 is in range;
+        the did-you-mean of a misspelled llm-compressor modifier, field or scheme
+        name (RC705, RC713, RC716) where one is."""
         from ..loader.list_markers import add_markers
 
+        out = [
+            fix
+            for p in self.problems
+            if p.code in _RENAMES and _overlaps(self.problem_span(p), span)
+            for fix in self._rename(p)
+        ]
         hits = [
             p
             for p in self.problems
             if p.code == "RC002" and _overlaps(self.problem_span(p), span)
         ]
         if not hits:
-            return []
+            return out
         fixed = add_markers(self.recipe.source)
         if fixed is None:
-            return []
+            return out
         return [
+            *out,
             Fix(
                 "Add the missing '- ' list markers (recipe lint --fix)",
                 "RC002",
                 tuple(_line_edits(self.text, fixed)),
+            ),
+        ]
+
+    def _rename(self, p: Problem) -> list[Fix]:
+        """The name the hint suggests, written over the misspelled one."""
+        m = _DID_YOU_MEAN.fullmatch(p.hint or "")
+        if m is None:
+            return []
+        start, end = self.problem_span(p)
+        written, guess = self.text[start:end], m.group(1)
+        if not written or written == guess:
+            return []
+        return [
+            Fix(
+                f"Change '{written}' to '{guess}'",
+                p.code,
+                (TextEdit((start, end), guess),),
             )
         ]
 

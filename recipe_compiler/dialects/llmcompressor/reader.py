@@ -10,7 +10,9 @@ modifier class name and its value the keyword arguments the class is built with
 `eval(...)`, no `stages:`, no flat list of modifiers, and a misspelled key loads
 as a recipe without the part it names. The first exception stops the load; after
 the walk, `args` must be a mapping and an AWQModifier must be followed by a
-modifier that quantizes.
+modifier that quantizes. This walk goes on past a refusal (each later one is what
+the engine raises once the earlier are fixed: lint reports them all); `refused`
+is the first, the engine's.
 
 This module is the walk (`read`), with each part's position; the fields of each
 modifier are validated against the engine's models elsewhere. Each `Finding` is an
@@ -104,7 +106,7 @@ def read(root: Node | None) -> Read:
                 f"AttributeError: '{_type(key)}' object has no attribute 'endswith'",
                 "quote it, or give the stage a name ending in '_stage'",
             )
-            return walk.done()
+            continue
         if key == "args":
             walk.args = value
             continue
@@ -122,8 +124,7 @@ def read(root: Node | None) -> Read:
             )
             continue
         walk.stage = key.replace("_stage", "")
-        if not walk.stage_body(key, value):
-            return walk.done()
+        walk.stage_body(key, value)
     walk.finish(root)
     return walk.done()
 
@@ -188,8 +189,8 @@ class _Walk:
                 else "name it `<name>_stage:` with `<name>_modifiers:` groups inside",
             )
 
-    def stage_body(self, stage_key: str, body: Node) -> bool:
-        """The groups of one stage; False once the engine has raised."""
+    def stage_body(self, stage_key: str, body: Node) -> None:
+        """The groups of one stage."""
         for key, value in body.value.items():
             line, column = body.key_position(key)
             if not isinstance(key, str):
@@ -202,7 +203,7 @@ class _Walk:
                     "'endswith'",
                     "name the group `<name>_modifiers`",
                 )
-                return False
+                continue
             if key == "run_type":
                 self.ignore(
                     "run-type-ignored",
@@ -231,11 +232,12 @@ class _Walk:
                 )
                 continue
             group = key.replace("_modifiers", "")
-            if not self.group(stage_key, group, value):
-                return False
-        return True
+            self.group(stage_key, group, value)
 
-    def group(self, stage_key: str, group: str, body: Node) -> bool:
+    def group(self, stage_key: str, group: str, body: Node) -> None:
+        """The modifiers of one group; one the engine refuses is said and the
+        walk goes on (each later refusal is the one the engine raises once the
+        earlier ones are fixed), as lint reports every error it can."""
         known = registry().modifiers
         for name, value in body.value.items():
             line, column = body.key_position(name)
@@ -252,7 +254,7 @@ class _Walk:
                     f"AttributeError: '{_type(plain)}' object has no attribute 'get'",
                     f"write `{name}: {{}}` for the defaults, or its fields below it",
                 )
-                return False
+                continue
             given = [k for k in value.value if k in _CREATE_KEYWORDS]
             if given:
                 key_line, key_column = value.key_position(given[0])
@@ -266,7 +268,7 @@ class _Walk:
                     f"argument '{given[0]}'",
                     f"remove '{given[0]}'",
                 )
-                return False
+                continue
             odd = [k for k in value.value if not isinstance(k, str)]
             if odd:
                 key_line, key_column = value.key_position(odd[0])
@@ -278,7 +280,7 @@ class _Walk:
                     "TypeError: keywords must be strings",
                     "quote it, or use the field's name",
                 )
-                return False
+                continue
             cls = known.get(name) if isinstance(name, str) else None
             if cls is None:
                 guess = difflib.get_close_matches(str(name), list(known), 1, 0.6)
@@ -293,7 +295,7 @@ class _Walk:
                     else "modifiers of llm-compressor 0.14: "
                     + ", ".join(n for n in known if not known[n].abstract),
                 )
-                return False
+                continue
             if cls.abstract:
                 methods = cls.abstract
                 self.refuse(
@@ -307,15 +309,13 @@ class _Walk:
                     "name the modifier you mean (QuantizationModifier, GPTQModifier, "
                     "...)",
                 )
-                return False
-            if not self.fields(name, cls.fields, value, line, column):
-                return False
+                continue
+            self.fields(name, cls.fields, value, line, column)
             self.modifiers.append(
                 Written(
                     name, stage_key.replace("_stage", ""), group, value, line, column
                 )
             )
-        return True
 
     def fields(
         self,
@@ -432,7 +432,8 @@ class _Walk:
                     "stage or a later one",
                 )
                 return
-        if not self.modifiers:
+        refused = any(f.error is not None for f in self.findings)
+        if not self.modifiers and not refused:  # (a refused recipe does not load)
             self.ignore(
                 "no-modifiers",
                 1,
