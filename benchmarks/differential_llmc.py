@@ -15,10 +15,7 @@ loaded, how many it refused), every disagreement, and the CPU; exits 1 on one.
 from __future__ import annotations
 
 import collections
-import json
-import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,32 +26,23 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from lint_speed import cpu  # noqa: E402 - the CPU, cores and ISA, as it says them
 
-PYTHON = Path(os.environ.get("RECIPE_LLMC_PYTHON", ROOT / ".venv-llmc/bin/python"))
-
 
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5_000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-    if not PYTHON.exists():
-        sys.exit(f"{PYTHON} is missing: `make test` builds .venv-llmc")
     from recipe_compiler.dialects.llmcompressor.reader import read
     from recipe_compiler.loader import yamltree
     from recipe_compiler.loader.source import from_text
+    from tests.conftest import LLMC_PYTHON, llmc_verdicts
     from tests.llmc.test_reader_oracle import _text, recipe
+
+    if not LLMC_PYTHON.exists():
+        sys.exit(f"{LLMC_PYTHON} is missing: `make test` builds .venv-llmc")
 
     rng = random.Random(seed)
     texts = [_text(recipe(rng)) for _ in range(n)]
     t = time.perf_counter()
-    done = subprocess.run(
-        [str(PYTHON), str(ROOT / "tests" / "llmc" / "oracle.py")],
-        input=json.dumps(
-            [{"name": f"r{i}.yaml", "text": x} for i, x in enumerate(texts)]
-        ),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    verdicts = json.loads(done.stdout)
+    verdicts = llmc_verdicts([(f"r{i}.yaml", x) for i, x in enumerate(texts)])
     engine_s = time.perf_counter() - t
     outcomes: collections.Counter[str] = collections.Counter()
     per_class: dict[str, collections.Counter[str]] = collections.defaultdict(

@@ -72,31 +72,32 @@ LLMC_PYTHON = Path(
 LLMC_ORACLE = ROOT / "tests" / "llmc" / "oracle.py"
 
 
-@pytest.fixture(scope="session")
-def llmc():
-    """`verdicts([(name, text), ...])`: what llm-compressor 0.14.0.1's
-    `Recipe.create_instance` makes of each recipe (tests/llmc/oracle.py, one
-    process for the batch). Missing .venv-llmc is a failure where the oracles are
-    required (CI, RECIPE_REQUIRE_RUNNER), as a missing sparseml is."""
+def llmc_verdicts(cases: list[tuple[str, str]]) -> list[dict]:
+    """What llm-compressor 0.14.0.1's `Recipe.create_instance` makes of each
+    (name, text) recipe: tests/llmc/oracle.py in .venv-llmc, one process for the
+    batch (the `llmc` fixture's, and benchmarks/differential_llmc.py's)."""
     import json
     import subprocess
 
+    done = subprocess.run(
+        [str(LLMC_PYTHON), str(LLMC_ORACLE)],
+        input=json.dumps([{"name": n, "text": t} for n, t in cases]),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="session")
+def llmc():
+    """`llmc_verdicts`, where .venv-llmc is built. Missing it is a failure where
+    the oracles are required (CI, RECIPE_REQUIRE_RUNNER), as a missing sparseml is."""
     if not LLMC_PYTHON.exists():  # pragma: no cover - depends on the machine
         why = f"llm-compressor's environment is missing: {LLMC_PYTHON} (`make test` builds it)"
         if os.environ.get("RECIPE_REQUIRE_RUNNER") or os.environ.get("CI"):
             pytest.fail(why)
         pytest.skip(why)
-
-    def verdicts(cases: list[tuple[str, str]]) -> list[dict]:
-        done = subprocess.run(
-            [str(LLMC_PYTHON), str(LLMC_ORACLE)],
-            input=json.dumps([{"name": n, "text": t} for n, t in cases]),
-            capture_output=True,
-            text=True,
-            timeout=900,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return json.loads(done.stdout)
-
-    return verdicts
+    return llmc_verdicts
