@@ -54,8 +54,7 @@ class Source:
 
     def position(self, line0: int, column0: int) -> tuple[int, int]:
         """File line and column (1-based) of a 0-based position in `yaml_text`."""
-        col = column0 + (self.column_offset if line0 == 0 else 0)
-        return line0 + self.line_offset + 1, col + 1
+        return file_position(line0, column0, self.line_offset, self.column_offset)
 
     @property
     def yaml_start(self) -> int:
@@ -297,8 +296,16 @@ class _Where:
         return hash(self._key)
 
     def position(self, line0: int, column0: int) -> tuple[int, int]:
-        col = column0 + (self.column_offset if line0 == 0 else 0)
-        return line0 + self.line_offset + 1, col + 1
+        return file_position(line0, column0, self.line_offset, self.column_offset)
+
+
+def file_position(
+    line0: int, column0: int, line_offset: int, column_offset: int
+) -> tuple[int, int]:
+    """The file's 1-based line and column of a 0-based position in YAML that
+    starts `line_offset` lines and (on its first line) `column_offset` columns in."""
+    col = column0 + (column_offset if line0 == 0 else 0)
+    return line0 + line_offset + 1, col + 1
 
 
 @functools.lru_cache(maxsize=64)
