@@ -43,16 +43,17 @@ def _fields(m: Written) -> dict[str, Any]:
     return {**defaults, **m.node.plain()}
 
 
-def _targets(m: Written) -> Any:
-    return _fields(m).get("targets")
-
-
 def staged_diff(a: Read, b: Read) -> StagedDiff:
+    built = {id(m): _fields(m) for m in (*a.modifiers, *b.modifiers)}
+
+    def targets(m: Written) -> Any:
+        return built[id(m)].get("targets")
+
     left = list(b.modifiers)
     pairs: list[tuple[Written, Written]] = []
     only_a: list[Written] = []
     for m in a.modifiers:
-        same = [n for n in left if n.name == m.name and _targets(n) == _targets(m)]
+        same = [n for n in left if n.name == m.name and targets(n) == targets(m)]
         match = same or [n for n in left if n.name == m.name]
         if match:
             left.remove(match[0])
@@ -61,7 +62,7 @@ def staged_diff(a: Read, b: Read) -> StagedDiff:
             only_a.append(m)
     changed, moved = [], []
     for m, n in pairs:
-        fa, fb = _fields(m), _fields(n)
+        fa, fb = built[id(m)], built[id(n)]
         said = []
         for key in sorted(set(fa) | set(fb)):
             if key not in fb:
