@@ -35,6 +35,7 @@ FLOORS = [
     ["doctor", "lsp"],
     ["__init__"],
     ["cli"],
+    ["_console"],
 ]
 FLOOR = {unit: i for i, units in enumerate(FLOORS) for unit in units}
 

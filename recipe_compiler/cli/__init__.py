@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from . import _startup  # noqa: F401 - first: before anything imports pydantic
+from . import _startup  # first: before anything imports pydantic
 from .common import EXIT_USAGE, Failure
 
 COMMANDS = {  # name -> module:function, in the order `recipe --help` lists them
@@ -63,6 +63,7 @@ class _Recipe(click.Group):
         command: click.Command = getattr(
             importlib.import_module(f"{__name__}.{module}"), attr
         )
+        _startup.ready()
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -82,6 +83,8 @@ class _Recipe(click.Group):
             where = f"{exc.filename}: " if exc.filename else ""
             reason = exc.strerror or str(exc)
             raise Failure(f"recipe {_command(ctx)}: {where}{reason}") from None
+        global ran
+        ran = _command(ctx)  # to its end: the exit code is the command's own
         if code:
             ctx.exit(code)
         return code
@@ -97,8 +100,13 @@ def main() -> None:
     """Validate, plan and compile SparseML recipes."""
 
 
+ran: str | None = None  # the command that ran to its end in this `run`
+
+
 def run() -> None:
     """Console entry point: a bug of ours is one clear line, not a traceback."""
+    global ran
+    ran = None
     try:
         main(standalone_mode=True)
     except (KeyboardInterrupt, BrokenPipeError):
