@@ -34,11 +34,11 @@ check with when the command line does not say.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
+from collections.abc import Callable
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from ..loader.codes import LOADER_CODES
 from ..problems import Severity
@@ -219,12 +219,11 @@ def _read(path: Path) -> Any:
         if table is None:
             raise ConfigError(f"{path}: no [tool.{PYPROJECT_TABLE}] table")
         return table
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    from . import config_yaml
 
     try:
-        return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YAMLError) as exc:
+        return config_yaml.load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, config_yaml.Error) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
 
 
@@ -248,45 +247,43 @@ _EXPECTED = {
 }
 
 
-@functools.cache
-def _file_model() -> Any:
-    """The pydantic model of a config file's keys, built the first time a config
-    is read (a class costs some milliseconds of start-up that `recipe lint`
-    without a config should not pay)."""
-    import pydantic
-
-    class _File(pydantic.BaseModel):
-        """A config file's keys and their types, as written (`extends` is followed
-        before, `rules` and `model` are judged after: they need the registry and the
-        file's folder)."""
-
-        model_config = pydantic.ConfigDict(extra="forbid", strict=True, frozen=True)
-
-        rules: dict[Any, Any] | None = None
-        exclude: list[str] | None = None
-        select: list[str] | None = None
-        extend_select: list[str] | None = pydantic.Field(None, alias="extend-select")
-        ignore: list[str] | None = None
-        per_file_ignores: dict[Any, list[str]] | None = pydantic.Field(
-            None, alias="per-file-ignores"
-        )
-        extends: Any = None
-        steps_per_epoch: int = pydantic.Field(1, alias="steps-per-epoch", ge=1)
-        model: str | None = None
-        dialect: Literal["auto", "sparseml", "sparseml-core", "llm-compressor"] = "auto"
-
-        @pydantic.field_validator("model", mode="before")
-        @classmethod
-        def _names_a_model(cls, value: Any) -> Any:
-            if not isinstance(value, str) or not value.strip():
-                raise ValueError("blank")
-            return value
-
-    return _File
+def _strings(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
 
 
-def _parsed(path: Path, data: Any) -> Any:
-    """The file's mapping typed, or the ConfigError of its first wrong key: an
+# each key's type as written (`extends` is followed before, `rules` and `model`
+# are judged after: they need the registry and the file's folder); plain checks,
+# not a pydantic model, whose build is some milliseconds of every lint's start
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "rules": lambda v: v is None or isinstance(v, dict),
+    "exclude": lambda v: v is None or _strings(v),
+    "select": lambda v: v is None or _strings(v),
+    "extend-select": lambda v: v is None or _strings(v),
+    "ignore": lambda v: v is None or _strings(v),
+    "per-file-ignores": lambda v: v is None or isinstance(v, dict),
+    "extends": lambda v: True,
+    "steps-per-epoch": lambda v: type(v) is int and v >= 1,
+    "model": lambda v: isinstance(v, str) and bool(v.strip()),
+    "dialect": lambda v: v in ("auto", "sparseml", "sparseml-core", "llm-compressor"),
+}
+
+
+def _wrong(data: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with each key of the file's mapping, by key."""
+    wrong = {
+        k: _EXPECTED[k] for k, ok in _TYPES.items() if k in data and not ok(data[k])
+    }
+    if "per-file-ignores" not in wrong:
+        for glob, codes in (data.get("per-file-ignores") or {}).items():
+            if not _strings(codes):
+                wrong.setdefault(
+                    "per-file-ignores", f"per-file-ignores {glob!r}: a list of codes"
+                )
+    return wrong
+
+
+def _parsed(path: Path, data: Any) -> dict[str, Any]:
+    """The file's mapping, or the ConfigError of its first wrong key: an
     unknown key first, then in `_EXPECTED`'s order, each with the selectors it
     lists checked before the next key."""
     if not isinstance(data, dict) or set(data) - KEYS:
@@ -298,21 +295,7 @@ def _parsed(path: Path, data: Any) -> Any:
                 else ""
             )
         )
-    import pydantic
-
-    try:
-        parsed = _file_model().model_validate(data)
-        wrong: dict[str, str] = {}
-    except pydantic.ValidationError as exc:
-        parsed = None
-        wrong = {}
-        for err in exc.errors():
-            key = str(err["loc"][0])
-            if key == "per-file-ignores" and len(err["loc"]) > 1:
-                message = f"per-file-ignores {err['loc'][1]!r}: a list of codes"
-            else:
-                message = _EXPECTED[key]
-            wrong.setdefault(key, message)
+    wrong = _wrong(data)
     for key in _EXPECTED:
         if key in wrong:
             raise ConfigError(f"{path}: {wrong[key]}")
@@ -323,8 +306,7 @@ def _parsed(path: Path, data: Any) -> Any:
             for glob, codes in (data.get(key) or {}).items():
                 for c in codes:
                     check_selector(c, f"{path}: per-file-ignores {glob!r}")
-    assert parsed is not None
-    return parsed
+    return data
 
 
 def load(path: Path | None, _seen: tuple[Path, ...] = ()) -> Config:
@@ -351,24 +333,26 @@ def load(path: Path | None, _seen: tuple[Path, ...] = ()) -> Config:
     if data is None:
         return cfg
     f = _parsed(path, data)
-    if "exclude" in data:
-        cfg.exclude = tuple(f.exclude or ())
-    if "select" in data:
-        cfg.select = tuple(f.select) if f.select is not None else None
-    cfg.extend_select += tuple(f.extend_select or ())
-    cfg.ignore += tuple(f.ignore or ())
+    if "exclude" in f:
+        cfg.exclude = tuple(f["exclude"] or ())
+    if "select" in f:
+        cfg.select = tuple(f["select"]) if f["select"] is not None else None
+    cfg.extend_select += tuple(f.get("extend-select") or ())
+    cfg.ignore += tuple(f.get("ignore") or ())
     pairs = tuple(
-        (str(glob), tuple(codes)) for glob, codes in (f.per_file_ignores or {}).items()
+        (str(glob), tuple(codes))
+        for glob, codes in (f.get("per-file-ignores") or {}).items()
     )
     cfg.per_file_ignores = base.per_file_ignores + pairs
-    if "steps-per-epoch" in data:
-        cfg.steps_per_epoch = f.steps_per_epoch
-    if f.model is not None:
-        cfg.model = _model(path, f.model)
-    if "dialect" in data:
-        cfg.dialect = None if f.dialect == "auto" else f.dialect
-    known = all_codes() if f.rules else {}  # (imports every rule: only if asked)
-    for key, setting in (f.rules or {}).items():
+    if "steps-per-epoch" in f:
+        cfg.steps_per_epoch = f["steps-per-epoch"]
+    if "model" in f:
+        cfg.model = _model(path, f["model"])
+    if "dialect" in f:
+        cfg.dialect = None if f["dialect"] == "auto" else f["dialect"]
+    rules = f.get("rules") or {}
+    known = all_codes() if rules else {}  # (imports every rule: only if asked)
+    for key, setting in rules.items():
         code = code_of(str(key))
         if code not in known:
             raise ConfigError(f'{path}: no such rule: "{key}"')

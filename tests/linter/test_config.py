@@ -138,8 +138,8 @@ def test_empty_keys_read_as_absent(tmp_path):
     )
 
 
-def test_the_keys_are_the_models_fields():
-    from recipe_compiler.linter.config import KEYS, _file_model
+def test_every_key_has_its_type_check_and_what_to_write():
+    from recipe_compiler.linter.config import _EXPECTED, _TYPES, KEYS
 
-    fields = _file_model().model_fields
-    assert {f.alias or name for name, f in fields.items()} == KEYS
+    assert set(_TYPES) == KEYS
+    assert set(_EXPECTED) == KEYS - {"extends"}
