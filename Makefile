@@ -17,9 +17,10 @@ $(VENV)/.core: pyproject.toml | $(VENV)/bin/python
 	$(PIP) $(EDITABLE) .
 	touch $@
 
-# everything: dev tools and the runner stack (sparseml 1.8, torch 2.13 CPU)
+# everything: dev tools and the runner stack (sparseml 1.8 with its LLM modifiers,
+# torch 2.13 CPU)
 $(VENV)/.full: pyproject.toml | $(VENV)/bin/python
-	$(PIP) $(EDITABLE) '.[dev,runner]'
+	$(PIP) $(EDITABLE) '.[dev,runner,sparseml-llm]'
 	touch $(VENV)/.core $@
 
 # llm-compressor 0.14.0.1, the oracle of its recipe dialect, in its own environment:

@@ -75,10 +75,13 @@ def lint_recipe(
     """
     config = config or Config()
     dialect, why = _dialect(recipe, config)
-    if dialect == "llm-compressor":
-        from ..dialects.llmcompressor.lint import problems as llmc_problems
+    if dialect in ("llm-compressor", "sparseml-core"):
+        if dialect == "llm-compressor":
+            from ..dialects.llmcompressor.lint import problems as staged
+        else:
+            from ..dialects.sparsemlcore.lint import problems as staged
 
-        linted = _kept(recipe, config, llmc_problems(recipe))
+        linted = _kept(recipe, config, staged(recipe))
         return dataclasses.replace(linted, read_as=[(recipe.path, dialect, why)])
     events, problems = _replayed(recipe, steps_per_epoch)
     if recipe.ok or recipe.root is not None:
@@ -89,14 +92,7 @@ def lint_recipe(
         replayed = events if recipe.ok else None
         problems += _rule_problems(Context(recipe, config, replayed, network, target))
     problems.extend(deferred(recipe, events))
-    linted = _kept(recipe, config, problems)
-    if dialect == "sparseml-core":  # said, until its own reading is checked
-        why += (
-            "; sparseml.core's own reading is not checked yet: the findings are "
-            "SparseML's legacy loader's"
-        )
-        return dataclasses.replace(linted, read_as=[(recipe.path, dialect, why)])
-    return linted
+    return _kept(recipe, config, problems)
 
 
 def _dialect(recipe: Recipe, config: Config) -> tuple[str, str]:

@@ -3,8 +3,9 @@
 Lint rules that look at a loaded recipe live one per module in `lint/rules/`; the
 loader's findings are listed here so that config, docs and SARIF see one catalogue.
 Families: RC0xx reading and YAML, RC1xx structure and schema, RC2xx schedule,
-RC3xx sparsity and learning-rate values, RC4xx variables and `eval(...)`, RC7xx
-staged recipes as llm-compressor reads them. Codes are never reused.
+RC3xx sparsity and learning-rate values, RC4xx variables and `eval(...)`, RC70x-RC71x
+staged recipes as llm-compressor reads them, RC72x-RC74x as SparseML 1.8's
+sparseml.core reads them. Codes are never reused.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ class Code:
     @property
     def engine(self) -> str:
         """The engine whose verdict an error of this code is."""
-        return "llm-compressor" if self.code in LLMC_FAILS else "sparseml"
+        if self.code in LLMC_FAILS:
+            return "llm-compressor"
+        return "sparseml.core" if self.code in CORE_FAILS else "sparseml"
 
     @property
     def fails(self) -> tuple[str, ...]:
         """Where that engine fails on it ("load: TypeError", ...)."""
-        return LLMC_FAILS.get(self.code) or self.sparseml
+        return LLMC_FAILS.get(self.code) or CORE_FAILS.get(self.code) or self.sparseml
 
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
@@ -276,6 +279,132 @@ LOADER_CODES: dict[str, Code] = {
             E,
             "A scheme name that is no compressed-tensors preset.",
         ),
+        Code(
+            "RC720",
+            "core-not-a-mapping",
+            E,
+            "A sparseml.core recipe that is empty or not a mapping.",
+        ),
+        Code(
+            "RC721",
+            "core-key-not-a-string",
+            E,
+            "A stage, group, modifier or field key that is not a string.",
+        ),
+        Code(
+            "RC722",
+            "core-modifiers-outside-a-stage",
+            E,
+            "Modifiers outside any stage, which sparseml.core cannot parse.",
+        ),
+        Code(
+            "RC723",
+            "core-stage-not-a-mapping",
+            E,
+            "A stage (or `stages:`) that is not a mapping.",
+        ),
+        Code(
+            "RC724",
+            "core-group-not-a-mapping",
+            E,
+            "A `<group>_modifiers` that is a list or not a mapping.",
+        ),
+        Code(
+            "RC725",
+            "core-stage-field",
+            E,
+            "A stage's run_type, enabled or args that sparseml.core refuses.",
+        ),
+        Code(
+            "RC726",
+            "core-modifier-entry",
+            E,
+            "A modifier entry sparseml.core cannot read (its name or arguments).",
+        ),
+        Code(
+            "RC727",
+            "core-empty-arguments",
+            E,
+            "A modifier without arguments, which sparseml.core refuses.",
+        ),
+        Code(
+            "RC728",
+            "core-eval-fails",
+            E,
+            "An eval(...) that sparseml.core fails to evaluate.",
+        ),
+        Code(
+            "RC729",
+            "core-start-end-not-a-number",
+            E,
+            "A start or end that is not a number once evaluated.",
+        ),
+        Code(
+            "RC730",
+            "core-unknown-modifier",
+            E,
+            "SparseML 1.8's sparseml.core has no modifier of that name.",
+        ),
+        Code(
+            "RC731",
+            "core-factory-keyword",
+            E,
+            "A field the modifier factory passes itself (`framework`).",
+        ),
+        Code(
+            "RC732",
+            "core-missing-field",
+            E,
+            "A field the sparseml.core modifier requires is missing.",
+        ),
+        Code(
+            "RC733",
+            "core-wrong-type",
+            E,
+            "A value of a type the sparseml.core modifier's field does not take.",
+        ),
+        Code(
+            "RC734",
+            "core-unknown-scheme-alias",
+            E,
+            "A LegacyQuantizationModifier scheme that is no alias.",
+        ),
+        Code(
+            "RC740",
+            "core-ignored-stage",
+            W,
+            "A top-level key that looks like a stage, kept as a recipe arg.",
+        ),
+        Code(
+            "RC741",
+            "core-ignored-stage-key",
+            W,
+            "A key in a stage that sparseml.core ignores.",
+        ),
+        Code(
+            "RC742",
+            "core-stage-key-no-effect",
+            W,
+            "`enabled` or `exclude_default`, which sparseml.core never reads.",
+        ),
+        Code(
+            "RC743",
+            "core-ignored-field",
+            W,
+            "A field the sparseml.core modifier does not define (dropped).",
+        ),
+        Code(
+            "RC744",
+            "core-state-field",
+            W,
+            "A modifier's own state field (`initialized_`...) set by the recipe.",
+        ),
+        Code(
+            "RC745",
+            "core-no-modifiers",
+            W,
+            "sparseml.core reads no modifier from the recipe.",
+        ),
     ]
 }
 
@@ -296,6 +425,30 @@ LLMC_FAILS: dict[str, tuple[str, ...]] = {
     "RC714": ("load: ValidationError",),
     "RC715": ("load: ValidationError",),
     "RC716": ("load: ValidationError",),
+}
+
+
+# Where SparseML 1.8's sparseml.core fails on what each RC72x/RC73x error finds:
+# "load" (`Recipe.create_instance`) or "build" (what a session does before
+# training: `check_compile_recipe` evaluates, `create_modifier` builds each
+# modifier), with the exception it raises; each proven by a case in
+# tests/linter/rules/cases run through the engine (tests/sparseml_core/).
+CORE_FAILS: dict[str, tuple[str, ...]] = {
+    "RC720": ("load: AttributeError", "load: TypeError"),
+    "RC721": ("load: AttributeError", "load: ValidationError"),
+    "RC722": ("load: KeyError",),
+    "RC723": ("load: TypeError", "load: ValidationError"),
+    "RC724": ("load: AttributeError",),
+    "RC725": ("load: ValidationError",),
+    "RC726": ("load: ValidationError",),
+    "RC727": ("build: ValueError",),
+    "RC728": ("build: NameError", "build: ValueError", "build: ZeroDivisionError"),
+    "RC729": ("build: TypeError",),
+    "RC730": ("build: ValueError",),
+    "RC731": ("build: TypeError",),
+    "RC732": ("build: ValidationError",),
+    "RC733": ("build: ValidationError",),
+    "RC734": ("build: ValueError",),
 }
 
 

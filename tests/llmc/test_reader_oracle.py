@@ -19,8 +19,9 @@ import random
 
 import yaml
 
-from recipe_compiler.dialects.llmcompressor.field_types import checked
+from recipe_compiler.dialects.field_types import checked
 from recipe_compiler.dialects.llmcompressor.reader import read
+from recipe_compiler.dialects.llmcompressor.registry import registry
 from recipe_compiler.loader import yamltree
 from recipe_compiler.loader.source import from_text
 
@@ -76,7 +77,7 @@ SCHEMES = [
 def _typed(rng: random.Random, name: str) -> dict:
     """Values of every kind in fields whose types the reader checks; scheme names
     (presets in any case, and not) where the modifier quantizes."""
-    fields = checked(name)
+    fields = checked(("llm-compressor", name), registry().modifiers[name].fields)
     out = {}
     if fields:
         out = {rng.choice(fields): rng.choice(VALUES) for _ in range(rng.randint(1, 2))}

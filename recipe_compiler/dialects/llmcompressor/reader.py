@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...loader.yamltree import Node
-from .field_types import wrong_types
+from ..field_types import wrong_types
 from .registry import registry
 
 # the keyword arguments `ModifierFactory.create` takes itself: a body that gives
@@ -331,7 +331,11 @@ class _Walk:
         unknown = [k for k in body.value if k not in fields]
         missing = [f for f, info in fields.items() if info["required"]]
         missing = [f for f in missing if f not in body.value]
-        wrong = wrong_types(name, {k: v.plain() for k, v in body.value.items()})
+        wrong = wrong_types(
+            ("llm-compressor", name),
+            fields,
+            {k: v.plain() for k, v in body.value.items()},
+        )
         scheme = _unknown_scheme(fields, body)
         count = len(unknown) + len(missing) + len(wrong) + (scheme is not None)
         if not count:

@@ -1,8 +1,9 @@
-"""The types of an llm-compressor modifier's fields, checked as the engine's
-pydantic checks them: from each field's JSON Schema in the registry (generated
-from the engine's own classes), a pydantic model of the fields that can be
-checked, validated in pydantic's lax mode as the engine's models are (a number
-written as a string is a number, 1.5 is no integer).
+"""The types of a staged modifier's fields, checked as the engine's pydantic
+checks them (llm-compressor's and sparseml.core's modifiers are pydantic models):
+from each field's JSON Schema in the dialect's registry (generated from the
+engine's own classes), a pydantic model of the fields that can be checked,
+validated in pydantic's lax mode as the engine's models are (a number written as
+a string is a number, 1.5 is no integer).
 
 A field is checked only where its schema says all the engine checks: its
 annotation is made of builtins alone (the registry's `plain`: not torch's dtype,
@@ -14,11 +15,8 @@ engine means missing an error, never inventing one.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any, Literal, Union
-
-from .registry import registry
 
 
 class _Unchecked(Exception):
@@ -26,6 +24,8 @@ class _Unchecked(Exception):
 
 
 def _type(schema: Mapping[str, Any]) -> Any:
+    if not schema:
+        return Any  # the empty schema: any value (a bare Tuple's items)
     if "$ref" in schema or "allOf" in schema or "oneOf" in schema:
         raise _Unchecked
     if "anyOf" in schema:
@@ -61,13 +61,22 @@ def _type(schema: Mapping[str, Any]) -> Any:
     raise _Unchecked
 
 
-@functools.cache
-def _model(name: str) -> Any:
-    """A pydantic model of the modifier's checkable fields (None: none are)."""
+_MODELS: dict[tuple[str, str], Any] = {}
+
+
+def _model(key: tuple[str, str], fields_of: Mapping[str, Mapping[str, Any]]) -> Any:
+    """A pydantic model of the modifier's checkable fields (None: none are),
+    built once per (dialect, modifier)."""
+    if key not in _MODELS:
+        _MODELS[key] = _build(key[1], fields_of)
+    return _MODELS[key]
+
+
+def _build(name: str, fields_of: Mapping[str, Mapping[str, Any]]) -> Any:
     import pydantic
 
     fields: dict[str, Any] = {}
-    for field, info in registry().modifiers[name].fields.items():
+    for field, info in fields_of.items():
         schema = info.get("schema")
         if not schema or not info.get("plain"):
             continue  # a type of the engine's own, whose schema says less
@@ -81,16 +90,21 @@ def _model(name: str) -> Any:
         return None
     return pydantic.create_model(
         f"{name}Fields",
-        __config__=pydantic.ConfigDict(extra="ignore"),
+        __config__=pydantic.ConfigDict(extra="ignore", protected_namespaces=()),
         **fields,
     )
 
 
-def wrong_types(name: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+def wrong_types(
+    key: tuple[str, str],
+    fields: Mapping[str, Mapping[str, Any]],
+    values: Mapping[str, Any],
+) -> list[tuple[str, str]]:
     """(field, pydantic's message) of each error the engine's model raises on
     a value's type, among the fields that can be checked: as many as the engine
-    counts (a union's members each fail on a value none of them takes)."""
-    model = _model(name)
+    counts (a union's members each fail on a value none of them takes). `key`:
+    (dialect, modifier name); `fields`: the registry's fields of that modifier."""
+    model = _model(key, fields)
     if model is None:
         return []
     import pydantic
@@ -103,7 +117,9 @@ def wrong_types(name: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
     return []
 
 
-def checked(name: str) -> tuple[str, ...]:
-    """The fields of `name` whose types are checked."""
-    model = _model(name)
+def checked(
+    key: tuple[str, str], fields: Mapping[str, Mapping[str, Any]]
+) -> tuple[str, ...]:
+    """The fields of a modifier whose types are checked."""
+    model = _model(key, fields)
     return () if model is None else tuple(model.model_fields)
