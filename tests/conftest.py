@@ -91,6 +91,45 @@ def llmc_verdicts(cases: list[tuple[str, str]]) -> list[dict]:
     return json.loads(done.stdout)
 
 
+# SparseML 1.8's sparseml.core, the oracle of its dialect: the runner's own
+# environment with the `sparseml-llm` extra, in a process of its own per batch
+CORE_ORACLE = ROOT / "tests" / "sparseml_core" / "oracle.py"
+
+
+def core_verdicts(cases: list[tuple[str, str]]) -> list[dict]:
+    """What SparseML 1.8's sparseml.core makes of each (name, text) recipe at
+    load and build (tests/sparseml_core/oracle.py; the `core` fixture's, and
+    benchmarks/differential_core.py's)."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(CORE_ORACLE)],
+        input=json.dumps([{"name": n, "text": t} for n, t in cases]),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env={**os.environ, "PYTHONWARNINGS": "ignore", "NM_DISABLE_ANALYTICS": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="session")
+def core(sparseml):
+    """`core_verdicts`, where sparseml and its LLM dependencies are installed
+    (missing them is a failure where the runner is required, as for sparseml)."""
+    try:
+        import compressed_tensors  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        why = f"the sparseml-llm extra is missing: {exc}"
+        if os.environ.get("RECIPE_REQUIRE_RUNNER") or os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    return core_verdicts
+
+
 @pytest.fixture(scope="session")
 def llmc():
     """`llmc_verdicts`, where .venv-llmc is built. Missing it is a failure where

@@ -27,7 +27,13 @@ NAMES = [
     "OutputDistillationModifier",
     "Modifier",
 ]
-ODD_NAMES = ["SparseGPTModifer", "ConstantPruningModifierPyTorch", "group", 7, "vLLMQuantizationModifier"]
+ODD_NAMES = [
+    "SparseGPTModifer",
+    "ConstantPruningModifierPyTorch",
+    "group",
+    7,
+    "vLLMQuantizationModifier",
+]
 GROUPS = {
     "g_0": {"targets": ["Linear"], "weights": {"num_bits": 4, "symmetric": True}},
 }
@@ -41,27 +47,81 @@ VALID: dict[str, dict] = {
         "end": 3,
         "update": 1,
     },
-    "SparseGPTModifier": {"sparsity": 0.5, "block_size": 128, "targets": ["re:model.layers.\\d+$"]},
+    "SparseGPTModifier": {
+        "sparsity": 0.5,
+        "block_size": 128,
+        "targets": ["re:model.layers.\\d+$"],
+    },
     "WandaPruningModifier": {"sparsity": 0.5, "mask_structure": "2:4"},
     "GPTQModifier": {"block_size": 128, "dampening_frac": 0.01, "scheme": "W4A16"},
     "QuantizationModifier": {"config_groups": GROUPS, "ignore": ["lm_head"]},
-    "SmoothQuantModifier": {"smoothing_strength": 0.8, "mappings": [[["re:.*q_proj"], "re:.*input_layernorm"]]},
+    "SmoothQuantModifier": {
+        "smoothing_strength": 0.8,
+        "mappings": [[["re:.*q_proj"], "re:.*input_layernorm"]],
+    },
     "LogarithmicEqualizationModifier": {"mappings": [[["re:.*q_proj"], "re:.*norm"]]},
-    "LegacyQuantizationModifier": {"ignore": ["LlamaRotaryEmbedding"], "scheme_overrides": {}},
-    "OutputDistillationModifier": {"targets": ["re:model.layers.\\d+$"], "comparison": "square_head"},
+    "LegacyQuantizationModifier": {
+        "ignore": ["LlamaRotaryEmbedding"],
+        "scheme_overrides": {},
+    },
+    "OutputDistillationModifier": {
+        "targets": ["re:model.layers.\\d+$"],
+        "comparison": "square_head",
+    },
     "Modifier": {"start": -1},
 }
-FIELD_VALUES = [1, 2.5, "3", "abc", True, None, [1], ["a"], {"a": 1}, -1, 0.5, 64.0, "eval(s)", "eval(s * 2)", "eval(nope)"]
+FIELD_VALUES = [
+    1,
+    2.5,
+    "3",
+    "abc",
+    True,
+    None,
+    [1],
+    ["a"],
+    {"a": 1},
+    -1,
+    0.5,
+    64.0,
+    "eval(s)",
+    "eval(s * 2)",
+    "eval(nope)",
+]
 FIELDS = {
     "ConstantPruningModifier": ["targets", "start", "end", "update"],
-    "MagnitudePruningModifier": ["init_sparsity", "final_sparsity", "leave_enabled", "mask_structure", "targets"],
-    "SparseGPTModifier": ["sparsity", "block_size", "owl_m", "dampening_frac", "sequential_update", "mask_structure"],
+    "MagnitudePruningModifier": [
+        "init_sparsity",
+        "final_sparsity",
+        "leave_enabled",
+        "mask_structure",
+        "targets",
+    ],
+    "SparseGPTModifier": [
+        "sparsity",
+        "block_size",
+        "owl_m",
+        "dampening_frac",
+        "sequential_update",
+        "mask_structure",
+    ],
     "WandaPruningModifier": ["sparsity", "owl_lmbda", "targets"],
-    "GPTQModifier": ["block_size", "dampening_frac", "ignore", "scheme", "quantize", "targets"],
+    "GPTQModifier": [
+        "block_size",
+        "dampening_frac",
+        "ignore",
+        "scheme",
+        "quantize",
+        "targets",
+    ],
     "QuantizationModifier": ["ignore", "num_calibration_steps"],
     "SmoothQuantModifier": ["smoothing_strength", "mappings", "ignore"],
     "LogarithmicEqualizationModifier": ["smoothing_strength", "num_calibration_steps"],
-    "LegacyQuantizationModifier": ["scheme", "ignore", "strict", "freeze_bn_stats_epoch"],
+    "LegacyQuantizationModifier": [
+        "scheme",
+        "ignore",
+        "strict",
+        "freeze_bn_stats_epoch",
+    ],
     "OutputDistillationModifier": ["targets", "orig_scale", "transforms", "comparison"],
     "Modifier": ["start", "end", "update", "index"],
 }
@@ -73,13 +133,31 @@ REQUIRED = {
     "LogarithmicEqualizationModifier": ["mappings"],
     "OutputDistillationModifier": ["targets"],
 }
-ARGS = [1, 2.5, "eval(2 * 3)", "eval(s + 1)", "eval(math.pi)", "eval(nope)", "eval(max(1, 2))", "eval(1 / 0)", "text", "eval(1", [1, 2], {"k": "eval(x)"}, True, "eval(s > 1)", "pre_eval(s)_post"]
+ARGS = [
+    1,
+    2.5,
+    "eval(2 * 3)",
+    "eval(s + 1)",
+    "eval(math.pi)",
+    "eval(nope)",
+    "eval(max(1, 2))",
+    "eval(1 / 0)",
+    "text",
+    "eval(1",
+    [1, 2],
+    {"k": "eval(x)"},
+    True,
+    "eval(s > 1)",
+    "pre_eval(s)_post",
+]
 
 
 def _body(rng: random.Random, name: object) -> object:
     if rng.random() < 0.08:
         return rng.choice([None, {}, [], "x", 5])
-    base = dict(VALID.get(name, {"start": -1})) if isinstance(name, str) else {"start": -1}
+    base = (
+        dict(VALID.get(name, {"start": -1})) if isinstance(name, str) else {"start": -1}
+    )
     r = rng.random()
     if r < 0.3 and isinstance(name, str) and name in FIELDS:
         for _ in range(rng.randint(1, 2)):
@@ -88,20 +166,31 @@ def _body(rng: random.Random, name: object) -> object:
         base.pop(rng.choice(REQUIRED[name]), None)
         base.setdefault("start", -1)
     elif r < 0.48:
-        base[rng.choice(["percdamp", "tragets", "initialized_", "_epsilon", "group", "index"])] = rng.choice([0.1, True, "x"])
+        base[
+            rng.choice(
+                ["percdamp", "tragets", "initialized_", "_epsilon", "group", "index"]
+            )
+        ] = rng.choice([0.1, True, "x"])
     elif r < 0.52:
         base["framework"] = "pytorch"
     elif r < 0.6:
-        base[rng.choice(["start", "end"])] = rng.choice(["abc", [1], "eval(s)", "1.5", True, None, "eval(s / 4)", {"a": 1}])
+        base[rng.choice(["start", "end"])] = rng.choice(
+            ["abc", [1], "eval(s)", "1.5", True, None, "eval(s / 4)", {"a": 1}]
+        )
     elif r < 0.64 and name == "LegacyQuantizationModifier":
-        base["scheme"] = rng.choice(["default", "deepsparse", "nope", "tensorrt", "W8A8"])
+        base["scheme"] = rng.choice(
+            ["default", "deepsparse", "nope", "tensorrt", "W8A8"]
+        )
     return base
 
 
 def _group(rng: random.Random) -> object:
     if rng.random() < 0.06:
         return rng.choice([[{"ConstantPruningModifier": {"targets": "x"}}], None, "x"])
-    names = [rng.choice(ODD_NAMES) if rng.random() < 0.1 else rng.choice(NAMES) for _ in range(rng.randint(1, 3))]
+    names = [
+        rng.choice(ODD_NAMES) if rng.random() < 0.1 else rng.choice(NAMES)
+        for _ in range(rng.randint(1, 3))
+    ]
     return {name: _body(rng, name) for name in names}
 
 
@@ -112,11 +201,17 @@ def _stage(rng: random.Random) -> object:
     for _ in range(rng.randint(1, 3)):
         k = rng.random()
         if k < 0.7:
-            out[f"{rng.choice(['pruning', 'quant', 'obcq', ''])}_modifiers"] = _group(rng)
+            out[f"{rng.choice(['pruning', 'quant', 'obcq', ''])}_modifiers"] = _group(
+                rng
+            )
         elif k < 0.78:
-            out["run_type"] = rng.choice(["oneshot", "train", "ONESHOT", "eval(rt)", None])
+            out["run_type"] = rng.choice(
+                ["oneshot", "train", "ONESHOT", "eval(rt)", None]
+            )
         elif k < 0.82:
-            out[rng.choice(["enabled", "exclude_default"])] = rng.choice([False, True, "maybe", 1, "no"])
+            out[rng.choice(["enabled", "exclude_default"])] = rng.choice(
+                [False, True, "maybe", 1, "no"]
+            )
         elif k < 0.86:
             out["args"] = rng.choice([{"a": 1}, None])
         elif k < 0.92:
@@ -124,7 +219,9 @@ def _stage(rng: random.Random) -> object:
         elif k < 0.95:
             out[rng.choice([3, None])] = {"x": 1}
         else:
-            out["modifiers"] = rng.choice([{"ConstantPruningModifier": {"targets": "x"}}, None])
+            out["modifiers"] = rng.choice(
+                [{"ConstantPruningModifier": {"targets": "x"}}, None]
+            )
     return out
 
 
@@ -139,7 +236,9 @@ def recipe(rng: random.Random) -> object:
     for _ in range(rng.randint(1, 3)):
         k = rng.random()
         if k < 0.62:
-            out[f"{rng.choice(['test', 'oneshot', 'train', 'x_stage_y', ''])}_stage"] = _stage(rng)
+            out[
+                f"{rng.choice(['test', 'oneshot', 'train', 'x_stage_y', ''])}_stage"
+            ] = _stage(rng)
         elif k < 0.7:
             out[rng.choice(["a", "version", "metadata", "math"])] = rng.choice(ARGS)
         elif k < 0.77:

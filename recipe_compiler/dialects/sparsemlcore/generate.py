@@ -134,7 +134,7 @@ def registry() -> dict[str, Any]:
             "validators": sorted(cls.__pydantic_decorators__.field_validators)
             + sorted(cls.__pydantic_decorators__.model_validators),
         }
-    aliases = sorted(QuantizationScheme.__dict__.get("_aliases", {}) or ())
+    aliases = list(QuantizationScheme.__dict__.get("_aliases", {}) or ())
     return {
         "engine": {
             "sparseml": sparseml.__version__,
@@ -153,7 +153,7 @@ def _scheme_aliases(scheme: Any) -> list[str]:
         scheme.load("\x00")
     except ValueError as exc:
         listed = str(exc).split("Valid strings:", 1)[1]
-        return sorted(json.loads(listed.strip().replace("'", '"')))
+        return json.loads(listed.strip().replace("'", '"'))  # its order
     raise AssertionError("QuantizationScheme.load took an unknown alias")
 
 

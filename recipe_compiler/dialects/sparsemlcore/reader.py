@@ -30,6 +30,13 @@ from .registry import registry
 _STEPS = ("load", "build")
 _CREATE_KEYWORDS = ("type_", "framework", "allow_registered", "allow_experimental")
 _CREATE = "sparseml.core.factory.ModifierFactory.create"
+# fields of earlier SparseML versions that 1.8 drops, and what it reads instead
+_RENAMED = {
+    "percdamp": "SparseML 1.8 calls it 'dampening_frac'",
+    "prunen": 'SparseML 1.8 takes N:M as `mask_structure: "2:4"`',
+    "prunem": 'SparseML 1.8 takes N:M as `mask_structure: "2:4"`',
+    "quantize": "in SparseML 1.8 a GPTQModifier or QuantizationModifier quantizes",
+}
 _BOOL_WORDS = {"0", "off", "f", "false", "n", "no", "1", "on", "t", "true", "y", "yes"}
 
 
