@@ -71,6 +71,7 @@ lint: $(VENV)/.full
 bench: $(VENV)/.full $(LLMC)/.done
 	$(PY) benchmarks/lint_speed.py
 	$(PY) benchmarks/differential_llmc.py 5000  # exits 1 on a disagreement
+	$(PY) benchmarks/differential_core.py 5000  # exits 1 on a disagreement
 	$(PY) benchmarks/lint_instructions.py
 	-$(PY) benchmarks/differential.py 5200  # exits 1 on a disagreement
 	$(PY) benchmarks/plan_speed.py

@@ -104,22 +104,40 @@ def _show_staged(settings: ShowSettings, recipe: Any) -> bool:
 
     from ..dialects.detect import resolve
     from ..dialects.llmcompressor.reader import read
+    from ..dialects.sparsemlcore.reader import read as core_read
     from ..linter.engine import lint_recipe
-    from ..views.staged_text import llmc_table
+    from ..views.staged_text import core_table, llmc_table
 
     cfg = lint_config("show", None)
     choice = resolve(settings.dialect or cfg.dialect, recipe.root)
-    if choice.dialect != "llm-compressor":
+    if choice.dialect not in ("llm-compressor", "sparseml-core"):
         return False
-    if settings.model is not None or settings.overrides:
+    if settings.model is not None or (
+        settings.overrides and choice.dialect == "llm-compressor"
+    ):
         given = "--model" if settings.model is not None else "--var"
         raise Failure(
-            f"recipe show: {recipe.path} is read as llm-compressor's, which has no "
-            f"variables and whose models are LLMs: {given} is not read for it yet",
+            f"recipe show: {recipe.path} is read as {choice.dialect}'s, "
+            + (
+                "which has no variables and whose "
+                if choice.dialect == "llm-compressor"
+                else "whose "
+            )
+            + f"models are LLMs: {given} is not read for it yet",
             EXIT_USAGE,
         )
-    problems = lint_recipe(recipe, replace(cfg, dialect="llm-compressor")).problems
-    click.echo(llmc_table(recipe.path, choice.why, read(recipe.root)), nl=False)
+    problems = lint_recipe(recipe, replace(cfg, dialect=choice.dialect)).problems
+    if choice.dialect == "llm-compressor":
+        click.echo(llmc_table(recipe.path, choice.why, read(recipe.root)), nl=False)
+    else:
+        click.echo(
+            core_table(
+                recipe.path,
+                choice.why,
+                core_read(recipe.root, settings.overrides),
+            ),
+            nl=False,
+        )
     refuse_errors(problems)
     return True
 

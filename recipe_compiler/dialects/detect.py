@@ -6,7 +6,8 @@ modifiers as `!Tags` or as a `modifiers:` list is SparseML's legacy format. One
 written in stages (`<name>_stage:` → `<name>_modifiers:` → `ModifierName: {...}`)
 is read as llm-compressor's, the maintained engine, unless it uses what only
 SparseML 1.8's `sparseml.core` reads: `eval(...)` (llm-compressor evaluates
-nothing). Anything else (no modifiers anywhere) is left to the legacy reader,
+nothing) or a modifier only SparseML has (both engines' registries say which).
+Anything else (no modifiers anywhere) is left to the legacy reader,
 whose problems say what is missing.
 """
 
@@ -67,11 +68,46 @@ def detect(root: Node | None) -> Choice:
             f"a staged recipe that uses eval(...) (line {evaluated.line}), which "
             "only SparseML 1.8's sparseml.core evaluates",
         )
+    only = _sparseml_only(root)
+    if only is not None:
+        name, line = only
+        return Choice(
+            Dialect.SPARSEML_CORE,
+            f"a staged recipe with {name} (line {line}), a modifier only SparseML "
+            "1.8's sparseml.core has",
+        )
     return Choice(
         Dialect.LLM_COMPRESSOR,
         f"a staged recipe ('{stage}') without eval(...): read as llm-compressor's, "
         "the maintained engine",
     )
+
+
+# modifiers sparseml.core has that llm-compressor had too before 0.14 (its own
+# recipes of that time name them: tests/data/corpus/llmcompressor; a test holds
+# this to the corpus): no sign of a SparseML recipe
+LLMC_DROPPED = frozenset({"OutputDistillationModifier"})
+
+
+def _sparseml_only(root: Node) -> tuple[str, int] | None:
+    """The first modifier in a stage's group that sparseml.core has and
+    llm-compressor never had, with its line."""
+    from .llmcompressor.registry import registry as llmc
+    from .sparsemlcore.registry import registry as core
+
+    only = set(core().modifiers) - set(llmc().modifiers) - LLMC_DROPPED
+    for stage in root.value.values():
+        if stage.kind != "map":
+            continue
+        for key, group in stage.value.items():
+            if not (isinstance(key, str) and key.endswith("_modifiers")):
+                continue
+            if group.kind != "map":
+                continue
+            for name in group.value:
+                if name in only:
+                    return name, group.key_position(name)[0]
+    return None
 
 
 def _staged(root: Node) -> str | None:

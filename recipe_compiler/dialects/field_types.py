@@ -54,7 +54,7 @@ def _type(schema: Mapping[str, Any]) -> Any:
     if kind == "object":
         extra = schema.get("additionalProperties", True)
         if extra is True or extra == {}:
-            return dict[str, Any]
+            return dict[Any, Any]  # (keys unchecked: a bare Dict takes any)
         if extra is False:
             raise _Unchecked
         return dict[str, _type(extra)]  # type: ignore[misc]

@@ -1,6 +1,7 @@
 """`--dialect auto` on the three corpora: SparseML's legacy recipes stay legacy,
 llm-compressor's are read as llm-compressor's, SparseML's staged ones as
-llm-compressor's unless they use eval(...) (then as sparseml.core's)."""
+llm-compressor's unless they use eval(...) or a modifier only SparseML has (then
+as sparseml.core's)."""
 
 from __future__ import annotations
 
@@ -45,12 +46,15 @@ def test_sparseml_staged_recipes_with_eval_are_sparseml_core():
     got = _choices("sparseml-core")
     for name in embedded:
         assert got.pop(name) is Dialect.SPARSEML
-    with_eval = {
-        p.name for p in (CORPUS / "sparseml-core").iterdir() if "eval(" in p.read_text()
+    only_sparseml = ("eval(", "LegacyQuantizationModifier")
+    theirs = {
+        p.name
+        for p in (CORPUS / "sparseml-core").iterdir()
+        if any(word in p.read_text() for word in only_sparseml)
     }
-    assert with_eval  # the corpus has both kinds
+    assert theirs and len(theirs) < len(got)  # the corpus has both kinds
     for name, dialect in got.items():
-        want = Dialect.SPARSEML_CORE if name in with_eval else Dialect.LLM_COMPRESSOR
+        want = Dialect.SPARSEML_CORE if name in theirs else Dialect.LLM_COMPRESSOR
         assert dialect is want, name
 
 
@@ -67,3 +71,22 @@ def test_why_names_the_line():
     staged = why("a_stage:\n  b_modifiers:\n    GPTQModifier:\n      start: eval(s)\n")
     assert staged.dialect is Dialect.SPARSEML_CORE and "(line 4)" in staged.why
     assert why("x: 1\n").dialect is Dialect.SPARSEML
+    legacy = why("q_stage:\n  q_modifiers:\n    LegacyQuantizationModifier: {}\n")
+    assert legacy.dialect is Dialect.SPARSEML_CORE and "(line 3)" in legacy.why
+
+
+def test_only_modifiers_llm_compressor_never_had_mark_a_sparseml_recipe():
+    """The names sparseml.core has and llm-compressor 0.14 lacks, less those
+    llm-compressor's own recipes once used (LLMC_DROPPED, held to its corpus)."""
+    from recipe_compiler.dialects.detect import LLMC_DROPPED
+    from recipe_compiler.dialects.llmcompressor.registry import registry as llmc
+    from recipe_compiler.dialects.sparsemlcore.registry import registry as core
+
+    only = set(core().modifiers) - set(llmc().modifiers)
+    texts = " ".join(
+        p.read_text()
+        for p in (CORPUS / "llmcompressor").iterdir()
+        if p.suffix != ".tsv"
+    )
+    used = {name for name in only if name in texts}
+    assert used == set(LLMC_DROPPED) and only - used

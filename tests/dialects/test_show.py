@@ -54,3 +54,37 @@ def test_what_it_does_not_read_yet_is_refused(tmp_path):
     assert code == 2 and "--model is not read for it yet" in err
     code, _, err = show(str(path), "--dialect", "sparseml")
     assert code == 2 and "is a staged recipe" in err
+
+
+def test_a_sparseml_core_recipe_shows_its_stages_and_evaluated_fields(tmp_path):
+    """Stages in the engine's order with their run_type (written or inferred
+    from the name, as the finetune runner does), fields as the session
+    evaluates them, each modifier's window; --var is the session's recipe_args."""
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "s: 0.25\noneshot_stage:\n  obcq_modifiers:\n    SparseGPTModifier:\n"
+        "      sparsity: eval(s * 2)\ntrain_stage:\n  pruning_modifiers:\n"
+        "    ConstantPruningModifier:\n      targets: __ALL__\n      start: 0\n"
+        "      end: eval(s * 8)\n"
+    )
+    code, out, err = show(str(path))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "read as SparseML 1.8's sparseml.core" in lines[0]
+    assert "stage 'oneshot' (line 2), run_type oneshot (from its name)" in lines[1]
+    assert re.search(
+        r"0  SparseGPTModifier\s+group obcq\s+line 4\s+oneshot\s+sparsity=0.5", lines[2]
+    )
+    assert re.search(r"ConstantPruningModifier .* epochs 0\.\.2 ", lines[4])
+    code, out, _ = show(str(path), "--var", "s=0.3")
+    assert "sparsity=0.6" in out and "epochs 0..2.4" in out
+
+
+def test_a_sparseml_core_error_exits_1_after_the_table(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "s: 2\nq_stage:\n  q_modifiers:\n    QuantizationModifier:\n      start: eval(s)\n"
+    )
+    code, out, err = show(str(path), "--dialect", "sparseml-core")
+    assert code == 1 and "QuantizationModifier" in out
+    assert "RC732" in err and "config_groups" in err

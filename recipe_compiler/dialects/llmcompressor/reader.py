@@ -353,9 +353,12 @@ class _Walk:
                     key_column,
                     f"{name} has no field '{key}' in llm-compressor 0.14 (its models "
                     "forbid fields they do not define)",
-                    f"did you mean '{guess[0]}'?"
-                    if guess
-                    else f"fields of {name}: " + ", ".join(names),
+                    _other_dialect(name, key)
+                    or (
+                        f"did you mean '{guess[0]}'?"
+                        if guess
+                        else f"fields of {name}: " + ", ".join(names)
+                    ),
                     error,
                 )
             )
@@ -475,6 +478,21 @@ def _scheme_hint(written: str, guess: list[str], presets: list[str]) -> str:
             "`config_groups: {group_0: {targets: [Linear], weights: {...}}}`"
         )
     return f"did you mean {guess[0]}?" if guess else "presets: " + ", ".join(presets)
+
+
+def _other_dialect(name: str, field: str) -> str | None:
+    """Where the field is SparseML 1.8's (sparseml.core's modifier of that name
+    takes it): the recipe may be written for SparseML."""
+    from ..sparsemlcore.registry import registry as core
+
+    cls = core().modifiers.get(name)
+    if cls is None or field not in cls.fields or field.endswith("_"):
+        return None
+    return (
+        f"'{field}' is a field of SparseML 1.8's {name} (sparseml.core): if the "
+        "recipe is SparseML's, lint it with --dialect sparseml-core; for "
+        "llm-compressor, use its fields"
+    )
 
 
 def _at(node: Node, line: int, column: int) -> Node:

@@ -59,8 +59,8 @@ def _plain(tp: Any) -> bool:
         return all(_plain(a) for a in args)
     if origin in (list, tuple) or tp in (list, tuple, dict):
         return all(_plain(a) for a in args if a is not Ellipsis)
-    if origin is dict:
-        return len(args) == 2 and args[0] in (str, typing.Any) and _plain(args[1])
+    if origin is dict:  # (a bare Dict: any keys and values)
+        return not args or (args[0] in (str, typing.Any) and _plain(args[1]))
     return False
 
 

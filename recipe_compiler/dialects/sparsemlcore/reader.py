@@ -132,8 +132,9 @@ class _Walk:
         self.findings.append(Finding(kind, where[0], where[1], message, hint))
 
 
-def read(root: Node | None) -> Read:
-    """The engine's walk over the positioned tree (None: an empty file)."""
+def read(root: Node | None, overrides: Mapping[str, Any] | None = None) -> Read:
+    """The engine's walk over the positioned tree (None: an empty file);
+    `overrides`: the session's `recipe_args`, which replace or add args."""
     walk = _Walk()
     if root is None or root.kind != "map":
         _not_a_mapping(walk, root)
@@ -262,7 +263,7 @@ def read(root: Node | None) -> Read:
         for n, found in enumerate(_ordered(stages_found))
     ]
     stages_t = tuple(stages)
-    plain_args = {k: v.plain() for k, v in args.items()}
+    plain_args = {k: v.plain() for k, v in args.items()} | dict(overrides or {})
     if not any(f.step == "load" for f in walk.findings if f.error):
         stages_t = _build(walk, stages_t, plain_args, args)
     if not any(f.error for f in walk.findings) and not any(
@@ -723,9 +724,13 @@ def _fields(
             "ignored-field",
             node.key_position(key),
             f"{name} has no field '{key}': SparseML 1.8 drops it silently",
-            f"did you mean '{guess[0]}'?"
-            if guess
-            else f"fields of {name}: " + ", ".join(known),
+            _RENAMED.get(key)
+            or _other_dialect(name, key)
+            or (
+                f"did you mean '{guess[0]}'?"
+                if guess
+                else f"fields of {name}: " + ", ".join(known)
+            ),
         )
     checked = {k: v for k, v in values.items() if v is not UNKNOWN}
     wrong = wrong_types(("sparseml-core", name), fields, checked)
@@ -763,6 +768,20 @@ def _fields(
             f"add '{field}: ...' to {name}",
             step="build",
         )
+
+
+def _other_dialect(name: str, field: str) -> str | None:
+    """Where the field is llm-compressor's (its modifier of that name takes it):
+    the recipe may be written for llm-compressor."""
+    from ..llmcompressor.registry import registry as llmc
+
+    cls = llmc().modifiers.get(name)
+    if cls is None or field not in cls.fields:
+        return None
+    return (
+        f"'{field}' is a field of llm-compressor's {name}: if the recipe is for "
+        "llm-compressor, lint it with --dialect llm-compressor"
+    )
 
 
 def _scheme_alias(
