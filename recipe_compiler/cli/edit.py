@@ -11,6 +11,7 @@ import click
 from ..schedule.clock import DEFAULT_STEPS_PER_EPOCH
 from .common import (
     EXIT_PROBLEMS,
+    EXIT_USAGE,
     POSITIVE,
     Failure,
     config_option,
@@ -21,6 +22,7 @@ from .common import (
     read_limits,
     refuse_errors,
     refuse_lint_errors,
+    refuse_staged,
     steps_option,
     var_option,
 )
@@ -213,7 +215,9 @@ def execute_compile(settings: CompileSettings) -> int:
     from ..edit.compile import CompileError, compile_recipe
     from ..loader.source import recipe_suffix
 
-    recipe = load_recipe("compile", settings.recipe)
+    recipe = load_recipe("compile", settings.recipe, staged=True)
+    if _compile_staged(settings, recipe):
+        return 0
     if settings.overrides:  # a --var that names nothing: as every command says it
         load_recipe("compile", settings.recipe, settings.overrides)
     try:
@@ -233,6 +237,56 @@ def execute_compile(settings: CompileSettings) -> int:
     suffix = ".yaml" if settings.flatten else recipe_suffix(settings.recipe)
     write_recipe(settings.output, text, suffix)
     return 0
+
+
+def _compile_staged(settings: CompileSettings, recipe: Any) -> bool:
+    """A staged recipe: its args set as `--var` says (sparseml.core's top-level
+    args; llm-compressor has none) and written when its engine's reading, as
+    `recipe lint` has it, finds no error; False for a legacy recipe."""
+    from dataclasses import replace
+
+    from ..dialects.detect import resolve
+    from ..edit.set_vars import write
+    from ..linter.engine import lint_recipe
+    from ..loader.overrides import OverrideError
+    from ..loader.source import recipe_suffix
+    from ..problems import errors
+
+    cfg = lint_config("compile", settings.config_path)
+    choice = resolve(cfg.dialect, recipe.root)
+    if choice.dialect == "sparseml":
+        refuse_staged("compile", recipe)  # (a staged form auto did not take)
+        return False
+    name = f"{choice.dialect}'s"
+    if settings.flatten:
+        raise Failure(
+            f"recipe compile: {recipe.path} is read as {name}: --flatten writes "
+            "SparseML's legacy recipes (the staged engines evaluate their own)",
+            EXIT_USAGE,
+        )
+    if settings.overrides and choice.dialect == "llm-compressor":
+        raise Failure(
+            f"recipe compile: {recipe.path} is read as llm-compressor's, which has no "
+            "variables (it evaluates nothing): write the value into the recipe",
+            EXIT_USAGE,
+        )
+    text = recipe.source.text
+    if settings.overrides:
+        try:
+            text = write(recipe, settings.overrides)
+        except OverrideError as exc:
+            raise Failure(f"recipe compile: {exc}") from None
+    edited = recipe.edited(text)
+    found = errors(lint_recipe(edited, replace(cfg, dialect=choice.dialect)).problems)
+    if found:
+        raise Failure(
+            "recipe compile: nothing written: the recipe has errors as "
+            f"{choice.dialect} reads it: "
+            + "; ".join(p.described() for p in found[:3]),
+            EXIT_PROBLEMS,
+        )
+    write_recipe(settings.output, text, recipe_suffix(settings.recipe))
+    return True
 
 
 @click.command(name="variables")

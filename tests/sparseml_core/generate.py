@@ -225,7 +225,27 @@ def _stage(rng: random.Random) -> object:
     return out
 
 
+def clean(rng: random.Random) -> dict:
+    """A recipe whose structure loads: args, 1-3 stages of valid modifiers, each
+    body valid or with one field mutated (what the fields' types decide)."""
+    out: dict = {"s": rng.choice([2, 0.5, "eval(3 - 1)", 1])}
+    for i in range(rng.randint(1, 3)):
+        group = {}
+        for name in rng.sample(NAMES, rng.randint(1, 3)):
+            body = dict(VALID[name])
+            if rng.random() < 0.6 and name in FIELDS:
+                body[rng.choice(FIELDS[name])] = rng.choice(FIELD_VALUES)
+            group[name] = body
+        stage: dict = {f"{rng.choice(['obcq', 'quant', 'pruning'])}_modifiers": group}
+        if rng.random() < 0.3:
+            stage["run_type"] = rng.choice(["oneshot", "train"])
+        out[f"{rng.choice(['oneshot', 'train', 'test'])}{i}_stage"] = stage
+    return out
+
+
 def recipe(rng: random.Random) -> object:
+    if rng.random() < 0.4:
+        return clean(rng)
     if rng.random() < 0.02:
         return rng.choice([None, [1, 2], "text", "modifiers here", 5])
     out: dict = {}
