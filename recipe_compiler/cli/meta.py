@@ -108,9 +108,9 @@ def rule(code: str, fmt: str) -> int:
 )
 def schema(output: str, check: bool, custom_tags: bool) -> int:
     """Write the JSON Schema of the recipe format, generated from the models."""
+    from ..dialects.schema import render
     from ..fileio import WriteError, why_not_written, write_atomic
     from ..modifiers.schema import custom_tags as tags
-    from ..modifiers.schema import render
 
     if custom_tags:
         import json

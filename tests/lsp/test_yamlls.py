@@ -185,3 +185,70 @@ def test_completion_in_a_modifier_offers_its_fields(yamlls):
     # GMPruningModifier's fields not yet written, and none of another modifier's
     assert {"leave_enabled", "inter_func", "mask_type", "score_type"} <= labels
     assert not labels & {"lr_func", "learning_rate", "init_sparsity", "params"}
+
+
+def _built_staged() -> list[tuple[str, str]]:
+    """The staged recipes of the corpus their engine loads and builds."""
+    import csv
+
+    out = []
+    for folder, column in (
+        ("llmcompressor", "loads_llmc_0_14"),
+        ("sparseml-core", "builds_modifiers"),
+    ):
+        with open(CORPUS / folder / "INDEX.tsv", newline="") as f:
+            for row in csv.DictReader(f, delimiter="\t"):
+                if row[column] == "yes" and row["local_name"].endswith(".yaml"):
+                    out.append(
+                        (
+                            row["local_name"],
+                            (CORPUS / folder / row["local_name"]).read_text(),
+                        )
+                    )
+    return out
+
+
+def test_no_staged_recipe_its_engine_builds_fails_the_schema(yamlls):
+    """Staged groups (`<group>_modifiers: {Name: {...}}`) are the schema's too, no
+    stricter than llm-compressor 0.14 or sparseml.core."""
+    found = {}
+    staged = _built_staged()
+    assert len(staged) > 50
+    for i, (name, text) in enumerate(staged):
+        _, diags = _open(yamlls, f"staged{i}.yaml", text)
+        schema = [d["message"] for d in diags if d["source"].startswith("yaml-schema")]
+        if schema:
+            found[name] = schema
+    assert found == {}
+
+
+STAGED = """\
+quant_stage:
+  quant_modifiers:
+    GPTQModifier:
+      scheme: W4A16
+      block_size: 128
+"""
+
+
+def test_a_staged_modifier_neither_engine_has_is_marked(yamlls):
+    _, diags = _open(
+        yamlls, "staged_bad.yaml", STAGED.replace("GPTQModifier", "GPTQModifer")
+    )
+    assert [d["range"]["start"]["line"] for d in diags] == [2], _short(diags)
+    _, diags = _open(yamlls, "staged_type.yaml", STAGED.replace("128", "big"))
+    assert [(d["range"]["start"]["line"], d["severity"]) for d in diags] == [(4, 1)]
+
+
+def test_completion_in_a_staged_modifier_offers_its_fields(yamlls):
+    client, _ = yamlls
+    uri, _ = _open(yamlls, "staged_complete.yaml", STAGED + "      \n")
+    got = client.request(
+        "textDocument/completion",
+        {"textDocument": {"uri": uri}, "position": {"line": 5, "character": 6}},
+    )
+    labels = {i["label"] for i in (got["items"] if isinstance(got, dict) else got)}
+    # GPTQModifier's fields in either engine (llm-compressor's actorder,
+    # sparseml.core's quantize), not another modifier's
+    assert {"actorder", "dampening_frac", "ignore", "quantize"} <= labels
+    assert not labels & {"smoothing_strength", "mappings", "sparsity"}
