@@ -79,3 +79,22 @@ def test_what_the_engine_drops_is_said():
     assert found == [("RC743", 5, 7), ("RC741", 6, 3), ("RC740", 7, 1)], found
     percdamp = next(p for p in problems if p.line == 5)
     assert "dampening_frac" in (percdamp.hint or "")
+
+
+def test_the_editor_reads_a_sparseml_core_recipe_as_the_engine_does():
+    """In `recipe lsp` a staged recipe with eval(...) is sparseml.core's: the
+    failing eval marked on its value, a dropped field on its key, even where the
+    build stops earlier."""
+    from recipe_compiler.lsp.analysis import Settings, analyse
+
+    text = (
+        "s: 2\noneshot_stage:\n  obcq_modifiers:\n    SparseGPTModifier:\n"
+        "      sparsity: eval(nope)\n      percdamp: 0.1\n"
+    )
+    a = analyse(text, "/tmp/r.yaml", Settings())
+    assert [(p.code, p.line, p.column) for p in a.problems] == [
+        ("RC728", 5, 17),
+        ("RC743", 6, 7),
+    ]
+    start = text.index("eval(nope)")
+    assert a.problem_span(a.problems[0]) == (start, start + len("eval(nope)"))

@@ -572,9 +572,10 @@ def _build(
             failed = failed or values is None
             entries.append(dataclasses.replace(entry, args=values))
         built.append(dataclasses.replace(stage, modifiers=tuple(entries)))
-    if not failed:
-        for stage in built:
-            for entry in stage.modifiers:
+    for stage in built:
+        for entry in stage.modifiers:
+            _dropped(walk, entry)
+            if not failed:
                 _create(walk, entry)
     return tuple(built)
 
@@ -696,16 +697,14 @@ def _create(walk: _Walk, entry: Written) -> None:
     _scheme_alias(walk, entry, cls.name, values)
 
 
-def _fields(
-    walk: _Walk,
-    entry: Written,
-    name: str,
-    class_name: str,
-    fields: Mapping[str, Mapping[str, Any]],
-    values: Mapping[str, Any],
-) -> None:
-    """Missing required fields and wrong types: one ValidationError titled with
-    the class the factory built; unknown fields are dropped (a warning)."""
+def _dropped(walk: _Walk, entry: Written) -> None:
+    """The fields the modifier's class does not define (pydantic drops them) and
+    those that are its own state: said whether or not the build gets there."""
+    cls = registry().modifiers.get(entry.name) if isinstance(entry.name, str) else None
+    if cls is None or entry.node.kind != "map":
+        return
+    name, fields = cls.name, cls.fields
+    values = {k: None for k in entry.node.value if isinstance(k, str)}
     node = entry.node
     known = [f for f in fields if not f.endswith("_")]
     for key in values:
@@ -732,6 +731,19 @@ def _fields(
                 else f"fields of {name}: " + ", ".join(known)
             ),
         )
+
+
+def _fields(
+    walk: _Walk,
+    entry: Written,
+    name: str,
+    class_name: str,
+    fields: Mapping[str, Mapping[str, Any]],
+    values: Mapping[str, Any],
+) -> None:
+    """Missing required fields and wrong types: one ValidationError titled with
+    the class the factory built (unknown fields are `_dropped`)."""
+    node = entry.node
     checked = {k: v for k, v in values.items() if v is not UNKNOWN}
     wrong = wrong_types(("sparseml-core", name), fields, checked)
     scheme = values.get("scheme")
