@@ -15,6 +15,7 @@ from .common import (
     EXIT_USAGE,
     POSITIVE,
     Failure,
+    dialect_option,
     load_model,
     lr_pair,
     model_option,
@@ -267,6 +268,7 @@ class DiffSettings:
     format: Literal["text", "json"] = "text"
     spe: int = DEFAULT_STEPS_PER_EPOCH
     plan: bool = False
+    dialect: str | None = None  # None: the config's, else auto
 
 
 @click.command("diff")
@@ -277,6 +279,7 @@ class DiffSettings:
 )
 @steps_option("Compare the schedules at this many steps an epoch.")
 @click.option("--plan", is_flag=True, help="Print the first step the plans differ.")
+@dialect_option
 @read_limits
 def diff_command(**options: Any) -> int:
     """What differs between recipes A and B (exit 0: equivalent, 1: different)."""
@@ -321,38 +324,49 @@ def _staged_diff(s: DiffSettings, a: Any, b: Any) -> int | None:
 
     from ..dialects.detect import resolve
     from ..dialects.llmcompressor.reader import read
+    from ..dialects.sparsemlcore.reader import read as core_read
     from ..views.staged_diff import as_text, staged_diff
     from .common import lint_config, refuse_errors
 
     cfg = lint_config("diff", None)
-    choices = [resolve(cfg.dialect, r.root).dialect for r in (a, b)]
-    if choices != ["llm-compressor", "llm-compressor"]:
-        if "llm-compressor" in choices:
+    setting = s.dialect or cfg.dialect
+    choices: list[str] = [resolve(setting, r.root).dialect.value for r in (a, b)]
+    staged = ("llm-compressor", "sparseml-core")
+    if setting in (None, "auto") and set(choices) == set(staged):
+        # one uses what only SparseML reads: the other is SparseML's too
+        choices = ["sparseml-core", "sparseml-core"]
+    if choices[0] != choices[1] or choices[0] not in staged:
+        if set(choices) & set(staged):
             raise Failure(
                 f"recipe diff: {s.a} and {s.b} are read as {choices[0]} and "
                 f"{choices[1]}: compare recipes of one engine",
                 EXIT_USAGE,
             )
         return None
-    reads = [read(r.root) for r in (a, b)]
+    dialect = choices[0]
+    reader = read if dialect == "llm-compressor" else core_read
+    reads = [reader(r.root) for r in (a, b)]
     for r, walked in zip((a, b), reads, strict=True):
         if walked.refused is not None:
+            from dataclasses import replace
+
             from ..linter.engine import lint_recipe
 
-            refuse_errors(lint_recipe(r, cfg).problems)
+            refuse_errors(lint_recipe(r, replace(cfg, dialect=dialect)).problems)
     if s.plan:
         raise Failure(
-            "recipe diff: --plan compares SparseML schedules; llm-compressor's "
-            "oneshot has none",
+            f"recipe diff: --plan compares SparseML's legacy schedules; {dialect} "
+            "recipes are compared by their modifiers",
             EXIT_USAGE,
         )
-    d = staged_diff(*reads)
+    d = staged_diff(reads[0], reads[1], dialect)
     if s.format == "json":
         click.echo(
             json.dumps(
                 {
                     "a": s.a,
                     "b": s.b,
+                    "dialect": dialect,
                     "equivalent": d.equivalent,
                     "only_a": [m.name for m in d.only_a],
                     "only_b": [m.name for m in d.only_b],
@@ -369,5 +383,5 @@ def _staged_diff(s: DiffSettings, a: Any, b: Any) -> int | None:
             )
         )
     else:
-        click.echo(as_text(d, s.a, s.b))
+        click.echo(as_text(d, s.a, s.b, dialect))
     return 0 if d.equivalent else EXIT_PROBLEMS

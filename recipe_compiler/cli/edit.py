@@ -15,6 +15,7 @@ from .common import (
     POSITIVE,
     Failure,
     config_option,
+    dialect_option,
     lint_config,
     lint_errors,
     load_recipe,
@@ -190,6 +191,7 @@ class CompileSettings:
     flatten: bool = False
     spe: int = DEFAULT_STEPS_PER_EPOCH
     config_path: str | None = None
+    dialect: str | None = None  # None: the config's, else auto
 
 
 @click.command(name="compile")
@@ -205,6 +207,7 @@ class CompileSettings:
     "Optimizer steps per epoch at which lint judges the output (schedule rules)."
 )
 @config_option
+@dialect_option
 @read_limits
 def compile_command(**options: Any) -> int:
     """Write a SparseML-ready recipe, refusing what SparseML would refuse."""
@@ -253,7 +256,7 @@ def _compile_staged(settings: CompileSettings, recipe: Any) -> bool:
     from ..problems import errors
 
     cfg = lint_config("compile", settings.config_path)
-    choice = resolve(cfg.dialect, recipe.root)
+    choice = resolve(settings.dialect or cfg.dialect, recipe.root)
     if choice.dialect == "sparseml":
         refuse_staged("compile", recipe)  # (a staged form auto did not take)
         return False

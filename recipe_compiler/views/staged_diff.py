@@ -1,11 +1,14 @@
-"""`recipe diff` of two recipes read as llm-compressor's: which modifiers oneshot
-applies in one and not the other, what changed in the ones both apply, which moved
-to another stage and whether the order changed.
+"""`recipe diff` of two staged recipes of one dialect (llm-compressor's, or SparseML
+1.8's sparseml.core): which modifiers its engine applies in one and not the other,
+what changed in the ones both apply, which moved to another stage and whether the
+order changed.
 
 Modifiers are matched by class and `targets` (the same class on other targets is
-another modifier), else by class alone, each in oneshot's order; fields are
-compared as written (llm-compressor evaluates nothing), a missing field and its
-default being the engine's same value.
+another modifier), else by class alone, each in the engine's order; fields are
+compared as the engine builds them (llm-compressor's as written: it evaluates
+nothing; sparseml.core's as its session evaluates them, so `eval(s * 2)` and the
+number it gives are the same), a missing field and its default being the
+engine's same value.
 """
 
 from __future__ import annotations
@@ -13,8 +16,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ..dialects.llmcompressor.reader import Read, Written
-from ..dialects.llmcompressor.registry import registry
+from ..dialects.llmcompressor.registry import registry as llmc
+from ..dialects.sparsemlcore.registry import registry as core
+
+Written = Any  # a modifier as either staged reader writes it (name, stage, ...)
+# what each engine does with a recipe's modifiers, as the report words it
+ENGINE = {
+    "llm-compressor": ("llm-compressor applies", "oneshot's order"),
+    "sparseml-core": ("SparseML 1.8's session builds", "the session's order"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,18 +43,28 @@ class StagedDiff:
         )
 
 
-def _fields(m: Written) -> dict[str, Any]:
-    """The modifier's fields as the engine builds it: written, else the default."""
+def _fields(m: Written, dialect: str) -> dict[str, Any]:
+    """The modifier's fields as the engine builds it: given (as sparseml.core
+    evaluates them), else the default (a `{"repr": ...}` marks one JSON cannot
+    hold: left out)."""
+    registry = llmc if dialect == "llm-compressor" else core
+    cls = registry().modifiers.get(m.name) if isinstance(m.name, str) else None
     defaults = {
         k: v["default"]
-        for k, v in registry().modifiers[m.name].fields.items()
-        if not v["required"] and not isinstance(v["default"], dict | type(None))
+        for k, v in (cls.fields.items() if cls is not None else ())
+        if not v["required"]
+        and not k.endswith("_")
+        and not (isinstance(v["default"], dict) and set(v["default"]) == {"repr"})
     }
-    return {**defaults, **m.node.plain()}
+    given = getattr(m, "args", None)
+    if given is None:
+        given = m.node.plain() if m.node.kind == "map" else {}
+    return {**defaults, **given}
 
 
-def staged_diff(a: Read, b: Read) -> StagedDiff:
-    built = {id(m): _fields(m) for m in (*a.modifiers, *b.modifiers)}
+def staged_diff(a: Any, b: Any, dialect: str = "llm-compressor") -> StagedDiff:
+    """`a` and `b`: two reads of `dialect`'s reader."""
+    built = {id(m): _fields(m, dialect) for m in (*a.modifiers, *b.modifiers)}
 
     def targets(m: Written) -> Any:
         return built[id(m)].get("targets")
@@ -84,10 +104,11 @@ def staged_diff(a: Read, b: Read) -> StagedDiff:
     return StagedDiff(only_a, left, changed, moved, order_a, order_b)
 
 
-def as_text(d: StagedDiff, a: str, b: str) -> str:
+def as_text(d: StagedDiff, a: str, b: str, dialect: str = "llm-compressor") -> str:
+    does, order = ENGINE[dialect]
     if d.equivalent:
         return (
-            f"{a} and {b}: llm-compressor applies the same modifiers with the same "
+            f"{a} and {b}: {does} the same modifiers with the same "
             "fields, in the same stages and order"
         )
     lines = [f"--- {a}", f"+++ {b}"]
@@ -101,9 +122,6 @@ def as_text(d: StagedDiff, a: str, b: str) -> str:
         lines.append(f"~ {m.name}: stage '{m.stage}' -> '{n.stage}'")
     if d.order_a:
         lines.append(
-            "oneshot's order differs: "
-            + ", ".join(d.order_a)
-            + " -> "
-            + ", ".join(d.order_b)
+            f"{order} differs: " + ", ".join(d.order_a) + " -> " + ", ".join(d.order_b)
         )
     return "\n".join(lines)

@@ -62,3 +62,28 @@ def test_one_engine_at_a_time(tmp_path):
     )
     code, _, err = diff(tmp_path, A, legacy)
     assert code == 2 and "read as llm-compressor and sparseml" in err
+
+
+CORE = (
+    "s: 0.25\noneshot_stage:\n  obcq_modifiers:\n    SparseGPTModifier:\n"
+    "      sparsity: eval(s * 2)\ntrain_stage:\n  pruning_modifiers:\n"
+    "    ConstantPruningModifier:\n      targets: __ALL__\n      start: 0\n"
+    "      end: eval(s * 8)\n"
+)
+
+
+def test_sparseml_core_recipes_are_compared_as_its_session_evaluates_them(tmp_path):
+    """A value written as eval(...) and the number it gives are the same; a
+    changed arg shows in every field that uses it."""
+    a, b, c = tmp_path / "a.yaml", tmp_path / "b.yaml", tmp_path / "c.yaml"
+    a.write_text(CORE)
+    b.write_text(CORE.replace("eval(s * 2)", "0.5").replace("eval(s * 8)", "2"))
+    c.write_text(CORE.replace("s: 0.25", "s: 0.3"))
+    r = CliRunner().invoke(main, ["diff", str(a), str(b)])
+    assert r.exit_code == 0, r.output
+    assert "SparseML 1.8's session builds the same modifiers" in r.stdout
+    r = CliRunner().invoke(main, ["diff", str(a), str(c)])
+    assert r.exit_code == 1
+    assert "sparsity 0.5 -> 0.6" in r.stdout and "end 2.0 -> 2.4" in r.stdout
+    r = CliRunner().invoke(main, ["diff", str(a), str(c), "--format", "json"])
+    assert '"dialect": "sparseml-core"' in r.stdout
