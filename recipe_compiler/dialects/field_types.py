@@ -23,13 +23,19 @@ class _Unchecked(Exception):
     """A schema this module does not turn into a type."""
 
 
-def _type(schema: Mapping[str, Any]) -> Any:
+def _type(schema: Mapping[str, Any], defs: Mapping[str, Any] | None = None) -> Any:
+    """The Python type pydantic validates as the schema says. `defs`: the
+    schema's `$defs`, for a nested model's `$ref` (each a model built once)."""
     if not schema:
         return Any  # the empty schema: any value (a bare Tuple's items)
-    if "$ref" in schema or "allOf" in schema or "oneOf" in schema:
+    if "$ref" in schema:
+        return _ref(schema["$ref"], defs)
+    if "allOf" in schema and len(schema["allOf"]) == 1:  # (a $ref with a default)
+        return _type(schema["allOf"][0], defs)
+    if "allOf" in schema or "oneOf" in schema:
         raise _Unchecked
     if "anyOf" in schema:
-        members = [_type(s) for s in schema["anyOf"]]
+        members = [_type(s, defs) for s in schema["anyOf"]]
         return Union[tuple(members)]  # noqa: UP007 - built from a list
     if "const" in schema:
         return Literal[schema["const"]]
@@ -50,15 +56,49 @@ def _type(schema: Mapping[str, Any]) -> Any:
         return type(None)
     if kind == "array":
         items = schema.get("items")
-        return list[Any] if items is None else list[_type(items)]  # type: ignore[misc]
+        if items is None:
+            return list[Any]
+        return list[_type(items, defs)]  # type: ignore[misc]
     if kind == "object":
         extra = schema.get("additionalProperties", True)
         if extra is True or extra == {}:
             return dict[Any, Any]  # (keys unchecked: a bare Dict takes any)
         if extra is False:
             raise _Unchecked
-        return dict[str, _type(extra)]  # type: ignore[misc]
+        return dict[str, _type(extra, defs)]  # type: ignore[misc]
     raise _Unchecked
+
+
+_NESTED: dict[tuple[str, int], Any] = {}
+
+
+def _ref(ref: str, defs: Mapping[str, Any] | None) -> Any:
+    """A `$ref` into `defs`: an enum (its values) or a model of its properties,
+    required ones required, extra fields ignored (pydantic's default)."""
+    name = ref.rsplit("/", 1)[-1]
+    if not defs or name not in defs:
+        raise _Unchecked
+    key = (name, id(defs))
+    if key not in _NESTED:
+        import pydantic
+
+        body = defs[name]
+        if "enum" in body:
+            _NESTED[key] = Literal[tuple(body["enum"])]
+        elif body.get("type") == "object":
+            required = set(body.get("required", ()))
+            props = {
+                f: (_type(p, defs), ... if f in required else None)
+                for f, p in body.get("properties", {}).items()
+            }
+            _NESTED[key] = pydantic.create_model(  # type: ignore[call-overload]
+                name,
+                __config__=pydantic.ConfigDict(extra="ignore", protected_namespaces=()),
+                **props,
+            )
+        else:
+            raise _Unchecked
+    return _NESTED[key]
 
 
 _MODELS: dict[tuple[str, str], Any] = {}
@@ -83,7 +123,7 @@ def _build(name: str, fields_of: Mapping[str, Mapping[str, Any]]) -> Any:
         if any(mode != "after" for mode in info.get("validators", [])):
             continue
         try:  # (a default is not validated: None stands for any)
-            fields[field] = (_type(schema), None)
+            fields[field] = (_type(schema, schema.get("$defs")), None)
         except _Unchecked:
             continue
     if not fields:
@@ -113,8 +153,16 @@ def wrong_types(
     try:
         model.model_validate(given)
     except pydantic.ValidationError as exc:
-        return [(str(err["loc"][0]), err["msg"]) for err in exc.errors()]
+        return [
+            (str(err["loc"][0]), _where(err["loc"][1:]) + err["msg"])
+            for err in exc.errors()
+        ]
     return []
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    """Inside a field (a nested model's own field, an item): where, as a path."""
+    return ".".join(str(part) for part in loc) + ": " if loc else ""
 
 
 def checked(

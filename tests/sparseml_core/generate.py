@@ -70,6 +70,30 @@ VALID: dict[str, dict] = {
     },
     "Modifier": {"start": -1},
 }
+W4G = {"num_bits": 4, "strategy": "group", "group_size": 128}
+CONFIG_GROUPS = [
+    GROUPS,
+    {"group_0": {"targets": ["Linear"], "weights": W4G}},
+    {
+        "g": {
+            "targets": ["Linear"],
+            "weights": {"num_bits": 8, "type": "float", "strategy": "channel"},
+            "input_activations": {"num_bits": 8, "dynamic": True, "strategy": "token"},
+        }
+    },
+    {"g": {"targets": ["Linear"], "weights": {"num_bits": 4, "strategy": "group"}}},
+    {"g": {"targets": ["Linear"], "weights": {"group_size": 0}}},
+    {"g": {"targets": ["Linear"], "weights": {"group_size": -1}}},
+    {"g": {"targets": ["Linear"], "weights": {"group_size": "x", "strategy": "group"}}},
+    {"g": {"targets": ["Linear"], "weights": {"type": "fp", "num_bits": "four"}}},
+    {"g": {"weights": W4G}},
+    {"g": {"targets": "Linear", "weights": W4G}},
+    {"g": {"targets": ["Linear"], "weights": 4}},
+    {"g": {"targets": ["Linear"], "weights": {"strategy": "GROUP", "group_size": 64}}},
+    {"g": None},
+    {"g": [1]},
+    "W4A16",
+]
 FIELD_VALUES = [
     1,
     2.5,
@@ -113,7 +137,12 @@ FIELDS = {
         "quantize",
         "targets",
     ],
-    "QuantizationModifier": ["ignore", "num_calibration_steps"],
+    "QuantizationModifier": [
+        "ignore",
+        "num_calibration_steps",
+        "config_groups",
+        "config_groups",
+    ],
     "SmoothQuantModifier": ["smoothing_strength", "mappings", "ignore"],
     "LogarithmicEqualizationModifier": ["smoothing_strength", "num_calibration_steps"],
     "LegacyQuantizationModifier": [
@@ -152,6 +181,12 @@ ARGS = [
 ]
 
 
+def _value(rng: random.Random, field: str) -> object:
+    if field == "config_groups" and rng.random() < 0.85:
+        return rng.choice(CONFIG_GROUPS)
+    return rng.choice(FIELD_VALUES)
+
+
 def _body(rng: random.Random, name: object) -> object:
     if rng.random() < 0.08:
         return rng.choice([None, {}, [], "x", 5])
@@ -161,7 +196,8 @@ def _body(rng: random.Random, name: object) -> object:
     r = rng.random()
     if r < 0.3 and isinstance(name, str) and name in FIELDS:
         for _ in range(rng.randint(1, 2)):
-            base[rng.choice(FIELDS[name])] = rng.choice(FIELD_VALUES)
+            field = rng.choice(FIELDS[name])
+            base[field] = _value(rng, field)
     elif r < 0.4 and name in REQUIRED:
         base.pop(rng.choice(REQUIRED[name]), None)
         base.setdefault("start", -1)
@@ -234,7 +270,8 @@ def clean(rng: random.Random) -> dict:
         for name in rng.sample(NAMES, rng.randint(1, 3)):
             body = dict(VALID[name])
             if rng.random() < 0.6 and name in FIELDS:
-                body[rng.choice(FIELDS[name])] = rng.choice(FIELD_VALUES)
+                field = rng.choice(FIELDS[name])
+                body[field] = _value(rng, field)
             group[name] = body
         stage: dict = {f"{rng.choice(['obcq', 'quant', 'pruning'])}_modifiers": group}
         if rng.random() < 0.3:

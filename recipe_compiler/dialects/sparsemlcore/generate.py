@@ -87,14 +87,54 @@ def _fields(cls: Any) -> dict[str, Any]:
         else:
             default = _jsonable(info.default)
         plain = _plain(info.annotation) and not info.metadata
+        nested = None if plain else _nested(info.annotation)
         out[name] = {
             "required": info.is_required(),
             "default": default,
             "annotation": _annotation(info.annotation),
             "plain": plain,
-            "schema": _schema(info.annotation) if plain else None,
+            "schema": _schema(info.annotation) if plain or nested else None,
         }
+        if nested:
+            out[name]["nested"] = nested
     return out
+
+
+def _nested(tp: Any) -> dict[str, list[str]] | None:
+    """For an annotation of compressed-tensors' quantization models (config_groups:
+    Dict[str, QuantizationScheme]): each model's own validators by name (the
+    reader emulates the ones it knows, and checks nothing where it meets
+    another); None for any other annotation."""
+    import typing
+
+    from pydantic import BaseModel
+
+    models: dict[str, list[str]] = {}
+
+    def walk(t: Any) -> bool:
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            if not t.__module__.startswith("compressed_tensors.quantization"):
+                return False
+            decorators = t.__pydantic_decorators__
+            models[t.__name__] = sorted(
+                [
+                    *decorators.validators,
+                    *decorators.field_validators,
+                    *decorators.model_validators,
+                ]
+            )
+            return all(walk(f.annotation) for f in t.model_fields.values())
+        if isinstance(t, type) and issubclass(t, str):  # str enums, str
+            return True
+        if t in (int, float, bool, type(None), typing.Any):
+            return True
+        args = [a for a in typing.get_args(t) if a is not Ellipsis]
+        origin = typing.get_origin(t)
+        if origin is None:
+            return False
+        return all(walk(a) for a in args)
+
+    return models if walk(tp) and models else None
 
 
 def _built(cls: Any) -> Any:

@@ -26,6 +26,7 @@ from ...loader.yamltree import Node
 from ..field_types import wrong_types
 from .evaluate import UNKNOWN, EvalError, eval_args, eval_obj
 from .registry import registry
+from .schemes import emulated, strategy_errors
 
 _STEPS = ("load", "build")
 _CREATE_KEYWORDS = ("type_", "framework", "allow_registered", "allow_experimental")
@@ -745,7 +746,14 @@ def _fields(
     the class the factory built (unknown fields are `_dropped`)."""
     node = entry.node
     checked = {k: v for k, v in values.items() if v is not UNKNOWN}
-    wrong = wrong_types(("sparseml-core", name), fields, checked)
+    typed = {  # nested models whose own validators are emulated: checked too
+        f: {**info, "plain": True} if emulated(info) else info
+        for f, info in fields.items()
+    }
+    wrong = wrong_types(("sparseml-core", name), typed, checked)
+    for f, info in fields.items():
+        if f in checked and emulated(info):
+            wrong += [(f, said) for said in strategy_errors(checked[f])]
     scheme = values.get("scheme")
     loadable = isinstance(scheme, str | dict | type(None))
     if name == "LegacyQuantizationModifier" and "scheme" in checked and not loadable:
