@@ -78,9 +78,10 @@ def rule(code: str, fmt: str) -> int:
             f"{f['stage']}: {f['exception']}" if f["exception"] else str(f["stage"])
             for f in fails  # type: ignore[attr-defined]
         )
-        engine = (
-            "SparseML 1.8" if found["engine"] == "sparseml" else "llm-compressor 0.14"
-        )
+        engine = {
+            "sparseml": "SparseML 1.8",
+            "sparseml.core": "SparseML 1.8's sparseml.core",
+        }.get(str(found["engine"]), "llm-compressor 0.14")
         lines += ["", f"{engine} fails at: {stages}"]
     if found["doc"]:
         lines += ["", str(found["doc"])]

@@ -162,8 +162,8 @@ def sparseml_fails(code: str) -> tuple[str, ...]:
 
 
 def engine_fails(code: str) -> tuple[str, tuple[str, ...]]:
-    """The engine an error code's verdict is ("sparseml", "llm-compressor") and
-    where it fails on it."""
+    """The engine an error code's verdict is ("sparseml", "sparseml.core",
+    "llm-compressor") and where it fails on it."""
     loader = LOADER_CODES.get(code)
     if loader is not None:
         return loader.engine, loader.fails

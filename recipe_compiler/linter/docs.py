@@ -10,20 +10,26 @@ INTRO = """\
 
 Codes are stable and never reused. Families: RC0xx reading and YAML, RC1xx structure
 and schema, RC2xx schedule, RC3xx sparsity and learning-rate values, RC4xx variables
-and `eval(...)`, RC7xx staged recipes as llm-compressor 0.14 reads them (`--dialect`:
-a staged recipe without `eval(...)` is llm-compressor's). Loader codes are found
-while the recipe is read; rule codes run on a recipe that loaded without errors.
-Severity: **error** = the engine the recipe is for (SparseML 1.8, or llm-compressor
-0.14 for RC7xx) would refuse the recipe or crash on it; **warning** = it runs, but
+and `eval(...)`, RC70x-RC71x staged recipes as llm-compressor 0.14 reads them and
+RC72x-RC74x as SparseML 1.8's sparseml.core does (`--dialect`: a staged recipe is
+llm-compressor's unless it uses `eval(...)` or a modifier only SparseML has).
+Loader codes are found while the recipe is read; rule codes run on a recipe that
+loaded without errors.
+Severity: **error** = the engine the recipe is for (SparseML 1.8, its sparseml.core
+for RC72x-RC73x, or llm-compressor 0.14 for RC70x-RC71x) would refuse the recipe or
+crash on it; **warning** = it runs, but
 not as the author most likely meant; **info** = style.
 
 Every error names where SparseML 1.8 fails on it, with the exception it raises:
 `load` (`ScheduledModifierManager.from_yaml`), `initialize` (`manager.initialize` on
 a model with the recipe's parameters) or `step` (a training step inside the
 window). Each is proven by a case in `tests/linter/rules/cases` that SparseML runs and
-fails exactly there (`tests/linter/rules/test_evidence.py`); an RC7xx error names
-where llm-compressor 0.14 fails (`load`: `Recipe.create_instance`), proven the same
-way in its own environment (`tests/llmc/test_evidence.py`). `limit` is the one error
+fails exactly there (`tests/linter/rules/test_evidence.py`); an RC70x-RC71x error
+names where llm-compressor 0.14 fails (`load`: `Recipe.create_instance`), proven the
+same way in its own environment (`tests/llmc/test_evidence.py`), and an RC72x-RC73x
+error where sparseml.core fails (`load`: `Recipe.create_instance`; `build`: what a
+session does before training, evaluating and creating each modifier;
+`tests/sparseml_core/test_evidence.py`). `limit` is the one error
 that is not a verdict on the recipe: recipe-compiler stops at its own bounds on
 what a recipe may cost (docs/security.md), which SparseML may load.
 

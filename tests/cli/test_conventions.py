@@ -287,6 +287,14 @@ def test_recipe_rule_prints_one_rule(tmp_path):
     )
     assert one["engine"] == "llm-compressor" and one["sparseml"] == []
     assert one["engine_fails"] == [{"stage": "load", "exception": "ValueError"}]
+    core = CliRunner().invoke(main, ["rule", "core-unknown-modifier"])
+    assert (
+        "\n\nSparseML 1.8's sparseml.core fails at: build: ValueError\n" in core.stdout
+    )
+    one = json.loads(
+        CliRunner().invoke(main, ["rule", "RC730", "--format", "json"]).stdout
+    )
+    assert one["engine"] == "sparseml.core" and one["sparseml"] == []
 
 
 READERS = ["lint", "show", "plan", "preview", "rescale", "compile", "variables"]
