@@ -582,23 +582,16 @@ def _build(
 
 
 def _failing_arg(args: Mapping[str, Any]) -> str | None:
-    """The first arg whose evaluation fails alone (for the position)."""
-    for key, value in args.items():
-        if isinstance(value, str) and "eval(" in value:
-            try:
-                eval_args({**args, key: value})
-            except EvalError:
-                pass
-            else:
-                continue
-            try:
-                eval_args({k: v for k, v in args.items() if k != key})
-            except EvalError:
-                continue
-            return key
-    return next(
-        (k for k, v in args.items() if isinstance(v, str) and "eval(" in v), None
-    )
+    """The arg to point at when evaluating the args fails: the first whose
+    removal lets the rest evaluate, else the first that holds an eval(...)."""
+    evaluated = [k for k, v in args.items() if isinstance(v, str) and "eval(" in v]
+    for key in evaluated:
+        try:
+            eval_args({k: v for k, v in args.items() if k != key})
+        except EvalError:
+            continue
+        return key
+    return evaluated[0] if evaluated else None
 
 
 def _evaluated(
@@ -668,7 +661,6 @@ def _create(walk: _Walk, entry: Written) -> None:
     values = entry.args or {}
     given = [k for k in values if k in _CREATE_KEYWORDS]
     if given:
-        node = entry.node.value[given[0]]
         walk.refuse(
             "factory-keyword",
             entry.node.key_position(given[0]),
@@ -678,7 +670,6 @@ def _create(walk: _Walk, entry: Written) -> None:
             f"remove '{given[0]}'",
             step="build",
         )
-        del node
         return
     cls = known.get(entry.name) if isinstance(entry.name, str) else None
     if cls is None:
