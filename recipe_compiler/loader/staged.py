@@ -3,9 +3,10 @@
 Both write a recipe as stages of modifier groups of untagged modifiers
 (`quant_stage:` → `quant_modifiers:` → `GPTQModifier: {...}`). SparseML 1.8's legacy
 loader, the one `recipe-compiler` reads recipes as, finds no modifiers in such a
-file (it loads, and training runs unmodified: RC110), and the other engines are
-read by no command yet. So every command that would plan, write or run one names
-what the file is and stops, instead of reading an empty recipe.
+file (it loads, and training runs unmodified: RC110). `lint`, `show`, `diff` and
+`compile` read it as its own engine does (`dialects/`); every other command that
+would plan, write or run one names what the file is and stops, instead of reading
+an empty recipe.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ class StagedForm:
         return (
             f"a staged recipe ('{self.stage}' → '{self.group}' → "
             f"'{self.modifier}', line {self.line}), the format of SparseML's "
-            "sparseml.core framework and of llm-compressor; `recipe lint` checks it "
-            "as llm-compressor reads it, and this command reads SparseML's legacy "
-            "recipes ('- !GMPruningModifier' list items) only, so far"
+            "sparseml.core framework and of llm-compressor; `recipe lint`, `show`, "
+            "`diff` and `compile` read it as its engine does, and this command reads "
+            "SparseML's legacy recipes ('- !GMPruningModifier' list items) only, so "
+            "far"
         )
 
 
