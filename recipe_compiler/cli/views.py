@@ -142,6 +142,55 @@ def _show_staged(settings: ShowSettings, recipe: Any) -> bool:
     return True
 
 
+def _plan_staged(settings: PlanSettings, recipe: Any) -> bool:
+    """A recipe read as sparseml.core's: its stages replayed as its session runs
+    them (refused, as any plan is, when lint finds an error); llm-compressor's
+    applies its modifiers once, in the order `recipe show` lists. False for a
+    legacy recipe."""
+    import json
+    from dataclasses import replace
+
+    from ..dialects.detect import resolve
+    from ..dialects.sparsemlcore.reader import read as core_read
+    from ..linter.engine import lint_recipe
+    from ..views.staged_plan import as_table, plan_rows
+
+    cfg = lint_config("plan", None)
+    choice = resolve(settings.dialect or cfg.dialect, recipe.root)
+    if choice.dialect == "sparseml":
+        return False
+    if choice.dialect == "llm-compressor":
+        raise Failure(
+            f"recipe plan: {recipe.path} is read as llm-compressor's: oneshot applies "
+            "its modifiers once, in the order `recipe show` lists; it has no "
+            "training schedule to plan",
+            EXIT_USAGE,
+        )
+    if settings.model is not None:
+        raise Failure(
+            f"recipe plan: {recipe.path} is read as sparseml-core's, whose models are "
+            "LLMs: --model is not read for it yet",
+            EXIT_USAGE,
+        )
+    refuse_errors(lint_recipe(recipe, replace(cfg, dialect=choice.dialect)).problems)
+    walked = core_read(recipe.root, settings.overrides)
+    rows = plan_rows(walked, settings.spe, settings.epochs)
+    if settings.fmt == "json":
+        click.echo(json.dumps({"dialect": "sparseml-core", "events": rows}, indent=1))
+    elif settings.fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["event"])
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        click.echo(as_table(recipe.path, choice.why, rows, settings.spe), nl=False)
+    return True
+
+
 PlanFormat = Literal["table", "json", "csv"]
 
 
@@ -155,6 +204,7 @@ class PlanSettings:
     param_groups: int = 1
     grad_accum: int = 1
     model: str | None = None
+    dialect: str | None = None  # None: the config's, else auto
 
 
 @click.command()
@@ -183,6 +233,7 @@ class PlanSettings:
     help="Batches per optimizer step.",
 )
 @model_option
+@dialect_option
 @read_limits
 def plan(**options: Any) -> int:
     """Print what SparseML will do at every optimizer step of a recipe."""
@@ -198,7 +249,10 @@ def execute_plan(settings: PlanSettings) -> int:
     from ..views import plan_text
 
     net = load_model("plan", settings.model)
-    recipe = load_recipe("plan", settings.recipe, settings.overrides)
+    recipe = load_recipe("plan", settings.recipe, settings.overrides, staged=True)
+    if _plan_staged(settings, recipe):
+        return 0
+    refuse_staged("plan", recipe)
     refuse_errors(problems_at(recipe, settings.spe))
     if net is not None:  # SparseML fails at initialize: nothing is trained
         refuse_errors(model_problems(recipe, net))
