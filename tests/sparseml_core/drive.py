@@ -24,8 +24,8 @@ os.environ.setdefault("NM_DISABLE_ANALYTICS", "1")
 
 
 def run(case: dict) -> object:
-    import torch
     import sparseml.core.session as sessions
+    import torch
     from sparseml.core.framework import Framework
     from sparseml.core.session import LifecycleCallbacks as callbacks
     from sparseml.core.session import active_session
