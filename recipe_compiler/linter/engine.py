@@ -77,11 +77,14 @@ def lint_recipe(
     dialect, why = _dialect(recipe, config)
     if dialect in ("llm-compressor", "sparseml-core"):
         if dialect == "llm-compressor":
-            from ..dialects.llmcompressor.lint import problems as staged
-        else:
-            from ..dialects.sparsemlcore.lint import problems as staged
+            from ..dialects.llmcompressor.lint import problems as llmc_problems
 
-        linted = _kept(recipe, config, staged(recipe))
+            found = llmc_problems(recipe)
+        else:
+            from ..dialects.sparsemlcore.lint import problems as core_problems
+
+            found = core_problems(recipe, steps_per_epoch)
+        linted = _kept(recipe, config, found)
         return dataclasses.replace(linted, read_as=[(recipe.path, dialect, why)])
     events, problems = _replayed(recipe, steps_per_epoch)
     if recipe.ok or recipe.root is not None:

@@ -370,6 +370,12 @@ LOADER_CODES: dict[str, Code] = {
             "A LegacyQuantizationModifier scheme that is no alias.",
         ),
         Code(
+            "RC735",
+            "core-step-crash",
+            E,
+            "A train stage's step at which a sparseml.core modifier raises.",
+        ),
+        Code(
             "RC740",
             "core-ignored-stage",
             W,
@@ -449,6 +455,7 @@ CORE_FAILS: dict[str, tuple[str, ...]] = {
     "RC732": ("build: ValidationError",),
     "RC733": ("build: ValidationError",),
     "RC734": ("build: ValueError",),
+    "RC735": ("step: RuntimeError", "step: TypeError"),
 }
 
 

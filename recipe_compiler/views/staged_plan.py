@@ -16,25 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..dialects.sparsemlcore.reader import Read, Stage
-from ..dialects.sparsemlcore.schedule import replay
+from ..dialects.sparsemlcore.schedule import length, replay
 from .staged_text import _inferred
 
 
 def _run_type(stage: Stage) -> str:
     return stage.run_type or _inferred(stage.name).split(" ")[0]
-
-
-def _length(stage: Stage) -> float:
-    """The epochs a train stage needs: its modifiers' largest end (1 without)."""
-    ends = [
-        float(m.args["end"])
-        for m in stage.modifiers
-        if m.args
-        and isinstance(m.args.get("end"), int | float)
-        and not isinstance(m.args.get("end"), bool)
-        and m.args["end"] > 0
-    ]
-    return max(ends, default=1.0)
 
 
 def plan_rows(walked: Read, spe: int, epochs: float | None) -> list[dict[str, Any]]:
@@ -45,7 +32,8 @@ def plan_rows(walked: Read, spe: int, epochs: float | None) -> list[dict[str, An
         found: list[dict[str, Any]] = []
         kind = _run_type(stage)
         train = kind == "train"
-        steps = math.ceil((epochs if epochs is not None else _length(stage)) * spe)
+        planned = length([m.args or {} for m in stage.modifiers])
+        steps = math.ceil((epochs if epochs is not None else planned) * spe)
         trained = replay([(m.name, m.args or {}) for m in stage.modifiers], spe, steps)
         for i, m in enumerate(stage.modifiers):
             args = m.args or {}

@@ -31,6 +31,13 @@ class StepState:
     sparsity: float | None  # a MagnitudePruningModifier's current one
 
 
+def length(modifiers: list[Mapping[str, Any]]) -> float:
+    """The epochs a train stage runs for, planned: its modifiers' largest end
+    (1 without one)."""
+    ends = [_number(args.get("end")) for args in modifiers]
+    return max((e for e in ends if e is not None and e > 0), default=1.0)
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -129,3 +136,54 @@ def _one(
             ended = True
         out.append(StepState(started, ended, sparsity))
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Crash:
+    """A step of a train stage that raises in the engine."""
+
+    step: int  # 0-based optimizer step; 0 for initialize
+    field: str  # the field to point at
+    error: str  # "Type: message", as the engine raises it
+    why: str
+
+
+def crash(
+    name: str, args: Mapping[str, Any], steps_per_epoch: int, steps: int
+) -> Crash | None:
+    """Where a MagnitudePruningModifier that the stage initializes raises: without
+    an `end` its first event compares the epoch with None (TypeError), and a
+    sparsity above 1 (polynomial_decay's even exponents start at init + 2 x
+    (final - init)) selects more weights than a layer has (RuntimeError)."""
+    if name != "MagnitudePruningModifier":
+        return None
+    start, end = _number(args.get("start")), args.get("end")
+    if start is None or start < 0 or UNKNOWN in (args.get("start"), end):
+        return None
+    if end is None and start == 0:  # it starts at initialize: its scheduler
+        return Crash(  # computes end - start
+            0,
+            "start",
+            "TypeError: unsupported operand type(s) for -: 'NoneType' and 'float'",
+            "without an end, its scheduler computes end - start as it starts",
+        )
+    if end is None:
+        return Crash(
+            0,
+            "start",
+            "TypeError: '>=' not supported between instances of 'float' and 'NoneType'",
+            "without an end, its first event of training compares the epoch with None",
+        )
+    states = _one(name, args, steps_per_epoch, steps)
+    for k, state in enumerate(states):
+        if state is None:
+            return None
+        if state.sparsity is not None and state.sparsity > 1:
+            return Crash(
+                k,
+                "update_scheduler",
+                "RuntimeError: selected index k out of range",
+                f"its scheduler gives sparsity {state.sparsity:.4f} at epoch "
+                f"{k / steps_per_epoch:g}, more weights than a layer has",
+            )
+    return None
