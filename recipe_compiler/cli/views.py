@@ -191,6 +191,52 @@ def _plan_staged(settings: PlanSettings, recipe: Any) -> bool:
     return True
 
 
+def _preview_staged(settings: Any) -> int | None:
+    """One recipe read as sparseml.core's: its train stages charted as its
+    session runs them, the page written with its problems; the exit code (1 on
+    an error, as for any recipe). llm-compressor's has no schedule, said. None
+    for a legacy recipe."""
+    from dataclasses import replace
+
+    from ..dialects.detect import resolve
+    from ..dialects.sparsemlcore.reader import read as core_read
+    from ..fileio import write_atomic
+    from ..linter.engine import lint_recipe
+    from ..problems import errors
+    from ..views.staged_preview import render
+
+    path = settings.recipes[0]
+    recipe = load_recipe("preview", path, staged=True)
+    cfg = lint_config("preview", None)
+    choice = resolve(cfg.dialect, recipe.root)
+    if choice.dialect == "sparseml":
+        return None
+    if choice.dialect == "llm-compressor":
+        raise Failure(
+            f"recipe preview: {path} is read as llm-compressor's: oneshot applies its "
+            "modifiers once (`recipe show` lists them); it has no schedule to chart",
+            EXIT_USAGE,
+        )
+    if settings.model is not None:
+        raise Failure(
+            f"recipe preview: {path} is read as sparseml-core's, whose models are "
+            "LLMs: --model is not read for it yet",
+            EXIT_USAGE,
+        )
+    problems = lint_recipe(
+        recipe, replace(cfg, dialect=choice.dialect), settings.spe
+    ).problems
+    walked = core_read(recipe.root, settings.overrides)
+    page = render(path, recipe.source.text, walked, settings.spe, problems, choice.why)
+    write_atomic(settings.output, page)
+    click.echo(f"wrote {settings.output}", err=True)
+    found = errors(problems)
+    if found:
+        click.echo("\n".join(str(p) for p in found), err=True)
+        return EXIT_PROBLEMS
+    return 0
+
+
 PlanFormat = Literal["table", "json", "csv"]
 
 
@@ -327,6 +373,9 @@ def execute_preview(settings: PreviewSettings) -> int:
     from ..views.preview import planned_of, render
 
     net = load_model("preview", settings.model)
+    staged = _preview_staged(settings) if len(settings.recipes) == 1 else None
+    if staged is not None:
+        return staged
     loaded = [load_recipe("preview", path) for path in settings.recipes]
     names = {var.name for recipe in loaded for var in recipe.all_variables()}
     for name in settings.overrides:  # each --var names a variable of some recipe

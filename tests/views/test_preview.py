@@ -334,3 +334,81 @@ def test_compare_gives_recipes_colours_and_kinds_patterns():
     assert len({next(iter(s)) for s in patterns.values()}) == len(patterns)
     html = render([planned(a, name="a"), planned(b, name="b")])
     assert "colour = recipe, pattern = kind" in html
+
+
+STAGED = """\
+s: 0.8
+oneshot_stage:
+  obcq_modifiers:
+    SparseGPTModifier:
+      sparsity: 0.5
+      start: -1
+train_stage:
+  pruning_modifiers:
+    MagnitudePruningModifier:
+      targets: __ALL_PRUNABLE__
+      init_sparsity: 0.05
+      final_sparsity: eval(s)
+      start: 1
+      end: 3
+    ConstantPruningModifier:
+      targets: __ALL_PRUNABLE__
+      start: 0.5
+      end: 2.25
+"""
+
+
+def _staged_page(tmp_path) -> Path:
+    from click.testing import CliRunner
+
+    from recipe_compiler.cli import main
+
+    src, page = tmp_path / "staged.yaml", tmp_path / "staged.html"
+    src.write_text(STAGED)
+    r = CliRunner().invoke(
+        main, ["preview", str(src), "--steps-per-epoch", "4", "-o", str(page)]
+    )
+    assert r.exit_code == 0, r.output
+    return page
+
+
+def test_a_sparseml_core_train_stage_is_charted_as_its_session_runs_it(tmp_path):
+    """The chart's points are the replay's (held to the engine), one per step
+    the modifier is on; the windows are its steps; the page embeds that figure
+    and says what applies before training."""
+    from recipe_compiler.dialects.sparsemlcore.reader import read
+    from recipe_compiler.loader import yamltree
+    from recipe_compiler.loader.source import from_text
+    from recipe_compiler.views.staged_preview import _figure
+
+    walked = read(yamltree.parse(from_text(STAGED, "r.yaml", "yaml")).root)
+    fig = _figure(walked.stages[1], 4, 0)
+    line = next(t for t in fig["data"] if t["type"] == "scatter")
+    assert line["x"] == [k / 4 for k in range(4, 12)]
+    assert line["y"][0] == 0.05 and abs(line["y"][-1] - 0.79853515625) < 1e-12
+    windows = {
+        t["y"][0].split(" ")[0]: (t["base"][0], t["x"][0])
+        for t in fig["data"]
+        if t["type"] == "bar"
+    }
+    assert windows == {
+        "MagnitudePruningModifier": (1.0, 2.0),
+        "ConstantPruningModifier": (0.5, 1.75),
+    }
+    text = _staged_page(tmp_path).read_text()
+    assert json.dumps(line["y"], separators=(",", ":")) in text
+    assert "applied once before training (oneshot): SparseGPTModifier" in text
+
+
+def test_the_staged_page_in_chromium(browser, tmp_path):
+    _open(browser, _staged_page(tmp_path))
+    js = browser.execute_script
+    assert js("return window.__errors") == []
+    assert js("return performance.getEntriesByType('resource').length") == 0
+    assert js("return document.querySelectorAll('.js-plotly-plot').length") == 1
+    assert (
+        js(
+            "return document.getElementById('stage-0').querySelectorAll('g.trace').length"
+        )
+        >= 2
+    )
