@@ -208,7 +208,7 @@ def _preview_staged(settings: Any) -> int | None:
     path = settings.recipes[0]
     recipe = load_recipe("preview", path, staged=True)
     cfg = lint_config("preview", None)
-    choice = resolve(cfg.dialect, recipe.root)
+    choice = resolve(settings.dialect or cfg.dialect, recipe.root)
     if choice.dialect == "sparseml":
         return None
     if choice.dialect == "llm-compressor":
@@ -339,6 +339,7 @@ class PreviewSettings:
     overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
     open_browser: bool = False
     model: str | None = None
+    dialect: str | None = None  # None: the config's, else auto
 
 
 @click.command()
@@ -356,6 +357,7 @@ class PreviewSettings:
     "--open", "open_browser", is_flag=True, help="Open the page when written."
 )
 @model_option
+@dialect_option
 @read_limits
 def preview(**options: Any) -> int:
     """Write one self-contained HTML page of the schedule; several recipes compare."""
