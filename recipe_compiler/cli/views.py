@@ -152,6 +152,7 @@ def _plan_staged(settings: PlanSettings, recipe: Any) -> bool:
 
     from ..dialects.detect import resolve
     from ..dialects.sparsemlcore.reader import read as core_read
+    from ..dialects.sparsemlcore.schedule import TooLong
     from ..linter.engine import lint_recipe
     from ..views.staged_plan import as_table, plan_rows
 
@@ -174,7 +175,14 @@ def _plan_staged(settings: PlanSettings, recipe: Any) -> bool:
         )
     refuse_errors(lint_recipe(recipe, replace(cfg, dialect=choice.dialect)).problems)
     walked = core_read(recipe.root, settings.overrides)
-    rows = plan_rows(walked, settings.spe, settings.epochs)
+    try:
+        rows = plan_rows(walked, settings.spe, settings.epochs)
+    except TooLong as exc:
+        raise Failure(
+            f"recipe plan: {recipe.path}: a train stage of {exc}; plan it at fewer "
+            "--steps-per-epoch or a smaller --epochs",
+            EXIT_USAGE,
+        ) from None
     if settings.fmt == "json":
         click.echo(json.dumps({"dialect": "sparseml-core", "events": rows}, indent=1))
     elif settings.fmt == "csv":
@@ -200,6 +208,7 @@ def _preview_staged(settings: Any) -> int | None:
 
     from ..dialects.detect import resolve
     from ..dialects.sparsemlcore.reader import read as core_read
+    from ..dialects.sparsemlcore.schedule import TooLong
     from ..fileio import write_atomic
     from ..linter.engine import lint_recipe
     from ..problems import errors
@@ -227,7 +236,16 @@ def _preview_staged(settings: Any) -> int | None:
         recipe, replace(cfg, dialect=choice.dialect), settings.spe
     ).problems
     walked = core_read(recipe.root, settings.overrides)
-    page = render(path, recipe.source.text, walked, settings.spe, problems, choice.why)
+    try:
+        page = render(
+            path, recipe.source.text, walked, settings.spe, problems, choice.why
+        )
+    except TooLong as exc:
+        raise Failure(
+            f"recipe preview: {path}: a train stage of {exc}; chart it at fewer "
+            "--steps-per-epoch",
+            EXIT_USAGE,
+        ) from None
     write_atomic(settings.output, page)
     click.echo(f"wrote {settings.output}", err=True)
     found = errors(problems)

@@ -77,3 +77,16 @@ def test_an_error_is_refused_and_llm_compressor_has_no_schedule(tmp_path):
     llmc = "quant_stage:\n  quant_modifiers:\n    GPTQModifier:\n      scheme: W4A16\n"
     code, _, err = plan(tmp_path, llmc)
     assert code == 2 and "no training schedule" in err
+
+
+def test_what_a_recipe_may_cost_is_bounded(tmp_path):
+    """A train stage of more steps than are replayed is refused by plan (lint
+    checks its steps only up to its own bound, and says nothing it did not
+    compute)."""
+    huge = RECIPE.replace("end: 3", "end: 1000000000.0")
+    code, _, err = plan(tmp_path, huge, "--steps-per-epoch", "100")
+    assert code == 2 and "more than the 200,000 replayed" in err
+    from tests.conftest import lint_text
+
+    _, problems = lint_text(huge, "r.yaml", dialect="sparseml-core")
+    assert [p.code for p in problems if p.severity == "error"] == []

@@ -108,6 +108,8 @@ def _bounded(op: Callable[..., Any], *values: Any) -> Any:
             return UNKNOWN
     if op is operator.lshift and isinstance(values[1], int) and values[1] > _MAX_BITS:
         return UNKNOWN
+    if op is operator.mod and isinstance(values[0], str | bytes):
+        return UNKNOWN  # %-formatting: a width can ask for any length
     if op is operator.mul and len(values) == 2:
         a, b = values
         for seq, n in ((a, b), (b, a)):

@@ -18,10 +18,20 @@ driving a model through generated recipes.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .evaluate import UNKNOWN
+
+# what a recipe may cost (docs/security.md): a train stage is replayed step by
+# step for `plan` and `preview` up to MAX_STEPS (each step kept: a chart of them),
+# and streamed for lint's crash check up to MAX_CHECKED (a second or so)
+MAX_STEPS = 200_000
+MAX_CHECKED = 2_000_000
+
+
+class TooLong(ValueError):
+    """A replay past MAX_STEPS."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,7 +101,10 @@ def replay(
     modifiers: list[tuple[str, Mapping[str, Any]]], steps_per_epoch: int, steps: int
 ) -> list[list[StepState | None]]:
     """Each modifier's state after every step (None where a value the engine
-    computes is not computed here: an unknown arg, a custom scheduler)."""
+    computes is not computed here: an unknown arg, a custom scheduler);
+    TooLong past MAX_STEPS."""
+    if steps > MAX_STEPS:
+        raise TooLong(f"{steps:,} steps, more than the {MAX_STEPS:,} replayed")
     out: list[list[StepState | None]] = [[] for _ in range(steps)]
     for name, args in modifiers:
         for k, state in enumerate(_one(name, args, steps_per_epoch, steps)):
@@ -102,25 +115,34 @@ def replay(
 def _one(
     name: str, args: Mapping[str, Any], spe: int, steps: int
 ) -> list[StepState | None]:
+    return list(_states(name, args, spe, steps))
+
+
+def _states(
+    name: str, args: Mapping[str, Any], spe: int, steps: int
+) -> Iterator[StepState | None]:
+    """The modifier's state after each step, one at a time."""
     raw_start, raw_end = args.get("start"), args.get("end")
     if UNKNOWN in (raw_start, raw_end):
-        return [None] * steps
+        yield from [None] * steps
+        return
     start, end = _number(raw_start), _number(raw_end)
     calc_start = start if start is not None else -1
     calc_end = end if end is not None else -1
     if calc_start < 0 or (calc_end >= 0 and calc_end <= 0.0):
-        return [StepState(False, False, None)] * steps  # never initialized
+        yield from [StepState(False, False, None)] * steps  # never initialized
+        return
     magnitude = name == "MagnitudePruningModifier"
     sched = scheduler(args) if magnitude else None
     if magnitude and sched is None:
-        return [None] * steps
+        yield from [None] * steps
+        return
 
     def should_start(epoch: float) -> bool:
         return start is not None and start <= epoch and (end is None or epoch < end)
 
     started = ended = False
     sparsity: float | None = None
-    out: list[StepState | None] = []
     if should_start(0.0):  # at initialize, on the start event
         started = True
         sparsity = sched(0.0) if sched else None
@@ -134,8 +156,7 @@ def _one(
         after = (k + 1) / float(spe)
         if not ended and end is not None and after >= end:
             ended = True
-        out.append(StepState(started, ended, sparsity))
-    return out
+        yield StepState(started, ended, sparsity)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,8 +195,9 @@ def crash(
             "TypeError: '>=' not supported between instances of 'float' and 'NoneType'",
             "without an end, its first event of training compares the epoch with None",
         )
-    states = _one(name, args, steps_per_epoch, steps)
-    for k, state in enumerate(states):
+    if steps > MAX_CHECKED:
+        return None  # (not replayed: lint says nothing it has not computed)
+    for k, state in enumerate(_states(name, args, steps_per_epoch, steps)):
         if state is None:
             return None
         if state.sparsity is not None and state.sparsity > 1:
