@@ -34,14 +34,18 @@ def plan_rows(walked: Read, spe: int, epochs: float | None) -> list[dict[str, An
         train = kind == "train"
         planned = length([m.args or {} for m in stage.modifiers])
         steps = math.ceil((epochs if epochs is not None else planned) * spe)
-        trained = replay([(m.name, m.args or {}) for m in stage.modifiers], spe, steps)
+        trained = (  # (a oneshot stage is not trained: nothing to replay)
+            replay([(m.name, m.args or {}) for m in stage.modifiers], spe, steps)
+            if train
+            else []
+        )
         for i, m in enumerate(stage.modifiers):
             args = m.args or {}
             start = args.get("start")
             oneshot = not isinstance(start, int | float) or start < 0
             if oneshot or not train:
                 if oneshot:
-                    rows.append(
+                    found.append(
                         _row(stage, None, spe, m.name, "applied once (oneshot)")
                     )
                 else:

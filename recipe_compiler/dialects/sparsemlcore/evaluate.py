@@ -86,6 +86,11 @@ _MATH = object()  # the name `math`
 _VALUES = (int, float, complex, str, bytes, bool, type(None), list, tuple, dict, set)
 
 
+def _unknown(value: Any) -> bool:
+    """Not computed here (or `math` itself, used as a value)."""
+    return value is UNKNOWN or value is _MATH
+
+
 def _big(value: Any) -> bool:
     if isinstance(value, int) and value.bit_length() > _MAX_BITS:
         return True
@@ -149,7 +154,10 @@ class _Walk:
             value = getattr(owner, node.attr)
             return value if isinstance(value, int | float | complex) else UNKNOWN
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            return _bounded(_BINOPS[type(node.op)], self(node.left), self(node.right))
+            left = self(node.left)
+            if _unknown(left):  # (what it would raise is not known: stop here)
+                return UNKNOWN
+            return _bounded(_BINOPS[type(node.op)], left, self(node.right))
         if isinstance(node, ast.UnaryOp):
             return _bounded(_UNARY[type(node.op)], self(node.operand))
         if isinstance(node, ast.BoolOp):
@@ -164,6 +172,8 @@ class _Walk:
         if isinstance(node, ast.Compare):
             left = self(node.left)
             for op, right_node in zip(node.ops, node.comparators, strict=True):
+                if _unknown(left):
+                    return UNKNOWN
                 right = self(right_node)
                 result = _bounded(_COMPARE[type(op)], left, right)
                 if result is UNKNOWN or not result:
@@ -176,29 +186,36 @@ class _Walk:
                 return UNKNOWN
             return self(node.body if test else node.orelse)
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
-            items = [self(e) for e in node.elts]
-            if any(i is UNKNOWN or i is _MATH for i in items):
-                return UNKNOWN
+            items = []
+            for e in node.elts:  # in order, stopping at what is not known
+                items.append(self(e))
+                if _unknown(items[-1]):
+                    return UNKNOWN
             if isinstance(node, ast.List):
                 return items
             return tuple(items) if isinstance(node, ast.Tuple) else set(items)
         if isinstance(node, ast.Dict) and None not in node.keys:
-            keys = [self(k) for k in node.keys if k is not None]
-            values = [self(v) for v in node.values]
-            if any(x is UNKNOWN or x is _MATH for x in keys + values):
-                return UNKNOWN
-            return dict(zip(keys, values, strict=True))
+            pairs = []
+            for k, v in zip(node.keys, node.values, strict=True):
+                key = self(k) if k is not None else UNKNOWN
+                if _unknown(key):
+                    return UNKNOWN
+                value = self(v)
+                if _unknown(value):
+                    return UNKNOWN
+                pairs.append((key, value))
+            return _bounded(dict, pairs)
         if isinstance(node, ast.Subscript):
             owner = self(node.value)
-            index = self(node.slice)
-            return _bounded(operator.getitem, owner, index)
-        if isinstance(node, ast.Slice):
-            parts = [
-                None if p is None else self(p)
-                for p in (node.lower, node.upper, node.step)
-            ]
-            if any(p is UNKNOWN or p is _MATH for p in parts):
+            if _unknown(owner):
                 return UNKNOWN
+            return _bounded(operator.getitem, owner, self(node.slice))
+        if isinstance(node, ast.Slice):
+            parts = []
+            for p in (node.lower, node.upper, node.step):
+                parts.append(None if p is None else self(p))
+                if _unknown(parts[-1]):
+                    return UNKNOWN
             return slice(*parts)
         return UNKNOWN  # comprehensions, lambdas, f-strings, ...: not computed
 
