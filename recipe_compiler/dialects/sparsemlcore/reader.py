@@ -10,9 +10,11 @@ start/end shift) and create (`create_modifier(Framework.pytorch)`: each
 modifier by name through `ModifierFactory`, validated by its class). Every
 other top-level key silently becomes an arg, unknown stage keys and modifier
 fields are dropped. The walk goes on past a refusal (lint reports every error);
-`refused` is the one the engine raises: the first of the earliest step, where at
-load an exception pydantic does not wrap (KeyError, AttributeError, TypeError)
-wins over ValidationErrors, which pydantic collects while it goes on.
+`refused` is the one the engine raises: at load, the first (in the engine's
+order, `Finding.rank`) of the exceptions that stop it at once (KeyError,
+AttributeError, TypeError, which pydantic does not wrap, and a `stages:` that is
+no mapping, asserted in the recipe's own validator), else the ValidationError
+pydantic collects from the stages; at build, the first.
 """
 
 from __future__ import annotations
