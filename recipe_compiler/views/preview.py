@@ -12,7 +12,6 @@ points, keeping every jump.
 from __future__ import annotations
 
 import dataclasses
-import html
 import itertools
 import json
 import math
@@ -556,12 +555,6 @@ def planned_of(
 def render(planned: list[Planned], run: dict[str, Any] | None = None) -> str:
     """The HTML page: header, figures, lint problems and the recipes' text; with
     `run` (a run report's `run_section`), what the run measured above them."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(["html", "j2"]),
-    )
     figs = [{**f, "sync": True} for f in figures(planned)]
     per_layer = layer_figure(planned)
     if per_layer is not None:
@@ -607,9 +600,30 @@ def render(planned: list[Planned], run: dict[str, Any] | None = None) -> str:
         }
         for k in kinds_present(planned)
     ]
-    template = env.get_template("preview.html.j2")
-    return template.render(
-        title=" vs ".join(p.name for p in planned),
+    return page(
+        " vs ".join(p.name for p in planned), recipes, figs, legend, compare, run
+    )
+
+
+def page(
+    title: str,
+    recipes: list[dict[str, Any]],
+    figs: list[dict[str, Any]],
+    legend: list[dict[str, Any]] | None = None,
+    compare: bool = False,
+    run: dict[str, Any] | None = None,
+) -> str:
+    """The preview page (its template, plotly inlined): the recipes' facts,
+    problems and text, and the figures (plotly JSON with an `id` and whether
+    zooming it zooms the others, `sync`)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+    return env.get_template("preview.html.j2").render(
+        title=title,
         recipes=recipes,
         figures=[
             {
@@ -624,8 +638,7 @@ def render(planned: list[Planned], run: dict[str, Any] | None = None) -> str:
             for f in figs
         ],
         plotly_js=_plotly_js(),
-        escape=html.escape,
-        legend=legend,
+        legend=legend or [],
         compare=compare,
         run=run,
     )

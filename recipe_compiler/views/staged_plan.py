@@ -17,11 +17,10 @@ from typing import Any
 
 from ..dialects.sparsemlcore.reader import Read, Stage
 from ..dialects.sparsemlcore.schedule import length, replay
-from .staged_text import _inferred
 
 
 def _run_type(stage: Stage) -> str:
-    return stage.run_type or _inferred(stage.name).split(" ")[0]
+    return stage.runs_as or "none"
 
 
 def plan_rows(walked: Read, spe: int, epochs: float | None) -> list[dict[str, Any]]:

@@ -8,14 +8,12 @@ bar, and the oneshot stages' modifiers as what applies before training.
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 from ..dialects.sparsemlcore.reader import Read
 from ..dialects.sparsemlcore.schedule import length, replay
 from ..problems import Problem
-from .staged_plan import _run_type
 
 
 def _figure(stage: Any, spe: int, n: int) -> dict[str, Any]:
@@ -82,18 +80,12 @@ def _figure(stage: Any, spe: int, n: int) -> dict[str, Any]:
 def render(
     path: str, text: str, walked: Read, spe: int, problems: list[Problem], why: str
 ) -> str:
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from .preview import page
 
-    from .preview import TEMPLATES, _plotly_js
-
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(["html", "j2"]),
-    )
     figs: list[dict[str, Any]] = []
     before: list[str] = []
     for stage in walked.stages:
-        if _run_type(stage) == "train":
+        if stage.runs_as == "train":
             figs.append(_figure(stage, spe, len(figs)))
         else:
             before += [f"{m.name} (stage '{stage.name}')" for m in stage.modifiers]
@@ -109,23 +101,4 @@ def render(
         "lines": text.split("\n"),
         "planned": False,
     }
-    return env.get_template("preview.html.j2").render(
-        title=path,
-        recipes=[recipe],
-        figures=[
-            {
-                "id": f["id"],
-                "sync": f["sync"],
-                "json": json.dumps(
-                    {"data": f["data"], "layout": f["layout"]},
-                    separators=(",", ":"),
-                    allow_nan=False,
-                ),
-            }
-            for f in figs
-        ],
-        plotly_js=_plotly_js(),
-        legend=[],
-        compare=False,
-        run=None,
-    )
+    return page(path, [recipe], figs)

@@ -43,7 +43,11 @@ def core_table(path: str, why: str, walked: core.Read) -> str:
     ]
     width = max((len(str(m.name)) for m in walked.modifiers), default=8)
     for stage in walked.stages:
-        run = stage.run_type or _inferred(stage.name)
+        run = stage.run_type or (
+            f"{stage.runs_as} (from its name)"
+            if stage.runs_as
+            else "none (the finetune runner needs one)"
+        )
         lines.append(f"  stage '{stage.name}' (line {stage.line}), run_type {run}")
         for i, m in enumerate(stage.modifiers):
             values = m.args if m.args is not None else m.node.plain() or {}
@@ -62,15 +66,6 @@ def core_table(path: str, why: str, walked: core.Read) -> str:
             "  args: " + ", ".join(f"{k}={_value(v)}" for k, v in walked.args.items())
         )
     return "\n".join(lines) + "\n"
-
-
-def _inferred(name: str) -> str:
-    """What `RecipeStage.infer_run_type` makes of a stage without run_type."""
-    if "train" in name:
-        return "train (from its name)"
-    if "oneshot" in name:
-        return "oneshot (from its name)"
-    return "none (the finetune runner needs one)"
 
 
 def _window(values: Mapping[str, Any]) -> str:

@@ -28,6 +28,7 @@ from recipe_compiler.views.preview import (
     render,
 )
 from tests.conftest import ROOT
+from tests.dialects.test_plan import RECIPE as STAGED  # one recipe for both
 
 BUNDLED = ROOT / "recipes" / "yolov5s-gmp.md"
 ARTIFACTS = ROOT / "artifacts"
@@ -334,28 +335,6 @@ def test_compare_gives_recipes_colours_and_kinds_patterns():
     assert len({next(iter(s)) for s in patterns.values()}) == len(patterns)
     html = render([planned(a, name="a"), planned(b, name="b")])
     assert "colour = recipe, pattern = kind" in html
-
-
-STAGED = """\
-s: 0.8
-oneshot_stage:
-  obcq_modifiers:
-    SparseGPTModifier:
-      sparsity: 0.5
-      start: -1
-train_stage:
-  pruning_modifiers:
-    MagnitudePruningModifier:
-      targets: __ALL_PRUNABLE__
-      init_sparsity: 0.05
-      final_sparsity: eval(s)
-      start: 1
-      end: 3
-    ConstantPruningModifier:
-      targets: __ALL_PRUNABLE__
-      start: 0.5
-      end: 2.25
-"""
 
 
 def _staged_page(tmp_path) -> Path:

@@ -66,8 +66,7 @@ def _crashes(recipe: Recipe, walked: Read, spe: int) -> list[Problem]:
     it from epoch 0."""
     out = []
     for stage in walked.stages:
-        run = stage.run_type or ("train" if "train" in stage.name else None)
-        if run != "train":
+        if stage.runs_as != "train":
             continue
         steps = math.ceil(length([m.args or {} for m in stage.modifiers]) * spe)
         for m in stage.modifiers:

@@ -64,6 +64,15 @@ class Stage:
     column: int
     modifiers: tuple[Written, ...]
 
+    @property
+    def runs_as(self) -> str | None:
+        """Its run_type as written, else what `RecipeStage.infer_run_type` makes
+        of its name ("train" first, then "oneshot"; None: the finetune runner
+        needs one)."""
+        if self.run_type:
+            return self.run_type
+        return next((kind for kind in ("train", "oneshot") if kind in self.name), None)
+
 
 @dataclasses.dataclass(frozen=True)
 class Finding:
