@@ -43,6 +43,7 @@ class RescaleSettings:
     diff: bool = False
     flatten: bool = False
     config_path: str | None = None
+    dialect: str | None = None  # None: the config's, else auto
 
 
 @click.command()
@@ -86,6 +87,7 @@ class RescaleSettings:
     help="Write a plain recipe with every value a number (comments lost).",
 )
 @config_option
+@dialect_option
 @read_limits
 def rescale(**options: Any) -> int:
     """Retarget a recipe to EPOCHS dense epochs by the 90-epoch rule."""
@@ -104,9 +106,11 @@ def execute_rescale(settings: RescaleSettings) -> int:
     from ..loader.recipe import from_source
     from ..loader.source import recipe_suffix
 
-    recipe = load_recipe("rescale", settings.recipe)
+    recipe = load_recipe("rescale", settings.recipe, staged=True)
     spe = settings.spe or DEFAULT_STEPS_PER_EPOCH
     cfg = lint_config("rescale", settings.config_path)
+    if _rescale_staged(settings, recipe, cfg):
+        return 0
     refuse_lint_errors("rescale", recipe, spe, cfg)
     round_to = 1.0 / settings.spe if settings.spe else settings.round_to
     notes: list[str] = []
@@ -144,6 +148,62 @@ def execute_rescale(settings: RescaleSettings) -> int:
     for note in notes + length_notes(written):
         click.echo(f"recipe rescale: {note}", err=True)
     return 0
+
+
+def _rescale_staged(settings: RescaleSettings, recipe: Any, cfg: Any) -> bool:
+    """A sparseml.core recipe: its train stages' epochs scaled, written when lint
+    finds no error before and after; llm-compressor's is refused (oneshot has no
+    schedule); False for a legacy recipe."""
+    from dataclasses import replace
+
+    from ..dialects.detect import resolve
+    from ..dialects.sparsemlcore.rescale import rescale_core
+    from ..edit.rescale import RescaleError
+    from ..loader.source import recipe_suffix
+
+    choice = resolve(settings.dialect or cfg.dialect, recipe.root)
+    if choice.dialect == "sparseml":
+        refuse_staged("rescale", recipe)  # (a staged form auto did not take)
+        return False
+    if choice.dialect == "llm-compressor":
+        raise Failure(
+            f"recipe rescale: {recipe.path} is read as llm-compressor's "
+            f"({choice.why}): oneshot applies each modifier once, there are no "
+            "epochs to rescale (--dialect sparseml-core if it is SparseML 1.8's)",
+            EXIT_USAGE,
+        )
+    refused = {
+        "--flatten": settings.flatten,
+        "--lr": settings.lr is not None,
+        "--update-frequency scale": settings.update_frequency == "scale",
+    }
+    used = [flag for flag, on in refused.items() if on]
+    if used:
+        raise Failure(
+            f"recipe rescale: {recipe.path} is sparseml.core's: {used[0]} is for "
+            "legacy recipes (sparseml.core's modifiers set no learning rate or "
+            "update frequency, and its args stay args)",
+            EXIT_USAGE,
+        )
+    spe = settings.spe or DEFAULT_STEPS_PER_EPOCH
+    cfg = replace(cfg, dialect="sparseml-core")
+    refuse_lint_errors("rescale", recipe, spe, cfg)
+    round_to = 1.0 / settings.spe if settings.spe else settings.round_to
+    try:
+        result = rescale_core(
+            recipe, settings.epochs, from_epochs=settings.from_epochs, round_to=round_to
+        )
+    except RescaleError as exc:
+        advice = (
+            "; put the number in an arg of its own" if exc.fix == "variable" else ""
+        )
+        raise Failure(f"recipe rescale: {exc}{advice}", EXIT_PROBLEMS) from None
+    written = recipe.edited(result.text)
+    refuse_lint_errors("rescale", written, spe, cfg, "the rescaled recipe")
+    deliver(result.text, recipe.source.text, settings, recipe_suffix(settings.recipe))
+    for note in result.notes:
+        click.echo(f"recipe rescale: set {note}", err=True)
+    return True
 
 
 def deliver(text: str, original: str, settings: RescaleSettings, suffix: str) -> None:

@@ -119,7 +119,7 @@ def rescale(
         for root, value in new.values():
             old = text[root.span[0] : root.span[1]]
             edits.append(Edit(root.span[0], root.span[1], number_text(value, old)))
-        return edits, _header(recipe, apply(text, edits), base, epochs, factor, lr)
+        return edits, header(recipe, apply(text, edits), base, epochs, factor, lr)
 
     grid = _steps_per_epoch(round_to)
     if grid:
@@ -334,7 +334,7 @@ def _lr_rule(
         notes.append(f"{site.label}: {value:g}")
 
 
-def _header(
+def header(
     recipe: Recipe,
     text: str,
     base: float,

@@ -138,7 +138,7 @@ def test_no_command_fails_with_an_internal_error(tmp_path, command, condition):
             assert "read as llm-compressor" in report
         elif name == "diff":  # two llm-compressor recipes, compared as such
             assert code == 0 and "llm-compressor applies the same" in output
-        elif name in ("plan", "preview"):  # llm-compressor's oneshot: no schedule
+        elif name in ("plan", "preview", "rescale"):  # llm-compressor: no schedule
             assert code == 2 and "read as llm-compressor's" in output, output
             assert not Path(paths["o"]).exists()
         elif name == "compile":  # written as it is: llm-compressor finds no error

@@ -8,7 +8,9 @@ that name in a temporary folder and does what a session does before training
 `compiled_recipe.create_modifier(Framework.pytorch)` (build). Prints one JSON list
 of verdicts: {"loads", "builds", "modifiers" (class names built), "stages"
 (their names), "run_types", "step" (where it failed: "load" or "build"),
-"error" ("ExceptionType: first line of its message")}.
+"error" ("ExceptionType: first line of its message"), "fields" (each built
+modifier's scalar fields as the engine holds them, its own state `..._` left
+out)}.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def verdict(path: str) -> dict:
         "run_types": [],
         "step": None,
         "error": None,
+        "fields": [],
     }
     try:
         recipe = Recipe.create_instance(path)
@@ -62,7 +65,16 @@ def verdict(path: str) -> dict:
         return {**out, "step": "build", "error": _error(exc)}
     out["builds"] = True
     out["modifiers"] = [type(m).__name__ for stage in built for m in stage.modifiers]
+    out["fields"] = [_scalars(m) for stage in built for m in stage.modifiers]
     return out
+
+
+def _scalars(modifier: object) -> dict:
+    return {
+        k: v
+        for k, v in vars(modifier).items()
+        if not k.endswith("_") and isinstance(v, int | float | str | bool | None)
+    }
 
 
 def main() -> None:
