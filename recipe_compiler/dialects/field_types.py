@@ -69,6 +69,15 @@ def _type(schema: Mapping[str, Any], defs: Mapping[str, Any] | None = None) -> A
     raise _Unchecked
 
 
+def type_of(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Any:
+    """The Python type pydantic validates as `schema` says (`defs`: its models
+    and enums); ValueError where it cannot say."""
+    try:
+        return _type(schema, defs)
+    except _Unchecked:
+        raise ValueError(f"a schema not turned into a type: {schema}") from None
+
+
 _NESTED: dict[tuple[str, int], Any] = {}
 
 

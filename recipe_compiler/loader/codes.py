@@ -280,6 +280,13 @@ LOADER_CODES: dict[str, Code] = {
             "A scheme name that is no compressed-tensors preset.",
         ),
         Code(
+            "RC717",
+            "invalid-scheme",
+            E,
+            "A quantization scheme (config_groups, kv_cache_scheme), targets, "
+            "observer or scheme/config_groups pair llm-compressor refuses.",
+        ),
+        Code(
             "RC720",
             "core-not-a-mapping",
             E,
@@ -431,6 +438,11 @@ LLMC_FAILS: dict[str, tuple[str, ...]] = {
     "RC714": ("load: ValidationError",),
     "RC715": ("load: ValidationError",),
     "RC716": ("load: ValidationError",),
+    "RC717": (
+        "load: ValidationError",
+        "load: TypeError",
+        "load: NotImplementedError",
+    ),
 }
 
 

@@ -74,9 +74,110 @@ SCHEMES = [
 ]
 
 
+# compressed-tensors' QuantizationArgs fields, with values each validator takes
+# or refuses (case, strings for numbers, removed orderings, block strings)
+ARGS = {
+    "num_bits": [4, 8, 16, "8", "four", 2.5, True],
+    "type": ["int", "float", "INT", "Float", "fp", 1],
+    "symmetric": [True, False, "maybe", "yes"],
+    "group_size": [None, 128, 32, -1, 0, -2, "128", [1], 64.0],
+    "strategy": [
+        "tensor",
+        "channel",
+        "group",
+        "block",
+        "token",
+        "TOKEN",
+        "tensor_group",
+        "attn_head",
+        "groups",
+        3,
+    ],
+    "block_structure": [[128, 128], "128x128", "8x", [1, 2, 3], [0, 4], None],
+    "dynamic": [True, False, "local", "LOCAL", "sometimes"],
+    "actorder": [None, "weight", "static", "group", "Weight", True, False],
+    "observer": ["minmax", "mse", None, 4],
+    "observer_kwargs": [{}, {"a": 1}, "x"],
+    "num_bit": [4],
+}
+SCHEME_FIELDS = [
+    "targets",
+    "weights",
+    "input_activations",
+    "output_activations",
+    "format",
+]
+
+
+def _args(rng: random.Random) -> object:
+    if rng.random() < 0.04:
+        return rng.choice(["W4A16", 8, [1]])
+    keys = rng.sample(list(ARGS), rng.randint(1, 4))
+    if rng.random() < 0.5:  # a plausible base, mutated
+        base = rng.choice(
+            [
+                {"num_bits": 4, "strategy": "group", "group_size": 128},
+                {"num_bits": 8, "strategy": "channel"},
+                {"num_bits": 8, "strategy": "token", "dynamic": True},
+                {"num_bits": 8, "type": "float", "strategy": "tensor"},
+            ]
+        )
+        keys = keys[:1]
+    else:
+        base = {}
+    return {**base, **{k: rng.choice(ARGS[k]) for k in keys}}
+
+
+def _scheme_group(rng: random.Random) -> object:
+    if rng.random() < 0.04:
+        return rng.choice([None, "W8A8", [1]])
+    out: dict = {}
+    for field in SCHEME_FIELDS:
+        if field == "targets":
+            if rng.random() < 0.9:
+                out["targets"] = rng.choice([["Linear"], "Linear", ["re:.*proj"], [1]])
+        elif field == "format":
+            if rng.random() < 0.1:
+                out["format"] = rng.choice(["pack-quantized", "mixed-precision", "x"])
+        elif rng.random() < (0.8 if field == "weights" else 0.3):
+            out[field] = _args(rng)
+    if rng.random() < 0.05:
+        out["weight"] = {}
+    return out
+
+
+def _quantizing(rng: random.Random, name: str) -> dict:
+    """A quantizing modifier's schemes, targets and observers, valid and not."""
+    out: dict = {}
+    k = rng.random()
+    if k < 0.6:
+        groups = {f"group_{i}": _scheme_group(rng) for i in range(rng.randint(1, 2))}
+        out["config_groups"] = groups if rng.random() > 0.03 else [groups]
+    elif k < 0.8:
+        out["scheme"] = rng.choice(SCHEMES[:3])
+    if rng.random() < 0.2:
+        out["kv_cache_scheme"] = _args(rng)
+    if rng.random() < 0.15:
+        out["scheme"] = rng.choice(SCHEMES[:3])
+    if rng.random() < 0.15:
+        out["targets"] = rng.choice(["Linear", ["Linear"], 5, [1, "x"]])
+    if rng.random() < 0.15:
+        out["observer"] = rng.choice(
+            [{"weights": "mse"}, {"weight": "mse"}, {"input": 1}, "mse", None]
+        )
+    if rng.random() < 0.1:
+        out["weight_observer"] = "mse"
+    if name == "GPTQModifier" and rng.random() < 0.3:
+        out["actorder"] = rng.choice(["weight", "static", None])
+    return out
+
+
 def _typed(rng: random.Random, name: str) -> dict:
     """Values of every kind in fields whose types the reader checks; scheme names
-    (presets in any case, and not) where the modifier quantizes."""
+    (presets in any case, and not) where the modifier quantizes; quantization
+    schemes written out (config_groups, kv_cache_scheme), observers, targets."""
+    if name in ("QuantizationModifier", "GPTQModifier") and rng.random() < 0.5:
+        return _quantizing(rng, name)
     fields = checked(("llm-compressor", name), registry().modifiers[name].fields)
     out = {}
     if fields:
@@ -186,5 +287,6 @@ def test_the_walk_is_the_engines(llmc):
         "missing-field",
         "wrong-type",
         "unknown-scheme",
+        "invalid-scheme",
     ):
         assert outcomes[kind] >= 3, (kind, dict(outcomes))

@@ -103,6 +103,34 @@ def _fields(cls: Any) -> dict[str, Any]:
     return out
 
 
+def _names(cls: Any) -> list[str]:
+    """The names of a model's own validators, field and model ones: a name
+    recipe-compiler does not emulate leaves what it checks unchecked."""
+    decorators = cls.__pydantic_decorators__
+    return sorted([*decorators.field_validators, *decorators.model_validators])
+
+
+def _nested() -> list[Any]:
+    """compressed-tensors' models a recipe writes inside a modifier
+    (`config_groups`, `kv_cache_scheme`)."""
+    from compressed_tensors.quantization import QuantizationArgs, QuantizationScheme
+
+    return [QuantizationArgs, QuantizationScheme]
+
+
+def _model(cls: Any) -> dict[str, Any]:
+    """A nested model's fields in the order pydantic validates them, each with
+    the modes of its own validators, and its validators' names."""
+    validators = _validators(cls)
+    return {
+        "fields": [
+            {"name": name, "validators": validators.get(name, [])}
+            for name in cls.model_fields
+        ],
+        "validator_names": _names(cls),
+    }
+
+
 def _scheme(preset: dict[str, Any]) -> dict[str, Any]:
     """What a preset quantizes: weights, input and output activations."""
     out = {}
@@ -147,6 +175,7 @@ def registry() -> dict[str, Any]:
                     d.info.mode
                     for d in cls.__pydantic_decorators__.model_validators.values()
                 ),
+                "validator_names": _names(cls),
             }
     return {
         "engine": {
@@ -154,6 +183,7 @@ def registry() -> dict[str, Any]:
             "compressed-tensors": compressed_tensors.__version__,
         },
         "modifiers": modifiers,
+        "models": {cls.__name__: _model(cls) for cls in _nested()},
         "preset_schemes": {
             n: _scheme(PRESET_SCHEMES[n]) for n in sorted(PRESET_SCHEMES)
         },

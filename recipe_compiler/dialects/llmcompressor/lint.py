@@ -30,6 +30,7 @@ CODE = {
     "missing-field": "RC714",
     "wrong-type": "RC715",
     "unknown-scheme": "RC716",
+    "invalid-scheme": "RC717",
 }
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from ...loader.yamltree import Node
 from ..field_types import wrong_types
+from . import schemes
 from .registry import registry
 
 # the keyword arguments `ModifierFactory.create` takes itself: a body that gives
@@ -331,17 +332,23 @@ class _Walk:
         unknown = [k for k in body.value if k not in fields]
         missing = [f for f, info in fields.items() if info["required"]]
         missing = [f for f in missing if f not in body.value]
-        wrong = wrong_types(
-            ("llm-compressor", name),
-            fields,
-            {k: v.plain() for k, v in body.value.items()},
-        )
+        values = {k: v.plain() for k, v in body.value.items()}
+        wrong = wrong_types(("llm-compressor", name), fields, values)
         scheme = _unknown_scheme(fields, body)
+        nested = schemes.check(name, values)
         count = len(unknown) + len(missing) + len(wrong) + (scheme is not None)
-        if not count:
-            return True
+        count += len(nested.errors)
+        if nested.raw is not None:
+            self.nested_finding(name, body, nested.raw.path, nested.raw.error, None)
+        if not count and nested.raw is None:
+            after = schemes.resolved(name, values)
+            if after is None:
+                return True
+            count, nested = 1, dataclasses.replace(nested, errors=(after,))
         plural = "s" * (count != 1)
         error = f"ValidationError: {count} validation error{plural} for {name}"
+        for found in nested.errors:
+            self.nested_finding(name, body, found.path, error, found.message)
         names = [f for f in fields if not f.endswith("_")]
         for key in unknown:
             key_line, key_column = body.key_position(key)
@@ -408,6 +415,39 @@ class _Walk:
             )
         return False
 
+    def nested_finding(
+        self,
+        name: str,
+        body: Node,
+        path: tuple[Any, ...],
+        error: str,
+        message: str | None,
+    ) -> None:
+        """An error inside a quantization scheme (`config_groups`,
+        `kv_cache_scheme`), at the deepest node of its path the file holds;
+        `message`: pydantic's, else the escaping exception's own."""
+        node, where = body, [str(p) for p in path]
+        line, column = body.line, body.column
+        for part in path:
+            child = node.get(part) if node.kind == "map" else None
+            if child is None:
+                break
+            line, column = child.line, child.column
+            if message == _EXTRA and part == path[-1]:
+                line, column = node.key_position(part)  # (a field not to write)
+            node = child
+        said = message if message is not None else error
+        self.findings.append(
+            Finding(
+                "invalid-scheme",
+                line,
+                column,
+                f"{name} {'.'.join(where) or 'config'}: {said}",
+                _SCHEME_HINT,
+                error,
+            )
+        )
+
     def finish(self, root: Node) -> None:
         """What `Recipe(...)` checks once every modifier is built."""
         args = self.args
@@ -449,6 +489,13 @@ class _Walk:
                 "oneshot changes nothing",
                 "write `<name>_stage:` → `<name>_modifiers:` → `ModifierName: {...}`",
             )
+
+
+_EXTRA = "Extra inputs are not permitted"
+_SCHEME_HINT = (
+    "a group is `{targets: [Linear], weights: {num_bits: 4, strategy: group, "
+    "group_size: 128}}`; `recipe rule RC717` lists what compressed-tensors checks"
+)
 
 
 def _unknown_scheme(

@@ -22,6 +22,8 @@ class ModifierClass:
     abstract: tuple[str, ...]  # abstract methods: building it raises TypeError
     quantizes: bool  # a QuantizationMixin (what AWQ must be followed by)
     awq: bool
+    validator_names: tuple[str, ...] = ()  # its own, field and model ones
+    defs: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # $defs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Registry:
     versions: Mapping[str, str]  # llmcompressor, compressed-tensors
     modifiers: Mapping[str, ModifierClass]
     presets: Mapping[str, Mapping[str, Any]]  # scheme name -> what it quantizes
+    # compressed-tensors' nested models: fields in order, validators' names
+    models: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 @functools.cache
@@ -41,7 +45,9 @@ def registry() -> Registry:
             tuple(m["abstract"]),
             m["quantizes"],
             m["awq"],
+            tuple(m["validator_names"]),
+            m["defs"],
         )
         for name, m in data["modifiers"].items()
     }
-    return Registry(data["engine"], modifiers, data["preset_schemes"])
+    return Registry(data["engine"], modifiers, data["preset_schemes"], data["models"])
