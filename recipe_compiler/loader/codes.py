@@ -287,6 +287,13 @@ LOADER_CODES: dict[str, Code] = {
             "observer or scheme/config_groups pair llm-compressor refuses.",
         ),
         Code(
+            "RC718",
+            "refused-value",
+            E,
+            "A value llm-compressor's own validator refuses (SparseGPT's and "
+            "Wanda's sparsity_profile, owl_m with owl_lmbda, mask_structure).",
+        ),
+        Code(
             "RC720",
             "core-not-a-mapping",
             E,
@@ -443,6 +450,7 @@ LLMC_FAILS: dict[str, tuple[str, ...]] = {
         "load: TypeError",
         "load: NotImplementedError",
     ),
+    "RC718": ("load: ValidationError", "load: AttributeError"),
 }
 
 

@@ -57,10 +57,14 @@ BODIES = [
 
 
 VALUES = [1, 2.5, "3", "abc", True, None, [1], ["a"], {"a": 1}, "auto", -1, 0.5]
-# typed values go to the modifiers whose model validators cannot refuse them:
-# SparseGPT's and Wanda's compare fields with each other (owl_m needs owl_lmbda),
-# which the reader does not check yet
-TYPED = [n for n in NAMES[:9] if n not in ("SparseGPTModifier", "WandaPruningModifier")]
+TYPED = NAMES[:9]
+SPARSITY = {
+    "sparsity_profile": ["owl", "OWL", "outlier", 1, None],
+    "owl_m": [5, None, "x"],
+    "owl_lmbda": [0.08, None],
+    "mask_structure": ["2:4", "0:0", "2-4", "2:4:8", " 2:4", "a:b", 24],
+    "sequential_update": [False, True, "x"],
+}
 
 
 SCHEMES = [
@@ -178,6 +182,12 @@ def _typed(rng: random.Random, name: str) -> dict:
     schemes written out (config_groups, kv_cache_scheme), observers, targets."""
     if name in ("QuantizationModifier", "GPTQModifier") and rng.random() < 0.5:
         return _quantizing(rng, name)
+    if name in ("SparseGPTModifier", "WandaPruningModifier") and rng.random() < 0.6:
+        keys = rng.sample(list(SPARSITY), rng.randint(1, 3))
+        if rng.random() < 0.2:
+            keys = ["sparsity_profile", "owl_m", "owl_lmbda"]
+        body = {k: rng.choice(SPARSITY[k]) for k in keys}
+        return {"sparsity": 0.5, **body} if rng.random() < 0.9 else body
     fields = checked(("llm-compressor", name), registry().modifiers[name].fields)
     out = {}
     if fields:
@@ -288,5 +298,6 @@ def test_the_walk_is_the_engines(llmc):
         "wrong-type",
         "unknown-scheme",
         "invalid-scheme",
+        "refused-value",
     ):
         assert outcomes[kind] >= 3, (kind, dict(outcomes))

@@ -31,6 +31,7 @@ CODE = {
     "wrong-type": "RC715",
     "unknown-scheme": "RC716",
     "invalid-scheme": "RC717",
+    "refused-value": "RC718",
 }
 
 

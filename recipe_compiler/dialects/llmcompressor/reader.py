@@ -29,7 +29,7 @@ from typing import Any
 
 from ...loader.yamltree import Node
 from ..field_types import wrong_types
-from . import schemes
+from . import schemes, sparsity
 from .registry import registry
 
 # the keyword arguments `ModifierFactory.create` takes itself: a body that gives
@@ -335,20 +335,25 @@ class _Walk:
         values = {k: v.plain() for k, v in body.value.items()}
         wrong = wrong_types(("llm-compressor", name), fields, values)
         scheme = _unknown_scheme(fields, body)
-        nested = schemes.check(name, values)
+        nested, kind = schemes.check(name, values), "invalid-scheme"
+        if not nested.checked:
+            nested, kind = sparsity.check(name, values), "refused-value"
         count = len(unknown) + len(missing) + len(wrong) + (scheme is not None)
         count += len(nested.errors)
         if nested.raw is not None:
-            self.nested_finding(name, body, nested.raw.path, nested.raw.error, None)
+            raw = nested.raw
+            self.nested_finding(kind, name, body, raw.path, raw.error, None)
         if not count and nested.raw is None:
             after = schemes.resolved(name, values)
+            if after is None:
+                after, kind = sparsity.resolved(name, values), "refused-value"
             if after is None:
                 return True
             count, nested = 1, dataclasses.replace(nested, errors=(after,))
         plural = "s" * (count != 1)
         error = f"ValidationError: {count} validation error{plural} for {name}"
         for found in nested.errors:
-            self.nested_finding(name, body, found.path, error, found.message)
+            self.nested_finding(kind, name, body, found.path, error, found.message)
         names = [f for f in fields if not f.endswith("_")]
         for key in unknown:
             key_line, key_column = body.key_position(key)
@@ -417,15 +422,17 @@ class _Walk:
 
     def nested_finding(
         self,
+        kind: str,
         name: str,
         body: Node,
         path: tuple[Any, ...],
         error: str,
         message: str | None,
     ) -> None:
-        """An error inside a quantization scheme (`config_groups`,
-        `kv_cache_scheme`), at the deepest node of its path the file holds;
-        `message`: pydantic's, else the escaping exception's own."""
+        """An error a validator of the engine's own finds (in a quantization
+        scheme: `config_groups`, `kv_cache_scheme`; SparseGPT's profile), at the
+        deepest node of its path the file holds; `message`: pydantic's, else
+        the escaping exception's own."""
         node, where = body, [str(p) for p in path]
         line, column = body.line, body.column
         for part in path:
@@ -439,11 +446,11 @@ class _Walk:
         said = message if message is not None else error
         self.findings.append(
             Finding(
-                "invalid-scheme",
+                kind,
                 line,
                 column,
-                f"{name} {'.'.join(where) or 'config'}: {said}",
-                _SCHEME_HINT,
+                f"{name} {'.'.join(where)}: {said}",
+                _SCHEME_HINT if kind == "invalid-scheme" else _PROFILE_HINT,
                 error,
             )
         )
@@ -492,6 +499,10 @@ class _Walk:
 
 
 _EXTRA = "Extra inputs are not permitted"
+_PROFILE_HINT = (
+    "OWL sparsity takes `sparsity_profile: owl` with `owl_m` and `owl_lmbda`; "
+    '`mask_structure` is "N:M" ("2:4", "0:0" for unstructured)'
+)
 _SCHEME_HINT = (
     "a group is `{targets: [Linear], weights: {num_bits: 4, strategy: group, "
     "group_size: 128}}`; `recipe rule RC717` lists what compressed-tensors checks"
