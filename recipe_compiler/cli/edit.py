@@ -157,8 +157,8 @@ def _rescale_staged(settings: RescaleSettings, recipe: Any, cfg: Any) -> bool:
     from dataclasses import replace
 
     from ..dialects.detect import resolve
-    from ..dialects.sparsemlcore.rescale import rescale_core
     from ..edit.rescale import RescaleError
+    from ..edit.rescale_core import rescale_core
     from ..loader.source import recipe_suffix
 
     choice = resolve(settings.dialect or cfg.dialect, recipe.root)

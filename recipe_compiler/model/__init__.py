@@ -8,7 +8,8 @@ module read as a table, and the `pkg.module:factory` protocol; torch at import,
 loaded only for a factory or by the runner), `macs` (multiply-accumulates of a
 torch model), `params` (what a modifier's `params` resolve to), `names` (every
 other name a recipe gives to part of the model), `layerplan` (what each pruning
-modifier leaves of every layer).
+modifier leaves of every layer); `llm/` (an LLM's module tree from a Hugging
+Face folder, and compressed-tensors' matching).
 
 May import: `loader/`, `modifiers/` and the ground floor (`torch_compat` for the
 factory); never the runner.

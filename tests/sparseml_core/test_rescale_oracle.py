@@ -1,4 +1,4 @@
-"""`recipe rescale` of a sparseml.core recipe (dialects/sparsemlcore/rescale.py)
+"""`recipe rescale` of a sparseml.core recipe (edit/rescale_core.py)
 moves what SparseML 1.8 makes of it exactly as the rule says: generated recipes
 (epochs as numbers, YAML anchors and `eval(...)` over args, sums and multiples
 of them, derived args, oneshot stages beside train stages) go through the engine
@@ -14,8 +14,8 @@ import re
 
 import pytest
 
-from recipe_compiler.dialects.sparsemlcore.rescale import rescale_core
 from recipe_compiler.edit.rescale import RescaleError
+from recipe_compiler.edit.rescale_core import rescale_core
 from recipe_compiler.loader.recipe import from_source
 from recipe_compiler.loader.source import from_text
 

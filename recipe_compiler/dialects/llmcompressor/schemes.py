@@ -206,7 +206,7 @@ def _block_structure(value: Any, path: tuple[Any, ...]) -> list[int]:
     raise error
 
 
-def _model(
+def model(
     name: str,
     value: Any,
     path: tuple[Any, ...],
@@ -232,7 +232,7 @@ def _model(
         given = value[field]
         try:
             if field in nested and given is not None:
-                found, validated = _model(nested[field], given, where, {})
+                found, validated = model(nested[field], given, where, {})
                 errors += found
                 out[field] = validated
                 continue
@@ -377,20 +377,20 @@ def check(name: str, values: Mapping[str, Any]) -> Checked:
 
 
 def _field(field: str, value: Any) -> list[Error]:
-    parts = dict.fromkeys(_PARTS, "QuantizationArgs")
+    parts = dict.fromkeys(PARTS, "QuantizationArgs")
     if field == "kv_cache_scheme":
-        return _model("QuantizationArgs", value, (field,), {})[0]
+        return model("QuantizationArgs", value, (field,), {})[0]
     if not isinstance(value, dict):
         return [Error((field,), "Input should be a valid dictionary")]
     errors: list[Error] = []
     for key, scheme in value.items():
         if not isinstance(key, str):
             errors.append(Error((field, key), "Input should be a valid string"))
-        errors += _model("QuantizationScheme", scheme, (field, key), parts)[0]
+        errors += model("QuantizationScheme", scheme, (field, key), parts)[0]
     return errors
 
 
-_PARTS = ("weights", "input_activations", "output_activations")
+PARTS = ("weights", "input_activations", "output_activations")
 
 
 def _targets(values: Mapping[str, Any]) -> list[Error]:
@@ -480,7 +480,7 @@ def _actorder(values: Mapping[str, Any]) -> Error | None:
     if mine == "static" or values.get("scheme") is not None:
         return None  # (presets order nothing)
     for scheme in (values.get("config_groups") or {}).values():
-        _, weights = _model("QuantizationArgs", scheme.get("weights"), (), {})
+        _, weights = model("QuantizationArgs", scheme.get("weights"), (), {})
         if weights is None or weights["strategy"] not in _GPTQ_ORDERED:
             continue
         theirs = weights["actorder"]

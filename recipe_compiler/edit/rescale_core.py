@@ -26,7 +26,17 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ...edit.rescale import (
+from ..dialects.sparsemlcore.evaluate import (
+    PATTERN,
+    UNKNOWN,
+    EvalError,
+    eval_args,
+    eval_obj,
+)
+from ..dialects.sparsemlcore.reader import Read, read
+from ..loader.recipe import Recipe
+from ..loader.yamltree import Node
+from .rescale import (
     DECIMALS,
     RULE_BASE_EPOCHS,
     RescaleError,
@@ -34,11 +44,7 @@ from ...edit.rescale import (
     declared_base,
     header,
 )
-from ...edit.spans import Edit, apply, number_text
-from ...loader.recipe import Recipe
-from ...loader.yamltree import Node
-from .evaluate import PATTERN, UNKNOWN, EvalError, eval_args, eval_obj
-from .reader import Read, read
+from .spans import Edit, apply, number_text
 
 EPOCH_FIELDS = frozenset(
     ("start", "end", "disable_quantization_observer_epoch", "freeze_bn_stats_epoch")

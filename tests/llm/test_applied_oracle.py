@@ -1,0 +1,158 @@
+"""The modules `recipe show --model` says each modifier quantizes
+(dialects/llmcompressor/applied.py, over the tables' module tree) are the ones
+llm-compressor 0.14's oneshot gives a scheme, with the same weight bits,
+strategy and group size and input activation bits: tiny models built from
+configs run oneshot in .venv-llmc (tests/llm/oneshot_oracle.py) on presets with
+and without `ignore` (and a typo in it), anchored and unanchored `re:` targets,
+class targets, config groups whose targets overlap, a scheme mapping, two
+modifiers, and group sizes that do and do not fit the columns."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from recipe_compiler.dialects.llmcompressor.applied import applied
+from recipe_compiler.dialects.llmcompressor.reader import read
+from recipe_compiler.loader import yamltree
+from recipe_compiler.loader.source import from_text
+from recipe_compiler.model.llm.families import build
+from tests.conftest import LLMC_PYTHON, ROOT
+
+ORACLE = ROOT / "tests" / "llm" / "oneshot_oracle.py"
+
+
+def llama(hidden: int) -> dict:
+    return {
+        "hidden_size": hidden,
+        "intermediate_size": 2 * hidden,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "vocab_size": 128,
+        "pad_token_id": 0,
+    }
+
+
+QWEN3 = {**llama(64), "head_dim": 32}
+PHI3 = llama(96)
+
+
+def stage(*bodies: str) -> str:
+    return "quant_stage:\n  quant_modifiers:\n" + "".join(bodies)
+
+
+W8A8 = "    QuantizationModifier:\n      scheme: W8A8\n"
+CASES = [
+    ("llama", "LlamaConfig", llama(64), stage(W8A8 + "      ignore: [lm_head]\n")),
+    ("llama", "LlamaConfig", llama(64), stage(W8A8 + "      ignore: [lm_heads]\n")),
+    (
+        "llama",
+        "LlamaConfig",
+        llama(64),
+        stage(W8A8 + "      targets: ['re:mlp.gate_proj$']\n"),
+    ),
+    (
+        "llama",
+        "LlamaConfig",
+        llama(64),
+        stage(W8A8 + "      targets: ['re:.*mlp.gate_proj$']\n"),
+    ),
+    (
+        "llama",
+        "LlamaConfig",
+        llama(64),
+        stage(W8A8 + "      targets: [LlamaMLP, Embedding]\n"),
+    ),
+    (
+        "llama",
+        "LlamaConfig",
+        llama(64),
+        stage(
+            "    QuantizationModifier:\n      scheme: W8A16\n      targets: [Linear, Embedding]\n      ignore: ['re:.*layers.1.*']\n"
+        ),
+    ),
+    (
+        "llama",
+        "LlamaConfig",
+        llama(64),
+        stage("    GPTQModifier:\n      scheme: W4A16\n      ignore: [lm_head]\n"),
+    ),
+    (
+        "llama",
+        "LlamaConfig",
+        llama(128),
+        stage("    GPTQModifier:\n      scheme: W4A16\n      ignore: [lm_head]\n"),
+    ),
+    (
+        "qwen3",
+        "Qwen3Config",
+        QWEN3,
+        stage(
+            "    QuantizationModifier:\n      ignore: [lm_head]\n      config_groups:\n"
+            "        attention:\n          targets: ['re:.*self_attn.*']\n"
+            "          weights: {num_bits: 8, strategy: channel}\n"
+            "        rest:\n          targets: [Linear, model.layers.0.self_attn.q_proj]\n"
+            "          weights: {num_bits: 4, group_size: 32}\n"
+        ),
+    ),
+    (
+        "phi3",
+        "Phi3Config",
+        PHI3,
+        stage(
+            "    QuantizationModifier:\n      scheme: {W4A16: ['re:.*mlp.*'], FP8_DYNAMIC: ['re:.*qkv_proj$']}\n",
+            "    QuantizationModifier:\n      scheme: W8A8\n      targets: ['re:.*down_proj$', 're:.*o_proj$']\n",
+        ),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def oneshot_results(llmc):
+    done = subprocess.run(
+        [str(LLMC_PYTHON), str(ORACLE)],
+        input=json.dumps(
+            [{"config": c, "values": v, "recipe": r} for _, c, v, r in CASES]
+        ),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def predicted(model_type: str, values: dict, recipe: str) -> dict:
+    llm = build("tiny", {"model_type": model_type, **values})
+    modifiers = read(yamltree.parse(from_text(recipe, "r.yaml", "yaml")).root).modifiers
+    out = {}
+    for name, g in applied(modifiers, llm).items():
+        out[name] = {
+            "weights": _args(g.group.weights),
+            "input_activations": _args(g.group.input_activations),
+        }
+    return out
+
+
+def _args(args):
+    if args is None:
+        return None
+    return {k: args[k] for k in ("num_bits", "strategy", "group_size")}
+
+
+@pytest.mark.parametrize("at", range(len(CASES)))
+def test_each_module_gets_the_scheme_oneshot_gives_it(oneshot_results, at):
+    model_type, _, values, recipe = CASES[at]
+    theirs = oneshot_results[at]["schemes"]
+    assert predicted(model_type, values, recipe) == theirs, recipe
+
+
+def test_the_cases_cover_what_they_say(oneshot_results):
+    counts = [len(r["schemes"]) for r in oneshot_results]
+    assert counts[0] == 14 and counts[1] == 15  # the ignore typo quantizes lm_head
+    assert counts[2] == 0 and counts[3] == 2  # re: is anchored at the start
+    crashed = [r["ok"] for r in oneshot_results[6:8]]
+    assert crashed == [False, True]  # W4A16's group of 128 on 64 columns
