@@ -29,7 +29,8 @@ def lint_text(
     dialect=None,
 ):
     """`target`: a sweep.json's document, as `--target-cpu FILE` reads it;
-    `dialect`: as `--dialect` (None: auto)."""
+    `dialect`: as `--dialect` (None: auto); `model`: a built-in model's name or
+    an LLM's config.json (a mapping)."""
     from recipe_compiler.hardware.measured import _parse
     from recipe_compiler.linter.config import Config
     from recipe_compiler.model.sources import load_network
@@ -38,7 +39,12 @@ def lint_text(
     src = source.from_text(text, name, kind)
     source.check_extension(src)
     recipe = from_source(src, overrides)
-    net = load_network(model) if model else None
+    if isinstance(model, dict):  # a config.json: an LLM, from the shipped tables
+        from recipe_compiler.model.llm.families import build
+
+        net = build("config.json", model)
+    else:
+        net = load_network(model) if model else None
     spe = steps_per_epoch or DEFAULT_STEPS_PER_EPOCH
     sweep = _parse(target, "sweep.json") if target else None
     config = Config(dialect=None if dialect in (None, "auto") else dialect)

@@ -349,15 +349,33 @@ def model_option(f: F) -> F:
         help="Check names against this model: a built-in one (digits-cnn, "
         "yolov5n|s|m|l|x, as recipe run builds them), an ONNX file (read with onnx) "
         "or pkg.module:factory (the runner's factory protocol; needs the runner "
-        "extra).",
+        "extra); for llm-compressor recipes (lint, show), a Hugging Face model "
+        "folder or its config.json (no weights needed).",
     )(f)
 
 
-def load_model(command: str, spec: str | None, config: str | None = None) -> Any:
+def load_model(
+    command: str, spec: str | None, config: str | None = None, llm: bool = False
+) -> Any:
     """The network `--model` (or the `model` of the config at `config`) names, or
-    a Failure (exit 2) saying what to pass."""
+    a Failure (exit 2) saying what to pass; a Hugging Face model folder (an LLM)
+    where the command reads one (`llm`)."""
     if spec is None:
         return None
+    from ..model.llm.folder import LLMError, is_llm_spec, load_llm
+
+    if is_llm_spec(spec):
+        if not llm:
+            raise Failure(
+                f"recipe {command}: --model {spec} is a Hugging Face model folder: "
+                "`recipe lint` and `recipe show` read one, for llm-compressor "
+                "recipes",
+                EXIT_USAGE,
+            )
+        try:
+            return load_llm(spec)
+        except LLMError as exc:
+            raise Failure(f"recipe {command}: {exc}", EXIT_USAGE) from None
     zoo_stub(command, spec, "pass the ONNX file's path, or a built-in model or factory")
     from ..model.network import NetworkError, named_by
     from ..model.sources import load_network

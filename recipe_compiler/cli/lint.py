@@ -170,9 +170,9 @@ def execute(settings: LintSettings) -> int:
             cfg, dialect=None if settings.dialect == "auto" else settings.dialect
         )
     if settings.model is not None:
-        net = load_model("lint", settings.model)
+        net = load_model("lint", settings.model, llm=True)
     else:
-        net = load_model("lint", cfg.model, config=cfg.path)
+        net = load_model("lint", cfg.model, config=cfg.path, llm=True)
     target = None
     if settings.target_cpu is not None:
         from ..hardware.measured import TargetError, from_option

@@ -70,15 +70,25 @@ def execute_show(settings: ShowSettings) -> int:
     from ..views.show_text import modifiers_table
 
     if settings.fmt == "json" and settings.model is None:
-        raise click.UsageError("--format json is the per-layer plan: give --model")
+        raise click.UsageError(
+            "--format json is the per-layer (or, for an LLM, per-module) plan: "
+            "give --model"
+        )
     if settings.image_size is not None and settings.model is None:
         raise click.UsageError("--image-size needs --model")
-    net = load_model("show", settings.model)
+    net = load_model("show", settings.model, llm=True)
     recipe = load_recipe("show", settings.recipe, settings.overrides, staged=True)
     if recipe.root is None:  # unreadable, or over a limit: nothing to show
         refuse_errors(recipe.problems)
-    if _show_staged(settings, recipe):
+    if _show_staged(settings, recipe, net):
         return 0
+    if not hasattr(net, "params") and net is not None:  # an LLM, for a legacy recipe
+        raise Failure(
+            f"recipe show: {settings.model} is an LLM (a Hugging Face folder); "
+            f"{recipe.path} is a legacy SparseML recipe, read with a built-in model, "
+            "an ONNX file or a factory",
+            EXIT_USAGE,
+        )
     refuse_staged("show", recipe)
     problems = lint_recipe(recipe, network=net).problems
     if settings.fmt == "text":
@@ -96,10 +106,11 @@ def execute_show(settings: ShowSettings) -> int:
     return 0
 
 
-def _show_staged(settings: ShowSettings, recipe: Any) -> bool:
+def _show_staged(settings: ShowSettings, recipe: Any, net: Any) -> bool:
     """A recipe read as llm-compressor's: its stages and modifiers in oneshot's
-    order, then its problems (exit 1 on an error, as for any recipe); False when
-    the recipe is another dialect's."""
+    order (with an LLM as --model, what each module gets), then its problems
+    (exit 1 on an error, as for any recipe); False when the recipe is another
+    dialect's."""
     from dataclasses import replace
 
     from ..dialects.detect import resolve
@@ -112,7 +123,8 @@ def _show_staged(settings: ShowSettings, recipe: Any) -> bool:
     choice = resolve(settings.dialect or cfg.dialect, recipe.root)
     if choice.dialect not in ("llm-compressor", "sparseml-core"):
         return False
-    if settings.model is not None or (
+    llm = choice.dialect == "llm-compressor" and settings.model is not None
+    if (settings.model is not None and not llm) or (
         settings.overrides and choice.dialect == "llm-compressor"
     ):
         given = "--model" if settings.model is not None else "--var"
@@ -126,8 +138,18 @@ def _show_staged(settings: ShowSettings, recipe: Any) -> bool:
             + f"models are LLMs: {given} is not read for it yet",
             EXIT_USAGE,
         )
-    problems = lint_recipe(recipe, replace(cfg, dialect=choice.dialect)).problems
-    if choice.dialect == "llm-compressor":
+    if llm and not hasattr(net, "architecture"):
+        raise Failure(
+            f"recipe show: {recipe.path} is read as llm-compressor's: --model "
+            f"{settings.model} is no LLM; give a Hugging Face model folder (or its "
+            "config.json)",
+            EXIT_USAGE,
+        )
+    linted = lint_recipe(recipe, replace(cfg, dialect=choice.dialect), network=net)
+    problems = linted.problems
+    if llm:
+        _show_llm(settings, recipe, net, problems)
+    elif choice.dialect == "llm-compressor":
         click.echo(llmc_table(recipe.path, choice.why, read(recipe.root)), nl=False)
     else:
         click.echo(
@@ -140,6 +162,37 @@ def _show_staged(settings: ShowSettings, recipe: Any) -> bool:
         )
     refuse_errors(problems)
     return True
+
+
+def _show_llm(settings: ShowSettings, recipe: Any, llm: Any, problems: list) -> None:
+    """What each Linear/Embedding module of the LLM gets; refused (the errors
+    listed) where the recipe does not load."""
+    import json
+
+    from ..dialects.llmcompressor.applied import NotPredicted, applied
+    from ..dialects.llmcompressor.reader import read
+    from ..model.llm.match import Unsafe
+    from ..views.llm_modules import modules_json, modules_table
+
+    walked = read(recipe.root)
+    if walked.refused is not None:
+        refuse_errors(problems)
+    try:
+        given = applied(walked.modifiers, llm)
+    except (NotPredicted, Unsafe) as exc:
+        raise Failure(
+            f"recipe show: what oneshot does is not computed here: {exc}"
+        ) from None
+    doc = modules_json(llm, given, llm.dtype)
+    if settings.fmt == "json":
+        click.echo(json.dumps(doc, indent=1))
+        return
+    click.echo(modules_table(doc), nl=False)
+    said = [p for p in problems if p.severity != "error"]
+    if said:
+        click.echo("\nwith this model:")
+        for p in said:
+            click.echo(f"  {p.line}:{p.column}: {p.code} {p.severity} {p.message}")
 
 
 def _plan_staged(settings: PlanSettings, recipe: Any) -> bool:

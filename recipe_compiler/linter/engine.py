@@ -27,6 +27,7 @@ from .rules._replay import Replay, replay
 
 if TYPE_CHECKING:
     from ..hardware.measured import Target
+    from ..model.llm.tree import LLM
     from ..model.network import Network
 
 
@@ -64,7 +65,7 @@ def lint_recipe(
     recipe: Recipe,
     config: Config | None = None,
     steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
-    network: Network | None = None,
+    network: Network | LLM | None = None,
     target: Target | None = None,
 ) -> Linted:
     """Every problem of a loaded recipe, after config and `# recipe: disable=`.
@@ -75,11 +76,20 @@ def lint_recipe(
     """
     config = config or Config()
     dialect, why = _dialect(recipe, config)
+    llm: LLM | None = None
+    net: Network | None = None
+    if network is not None:  # (imported only then: a lint without --model is lean)
+        from ..model.llm.tree import LLM
+
+        if isinstance(network, LLM):
+            llm = network  # (an LLM is read for llm-compressor's recipes)
+        else:
+            net = network
     if dialect in ("llm-compressor", "sparseml-core"):
         if dialect == "llm-compressor":
             from ..dialects.llmcompressor.lint import problems as llmc_problems
 
-            found = llmc_problems(recipe)
+            found = llmc_problems(recipe, llm)
         else:
             from ..dialects.sparsemlcore.lint import problems as core_problems
 
@@ -93,7 +103,7 @@ def lint_recipe(
         # its replay wait for the error's fix (a schedule without the broken
         # modifier would mislead)
         replayed = events if recipe.ok else None
-        problems += _rule_problems(Context(recipe, config, replayed, network, target))
+        problems += _rule_problems(Context(recipe, config, replayed, net, target))
     problems.extend(deferred(recipe, events))
     return _kept(recipe, config, problems)
 
@@ -132,7 +142,7 @@ def lint_sources(
     overrides: Mapping[str, Any] | None = None,
     limits: Limits | None = None,
     steps_per_epoch: int = DEFAULT_STEPS_PER_EPOCH,
-    network: Network | None = None,
+    network: Network | LLM | None = None,
     target: Target | None = None,
 ) -> Linted:
     """Each source loaded (with `overrides`) and linted; problems of all, sorted."""

@@ -294,6 +294,26 @@ LOADER_CODES: dict[str, Code] = {
             "Wanda's sparsity_profile, owl_m with owl_lmbda, mask_structure).",
         ),
         Code(
+            "RC750",
+            "target-matches-nothing",
+            W,
+            "A quantization target that matches no module of the --model LLM (or "
+            "none a scheme is given to): nothing is quantized for it.",
+        ),
+        Code(
+            "RC751",
+            "ignore-matches-nothing",
+            W,
+            "An ignore entry that matches no module of the --model LLM.",
+        ),
+        Code(
+            "RC752",
+            "group-does-not-fit",
+            E,
+            "A weight group size that does not divide the columns of layers of the "
+            "--model LLM: oneshot fails.",
+        ),
+        Code(
             "RC720",
             "core-not-a-mapping",
             E,
@@ -451,6 +471,7 @@ LLMC_FAILS: dict[str, tuple[str, ...]] = {
         "load: NotImplementedError",
     ),
     "RC718": ("load: ValidationError", "load: AttributeError"),
+    "RC752": ("oneshot: ValueError", "oneshot: RuntimeError"),
 }
 
 

@@ -51,7 +51,7 @@ def test_what_it_does_not_read_yet_is_refused(tmp_path):
     path = tmp_path / "r.yaml"
     path.write_text("quant_stage:\n  quant_modifiers:\n    GPTQModifier: {}\n")
     code, _, err = show(str(path), "--model", "yolov5s")
-    assert code == 2 and "--model is not read for it yet" in err
+    assert code == 2 and "--model yolov5s is no LLM" in err
     code, _, err = show(str(path), "--dialect", "sparseml")
     assert code == 2 and "is a staged recipe" in err
 

@@ -1,5 +1,6 @@
-"""The modules `recipe show --model` says each modifier quantizes
-(dialects/llmcompressor/applied.py, over the tables' module tree) are the ones
+"""The modules `recipe show RECIPE --model DIR --format json` says each modifier
+quantizes (dialects/llmcompressor/applied.py, over the tables' module tree of
+DIR's config.json) are the ones
 llm-compressor 0.14's oneshot gives a scheme, with the same weight bits,
 strategy and group size and input activation bits: tiny models built from
 configs run oneshot in .venv-llmc (tests/llm/oneshot_oracle.py) on presets with
@@ -13,12 +14,9 @@ import json
 import subprocess
 
 import pytest
+from click.testing import CliRunner
 
-from recipe_compiler.dialects.llmcompressor.applied import applied
-from recipe_compiler.dialects.llmcompressor.reader import read
-from recipe_compiler.loader import yamltree
-from recipe_compiler.loader.source import from_text
-from recipe_compiler.model.llm.families import build
+from recipe_compiler.cli import main
 from tests.conftest import LLMC_PYTHON, ROOT
 
 ORACLE = ROOT / "tests" / "llm" / "oneshot_oracle.py"
@@ -125,29 +123,51 @@ def oneshot_results(llmc):
     return json.loads(done.stdout)
 
 
-def predicted(model_type: str, values: dict, recipe: str) -> dict:
-    llm = build("tiny", {"model_type": model_type, **values})
-    modifiers = read(yamltree.parse(from_text(recipe, "r.yaml", "yaml")).root).modifiers
-    out = {}
-    for name, g in applied(modifiers, llm).items():
-        out[name] = {
-            "weights": _args(g.group.weights),
-            "input_activations": _args(g.group.input_activations),
+def predicted(tmp_path, model_type: str, values: dict, recipe: str) -> dict:
+    """What `recipe show RECIPE --model DIR --format json` says each module gets
+    (DIR holding the config.json alone)."""
+    (tmp_path / "config.json").write_text(
+        json.dumps({"model_type": model_type, **values})
+    )
+    (tmp_path / "r.yaml").write_text(recipe)
+    argv = [
+        "show",
+        str(tmp_path / "r.yaml"),
+        "--model",
+        str(tmp_path),
+        "--format",
+        "json",
+    ]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code in (0, 1), result.output
+    doc = json.loads(result.stdout)
+    return {
+        m["name"]: {
+            "weights": _args(m, "weight_bits", "strategy", "group_size"),
+            "input_activations": _args(
+                m, "input_bits", "input_strategy", "input_group_size"
+            ),
         }
-    return out
+        for m in doc["modules"]
+        if m["scheme"] is not None
+    }
 
 
-def _args(args):
-    if args is None:
+def _args(module: dict, bits: str, strategy: str, group: str):
+    if module[bits] is None:
         return None
-    return {k: args[k] for k in ("num_bits", "strategy", "group_size")}
+    return {
+        "num_bits": module[bits],
+        "strategy": module[strategy],
+        "group_size": module[group],
+    }
 
 
 @pytest.mark.parametrize("at", range(len(CASES)))
-def test_each_module_gets_the_scheme_oneshot_gives_it(oneshot_results, at):
+def test_each_module_gets_the_scheme_oneshot_gives_it(oneshot_results, at, tmp_path):
     model_type, _, values, recipe = CASES[at]
     theirs = oneshot_results[at]["schemes"]
-    assert predicted(model_type, values, recipe) == theirs, recipe
+    assert predicted(tmp_path, model_type, values, recipe) == theirs, recipe
 
 
 def test_the_cases_cover_what_they_say(oneshot_results):

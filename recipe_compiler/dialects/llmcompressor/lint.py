@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ...loader import codes
 from ...loader.recipe import Recipe
+from ...model.llm.tree import LLM
 from ...problems import Problem
 from .reader import read
 
@@ -32,19 +33,29 @@ CODE = {
     "unknown-scheme": "RC716",
     "invalid-scheme": "RC717",
     "refused-value": "RC718",
+    "target-matches-nothing": "RC750",
+    "ignore-matches-nothing": "RC751",
+    "group-does-not-fit": "RC752",
 }
 
 
-def problems(recipe: Recipe) -> list[Problem]:
-    """The YAML's own problems, then the walk's (none where the YAML failed)."""
+def problems(recipe: Recipe, llm: LLM | None = None) -> list[Problem]:
+    """The YAML's own problems, then the walk's (none where the YAML failed),
+    then, with an LLM and no error at load, what the recipe does to its modules."""
     out = [p for p in recipe.problems if p.code in YAML_CODES]
     if any(p.severity == "error" for p in out):
         return out
     walked = read(recipe.root)
-    for f in walked.findings:
+    found = list(walked.findings)
+    if llm is not None and walked.refused is None:
+        from .with_model import findings
+
+        found += findings(walked.modifiers, llm)
+    for f in found:
         said = f.message
         if f.error is not None:
-            said += f'; llm-compressor fails at load with "{f.error}"'
+            where = "at load" if f.step == "load" else f"in {f.step}"
+            said += f'; llm-compressor fails {where} with "{f.error}"'
         out.append(
             codes.make(CODE[f.kind], recipe.path, f.line, f.column, said, f.hint)
         )

@@ -53,7 +53,8 @@ class Written:
 @dataclasses.dataclass(frozen=True)
 class Finding:
     """What the engine does with a part of the file: raises (`error`: "Type:
-    message" as it words it, at load) or ignores it (`error` None)."""
+    message" as it words it, at `step`: "load", or "oneshot" where only the
+    model shows it) or ignores it (`error` None)."""
 
     kind: str
     line: int
@@ -61,6 +62,7 @@ class Finding:
     message: str
     hint: str | None = None
     error: str | None = None
+    step: str = "load"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .tree import LLM, LLMModule
+from .tree import LLM, LLMModule, dtype_of
 
 TABLE = Path(__file__).resolve().parent / "families.json"
 MAX_LAYERS = 4096  # more decoder layers than any model has: refused, as a bound
@@ -116,4 +116,5 @@ def build(path: str, config: Mapping[str, Any]) -> LLM:
         tuple(modules),
         bool(tied),
         f"tables (transformers {table()['transformers']})",
+        dtype=dtype_of(config),
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch  # (an ImportError here: the caller says what to install)
 import transformers
 
-from .tree import LLM, LLMModule
+from .tree import LLM, LLMModule, dtype_of
 
 
 def meta_tree(spec: str, folder: Path) -> LLM:
@@ -39,4 +39,5 @@ def meta_tree(spec: str, folder: Path) -> LLM:
         tuple(modules),
         bool(tied),
         f"transformers {transformers.__version__}",
+        dtype=dtype_of(config),
     )

@@ -44,6 +44,7 @@ class LLM:
     tied: bool  # lm_head shares the input embedding's weight
     source: str  # "tables" (transformers x.y) or "transformers x.y" (built)
     checked: str | None = None  # what the safetensors headers confirmed
+    dtype: str = "float32"  # the checkpoint's (config.json's dtype or torch_dtype)
 
     def named(self) -> dict[str, LLMModule]:
         return {m.name: m for m in self.modules}
@@ -63,3 +64,14 @@ def _size(shape: tuple[int, ...]) -> int:
     for d in shape:
         n *= d
     return n
+
+
+def dtype_of(config: object) -> str:
+    """config.json's `dtype` (transformers 5) or `torch_dtype`, else float32
+    (what transformers loads without one)."""
+    get = config.get if isinstance(config, dict) else lambda k: getattr(config, k, None)
+    for key in ("dtype", "torch_dtype"):
+        value = get(key)
+        if value is not None:
+            return str(value).removeprefix("torch.")
+    return "float32"

@@ -1,0 +1,214 @@
+"""What an llm-compressor recipe does to *this* model, found before calibration
+(`recipe lint --model DIR`): each quantizing modifier's config resolved and
+matched against the LLM's modules as oneshot does (`applied.py`).
+
+- a target that matches no module (compressed-tensors only logs it; oneshot
+  "succeeds" with nothing quantized), or only modules that take no scheme
+  (containers such as `LlamaMLP`): a warning, with the pattern that was meant
+  where an unanchored `re:` or a name's tail would match;
+- an `ignore` entry that matches no module: a warning, saying when `lm_head` is
+  therefore quantized (the classic checkpoint vLLM will not load);
+- a group (or tensor-group) weight strategy whose group size does not divide a
+  layer's columns: an error, the layers named. oneshot fails at initialize
+  (ValueError) where the columns are at least the group, else calibrating
+  (RuntimeError: unflatten), `bypass_divisibility_checks` or not.
+
+Patterns this module does not run (`model/llm/match.py`: Unsafe) leave their
+modifier unjudged.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Sequence
+
+from ...loader.yamltree import Node
+from ...model.llm.match import Unsafe, match_class, match_name
+from ...model.llm.tree import LLM, LLMModule
+from .applied import Given, NotPredicted, Resolved, given, resolve
+from .reader import Finding, Written
+
+_GROUPED = ("group", "tensor_group")
+_LISTED = 5  # layers named in a message, then "and N more"
+
+
+def findings(modifiers: Sequence[Written], llm: LLM) -> list[Finding]:
+    out: list[Finding] = []
+    for index, written in enumerate(modifiers):
+        try:
+            resolved = resolve(index, written)
+            if resolved is None:
+                continue
+            gave = given(resolved, llm)
+            out += _targets(resolved, llm)
+            out += _ignored(resolved, llm, gave)
+            out += _groups(resolved, gave)
+        except (Unsafe, NotPredicted):
+            continue
+    return out
+
+
+def _at(
+    node: Node | None, written: Written, value: str | None = None
+) -> tuple[int, int]:
+    """Where a target or ignore entry is written: its list item, else the field,
+    else the modifier's name."""
+    if node is None:
+        return written.line, written.column
+    if node.kind == "seq" and value is not None:
+        for item in node.value:
+            if item.value == value:
+                return item.line, item.column
+    if node.kind == "map" and value is not None:
+        for item in node.value.values():
+            found = _at(item, written, value) if item.kind == "seq" else None
+            if found is not None and found != (written.line, written.column):
+                return found
+    return node.line, node.column
+
+
+def _targets(resolved: Resolved, llm: LLM) -> Iterator[Finding]:
+    written = resolved.modifier
+    for group in resolved.groups:
+        for target in group.targets:
+            hit = [
+                m
+                for m in llm.modules
+                if match_name(m.name, target) or match_class(m, target)
+            ]
+            line, column = _at(group.node, written, target)
+            if not hit:
+                yield Finding(
+                    "target-matches-nothing",
+                    line,
+                    column,
+                    f"{written.name} target '{target}' matches no module of "
+                    f"{llm.architecture}: oneshot runs and quantizes nothing for it",
+                    _meant(target, llm),
+                )
+            elif not any(_takes_scheme(m) for m in hit):
+                kinds = sorted({m.type for m in hit})
+                yield Finding(
+                    "target-matches-nothing",
+                    line,
+                    column,
+                    f"{written.name} target '{target}' matches {len(hit)} module(s) "
+                    f"({', '.join(kinds)}), none a Linear or Embedding: a scheme is "
+                    "given to those only, so nothing is quantized for it",
+                    "target the layers inside, e.g. `re:.*mlp\\..*` for an MLP's "
+                    "Linear layers",
+                )
+
+
+def _takes_scheme(module: LLMModule) -> bool:
+    return "Linear" in module.mro or "Embedding" in module.mro
+
+
+def _meant(target: str, llm: LLM) -> str:
+    names = [m.name for m in llm.modules if m.name]
+    if target.startswith("re:"):
+        pattern = target[3:]
+        try:
+            found = [n for n in names if re.search(pattern, n)]
+        except re.error:
+            found = []
+        if found and not pattern.startswith(("^", ".*")):
+            return (
+                f"`re:` is matched from the start of the name (re.match): "
+                f"`re:.*{pattern}` matches {len(found)} module(s), e.g. {found[0]}"
+            )
+        return f"module names look like {names[len(names) // 2]}"
+    tails = [n for n in names if n.endswith("." + target)]
+    if tails:
+        return (
+            "a plain target is a whole module name or a class name: "
+            f"`re:.*\\.{re.escape(target)}$` matches {len(tails)} module(s), "
+            f"e.g. {tails[0]}"
+        )
+    classes = sorted({c for m in llm.modules for c in m.mro})
+    guess = difflib.get_close_matches(target, classes + names, 1, 0.6)
+    if guess:
+        return f"did you mean '{guess[0]}'?"
+    return f"module names look like {names[len(names) // 2]}; classes: Linear, ..."
+
+
+def _ignored(resolved: Resolved, llm: LLM, gave: list[Given]) -> Iterator[Finding]:
+    written = resolved.modifier
+    quantized = {g.module.name for g in gave}
+    for entry in resolved.ignore:
+        if any(match_name(m.name, entry) or match_class(m, entry) for m in llm.modules):
+            continue
+        line, column = _at(resolved.ignore_node, written, entry)
+        head = " (so lm_head is quantized)" if "lm_head" in quantized else ""
+        names = [m.name for m in llm.modules if m.name]
+        classes = sorted({c for m in llm.modules for c in m.mro})
+        guess = difflib.get_close_matches(entry, names + classes, 1, 0.6)
+        yield Finding(
+            "ignore-matches-nothing",
+            line,
+            column,
+            f"{written.name} ignore '{entry}' matches no module of "
+            f"{llm.architecture}: it keeps nothing out{head}",
+            f"did you mean '{guess[0]}'?" if guess else _meant(entry, llm),
+        )
+
+
+def _groups(resolved: Resolved, gave: list[Given]) -> Iterator[Finding]:
+    written = resolved.modifier
+    bad: dict[str, list[tuple[str, int, int]]] = {}
+    for g in gave:
+        weights = g.group.weights
+        if not weights or weights.get("strategy") not in _GROUPED:
+            continue
+        size = weights.get("group_size")
+        shape = g.module.weight
+        if not isinstance(size, int) or size <= 0 or not shape:
+            continue
+        columns = shape[-1]
+        if columns % size:
+            bad.setdefault(g.group.name, []).append((g.module.name, columns, size))
+    for group, layers in bad.items():
+        bypass = bool(written.node.plain().get("bypass_divisibility_checks"))
+        early = not bypass and any(c >= s for _, c, s in layers)
+        listed = ", ".join(f"{n} ({c} columns)" for n, c, _ in layers[:_LISTED])
+        more = f" and {len(layers) - _LISTED} more" if len(layers) > _LISTED else ""
+        size = layers[0][2]
+        if early:
+            error = (
+                "ValueError: The following layers have weight column counts not "
+                "divisible by group_size."
+            )
+        else:
+            c = next(c for _, c, s in layers if c % s)
+            error = (
+                f"RuntimeError: unflatten: Provided sizes [-1, {size}] don't multiply "
+                f"up to the size of dim 1 ({c}) in the input tensor"
+            )
+        line, column = _group_at(written, group)
+        yield Finding(
+            "group-does-not-fit",
+            line,
+            column,
+            f"{written.name} {group}: a group size of {size} does not divide the "
+            f"columns of {len(layers)} layer(s): {listed}{more}",
+            "add those layers to `ignore`, or take a group size that divides their "
+            "columns",
+            error,
+            "oneshot",
+        )
+
+
+def _group_at(written: Written, group: str) -> tuple[int, int]:
+    """Where the group size comes from: the preset `scheme:`, else the config
+    group's `weights` (its `group_size`), else the modifier's name."""
+    body = written.node
+    scheme = body.get("scheme")
+    if scheme is not None:
+        return scheme.line, scheme.column
+    groups = body.get("config_groups")
+    node = groups.get(group) if groups is not None else None
+    weights = node.get("weights") if node is not None else None
+    size = weights.get("group_size") if weights is not None else None
+    at = size or weights or node
+    return (at.line, at.column) if at is not None else (written.line, written.column)
