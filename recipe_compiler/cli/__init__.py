@@ -34,6 +34,7 @@ COMMANDS = {  # name -> module:function, in the order `recipe --help` lists them
     "preview": "views:preview",
     "rescale": "edit:rescale",
     "compile": "edit:compile_command",
+    "migrate": "edit:migrate_command",
     "variables": "edit:variables",
     "explain": "edit:explain",
     "new": "author:new",

@@ -375,3 +375,87 @@ def execute_variables(command: str, recipe: str) -> int:
     refuse_errors(loaded.problems)  # what it would report of a broken recipe misleads
     click.echo(variables_report(loaded), nl=False)
     return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class MigrateSettings:
+    recipe: str
+    output: str | None = None
+    diff: bool = False
+    dialect: str | None = None  # None: the config's, else auto
+
+
+@click.command(name="migrate")
+@click.argument("recipe", metavar="RECIPE")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here.")
+@click.option("--diff", is_flag=True, help="Print a unified diff.")
+@dialect_option
+@read_limits
+def migrate_command(**options: Any) -> int:
+    """Rewrite a SparseML staged recipe (or an older llm-compressor one) for
+    llm-compressor 0.14, listing every change."""
+    settings = MigrateSettings(**options)
+    if not settings.output and not settings.diff:
+        raise click.UsageError("give -o OUT, --diff, or both")
+    return execute_migrate(settings)
+
+
+def execute_migrate(settings: MigrateSettings) -> int:
+    import difflib
+    from dataclasses import replace
+
+    from ..dialects.detect import resolve
+    from ..edit.migrate import MigrateError, migrate
+    from ..linter.engine import lint_recipe
+    from ..loader.source import recipe_suffix
+    from ..problems import errors
+
+    recipe = load_recipe("migrate", settings.recipe, staged=True)
+    cfg = lint_config("migrate", None)
+    choice = resolve(settings.dialect or cfg.dialect, recipe.root)
+    dialect = choice.dialect.value
+    if dialect == "llm-compressor" and not (settings.dialect or cfg.dialect):
+        from ..dialects.llmcompressor.reader import read as llmc_read
+
+        if llmc_read(recipe.root).refused is not None:
+            dialect = "sparseml-core"  # (not llm-compressor 0.14's: SparseML's)
+    if choice.dialect == "sparseml":
+        raise Failure(
+            f"recipe migrate: {recipe.path} is a legacy SparseML recipe (!Tags): "
+            "migrate reads staged recipes (sparseml.core's, older llm-compressor's)",
+            EXIT_USAGE,
+        )
+    try:
+        result = migrate(recipe, dialect)
+    except MigrateError as exc:
+        also = (
+            " (an older llm-compressor recipe: --dialect llm-compressor)"
+            if "SparseML 1.8 refuses" in str(exc) and not settings.dialect
+            else ""
+        )
+        raise Failure(
+            f"recipe migrate: {recipe.path}: {exc}{also}", EXIT_PROBLEMS
+        ) from None
+    written = recipe.edited(result.text)
+    found = errors(
+        lint_recipe(written, replace(cfg, dialect="llm-compressor")).problems
+    )
+    if found:
+        raise Failure(
+            "recipe migrate: nothing written: llm-compressor 0.14 would refuse the "
+            "result: " + "; ".join(p.described() for p in found[:3]),
+            EXIT_PROBLEMS,
+        )
+    if settings.diff:
+        lines = difflib.unified_diff(
+            recipe.source.text.splitlines(True),
+            result.text.splitlines(True),
+            settings.recipe,
+            settings.output or settings.recipe,
+        )
+        click.echo("".join(lines), nl=False)
+    if settings.output:
+        write_recipe(settings.output, result.text, recipe_suffix(settings.recipe))
+    for change in result.changes:
+        click.echo(f"recipe migrate: {change}", err=True)
+    return 0

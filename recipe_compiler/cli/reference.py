@@ -36,6 +36,12 @@ EXIT_CODES = [
     ),
     ("rescale", "written or printed", "nothing written: the result has errors"),
     ("compile", "written", "nothing written: the recipe has errors"),
+    (
+        "migrate",
+        "written or printed, each change listed",
+        "nothing written: the recipe cannot be migrated, or llm-compressor would "
+        "refuse the result",
+    ),
     ("variables", "printed", "the recipe has errors, listed"),
     ("new", "written", "nothing written: the recipe would have errors"),
     ("diff", "equivalent", "different"),

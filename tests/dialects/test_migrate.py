@@ -1,0 +1,123 @@
+"""`recipe migrate`: a SparseML 1.8 staged recipe rewritten for llm-compressor
+0.14 (edit/migrate.py): args and eval(...) written as numbers, fields renamed,
+moved out or dropped with the reason, LegacyQuantizationModifier as
+config_groups, every change listed with its line; what cannot be migrated is
+refused with the reason and nothing is written. (That each migrated corpus
+recipe loads in llm-compressor itself: tests/llmc/test_migrate_oracle.py.)"""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from recipe_compiler.cli import main
+from recipe_compiler.dialects.llmcompressor.registry import registry as llmc
+from recipe_compiler.dialects.sparsemlcore.registry import registry as core
+from recipe_compiler.edit.migrate import RENAMED, TO_ONESHOT, WHY_DROPPED
+
+CORE = """\
+# sparsity, then a fine-tune
+s: 0.25  # half the sparsity
+sparsity_stage:
+  run_type: oneshot
+  obcq_modifiers:
+    SparseGPTModifier:
+      sparsity: eval(s * 2)
+      block_size: 128
+      percdamp: 0.01
+      sequential_update: false
+      targets: ['re:model.layers.\\\\d+$']
+finetuning_stage:
+  run_type: train
+  pruning_modifiers:
+    ConstantPruningModifier:
+      targets: __ALL__
+      start: 0
+"""
+
+
+def migrate(tmp_path, text, *args):
+    src = tmp_path / "r.yaml"
+    src.write_text(text)
+    out = tmp_path / "out.yaml"
+    r = CliRunner().invoke(main, ["migrate", str(src), "-o", str(out), *args])
+    assert src.read_text() == text
+    return r.exit_code, r.stderr, out
+
+
+def test_a_sparseml_core_recipe_becomes_llm_compressor_s(tmp_path):
+    code, err, out = migrate(tmp_path, CORE)
+    assert code == 0, err
+    assert out.read_text() == (
+        "# sparsity, then a fine-tune\n"
+        "sparsity_stage:\n  obcq_modifiers:\n    SparseGPTModifier:\n"
+        "      sparsity: 0.5\n      block_size: 128\n      dampening_frac: 0.01\n"
+        "finetuning_stage:\n  pruning_modifiers:\n    ConstantPruningModifier:\n"
+        "      targets: __ALL__\n      start: 0\n"
+    )
+    said = err.splitlines()
+    assert any("recipe migrate: line 2: arg 's' removed" in x for x in said)
+    assert any(
+        "line 7: SparseGPTModifier sparsity: eval(s * 2) -> 0.5" in x for x in said
+    )
+    assert any(
+        "line 9: SparseGPTModifier percdamp -> dampening_frac" in x for x in said
+    )
+    assert any(
+        "line 11: SparseGPTModifier targets removed" in x and "sequential_targets" in x
+        for x in said
+    )
+    assert any("line 13: stage 'finetuning_stage' ran as train" in x for x in said)
+
+
+def test_a_legacy_quantization_modifier_becomes_config_groups(tmp_path):
+    text = (
+        "quant_stage:\n  quant_modifiers:\n    LegacyQuantizationModifier:\n"
+        "      ignore: [lm_head]\n      scheme_overrides:\n        Embedding:\n"
+        "          input_activations: null\n          weights: {num_bits: 8, symmetric: false}\n"
+        "      freeze_bn_stats_epoch: 1\n"
+    )
+    code, err, out = migrate(tmp_path, text, "--dialect", "sparseml-core")
+    assert code == 0, err
+    from ruamel.yaml import YAML
+
+    got = YAML(typ="safe", pure=True).load(out.read_text())
+    body = got["quant_stage"]["quant_modifiers"]["QuantizationModifier"]
+    assert body["ignore"] == ["lm_head"]
+    assert body["config_groups"]["group_0"] == {
+        "targets": ["Linear"],
+        "weights": {"num_bits": 8, "symmetric": True, "strategy": "tensor"},
+        "input_activations": {"num_bits": 8, "symmetric": False, "strategy": "tensor"},
+    }
+    assert body["config_groups"]["group_1"] == {
+        "targets": ["Embedding"],
+        "weights": {"num_bits": 8, "symmetric": False, "strategy": "tensor"},
+    }
+    assert "freeze_bn_stats_epoch removed" in err
+
+
+def test_what_cannot_be_migrated_is_refused_and_nothing_written(tmp_path):
+    text = CORE.replace("ConstantPruningModifier:", "OutputDistillationModifier:")
+    code, err, out = migrate(tmp_path, text)
+    assert code == 1 and not out.exists()
+    assert "llm-compressor 0.14 has no OutputDistillationModifier" in err
+    code, err, out = migrate(tmp_path, CORE.replace("eval(s * 2)", "eval(t * 2)"))
+    assert code == 1 and not out.exists() and "SparseML 1.8 refuses it" in err
+
+
+def test_the_rules_hold_to_both_engines_models():
+    """Each rename and move names a field SparseML 1.8 has and llm-compressor 0.14
+    does not, and the new name one llm-compressor has; each dropped-field reason
+    is for a field llm-compressor does not define."""
+    for (name, old), new in RENAMED.items():
+        names = [name] if name != "*" else ["SparseGPTModifier", "GPTQModifier"]
+        for n in names:
+            assert (
+                new in llmc().modifiers[n].fields
+                and old not in llmc().modifiers[n].fields
+            )
+    for name, field in TO_ONESHOT:
+        assert field in core().modifiers[name].fields
+    for field in WHY_DROPPED:
+        assert all(
+            field not in m.fields for m in llmc().modifiers.values() if m.quantizes
+        )
