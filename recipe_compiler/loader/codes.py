@@ -314,6 +314,20 @@ LOADER_CODES: dict[str, Code] = {
             "--model LLM: oneshot fails.",
         ),
         Code(
+            "RC753",
+            "mapping-fails",
+            E,
+            "A SmoothQuant mapping that does not resolve to one smooth layer per "
+            "group of balance layers in the --model LLM: oneshot fails.",
+        ),
+        Code(
+            "RC754",
+            "mapping-matches-nothing",
+            W,
+            "A SmoothQuant mapping that matches no module of the --model LLM: it "
+            "smooths nothing.",
+        ),
+        Code(
             "RC720",
             "core-not-a-mapping",
             E,
@@ -472,6 +486,7 @@ LLMC_FAILS: dict[str, tuple[str, ...]] = {
     ),
     "RC718": ("load: ValidationError", "load: AttributeError"),
     "RC752": ("oneshot: ValueError", "oneshot: RuntimeError"),
+    "RC753": ("oneshot: RuntimeError",),
 }
 
 

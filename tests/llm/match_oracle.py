@@ -27,11 +27,37 @@ def module(mro: list[str]) -> object:
     return _CLASSES[key]()
 
 
+def tree(modules: list) -> object:
+    """A torch module tree of (name, mro) rows in named_modules() order."""
+    root = module(modules[0][1])
+    made = {"": root}
+    for name, mro in modules[1:]:
+        parent, _, leaf = name.rpartition(".")
+        made[name] = module(mro)
+        made[parent].add_module(leaf, made[name])
+    return root
+
+
+def sets(case: dict) -> dict:
+    from compressed_tensors.utils.match import match_modules_set
+
+    model = tree(case["modules"])
+    names = {id(m): n for n, m in model.named_modules()}
+    try:
+        groups = list(match_modules_set(model, case["targets"]))
+    except ValueError as exc:
+        return {"error": str(exc).split(":")[0]}
+    return {"groups": [[[names[id(m)] for m in g] for g in group] for group in groups]}
+
+
 def main() -> None:
     from compressed_tensors.utils.match import is_match, match_targets
 
     out = []
     for case in json.load(sys.stdin):
+        if "modules" in case:
+            out.append(sets(case))
+            continue
         m = module(case["mro"])
         try:
             out.append(

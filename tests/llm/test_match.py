@@ -95,6 +95,105 @@ def test_matching_is_compressed_tensors(llmc):
             assert mine == {"error": "error"}, (case, theirs)
             errors += 1
         else:
-            assert mine == theirs, case
+            assert mine == theirs, json.dumps(case)
         compared += 1
     assert compared >= 1000 and errors >= 10, (compared, errors)
+
+
+def decoder(n_layers: int, parts: list[str]) -> list[list]:
+    """A model's (name, mro) rows: decoder layers holding the given parts."""
+    rows = [["", ["Model", "Module"]], ["model", ["Inner", "Module"]],
+            ["model.layers", ["ModuleList", "Module"]]]  # fmt: skip
+    for i in range(n_layers):
+        rows.append([f"model.layers.{i}", ["Layer", "Module"]])
+        for part in parts:
+            prefix = f"model.layers.{i}"
+            for depth, piece in enumerate(part.split(".")):
+                name = prefix + "." + piece
+                kind = "Linear" if depth == part.count(".") else "Block"
+                if not any(r[0] == name for r in rows):
+                    rows.append([name, [kind, "Module"]])
+                prefix = name
+    rows.append(["lm_head", ["Linear", "Module"]])
+    return _depth_first(rows)
+
+
+def _depth_first(rows: list[list]) -> list[list]:
+    """The rows in named_modules() order: each module, then its children's
+    subtrees in the order the children were added."""
+    children: dict[str, list[list]] = {}
+    for row in rows[1:]:
+        children.setdefault(row[0].rpartition(".")[0], []).append(row)
+    out: list[list] = []
+    stack = [rows[0]]
+    while stack:
+        row = stack.pop()
+        out.append(row)
+        stack.extend(reversed(children.get(row[0], [])))
+    return out
+
+
+PARTS = ["input_layernorm", "self_attn.q_proj", "self_attn.k_proj", "mlp.gate_proj",
+         "mlp.up_proj", "post_attention_layernorm", "mlp.experts.0.up_proj",
+         "mlp.experts.1.up_proj"]  # fmt: skip
+SET_TARGETS = ["re:.*q_proj", "re:.*k_proj", "re:.*input_layernorm", "re:.*layernorm",
+               "re:.*up_proj", "re:.*gate_proj", "re:.*post_attention_layernorm",
+               "re:.*proj", "lm_head", "re:.*nothing", "Linear", "re:.*experts.0.up_proj"]  # fmt: skip
+set_cases = st.fixed_dictionaries(
+    {
+        "modules": st.builds(
+            decoder,
+            st.integers(1, 3),
+            st.lists(st.sampled_from(PARTS), min_size=1, max_size=6, unique=True),
+        ),
+        "targets": st.lists(st.sampled_from(SET_TARGETS), min_size=1, max_size=4),
+    }
+)
+
+
+def test_grouping_by_scope_is_compressed_tensors(llmc):
+    """`match_modules_set` (SmoothQuant's mappings): the groups, or the error,
+    on 400 generated module trees and target lists."""
+    from recipe_compiler.model.llm.match import SetError, match_modules_set
+    from recipe_compiler.model.llm.tree import LLM
+
+    drawn: list[dict] = []
+
+    @settings(max_examples=400, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(set_cases)
+    def draw(case: dict) -> None:
+        drawn.append(case)
+
+    draw()
+    done = subprocess.run(
+        [str(LLMC_PYTHON), str(ORACLE)],
+        input=json.dumps(drawn),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    kinds = {"groups": 0, "empty": 0, "error": 0}
+    for case, theirs in zip(drawn, json.loads(done.stdout), strict=True):
+        llm = LLM(
+            "t",
+            "t",
+            "Model",
+            tuple(LLMModule(n, tuple(m)) for n, m in case["modules"]),
+            False,
+            "test",
+        )
+        try:
+            mine = {
+                "groups": [
+                    [[m.name for m in g] for g in group]
+                    for group in match_modules_set(llm, case["targets"])
+                ]
+            }
+        except SetError as exc:
+            mine = {"error": str(exc.args[0]).split(":")[0]}
+        assert mine == theirs, json.dumps(case)
+        kind = "error" if "error" in mine else "groups" if mine["groups"] else "empty"
+        kinds[kind] += 1
+    assert min(kinds.values()) >= 20, kinds

@@ -36,6 +36,8 @@ CODE = {
     "target-matches-nothing": "RC750",
     "ignore-matches-nothing": "RC751",
     "group-does-not-fit": "RC752",
+    "mapping-fails": "RC753",
+    "mapping-matches-nothing": "RC754",
 }
 
 

@@ -19,23 +19,36 @@ modifier unjudged.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 from collections.abc import Iterator, Sequence
 
 from ...loader.yamltree import Node
-from ...model.llm.match import Unsafe, match_class, match_name
+from ...model.llm.match import (
+    SetError,
+    Unsafe,
+    match_class,
+    match_modules_set,
+    match_name,
+)
 from ...model.llm.tree import LLM, LLMModule
 from .applied import Given, NotPredicted, Resolved, given, resolve
 from .reader import Finding, Written
 
 _GROUPED = ("group", "tensor_group")
+# modifiers whose `mappings` oneshot resolves with `match_modules_set`
+SMOOTHING = ("SmoothQuantModifier", "LogarithmicEqualizationModifier")
 _LISTED = 5  # layers named in a message, then "and N more"
 
 
 def findings(modifiers: Sequence[Written], llm: LLM) -> list[Finding]:
     out: list[Finding] = []
     for index, written in enumerate(modifiers):
+        if written.name in SMOOTHING:
+            with contextlib.suppress(Unsafe):  # (a pattern not run: not judged)
+                out += _mappings(written, llm)
+            continue
         try:
             resolved = resolve(index, written)
             if resolved is None:
@@ -212,3 +225,77 @@ def _group_at(written: Written, group: str) -> tuple[int, int]:
     size = weights.get("group_size") if weights is not None else None
     at = size or weights or node
     return (at.line, at.column) if at is not None else (written.line, written.column)
+
+
+def _mappings(written: Written, llm: LLM) -> Iterator[Finding]:
+    """SmoothQuant's `mappings` ([[balance targets...], smooth target]) resolved
+    as its `_resolve_mappings` does: each mapping's targets grouped by scope
+    (`match_modules_set`); a group with more than one smooth layer, a module two
+    targets match or a last group missing a target raise at initialize; a
+    mapping no module matches smooths nothing, said."""
+    node = written.node.get("mappings") if written.node.kind == "map" else None
+    if node is None or node.kind != "seq":
+        return  # (none written: the engine infers them from the architecture)
+    for item in node.value:
+        targets = _leaves(item.plain())
+        if targets is None or len(targets) < 2:
+            continue
+        try:
+            groups = match_modules_set(llm, targets)
+        except SetError as exc:
+            yield _mapping_error(written, item, targets, str(exc.args[0]).rstrip(":"))
+            continue
+        if not groups:
+            yield Finding(
+                "mapping-matches-nothing",
+                item.line,
+                item.column,
+                f"{written.name} mapping {targets[:-1]} -> '{targets[-1]}' matches no "
+                f"module of {llm.architecture}: it smooths nothing",
+                _meant(targets[-1], llm),
+            )
+            continue
+        for group in groups:
+            smooth = group[-1]
+            if len(smooth) > 1:
+                names = [m.name for m in smooth]
+                yield _mapping_error(
+                    written,
+                    item,
+                    targets,
+                    f"more than one smooth layer in a group: {names}",
+                )
+                break
+
+
+def _leaves(value: object) -> list[str] | None:
+    """`tree_leaves` of a mapping: its strings, depth first (None: not strings)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        out: list[str] = []
+        for v in value:
+            leaves = _leaves(v)
+            if leaves is None:
+                return None
+            out += leaves
+        return out
+    return None
+
+
+def _mapping_error(
+    written: Written, item: Node, targets: list[str], why: str
+) -> Finding:
+    """oneshot wraps what resolving the mappings raises (`why`) in a
+    RuntimeError of its own."""
+    return Finding(
+        "mapping-fails",
+        item.line,
+        item.column,
+        f"{written.name} mapping {targets[:-1]} -> '{targets[-1]}' does not resolve "
+        f"to one smooth layer per group of balance layers ({why})",
+        "each group (a decoder layer) needs every balance target and exactly one "
+        "smooth layer: anchor the patterns (`re:.*input_layernorm$`)",
+        "RuntimeError: Error resolving mappings for given architecture.",
+        "oneshot",
+    )

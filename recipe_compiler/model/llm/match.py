@@ -130,3 +130,58 @@ def match_named_modules(
                     out.append(module)
                 break
     return out, unmatched
+
+
+class SetError(ValueError):
+    """`match_modules_set` raises: `args[0]` is the engine's message, up to the
+    part that names sets (whose order Python does not keep between runs)."""
+
+
+def lowest_common_ancestor(names: Sequence[str | None]) -> str:
+    """`get_lowest_common_ancestor_name`: the deepest dotted scope the names share."""
+    import os
+
+    kept = [n for n in names if n is not None]
+    if not kept:
+        return ""
+    # (by character, as the engine does: `.ab` of `.abc.` and `.ab.` -> scope "")
+    prefix = os.path.commonprefix(  # noqa: RUF071
+        ["." + min(kept) + ".", "." + max(kept) + "."]
+    )
+    return prefix[1 : prefix.rfind(".")]
+
+
+def match_modules_set(llm: LLM, targets: Sequence[str]) -> list[list[list[LLMModule]]]:
+    """`match_modules_set` (no ignore): the modules each target matches, grouped
+    by the scope they share (one group a decoder layer, say), in order; SetError
+    where the engine raises (a module two targets match, a last group some target
+    never matched)."""
+    from collections import defaultdict
+
+    out: list[list[list[LLMModule]]] = []
+    matches: dict[str, list[LLMModule]] = defaultdict(list)
+    parent: str | None = None
+    unmatched = set(targets)
+    for module in llm.modules:
+        hit = set()
+        for target in targets:
+            if not is_match(module.name, module, target):
+                continue
+            scope = lowest_common_ancestor([module.name, parent])
+            if not unmatched and scope != parent:
+                out.append([matches[t] for t in targets])
+                matches = defaultdict(list)
+                scope = module.name
+                unmatched = set(targets)
+            matches[target].append(module)
+            parent = scope
+            unmatched.discard(target)
+            hit.add(target)
+        if len(hit) > 1:
+            raise SetError(f"module: {module.name} was matched with multiple targets:")
+    if unmatched == set(targets):
+        return out
+    if not unmatched:
+        out.append([matches[t] for t in targets])
+        return out
+    raise SetError("Found a final incomplete set with matches found for keys:")
