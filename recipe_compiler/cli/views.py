@@ -169,7 +169,7 @@ def _show_llm(settings: ShowSettings, recipe: Any, llm: Any, problems: list) -> 
     listed) where the recipe does not load."""
     import json
 
-    from ..dialects.llmcompressor.applied import NotPredicted, applied
+    from ..dialects.llmcompressor.applied import NotPredicted, applied, sparsified
     from ..dialects.llmcompressor.reader import read
     from ..model.llm.match import Unsafe
     from ..views.llm_modules import modules_json, modules_table
@@ -179,11 +179,12 @@ def _show_llm(settings: ShowSettings, recipe: Any, llm: Any, problems: list) -> 
         refuse_errors(problems)
     try:
         given = applied(walked.modifiers, llm)
+        pruned = sparsified(walked.modifiers, llm)
     except (NotPredicted, Unsafe) as exc:
         raise Failure(
             f"recipe show: what oneshot does is not computed here: {exc}"
         ) from None
-    doc = modules_json(llm, given, llm.dtype)
+    doc = modules_json(llm, given, llm.dtype, pruned)
     if settings.fmt == "json":
         click.echo(json.dumps(doc, indent=1))
         return

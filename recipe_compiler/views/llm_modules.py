@@ -1,6 +1,7 @@
 """`recipe show RECIPE --model DIR` for an llm-compressor recipe: what each module
 of the LLM gets (`dialects/llmcompressor/applied.py`: the scheme oneshot gives
-it, and from which modifier), as a table grouped by layer kind (a decoder
+it, and from which modifier; the sparsity SparseGPT or Wanda prunes it to), as a
+table grouped by layer kind (a decoder
 layer's index becomes `*`; layers that differ get rows of their own) and as
 JSON; the weights' memory before and after."""
 
@@ -11,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..dialects.llmcompressor.applied import Given
+from ..dialects.llmcompressor.applied import Given, Pruned
 from ..model.llm.tree import LLM, LLMModule
 
 _LAYER = re.compile(r"\.(\d+)(?=\.|$)")
@@ -25,7 +26,7 @@ def schemed(llm: LLM) -> list[LLMModule]:
     return [m for m in llm.modules if any(k in m.mro for k in _KINDS)]
 
 
-def _row(module: LLMModule, g: Given | None) -> dict[str, Any]:
+def _row(module: LLMModule, g: Given | None, p: Pruned | None = None) -> dict[str, Any]:
     weights = g.group.weights if g else None
     inputs = g.group.input_activations if g else None
     return {
@@ -43,12 +44,19 @@ def _row(module: LLMModule, g: Given | None) -> dict[str, Any]:
         "input_strategy": inputs.get("strategy") if inputs else None,
         "input_group_size": inputs.get("group_size") if inputs else None,
         "input_dynamic": inputs.get("dynamic") if inputs else None,
-        "sparsity": None,
+        "sparsity": p.sparsity if p else None,
+        "pruned_by": p.modifier.name if p else None,
     }
 
 
-def modules_json(llm: LLM, applied: Mapping[str, Given], dtype: str) -> dict[str, Any]:
-    rows = [_row(m, applied.get(m.name)) for m in schemed(llm)]
+def modules_json(
+    llm: LLM,
+    applied: Mapping[str, Given],
+    dtype: str,
+    pruned: Mapping[str, Pruned] | None = None,
+) -> dict[str, Any]:
+    pruned = pruned or {}
+    rows = [_row(m, applied.get(m.name), pruned.get(m.name)) for m in schemed(llm)]
     before, after = memory(llm, applied, dtype)
     return {
         "model": {
@@ -121,6 +129,18 @@ def _ranges(indices: list[int]) -> str:
 
 
 def _what(row: Mapping[str, Any]) -> tuple[str, ...]:
+    sparsity = row["sparsity"]
+    pruned = (
+        ""
+        if sparsity is None
+        else f"{sparsity:g}"
+        if isinstance(sparsity, float | int)
+        else str(sparsity)
+    )
+    return (*_scheme(row), pruned)
+
+
+def _scheme(row: Mapping[str, Any]) -> tuple[str, ...]:
     if row["scheme"] is None:
         return ("-", "", "", "", "", "")
     bits = row["weight_bits"]
@@ -154,7 +174,7 @@ def modules_table(doc: Mapping[str, Any]) -> str:
         if index is not None:
             groups[key].append(index)
     head = ("module", "layers", "type", "shape", "modifier", "scheme", "weights",
-            "strategy", "group", "inputs")  # fmt: skip
+            "strategy", "group", "inputs", "sparsity")  # fmt: skip
     lines = [head]
     for key in order:
         indices = groups[key]
@@ -165,11 +185,13 @@ def modules_table(doc: Mapping[str, Any]) -> str:
     model = doc["model"]
     mem = doc["weights_bytes"]
     quantized = sum(r["scheme"] is not None for r in doc["modules"])
+    pruned = sum(r["sparsity"] is not None for r in doc["modules"])
     out = [
         f"{model['architecture']} ({model['model_type']}) from {model['path']}: "
         f"module tree by {model['tree']}"
         + (f"; {model['checked']}" if model["checked"] else ""),
-        f"{quantized} of {len(doc['modules'])} Linear/Embedding modules get a scheme",
+        f"{quantized} of {len(doc['modules'])} Linear/Embedding modules get a scheme"
+        + (f", {pruned} are pruned" if pruned else ""),
         "",
         *text,
         "",

@@ -6,7 +6,8 @@ temporary folder and loaded from it (oneshot reads the folder's config), a
 word-level tokenizer is built in code, and oneshot runs the recipe on 4 random
 samples of 16 tokens. Prints a JSON list of {"ok", "error" ("Type: first line"),
 "schemes": {module: {"weights": {num_bits, strategy, group_size} | null,
-"input_activations": ... | null}}} (the modules given a scheme, crashed or not).
+"input_activations": ... | null}}} (the modules given a scheme, crashed or not),
+"zeros": {module: the fraction of its Linear weight that is zero, where over 1%}}.
 Nothing is downloaded."""
 
 from __future__ import annotations
@@ -75,6 +76,13 @@ def run(case: dict, folder: str) -> dict:
     except Exception as exc:  # the verdict, whatever oneshot raised
         first = (str(exc).strip().splitlines() or [""])[0]
         out = {"ok": False, "error": f"{type(exc).__name__}: {first}"}
+    zeros = {}
+    for name, module in model.named_modules():
+        weight = getattr(module, "weight", None)
+        if isinstance(module, torch.nn.Linear) and weight is not None:
+            fraction = float((weight == 0).float().mean())
+            if fraction > 0.01:
+                zeros[name] = round(fraction, 3)
     schemes = {}
     for name, module in model.named_modules():
         scheme = getattr(module, "quantization_scheme", None)
@@ -83,7 +91,7 @@ def run(case: dict, folder: str) -> dict:
                 "weights": _args(scheme.weights),
                 "input_activations": _args(scheme.input_activations),
             }
-    return {**out, "schemes": schemes}
+    return {**out, "schemes": schemes, "zeros": zeros}
 
 
 def main() -> None:

@@ -97,6 +97,31 @@ CASES = [
         ),
     ),
     (
+        "llama",
+        "LlamaConfig",
+        llama(64),
+        "s_stage:\n  s_modifiers:\n    SparseGPTModifier:\n      sparsity: 0.5\n",
+    ),
+    (
+        "llama",
+        "LlamaConfig",
+        llama(64),
+        "s_stage:\n  s_modifiers:\n    SparseGPTModifier:\n      sparsity: 0.5\n      ignore: [lm_head, 're:.*mlp.*']\n",
+    ),
+    (
+        "llama",
+        "LlamaConfig",
+        llama(64),
+        "s_stage:\n  s_modifiers:\n    SparseGPTModifier:\n      sparsity: 0.5\n      ignore: ['re:.*lm_head']\n",
+    ),
+    (
+        "llama",
+        "LlamaConfig",
+        llama(64),
+        "s_stage:\n  s_modifiers:\n    WandaPruningModifier:\n      sparsity: [0.5, 0.25]\n"
+        "      mask_structure: '0:0'\n      targets: ['re:.*layers.\\d+.self_attn$']\n",
+    ),
+    (
         "phi3",
         "Phi3Config",
         PHI3,
@@ -121,6 +146,29 @@ def oneshot_results(llmc):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
+
+
+def pruned(tmp_path, model_type: str, values: dict, recipe: str) -> dict:
+    """What `recipe show --format json` says each module is pruned to."""
+    (tmp_path / "config.json").write_text(
+        json.dumps({"model_type": model_type, **values})
+    )
+    (tmp_path / "r.yaml").write_text(recipe)
+    argv = [
+        "show",
+        str(tmp_path / "r.yaml"),
+        "--model",
+        str(tmp_path),
+        "--format",
+        "json",
+    ]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code in (0, 1), result.output
+    return {
+        m["name"]: m["sparsity"]
+        for m in json.loads(result.stdout)["modules"]
+        if m["sparsity"]
+    }
 
 
 def predicted(tmp_path, model_type: str, values: dict, recipe: str) -> dict:
@@ -170,9 +218,27 @@ def test_each_module_gets_the_scheme_oneshot_gives_it(oneshot_results, at, tmp_p
     assert predicted(tmp_path, model_type, values, recipe) == theirs, recipe
 
 
+SPARSE = [
+    i for i, case in enumerate(CASES) if "Pruning" in case[3] or "SparseGPT" in case[3]
+]
+
+
+@pytest.mark.parametrize("at", SPARSE)
+def test_each_module_is_pruned_as_oneshot_prunes_it(oneshot_results, at, tmp_path):
+    """The fraction of zeros oneshot leaves in each Linear weight is the sparsity
+    `recipe show` says (SparseGPT and Wanda reach it exactly per row)."""
+    model_type, _, values, recipe = CASES[at]
+    assert pruned(tmp_path, model_type, values, recipe) == oneshot_results[at]["zeros"]
+
+
 def test_the_cases_cover_what_they_say(oneshot_results):
     counts = [len(r["schemes"]) for r in oneshot_results]
     assert counts[0] == 14 and counts[1] == 15  # the ignore typo quantizes lm_head
     assert counts[2] == 0 and counts[3] == 2  # re: is anchored at the start
     crashed = [r["ok"] for r in oneshot_results[6:8]]
     assert crashed == [False, True]  # W4A16's group of 128 on 64 columns
+    # SparseGPT prunes lm_head too, and `ignore: [lm_head]` does not keep it out
+    first, ignored = SPARSE[:2]
+    assert "lm_head" in oneshot_results[first]["zeros"]
+    assert "lm_head" in oneshot_results[ignored]["zeros"]
+    assert "lm_head" not in oneshot_results[SPARSE[2]]["zeros"]  # `re:.*lm_head` does

@@ -158,3 +158,67 @@ def applied(modifiers: Sequence[Written], llm: LLM) -> dict[str, Given]:
         for g in given(resolved, llm):
             out[g.module.name] = g
     return out
+
+
+# what SparseGPT and Wanda prune inside each target layer (`PRUNABLE_LAYER_TYPES`)
+PRUNABLE = ("Linear", "Conv1d", "Conv2d", "Conv3d")
+SPARSIFYING = ("SparseGPTModifier", "WandaPruningModifier")
+
+
+@dataclasses.dataclass(frozen=True)
+class Pruned:
+    """A module a sparsity modifier prunes, and to what."""
+
+    module: LLMModule
+    modifier: Written
+    sparsity: float | str  # "owl": inferred from activations at oneshot
+    matched_as: str  # the name its ignore list was matched against
+
+
+def sparsified(modifiers: Sequence[Written], llm: LLM) -> dict[str, Pruned]:
+    """The modules SparseGPT and Wanda prune, as `SparsityModifierBase` picks
+    them: each module its `targets` match is a target layer (`Linear` by
+    default: each Linear its own), every prunable module in that layer's
+    subtree (the layer itself included) is pruned unless `ignore` matches it by
+    class or by the name `<layer>.<relative name>` (the layer itself: its name
+    and a dot, which a plain name in `ignore` never equals), Embeddings never;
+    a list of sparsities goes by target layer. The last modifier wins."""
+    out: dict[str, Pruned] = {}
+    for written in modifiers:
+        if written.name not in SPARSIFYING or written.node.kind != "map":
+            continue
+        values = written.node.plain()
+        ignore = _strings(values.get("ignore", []))
+        sparsity = values.get("sparsity")
+        if str(values.get("sparsity_profile", "")).lower() == "owl":
+            sparsity = "owl"
+        for index, name, module in candidates(written, llm):
+            level = sparsity[index] if isinstance(sparsity, list) else sparsity
+            if not isinstance(level, int | float | str) or isinstance(level, bool):
+                raise NotPredicted(f"sparsity {sparsity!r}")
+            if match_targets(name, module, ignore) or "Embedding" in module.mro:
+                continue
+            out[module.name] = Pruned(module, written, level, name)
+    return out
+
+
+def candidates(written: Written, llm: LLM) -> list[tuple[int, str, LLMModule]]:
+    """(its target layer's index, the name `ignore` is matched against, the
+    module) of every prunable module in each target layer of a SparseGPT or
+    Wanda modifier, in order."""
+    values = written.node.plain()
+    cls = registry().modifiers[written.name]
+    targets = _strings(values.get("targets", cls.fields["targets"]["default"]))
+    layers, _ = match_named_modules(llm, targets)
+    out = []
+    for index, layer in enumerate(layers):
+        for module in _subtree(llm, layer):
+            if any(kind in module.mro for kind in PRUNABLE):
+                rel = module.name[len(layer.name) + 1 :] if module is not layer else ""
+                out.append((index, f"{layer.name}.{rel}", module))
+    return out
+
+
+def _subtree(llm: LLM, layer: LLMModule) -> list[LLMModule]:
+    prefix = layer.name + "." if layer.name else ""
+    return [m for m in llm.modules if m is layer or m.name.startswith(prefix)]

@@ -33,7 +33,15 @@ from ...model.llm.match import (
     match_name,
 )
 from ...model.llm.tree import LLM, LLMModule
-from .applied import Given, NotPredicted, Resolved, given, resolve
+from .applied import (
+    SPARSIFYING,
+    Given,
+    NotPredicted,
+    Resolved,
+    candidates,
+    given,
+    resolve,
+)
 from .reader import Finding, Written
 
 _GROUPED = ("group", "tensor_group")
@@ -45,6 +53,10 @@ _LISTED = 5  # layers named in a message, then "and N more"
 def findings(modifiers: Sequence[Written], llm: LLM) -> list[Finding]:
     out: list[Finding] = []
     for index, written in enumerate(modifiers):
+        if written.name in SPARSIFYING:
+            with contextlib.suppress(Unsafe, NotPredicted):
+                out += _pruning_ignored(written, llm)
+            continue
         if written.name in SMOOTHING:
             with contextlib.suppress(Unsafe):  # (a pattern not run: not judged)
                 out += _mappings(written, llm)
@@ -299,3 +311,38 @@ def _mapping_error(
         "RuntimeError: Error resolving mappings for given architecture.",
         "oneshot",
     )
+
+
+def _pruning_ignored(written: Written, llm: LLM) -> Iterator[Finding]:
+    """A SparseGPT or Wanda `ignore` entry that keeps nothing out of what it
+    prunes: it matches `ignore` against `<layer>.<relative name>`, so a target
+    layer itself is `lm_head.` (with the dot) and a plain `lm_head` misses it."""
+    node = written.node.get("ignore")
+    values = written.node.plain()
+    entries = values.get("ignore") or []
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        return
+    found = candidates(written, llm)
+    for entry in entries:
+        if any(match_name(n, entry) or match_class(m, entry) for _, n, m in found):
+            continue
+        line, column = _at(node, written, entry)
+        own = [m.name for _, _, m in found if m.name == entry]
+        if own:
+            hint = (
+                f"{written.name} matches `ignore` against '{own[0]}.' (its target "
+                f"layer's name and a dot): write `re:.*{re.escape(own[0])}` to keep "
+                f"{own[0]} dense"
+            )
+            why = f"{own[0]} is pruned all the same"
+        else:
+            hint = _meant(entry, llm)
+            why = "it keeps nothing out"
+        yield Finding(
+            "ignore-matches-nothing",
+            line,
+            column,
+            f"{written.name} ignore '{entry}' matches nothing it prunes in "
+            f"{llm.architecture}: {why}",
+            hint,
+        )
