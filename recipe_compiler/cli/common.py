@@ -368,7 +368,7 @@ def load_model(
         if not llm:
             raise Failure(
                 f"recipe {command}: --model {spec} is a Hugging Face model folder: "
-                "`recipe lint` and `recipe show` read one, for llm-compressor "
+                "`recipe lint`, `show` and `preview` read one, for llm-compressor "
                 "recipes",
                 EXIT_USAGE,
             )

@@ -275,11 +275,15 @@ def _preview_staged(settings: Any) -> int | None:
     if choice.dialect == "sparseml":
         return None
     if choice.dialect == "llm-compressor":
-        raise Failure(
-            f"recipe preview: {path} is read as llm-compressor's: oneshot applies its "
-            "modifiers once (`recipe show` lists them); it has no schedule to chart",
-            EXIT_USAGE,
-        )
+        if settings.model is None:
+            raise Failure(
+                f"recipe preview: {path} is read as llm-compressor's: oneshot "
+                "applies its modifiers once (`recipe show` lists them); it has no "
+                "schedule to chart. With --model DIR (a Hugging Face folder), the "
+                "page shows what it does to each layer",
+                EXIT_USAGE,
+            )
+        return _preview_llm(settings, recipe, cfg, choice)
     if settings.model is not None:
         raise Failure(
             f"recipe preview: {path} is read as sparseml-core's, whose models are "
@@ -300,6 +304,54 @@ def _preview_staged(settings: Any) -> int | None:
             "--steps-per-epoch",
             EXIT_USAGE,
         ) from None
+    write_atomic(settings.output, page)
+    click.echo(f"wrote {settings.output}", err=True)
+    found = errors(problems)
+    if found:
+        click.echo("\n".join(str(p) for p in found), err=True)
+        return EXIT_PROBLEMS
+    return 0
+
+
+def _preview_llm(settings: Any, recipe: Any, cfg: Any, choice: Any) -> int:
+    """An llm-compressor recipe on an LLM: the heat maps of what each module of
+    each decoder layer gets; exit 1 where lint finds an error."""
+    from dataclasses import replace
+
+    from ..dialects.llmcompressor.applied import NotPredicted, applied, sparsified
+    from ..dialects.llmcompressor.reader import read
+    from ..fileio import write_atomic
+    from ..linter.engine import lint_recipe
+    from ..model.llm.match import Unsafe
+    from ..problems import errors
+    from ..views.llm_modules import modules_json
+    from ..views.llm_preview import render
+
+    llm = load_model("preview", settings.model, llm=True)
+    if not hasattr(llm, "architecture"):
+        raise Failure(
+            f"recipe preview: {recipe.path} is read as llm-compressor's: --model "
+            f"{settings.model} is no LLM; give a Hugging Face model folder",
+            EXIT_USAGE,
+        )
+    problems = lint_recipe(
+        recipe, replace(cfg, dialect="llm-compressor"), network=llm
+    ).problems
+    walked = read(recipe.root)
+    if walked.refused is not None:
+        refuse_errors(problems)
+    try:
+        doc = modules_json(
+            llm,
+            applied(walked.modifiers, llm),
+            llm.dtype,
+            sparsified(walked.modifiers, llm),
+        )
+    except (NotPredicted, Unsafe) as exc:
+        raise Failure(
+            f"recipe preview: what oneshot does is not computed here: {exc}"
+        ) from None
+    page = render(recipe.path, recipe.source.text, doc, problems, choice.why)
     write_atomic(settings.output, page)
     click.echo(f"wrote {settings.output}", err=True)
     found = errors(problems)
@@ -443,13 +495,17 @@ def execute_preview(settings: PreviewSettings) -> int:
     from ..edit.set_vars import applicable
     from ..fileio import write_atomic
     from ..loader.overrides import no_such_variable
+    from ..model.llm.folder import is_llm_spec
     from ..problems import errors
     from ..views.preview import planned_of, render
 
-    net = load_model("preview", settings.model)
+    llm = settings.model is not None and is_llm_spec(settings.model)
+    net = None if llm else load_model("preview", settings.model)
     staged = _preview_staged(settings) if len(settings.recipes) == 1 else None
     if staged is not None:
         return staged
+    if llm:  # (a legacy recipe, or several: refused, saying what reads an LLM)
+        load_model("preview", settings.model)
     loaded = [load_recipe("preview", path) for path in settings.recipes]
     names = {var.name for recipe in loaded for var in recipe.all_variables()}
     for name in settings.overrides:  # each --var names a variable of some recipe
