@@ -328,6 +328,13 @@ LOADER_CODES: dict[str, Code] = {
             "smooths nothing.",
         ),
         Code(
+            "RC755",
+            "gate-quantized",
+            W,
+            "A mixture-of-experts gate of the --model LLM quantized by a broad "
+            "target (vLLM expects gates unquantized).",
+        ),
+        Code(
             "RC720",
             "core-not-a-mapping",
             E,

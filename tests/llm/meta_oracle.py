@@ -1,5 +1,6 @@
-"""transformers' own module tree of configs, built on the meta device, in
-`.venv-llmc` (transformers of llm-compressor 0.14's time).
+"""transformers' own module tree of configs, built on the meta device (a
+mixture-of-experts family on the CPU, then linearized by llm-compressor as
+oneshot does), in `.venv-llmc` (transformers of llm-compressor 0.14's time).
 
 Reads a JSON list of {"config": ConfigClassName, "values": {...}} on stdin;
 prints a JSON list of {"class", "tied", "modules": [[name, mro, {param: shape}]]}
@@ -14,6 +15,7 @@ import sys
 import warnings
 
 warnings.filterwarnings("ignore")
+MOE = ("MixtralConfig", "Qwen3MoeConfig", "Qwen2MoeConfig")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
@@ -22,8 +24,14 @@ def tree(config_class: str, values: dict) -> dict:
     import transformers
 
     config = getattr(transformers, config_class)(**values)
-    with torch.device("meta"):
+    if config_class in MOE:  # built on the CPU and linearized, as oneshot does
+        from llmcompressor.modeling.moe.linearize import linearize_moe
+
         model = transformers.AutoModelForCausalLM.from_config(config)
+        linearize_moe(model)
+    else:
+        with torch.device("meta"):
+            model = transformers.AutoModelForCausalLM.from_config(config)
     modules = [
         [
             name,

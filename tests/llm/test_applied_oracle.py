@@ -35,6 +35,9 @@ def llama(hidden: int) -> dict:
 
 
 QWEN3 = {**llama(64), "head_dim": 32}
+MIXTRAL = {**llama(64), "num_local_experts": 3, "num_experts_per_tok": 2}
+QWEN2_MOE = {**llama(64), "num_experts": 3, "num_experts_per_tok": 2,
+             "moe_intermediate_size": 32, "shared_expert_intermediate_size": 96}  # fmt: skip
 PHI3 = llama(96)
 
 
@@ -120,6 +123,13 @@ CASES = [
         llama(64),
         "s_stage:\n  s_modifiers:\n    WandaPruningModifier:\n      sparsity: [0.5, 0.25]\n"
         "      mask_structure: '0:0'\n      targets: ['re:.*layers.\\d+.self_attn$']\n",
+    ),
+    ("mixtral", "MixtralConfig", MIXTRAL, stage(W8A8 + "      ignore: [lm_head]\n")),
+    (
+        "qwen2_moe",
+        "Qwen2MoeConfig",
+        QWEN2_MOE,
+        stage(W8A8 + "      ignore: [lm_head, 're:.*experts.1.*']\n"),
     ),
     (
         "phi3",

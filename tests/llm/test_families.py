@@ -38,6 +38,16 @@ def configs(rng: random.Random, family: dict) -> list[dict]:
             values["head_dim"] = values["hidden_size"] // heads
         if rng.random() < 0.5:
             values["tie_word_embeddings"] = rng.random() < 0.5
+        experts = rng.randint(2, 4)  # (one count: the configs alias the two)
+        keys = [
+            k for k in ("num_local_experts", "num_experts") if k in family["defaults"]
+        ]
+        if keys:  # some configs give both, others one of them (k=1: the first)
+            for key in keys if k % 2 == 0 else keys[k // 2 % len(keys) :][:1]:
+                values[key] = experts
+        for key in ("moe_intermediate_size", "shared_expert_intermediate_size"):
+            if key in family["defaults"] and k != 0:  # (one config: the default)
+                values[key] = rng.choice([24, 40])
         out.append(values)
     return out
 

@@ -38,6 +38,7 @@ CODE = {
     "group-does-not-fit": "RC752",
     "mapping-fails": "RC753",
     "mapping-matches-nothing": "RC754",
+    "gate-quantized": "RC755",
 }
 
 

@@ -69,6 +69,7 @@ def findings(modifiers: Sequence[Written], llm: LLM) -> list[Finding]:
             out += _targets(resolved, llm)
             out += _ignored(resolved, llm, gave)
             out += _groups(resolved, gave)
+            out += _gates(resolved, gave)
         except (Unsafe, NotPredicted):
             continue
     return out
@@ -346,3 +347,32 @@ def _pruning_ignored(written: Written, llm: LLM) -> Iterator[Finding]:
             f"{llm.architecture}: {why}",
             hint,
         )
+
+
+_GATES = ("gate", "router", "shared_expert_gate")
+
+
+def _gates(resolved: Resolved, gave: list[Given]) -> Iterator[Finding]:
+    """A mixture-of-experts gate (a router, Qwen-MoE's `shared_expert_gate`: a
+    Linear of one output) quantized by a broad target: oneshot runs, but vLLM
+    takes MoE gates unquantized and llm-compressor's own MoE examples ignore
+    them."""
+    gates = [
+        g.module.name
+        for g in gave
+        if g.module.name.rsplit(".", 1)[-1] in _GATES or g.module.out_features == 1
+    ]
+    if not gates:
+        return
+    written = resolved.modifier
+    line, column = _at(resolved.ignore_node or written.node.get("targets"), written)
+    tails = sorted({n.rsplit(".", 1)[-1] for n in gates})
+    yield Finding(
+        "gate-quantized",
+        line,
+        column,
+        f"{written.name} quantizes {len(gates)} mixture-of-experts gate(s) "
+        f"({', '.join(gates[:3])}{', ...' if len(gates) > 3 else ''}): vLLM "
+        "expects them unquantized",
+        "add " + ", ".join(f"'re:.*mlp.{t}$'" for t in tails) + " to `ignore`",
+    )

@@ -18,14 +18,13 @@ from .tree import LLM, LLMModule, dtype_of
 
 TABLE = Path(__file__).resolve().parent / "families.json"
 MAX_LAYERS = 4096  # more decoder layers than any model has: refused, as a bound
-_DIMENSIONS = (
-    "hidden_size",
-    "intermediate_size",
-    "vocab_size",
-    "num_attention_heads",
-    "num_key_value_heads",
-    "head_dim",
+_EXPERTS = (
+    "num_local_experts",
+    "num_experts",
+    "moe_intermediate_size",
+    "shared_expert_intermediate_size",
 )
+MAX_EXPERTS = 4096
 
 
 class FamilyError(ValueError):
@@ -69,11 +68,22 @@ def dimensions(family: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str
     if defaults["head_dim_from_hidden"] or head is None:
         head = env["hidden_size"] // env["num_attention_heads"]
     env["head_dim"] = _int(config, "head_dim", head)
+    for key in _EXPERTS:  # (mixture-of-experts families only)
+        if key in defaults:
+            env[key] = _int(config, key, defaults[key])
+    # transformers' configs alias the expert count (`attribute_map`): the one
+    # config.json gives is both
+    given = [k for k in ("num_local_experts", "num_experts") if k in config]
+    if given:
+        count = _int(config, given[0], None)
+        for key in ("num_local_experts", "num_experts"):
+            if key in defaults:
+                env[key] = count
     return env
 
 
 def _dim(expr: str, env: Mapping[str, int]) -> int:
-    """An expression of the table (`a`, `2*a`, `a*b`, `(a+2*b)*c`) over env."""
+    """An expression of the table (`a`, `2*a`, `a*b`, `(a+2*b)*c`, `1`) over env."""
     m = re.fullmatch(r"\((\w+)\+2\*(\w+)\)\*(\w+)", expr)
     if m:
         a, b, c = (env[g] for g in m.groups())
@@ -100,12 +110,23 @@ def build(path: str, config: Mapping[str, Any]) -> LLM:
         shapes = tuple((p, tuple(_dim(d, env) for d in s)) for p, s in params.items())
         modules.append(LLMModule(name, tuple(mro), shapes))
 
+    def rows(prefix: str, entries: list[Any]) -> None:
+        """A layer's rows, a numbered block (experts) repeated as the config says."""
+        for entry in entries:
+            if isinstance(entry, dict):
+                count = _dim(entry["count"], env)
+                if count > MAX_EXPERTS:
+                    raise FamilyError(f"{count} experts, more than {MAX_EXPERTS}")
+                for e in range(count):
+                    rows(f"{prefix}.{entry['repeat']}.{e}", entry["modules"])
+                continue
+            rest, mro, params = entry
+            add(prefix + (f".{rest}" if rest else ""), mro, params)
+
     for entry in family["modules"]:
         if isinstance(entry, dict):
-            prefix = entry["layers"]
             for i in range(layers):
-                for rest, mro, params in entry["modules"]:
-                    add(f"{prefix}.{i}" + (f".{rest}" if rest else ""), mro, params)
+                rows(f"{entry['layers']}.{i}", entry["modules"])
         else:
             add(*entry)
     tied = config.get("tie_word_embeddings", family["defaults"]["tie_word_embeddings"])

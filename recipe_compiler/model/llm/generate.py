@@ -54,6 +54,19 @@ FAMILIES = {
     "gemma3_text": "Gemma3TextConfig",
     "phi3": "Phi3Config",
 }
+# mixture-of-experts families: built on the CPU (tiny) and linearized as oneshot
+# does (`llmcompressor.modeling.moe.linearize.linearize_moe`: each expert's
+# fused weights become Linear modules), so the tree is the one oneshot quantizes
+MOE = {
+    "mixtral": "MixtralConfig",
+    "qwen3_moe": "Qwen3MoeConfig",
+    "qwen2_moe": "Qwen2MoeConfig",
+}
+MOE_SAMPLES = [  # (experts, moe_intermediate_size, shared_expert_intermediate_size)
+    (3, 40, 88),
+    (5, 56, 104),
+    (4, 72, 120),
+]
 DIMENSIONS = (
     "hidden_size",
     "intermediate_size",
@@ -61,7 +74,12 @@ DIMENSIONS = (
     "num_attention_heads",
     "num_key_value_heads",
     "head_dim",
+    "num_local_experts",
+    "num_experts",
+    "moe_intermediate_size",
+    "shared_expert_intermediate_size",
 )
+NUMBERED = re.compile(r"^(?P<prefix>.+?)\.(?P<i>\d+)(?P<rest>(\..*)?)$")
 LAYER = re.compile(r"^(?P<prefix>.*\.layers)\.(?P<i>\d+)(?P<rest>(\..*)?)$")
 
 
@@ -75,11 +93,11 @@ def _env(config: Any) -> dict[str, int]:
 
 
 def _candidates(names: list[str]) -> list[str]:
-    """Expressions, simplest first: a, 2*a, a*b, (a+2*b)*c."""
+    """Expressions, simplest first: a, 2*a, a*b, (a+2*b)*c; then 1."""
     out = list(names) + [f"2*{a}" for a in names]
     out += [f"{a}*{b}" for a, b in itertools.combinations_with_replacement(names, 2)]
     out += [f"({a}+2*{b})*{c}" for a, b, c in itertools.product(names, repeat=3)]
-    return out
+    return [*out, "1"]  # (a router's single output)
 
 
 def _value(expr: str, env: dict[str, int]) -> int | None:
@@ -105,12 +123,18 @@ def _mro(module: Any) -> list[str]:
     return [c.__name__ for c in type(module).__mro__ if issubclass(c, torch.nn.Module)]
 
 
-def _tree(config: Any) -> list[dict[str, Any]]:
+def _tree(config: Any, moe: bool = False) -> list[dict[str, Any]]:
     import torch
     from transformers import AutoModelForCausalLM
 
-    with torch.device("meta"):
+    if moe:  # (linearizing copies weights: a meta model has none to copy)
+        from llmcompressor.modeling.moe.linearize import linearize_moe
+
         model = AutoModelForCausalLM.from_config(config)
+        linearize_moe(model)
+    else:
+        with torch.device("meta"):
+            model = AutoModelForCausalLM.from_config(config)
     out = []
     for name, module in model.named_modules():
         params = {p: list(t.shape) for p, t in module.named_parameters(recurse=False)}
@@ -142,7 +166,38 @@ def _template(tree: list[dict[str, Any]]) -> tuple[list[Any], dict[str, Any]]:
     for i, rows in layers.items():
         if rows != layers[0]:
             raise SystemExit(f"layer {i} differs from layer 0: not templated")
+    if 0 in layers:
+        layers[0][:] = _numbered(layers[0])
     return entries, tree[0]
+
+
+def _numbered(rows: list[dict[str, Any]]) -> list[Any]:
+    """A layer's rows with a numbered block inside it (`mlp.experts.0.up_proj`,
+    `mlp.experts.1.up_proj`, ...) as one entry: `{"repeat": "mlp.experts",
+    "count": n, "modules": [...]}`, each index checked equal to index 0."""
+    out: list[Any] = []
+    blocks: dict[str, dict[int, list[dict[str, Any]]]] = {}
+    for row in rows:
+        m = NUMBERED.match(row["name"])
+        if m is None:
+            out.append(row)
+            continue
+        prefix, i = m.group("prefix"), int(m.group("i"))
+        if prefix not in blocks:
+            blocks[prefix] = {}
+            out.append({"repeat": prefix, "count": 0, "modules": []})
+        blocks[prefix].setdefault(i, []).append(
+            {**row, "name": m.group("rest").lstrip(".")}
+        )
+    for entry in out:
+        if isinstance(entry, dict) and "repeat" in entry:
+            found = blocks[entry["repeat"]]
+            if sorted(found) != list(range(len(found))):
+                raise SystemExit(f"{entry['repeat']}: indices {sorted(found)}")
+            if any(rows != found[0] for rows in found.values()):
+                raise SystemExit(f"{entry['repeat']}: its entries differ")
+            entry["count"], entry["modules"] = len(found), found[0]
+    return out
 
 
 def _dims(samples: list[tuple[list[Any], dict[str, int]]]) -> list[Any]:
@@ -160,10 +215,21 @@ def _dims(samples: list[tuple[list[Any], dict[str, int]]]) -> list[Any]:
                 return expr
         raise SystemExit(f"{where}: no expression gives {values}")
 
-    def rows(per_sample: list[list[dict[str, Any]]], where: str) -> list[Any]:
-        out = []
+    def rows(per_sample: list[list[Any]], where: str) -> list[Any]:
+        out: list[Any] = []
         for at, group in enumerate(zip(*per_sample, strict=True)):
             first = group[0]
+            if "repeat" in first:
+                if any(g.get("repeat") != first["repeat"] for g in group):
+                    raise SystemExit(f"{where}: entry {at} differs between samples")
+                count = solve([g["count"] for g in group], where + first["repeat"])
+                inner = rows(
+                    [g["modules"] for g in group], where + first["repeat"] + ".{e}."
+                )
+                out.append(
+                    {"repeat": first["repeat"], "count": count, "modules": inner}
+                )
+                continue
             if any(
                 r["name"] != first["name"] or r["mro"] != first["mro"] for r in group
             ):
@@ -192,12 +258,19 @@ def family(model_type: str, config_class: str) -> dict[str, Any]:
     import transformers
 
     cls = getattr(transformers, config_class)
+    moe = model_type in MOE
     samples = []
     classes = set()
-    for values, head_dim in zip(SAMPLES, HEAD_DIMS, strict=True):
+    for k, (values, head_dim) in enumerate(zip(SAMPLES, HEAD_DIMS, strict=True)):
         extra = {"head_dim": head_dim} if head_dim and _takes_head_dim(cls) else {}
+        if moe:
+            experts, moe_size, shared = MOE_SAMPLES[k]
+            given = {"num_local_experts": experts, "num_experts": experts,
+                     "moe_intermediate_size": moe_size,
+                     "shared_expert_intermediate_size": shared}  # fmt: skip
+            extra |= {key: v for key, v in given.items() if _takes(cls, key)}
         config = cls(**values, **extra, tie_word_embeddings=False, pad_token_id=0)
-        tree = _tree(config)
+        tree = _tree(config, moe)
         classes.add(tree[0]["class"])
         entries, _ = _template(tree)
         samples.append((entries, _env(config)))
@@ -219,6 +292,7 @@ def _defaults(cls: Any) -> dict[str, Any]:
     num_attention_heads (checked with an odd head count)."""
     default = cls(pad_token_id=0)
     out: dict[str, Any] = {k: getattr(default, k, None) for k in DIMENSIONS}
+    out = {k: v for k, v in out.items() if v is not None or k in DIMENSIONS[:6]}
     out["tie_word_embeddings"] = bool(default.tie_word_embeddings)
     odd = cls(num_attention_heads=7, hidden_size=7 * 8, pad_token_id=0)
     out["kv_heads_from_heads"] = getattr(odd, "num_key_value_heads", None) == 7
@@ -227,9 +301,13 @@ def _defaults(cls: Any) -> dict[str, Any]:
 
 
 def _takes_head_dim(cls: Any) -> bool:
+    return _takes(cls, "head_dim")
+
+
+def _takes(cls: Any, key: str) -> bool:
     import inspect
 
-    return "head_dim" in inspect.signature(cls.__init__).parameters
+    return key in inspect.signature(cls.__init__).parameters
 
 
 def families() -> dict[str, Any]:
@@ -237,7 +315,7 @@ def families() -> dict[str, Any]:
     try:
         import transformers
 
-        out = {t: family(t, c) for t, c in FAMILIES.items()}
+        out = {t: family(t, c) for t, c in (FAMILIES | MOE).items()}
     finally:
         sys.stdout = answer
     return {"transformers": transformers.__version__, "families": out}
