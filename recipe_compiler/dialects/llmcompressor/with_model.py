@@ -11,7 +11,14 @@ matched against the LLM's modules as oneshot does (`applied.py`).
 - a group (or tensor-group) weight strategy whose group size does not divide a
   layer's columns: an error, the layers named. oneshot fails at initialize
   (ValueError) where the columns are at least the group, else calibrating
-  (RuntimeError: unflatten), `bypass_divisibility_checks` or not.
+  (RuntimeError: unflatten), `bypass_divisibility_checks` or not;
+- a mixture-of-experts gate given a scheme by a broad target: a warning;
+- SparseGPT's and Wanda's `ignore` entries that keep nothing out of what they
+  prune (matched against `<layer>.<relative name>`: `lm_head` never keeps
+  lm_head dense): a warning;
+- SmoothQuant's `mappings` grouped by scope as `match_modules_set` groups them:
+  an error where oneshot fails resolving them, a warning where one matches
+  nothing.
 
 Patterns this module does not run (`model/llm/match.py`: Unsafe) leave their
 modifier unjudged.
