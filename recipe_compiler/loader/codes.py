@@ -335,6 +335,20 @@ LOADER_CODES: dict[str, Code] = {
             "target (vLLM expects gates unquantized).",
         ),
         Code(
+            "RC756",
+            "mask-fails",
+            E,
+            "A SparseGPT or Wanda mask_structure N:M with N above M or M zero: "
+            "oneshot fails pruning.",
+        ),
+        Code(
+            "RC757",
+            "mask-does-not-fit",
+            W,
+            "A SparseGPT or Wanda mask_structure N:M that prunes every weight (N "
+            "equal to M) or whose M does not divide a layer's columns.",
+        ),
+        Code(
             "RC720",
             "core-not-a-mapping",
             E,
@@ -494,6 +508,7 @@ LLMC_FAILS: dict[str, tuple[str, ...]] = {
     "RC718": ("load: ValidationError", "load: AttributeError"),
     "RC752": ("oneshot: ValueError", "oneshot: RuntimeError"),
     "RC753": ("oneshot: RuntimeError",),
+    "RC756": ("oneshot: RuntimeError", "oneshot: ZeroDivisionError"),
 }
 
 

@@ -39,6 +39,8 @@ CODE = {
     "mapping-fails": "RC753",
     "mapping-matches-nothing": "RC754",
     "gate-quantized": "RC755",
+    "mask-fails": "RC756",
+    "mask-does-not-fit": "RC757",
 }
 
 

@@ -18,7 +18,11 @@ matched against the LLM's modules as oneshot does (`applied.py`).
   lm_head dense): a warning;
 - SmoothQuant's `mappings` grouped by scope as `match_modules_set` groups them:
   an error where oneshot fails resolving them, a warning where one matches
-  nothing.
+  nothing;
+- a SparseGPT or Wanda `mask_structure` N:M that oneshot cannot apply (N above
+  M: RuntimeError; M zero: ZeroDivisionError), or that does not give N:M: N equal
+  to M prunes every weight, and a layer whose columns M does not divide ends each
+  row with a partial group (a warning, the layers named).
 
 Patterns this module does not run (`model/llm/match.py`: Unsafe) leave their
 modifier unjudged.
@@ -63,6 +67,7 @@ def findings(modifiers: Sequence[Written], llm: LLM) -> list[Finding]:
         if written.name in SPARSIFYING:
             with contextlib.suppress(Unsafe, NotPredicted):
                 out += _pruning_ignored(written, llm)
+                out += _mask(written, llm)
             continue
         if written.name in SMOOTHING:
             with contextlib.suppress(Unsafe):  # (a pattern not run: not judged)
@@ -383,3 +388,62 @@ def _gates(resolved: Resolved, gave: list[Given]) -> Iterator[Finding]:
         "expects them unquantized",
         "add " + ", ".join(f"'re:.*mlp.{t}$'" for t in tails) + " to `ignore`",
     )
+
+
+def _mask(written: Written, llm: LLM) -> Iterator[Finding]:
+    """`mask_structure` "N:M" against the layers the modifier prunes."""
+    from .applied import sparsified
+
+    structure = written.node.plain().get("mask_structure", "0:0")
+    node = written.node.get("mask_structure")
+    line, column = (node.line, node.column) if node else (written.line, written.column)
+    try:
+        n, m = (int(x) for x in str(structure).split(":"))
+    except ValueError:
+        return  # (refused at load: RC718)
+    pruned = [p.module for p in sparsified([written], llm).values()]
+    if not pruned or (n == 0 and m == 0):
+        return
+    if m == 0 or n > m:
+        error = (
+            "ZeroDivisionError: integer modulo by zero"
+            if m == 0
+            else "RuntimeError: selected index k out of range"
+        )
+        yield Finding(
+            "mask-fails",
+            line,
+            column,
+            f"{written.name} mask_structure '{structure}': N:M prunes N of every M "
+            "weights, so N must not exceed M and M must not be 0",
+            "2:4 prunes 2 of every 4 weights in a row; 0:0 is unstructured",
+            error,
+            "oneshot",
+        )
+        return
+    if n == 0:
+        return  # (0:M is unstructured)
+    if n == m:
+        yield Finding(
+            "mask-does-not-fit",
+            line,
+            column,
+            f"{written.name} mask_structure '{structure}' prunes every weight of "
+            f"{len(pruned)} layer(s)",
+            "2:4 prunes 2 of every 4",
+        )
+        return
+    columns = {mod.name: mod.weight[-1] for mod in pruned if mod.weight}
+    partial = [name for name, c in columns.items() if c % m]
+    if partial:
+        listed = ", ".join(f"{n} ({columns[n]} columns)" for n in partial[:_LISTED])
+        more = f" and {len(partial) - _LISTED} more" if len(partial) > _LISTED else ""
+        yield Finding(
+            "mask-does-not-fit",
+            line,
+            column,
+            f"{written.name} mask_structure '{structure}': {m} does not divide the "
+            f"columns of {len(partial)} layer(s): {listed}{more}; each row ends "
+            "with a partial group, so the weights are not N:M throughout",
+            "ignore those layers, or an N:M whose M divides their columns",
+        )
