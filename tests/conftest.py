@@ -78,6 +78,24 @@ LLMC_PYTHON = Path(
 LLMC_ORACLE = ROOT / "tests" / "llmc" / "oracle.py"
 
 
+def in_llmc(script: Path, payload: object, timeout: int = 900) -> object:
+    """A test script of ours run in .venv-llmc (llm-compressor's environment)
+    with `payload` as JSON on stdin; what it prints, as JSON."""
+    import json
+    import subprocess
+
+    done = subprocess.run(
+        [str(LLMC_PYTHON), str(script)],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
 def llmc_verdicts(cases: list[tuple[str, str]]) -> list[dict]:
     """What llm-compressor 0.14.0.1's `Recipe.create_instance` makes of each
     (name, text) recipe: tests/llmc/oracle.py in .venv-llmc, one process for the

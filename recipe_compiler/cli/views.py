@@ -169,22 +169,13 @@ def _show_llm(settings: ShowSettings, recipe: Any, llm: Any, problems: list) -> 
     listed) where the recipe does not load."""
     import json
 
-    from ..dialects.llmcompressor.applied import NotPredicted, applied, sparsified
     from ..dialects.llmcompressor.reader import read
-    from ..model.llm.match import Unsafe
-    from ..views.llm_modules import modules_json, modules_table
+    from ..views.llm_modules import modules_table
 
     walked = read(recipe.root)
     if walked.refused is not None:
         refuse_errors(problems)
-    try:
-        given = applied(walked.modifiers, llm)
-        pruned = sparsified(walked.modifiers, llm)
-    except (NotPredicted, Unsafe) as exc:
-        raise Failure(
-            f"recipe show: what oneshot does is not computed here: {exc}"
-        ) from None
-    doc = modules_json(llm, given, llm.dtype, pruned)
+    doc = _llm_modules("show", walked, llm)
     if settings.fmt == "json":
         click.echo(json.dumps(doc, indent=1))
         return
@@ -194,6 +185,24 @@ def _show_llm(settings: ShowSettings, recipe: Any, llm: Any, problems: list) -> 
         click.echo("\nwith this model:")
         for p in said:
             click.echo(f"  {p.line}:{p.column}: {p.code} {p.severity} {p.message}")
+
+
+def _llm_modules(command: str, walked: Any, llm: Any) -> dict[str, Any]:
+    """`recipe show --format json`'s document: what each module gets from the
+    recipe's quantizing and pruning modifiers; a Failure where that is not
+    computed here (a pattern not run)."""
+    from ..dialects.llmcompressor.applied import NotPredicted, applied, sparsified
+    from ..model.llm.match import Unsafe
+    from ..views.llm_modules import modules_json
+
+    try:
+        given = applied(walked.modifiers, llm)
+        pruned = sparsified(walked.modifiers, llm)
+    except (NotPredicted, Unsafe) as exc:
+        raise Failure(
+            f"recipe {command}: what oneshot does is not computed here: {exc}"
+        ) from None
+    return modules_json(llm, given, llm.dtype, pruned)
 
 
 def _plan_staged(settings: PlanSettings, recipe: Any) -> bool:
@@ -318,13 +327,10 @@ def _preview_llm(settings: Any, recipe: Any, cfg: Any, choice: Any) -> int:
     each decoder layer gets; exit 1 where lint finds an error."""
     from dataclasses import replace
 
-    from ..dialects.llmcompressor.applied import NotPredicted, applied, sparsified
     from ..dialects.llmcompressor.reader import read
     from ..fileio import write_atomic
     from ..linter.engine import lint_recipe
-    from ..model.llm.match import Unsafe
     from ..problems import errors
-    from ..views.llm_modules import modules_json
     from ..views.llm_preview import render
 
     llm = load_model("preview", settings.model, llm=True)
@@ -340,17 +346,7 @@ def _preview_llm(settings: Any, recipe: Any, cfg: Any, choice: Any) -> int:
     walked = read(recipe.root)
     if walked.refused is not None:
         refuse_errors(problems)
-    try:
-        doc = modules_json(
-            llm,
-            applied(walked.modifiers, llm),
-            llm.dtype,
-            sparsified(walked.modifiers, llm),
-        )
-    except (NotPredicted, Unsafe) as exc:
-        raise Failure(
-            f"recipe preview: what oneshot does is not computed here: {exc}"
-        ) from None
+    doc = _llm_modules("preview", walked, llm)
     page = render(recipe.path, recipe.source.text, doc, problems, choice.why)
     write_atomic(settings.output, page)
     click.echo(f"wrote {settings.output}", err=True)

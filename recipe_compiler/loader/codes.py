@@ -336,14 +336,14 @@ LOADER_CODES: dict[str, Code] = {
         ),
         Code(
             "RC756",
-            "mask-fails",
+            "nm-mask-fails",
             E,
             "A SparseGPT or Wanda mask_structure N:M with N above M or M zero: "
             "oneshot fails pruning.",
         ),
         Code(
             "RC757",
-            "mask-does-not-fit",
+            "nm-mask-does-not-fit",
             W,
             "A SparseGPT or Wanda mask_structure N:M that prunes every weight (N "
             "equal to M) or whose M does not divide a layer's columns.",

@@ -113,7 +113,7 @@ def _level(row: Mapping[str, Any] | None) -> float | None:
 def render(
     path: str, text: str, doc: Mapping[str, Any], problems: list[Problem], why: str
 ) -> str:
-    from .preview import page
+    from .preview import page, staged_card
 
     model = doc["model"]
     quantized = sum(r["scheme"] is not None for r in doc["modules"])
@@ -129,13 +129,5 @@ def render(
         )
         + ")"
     )
-    recipe = {
-        "n": 0,
-        "name": path,
-        "color": None,
-        "note": note,
-        "problems": problems,
-        "lines": text.split("\n"),
-        "planned": False,
-    }
+    recipe = staged_card(path, text, note, problems)
     return page(path, [recipe], figures(doc))

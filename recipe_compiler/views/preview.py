@@ -605,6 +605,19 @@ def render(planned: list[Planned], run: dict[str, Any] | None = None) -> str:
     )
 
 
+def staged_card(path: str, text: str, note: str, problems: list[Any]) -> dict[str, Any]:
+    """The one recipe of a staged recipe's page: its note, problems and text."""
+    return {
+        "n": 0,
+        "name": path,
+        "color": None,
+        "note": note,
+        "problems": problems,
+        "lines": text.split("\n"),
+        "planned": False,
+    }
+
+
 def page(
     title: str,
     recipes: list[dict[str, Any]],

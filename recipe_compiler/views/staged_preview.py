@@ -80,7 +80,7 @@ def _figure(stage: Any, spe: int, n: int) -> dict[str, Any]:
 def render(
     path: str, text: str, walked: Read, spe: int, problems: list[Problem], why: str
 ) -> str:
-    from .preview import page
+    from .preview import page, staged_card
 
     figs: list[dict[str, Any]] = []
     before: list[str] = []
@@ -92,13 +92,5 @@ def render(
     note = f"read as SparseML 1.8's sparseml.core ({why})"
     if before:
         note += "; applied once before training (oneshot): " + ", ".join(before)
-    recipe = {
-        "n": 0,
-        "name": path,
-        "color": None,
-        "note": note,
-        "problems": problems,
-        "lines": text.split("\n"),
-        "planned": False,
-    }
+    recipe = staged_card(path, text, note, problems)
     return page(path, [recipe], figs)

@@ -11,13 +11,12 @@ modifiers, and group sizes that do and do not fit the columns."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 from click.testing import CliRunner
 
 from recipe_compiler.cli import main
-from tests.conftest import LLMC_PYTHON, ROOT
+from tests.conftest import ROOT, in_llmc
 
 ORACLE = ROOT / "tests" / "llm" / "oneshot_oracle.py"
 
@@ -145,60 +144,34 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def oneshot_results(llmc):
-    done = subprocess.run(
-        [str(LLMC_PYTHON), str(ORACLE)],
-        input=json.dumps(
-            [{"config": c, "values": v, "recipe": r} for _, c, v, r in CASES]
-        ),
-        capture_output=True,
-        text=True,
-        timeout=900,
+    answers = in_llmc(
+        ORACLE, [{"config": c, "values": v, "recipe": r} for _, c, v, r in CASES]
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
+    return answers
+
+
+def show_json(tmp_path, model_type: str, values: dict, recipe: str) -> list[dict]:
+    """`recipe show RECIPE --model DIR --format json`'s modules (DIR holding the
+    config.json alone)."""
+    (tmp_path / "config.json").write_text(
+        json.dumps({"model_type": model_type, **values})
+    )
+    (tmp_path / "r.yaml").write_text(recipe)
+    argv = ["show", str(tmp_path / "r.yaml"), "--model", str(tmp_path)]
+    result = CliRunner().invoke(main, [*argv, "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)["modules"]
 
 
 def pruned(tmp_path, model_type: str, values: dict, recipe: str) -> dict:
     """What `recipe show --format json` says each module is pruned to."""
-    (tmp_path / "config.json").write_text(
-        json.dumps({"model_type": model_type, **values})
-    )
-    (tmp_path / "r.yaml").write_text(recipe)
-    argv = [
-        "show",
-        str(tmp_path / "r.yaml"),
-        "--model",
-        str(tmp_path),
-        "--format",
-        "json",
-    ]
-    result = CliRunner().invoke(main, argv)
-    assert result.exit_code in (0, 1), result.output
-    return {
-        m["name"]: m["sparsity"]
-        for m in json.loads(result.stdout)["modules"]
-        if m["sparsity"]
-    }
+    modules = show_json(tmp_path, model_type, values, recipe)
+    return {m["name"]: m["sparsity"] for m in modules if m["sparsity"]}
 
 
 def predicted(tmp_path, model_type: str, values: dict, recipe: str) -> dict:
-    """What `recipe show RECIPE --model DIR --format json` says each module gets
-    (DIR holding the config.json alone)."""
-    (tmp_path / "config.json").write_text(
-        json.dumps({"model_type": model_type, **values})
-    )
-    (tmp_path / "r.yaml").write_text(recipe)
-    argv = [
-        "show",
-        str(tmp_path / "r.yaml"),
-        "--model",
-        str(tmp_path),
-        "--format",
-        "json",
-    ]
-    result = CliRunner().invoke(main, argv)
-    assert result.exit_code in (0, 1), result.output
-    doc = json.loads(result.stdout)
+    """What `recipe show --format json` says each module gets."""
+    modules = show_json(tmp_path, model_type, values, recipe)
     return {
         m["name"]: {
             "weights": _args(m, "weight_bits", "strategy", "group_size"),
@@ -206,7 +179,7 @@ def predicted(tmp_path, model_type: str, values: dict, recipe: str) -> dict:
                 m, "input_bits", "input_strategy", "input_group_size"
             ),
         }
-        for m in doc["modules"]
+        for m in modules
         if m["scheme"] is not None
     }
 

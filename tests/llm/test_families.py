@@ -7,12 +7,11 @@ MRO and parameter shapes, the order and the tie must be equal."""
 
 from __future__ import annotations
 
-import json
 import random
 import subprocess
 
 from recipe_compiler.model.llm.families import build, table
-from tests.conftest import LLMC_PYTHON, ROOT
+from tests.conftest import LLMC_PYTHON, ROOT, in_llmc
 
 ORACLE = ROOT / "tests" / "llm" / "meta_oracle.py"
 
@@ -58,15 +57,8 @@ def test_the_tables_build_transformers_trees(llmc):
     for model_type, family in sorted(table()["families"].items()):
         for values in configs(rng, family):
             cases.append((model_type, family["config"], values))
-    done = subprocess.run(
-        [str(LLMC_PYTHON), str(ORACLE)],
-        input=json.dumps([{"config": c, "values": v} for _, c, v in cases]),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    trees = json.loads(done.stdout)
+    answers = in_llmc(ORACLE, [{"config": c, "values": v} for _, c, v in cases])
+    trees = answers
     per_family: dict[str, int] = {}
     for (model_type, _, values), theirs in zip(cases, trees, strict=True):
         ours = build("cfg", {"model_type": model_type, **values})

@@ -9,14 +9,13 @@ counted apart and stay few."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recipe_compiler.model.llm.match import Unsafe, is_match, match_targets
 from recipe_compiler.model.llm.tree import LLMModule
-from tests.conftest import LLMC_PYTHON, ROOT
+from tests.conftest import ROOT, in_llmc
 
 ORACLE = ROOT / "tests" / "llm" / "match_oracle.py"
 SEGMENTS = ["model", "layers", "0", "1", "12", "self_attn", "q_proj", "k_proj",
@@ -78,16 +77,9 @@ def generated(n: int) -> list[dict]:
 
 def test_matching_is_compressed_tensors(llmc):
     batch = generated(1200)
-    done = subprocess.run(
-        [str(LLMC_PYTHON), str(ORACLE)],
-        input=json.dumps(batch),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    answers = in_llmc(ORACLE, batch, timeout=300)
     compared = errors = 0
-    for case, theirs in zip(batch, json.loads(done.stdout), strict=True):
+    for case, theirs in zip(batch, answers, strict=True):
         mine = ours(case)
         if mine.get("error") == "unsafe":
             continue
@@ -166,16 +158,9 @@ def test_grouping_by_scope_is_compressed_tensors(llmc):
         drawn.append(case)
 
     draw()
-    done = subprocess.run(
-        [str(LLMC_PYTHON), str(ORACLE)],
-        input=json.dumps(drawn),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    answers = in_llmc(ORACLE, drawn, timeout=300)
     kinds = {"groups": 0, "empty": 0, "error": 0}
-    for case, theirs in zip(drawn, json.loads(done.stdout), strict=True):
+    for case, theirs in zip(drawn, answers, strict=True):
         llm = LLM(
             "t",
             "t",

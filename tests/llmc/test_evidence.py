@@ -10,15 +10,13 @@ of that config, which must fail exactly where lint calls an error.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 from collections import defaultdict
 
 from recipe_compiler.loader.codes import LLMC_FAILS, LOADER_CODES
 from recipe_compiler.model.llm.families import table
 from recipe_compiler.problems import Severity
-from tests.conftest import LLMC_PYTHON, ROOT, lint_text
+from tests.conftest import ROOT, in_llmc, lint_text
 from tests.linter.rules.test_rule_cases import cases
 
 CASES = [c for c in cases() if c[2].get("dialect") == "llm-compressor"]
@@ -66,18 +64,9 @@ def test_what_lint_says_with_a_model_is_what_oneshot_does(llmc):
         batch.append(
             {"config": config, "values": {**values, "pad_token_id": 0}, "recipe": text}
         )
-    done = subprocess.run(
-        [str(LLMC_PYTHON), str(ONESHOT)],
-        input=json.dumps(batch),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    answers = in_llmc(ONESHOT, batch)
     proven: dict[str, set[str]] = defaultdict(set)
-    for (code, name, case), run in zip(
-        MODEL_CASES, json.loads(done.stdout), strict=True
-    ):
+    for (code, name, case), run in zip(MODEL_CASES, answers, strict=True):
         text = case.get("pass", case.get("fail"))
         _, problems = lint_text(
             text, "recipe.yaml", dialect="llm-compressor", model=case["model"]

@@ -7,13 +7,11 @@ llm-compressor has none). A migrated recipe runs oneshot on a tiny Llama."""
 from __future__ import annotations
 
 import csv
-import json
-import subprocess
 
 from click.testing import CliRunner
 
 from recipe_compiler.cli import main
-from tests.conftest import LLMC_PYTHON, ROOT
+from tests.conftest import ROOT, in_llmc
 
 CORPUS = ROOT / "tests" / "data" / "corpus" / "sparseml-core"
 ONESHOT = ROOT / "tests" / "llm" / "oneshot_oracle.py"
@@ -63,15 +61,8 @@ def test_a_migrated_recipe_runs_oneshot(llmc, tmp_path):
               "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 128,
               "pad_token_id": 0}  # fmt: skip
     case = {"config": "LlamaConfig", "values": values, "recipe": out.read_text()}
-    done = subprocess.run(
-        [str(LLMC_PYTHON), str(ONESHOT)],
-        input=json.dumps([case]),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    (run,) = json.loads(done.stdout)
+    answers = in_llmc(ONESHOT, [case])
+    (run,) = answers
     assert run["ok"], run["error"]
     assert (
         len(run["schemes"]) == 15
