@@ -69,6 +69,7 @@ _LEGACY_DEFAULT = {
     "weights": {"num_bits": 8, "symmetric": True, "strategy": "tensor"},
     "input_activations": {"num_bits": 8, "symmetric": False, "strategy": "tensor"},
 }
+_LEGACY_ARGS = {"num_bits": 8, "symmetric": False, "strategy": "tensor"}
 _LEGACY_FIELDS = ("scheme", "scheme_overrides", "ignore", "start", "end")
 
 
@@ -338,20 +339,17 @@ class _Migration:
 
 def _legacy_scheme(scheme: Mapping[str, Any] | None) -> dict[str, Any]:
     """SparseML's legacy QuantizationScheme as compressed-tensors' parts: a part
-    not written takes SparseML's default, one written null is none."""
+    not written takes SparseML's default for it (none for outputs), one written
+    null is none, one written takes SparseML's QuantizationArgs defaults (8
+    bits, asymmetric, per tensor) for what it leaves out."""
+    given = scheme or {}
     out: dict[str, Any] = {}
     for part in ("weights", "input_activations", "output_activations"):
-        default = _LEGACY_DEFAULT.get(part)
-        given = (
-            (scheme or {}).get(part, default) if scheme is not None or default else None
-        )
-        if scheme is not None and part in scheme and scheme[part] is None:
-            given = None
-        if given is None:
+        args = given.get(part, _LEGACY_DEFAULT.get(part))
+        if args is None:
             continue
-        args = {**(default or {"num_bits": 8, "symmetric": True, "strategy": "tensor"})}
-        args.update({k: v for k, v in dict(given).items() if k != "kwargs"})
-        out[part] = args
+        written = {k: v for k, v in dict(args).items() if k != "kwargs"}
+        out[part] = {**_LEGACY_ARGS, **written}
     return out
 
 
