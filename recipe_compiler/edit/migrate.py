@@ -236,8 +236,9 @@ class _Migration:
                     _rename_key(body, field, new, body[field])
                     self.say(at, f"{name} {field} -> {new} (llm-compressor's name)")
                 continue
-            oneshot = TO_ONESHOT.get((name, field))
-            if oneshot is not None:
+            oneshot = TO_ONESHOT.get((name, field)) if self.walked else None
+            if oneshot is not None:  # (SparseML's meaning: an llm-compressor
+                # recipe's `targets` already are llm-compressor's)
                 self.say(
                     at,
                     f"{name} {field} removed: it named the layers SparseML compressed "

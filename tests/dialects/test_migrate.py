@@ -121,3 +121,15 @@ def test_the_rules_hold_to_both_engines_models():
         assert all(
             field not in m.fields for m in llmc().modifiers.values() if m.quantizes
         )
+
+
+def test_an_llm_compressor_recipe_keeps_its_targets(tmp_path):
+    """`targets` moves out only where SparseML gave it its meaning (layers to
+    compress in turn); an older llm-compressor recipe's are what to quantize."""
+    text = (
+        "quant_stage:\n  quant_modifiers:\n    GPTQModifier:\n      scheme: W4A16\n"
+        "      targets: ['re:.*mlp.*']\n      percdamp: 0.01\n"
+    )
+    code, err, out = migrate(tmp_path, text, "--dialect", "llm-compressor")
+    assert code == 0, err
+    assert out.read_text() == text.replace("percdamp", "dampening_frac")
