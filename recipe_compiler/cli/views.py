@@ -272,9 +272,7 @@ def _preview_staged(settings: Any) -> int | None:
     from ..dialects.detect import resolve
     from ..dialects.sparsemlcore.reader import read as core_read
     from ..dialects.sparsemlcore.schedule import TooLong
-    from ..fileio import write_atomic
     from ..linter.engine import lint_recipe
-    from ..problems import errors
     from ..views.staged_preview import render
 
     path = settings.recipes[0]
@@ -313,8 +311,17 @@ def _preview_staged(settings: Any) -> int | None:
             "--steps-per-epoch",
             EXIT_USAGE,
         ) from None
-    write_atomic(settings.output, page)
-    click.echo(f"wrote {settings.output}", err=True)
+    return _write_page(settings.output, page, problems)
+
+
+def _write_page(output: str, page: str, problems: list[Any]) -> int:
+    """A staged recipe's page written (atomically) even where lint finds an
+    error, the errors then listed and exit 1, as lint's."""
+    from ..fileio import write_atomic
+    from ..problems import errors
+
+    write_atomic(output, page)
+    click.echo(f"wrote {output}", err=True)
     found = errors(problems)
     if found:
         click.echo("\n".join(str(p) for p in found), err=True)
@@ -328,9 +335,7 @@ def _preview_llm(settings: Any, recipe: Any, cfg: Any, choice: Any) -> int:
     from dataclasses import replace
 
     from ..dialects.llmcompressor.reader import read
-    from ..fileio import write_atomic
     from ..linter.engine import lint_recipe
-    from ..problems import errors
     from ..views.llm_preview import render
 
     llm = load_model("preview", settings.model, llm=True)
@@ -348,13 +353,7 @@ def _preview_llm(settings: Any, recipe: Any, cfg: Any, choice: Any) -> int:
         refuse_errors(problems)
     doc = _llm_modules("preview", walked, llm)
     page = render(recipe.path, recipe.source.text, doc, problems, choice.why)
-    write_atomic(settings.output, page)
-    click.echo(f"wrote {settings.output}", err=True)
-    found = errors(problems)
-    if found:
-        click.echo("\n".join(str(p) for p in found), err=True)
-        return EXIT_PROBLEMS
-    return 0
+    return _write_page(settings.output, page, problems)
 
 
 PlanFormat = Literal["table", "json", "csv"]
