@@ -39,10 +39,15 @@ def lint_text(
     src = source.from_text(text, name, kind)
     source.check_extension(src)
     recipe = from_source(src, overrides)
-    if isinstance(model, dict):  # a config.json: an LLM, from the shipped tables
-        from recipe_compiler.model.llm.families import build
+    if isinstance(model, dict):  # a config.json: an LLM (tables, else transformers)
+        import json
+        import tempfile
 
-        net = build("config.json", model)
+        from recipe_compiler.model.llm.folder import load_llm
+
+        with tempfile.TemporaryDirectory() as folder:
+            (Path(folder) / "config.json").write_text(json.dumps(model))
+            net = load_llm(folder)
     else:
         net = load_network(model) if model else None
     spe = steps_per_epoch or DEFAULT_STEPS_PER_EPOCH

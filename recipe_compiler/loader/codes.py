@@ -317,14 +317,15 @@ LOADER_CODES: dict[str, Code] = {
             "RC753",
             "mapping-fails",
             E,
-            "A SmoothQuant mapping that does not resolve to one smooth layer per "
-            "group of balance layers in the --model LLM: oneshot fails.",
+            "A SmoothQuant or AWQ mapping that does not resolve to one smooth layer "
+            "per group of balance layers in the --model LLM: oneshot fails.",
         ),
         Code(
             "RC754",
             "mapping-matches-nothing",
             W,
-            "A SmoothQuant mapping that matches no module of the --model LLM: it "
+            "A SmoothQuant or AWQ mapping that matches no module of the --model LLM "
+            "(or, for AWQ, none it quantizes or none of compatible shape): it "
             "smooths nothing.",
         ),
         Code(
@@ -347,6 +348,34 @@ LOADER_CODES: dict[str, Code] = {
             W,
             "A SparseGPT or Wanda mask_structure N:M that prunes every weight (N "
             "equal to M) or whose M does not divide a layer's columns.",
+        ),
+        Code(
+            "RC758",
+            "actorder-without-groups",
+            W,
+            "GPTQ's activation ordering saved on channel, tensor or block weights: "
+            "vLLM builds with compressed-tensors before 0.17.1 refuse the checkpoint.",
+        ),
+        Code(
+            "RC759",
+            "kv-cache-applies-to-nothing",
+            W,
+            "A kv_cache_scheme on an LLM none of whose modules compressed-tensors "
+            "takes for cached attention: no k/v scale is calibrated.",
+        ),
+        Code(
+            "RC761",
+            "kv-cache-fails",
+            E,
+            "A kv_cache_scheme on an LLM whose config gives no num_key_value_heads: "
+            "oneshot fails initializing the kv cache.",
+        ),
+        Code(
+            "RC760",
+            "head-or-embedding-quantized",
+            W,
+            "lm_head or an embedding given a weight scheme: vLLM loads them "
+            "unquantized from a compressed-tensors checkpoint.",
         ),
         Code(
             "RC720",
@@ -507,8 +536,9 @@ LLMC_FAILS: dict[str, tuple[str, ...]] = {
     ),
     "RC718": ("load: ValidationError", "load: AttributeError"),
     "RC752": ("oneshot: ValueError", "oneshot: RuntimeError"),
-    "RC753": ("oneshot: RuntimeError",),
+    "RC753": ("oneshot: RuntimeError", "oneshot: ValueError"),
     "RC756": ("oneshot: RuntimeError", "oneshot: ZeroDivisionError"),
+    "RC761": ("oneshot: ValueError",),
 }
 
 

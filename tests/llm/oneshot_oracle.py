@@ -1,14 +1,22 @@
 """What llm-compressor 0.14's `oneshot` does to tiny models, in .venv-llmc.
 
-Reads a JSON list of {"config": ConfigClassName, "values": {...}, "recipe": text};
+Reads a JSON list of {"config": ConfigClassName (or "auto:<model_type>"),
+"values": {...}, "recipe": text, "save": bool (optional)};
 for each, a model of that config with random weights (seeded) is saved to a
 temporary folder and loaded from it (oneshot reads the folder's config), a
 word-level tokenizer is built in code, and oneshot runs the recipe on 4 random
 samples of 16 tokens. Prints a JSON list of {"ok", "error" ("Type: first line"),
 "schemes": {module: {"weights": {num_bits, strategy, group_size} | null,
 "input_activations": ... | null}}} (the modules given a scheme, crashed or not),
-"zeros": {module: the fraction of its Linear weight that is zero, where over 1%}}.
-Nothing is downloaded."""
+"zeros": {module: the fraction of its Linear weight that is zero, where over 1%},
+"saved": the saved config.json's quantization_config (with "save", else null)}.
+Nothing is downloaded.
+
+On a machine without an accelerator, llm-compressor 0.14's AWQ fails smoothing
+(`IntermediatesCache.pin_memory`: torch has no pinned-memory allocator without
+one, "RuntimeError: Cannot access accelerator device when none is available").
+Pinning only speeds copies to a device, so there it is made a no-op: AWQ's
+mappings are resolved (and refused) before it, as on a GPU."""
 
 from __future__ import annotations
 
@@ -52,7 +60,11 @@ def run(case: dict, folder: str) -> dict:
     from llmcompressor import oneshot
 
     torch.manual_seed(0)
-    config = getattr(transformers, case["config"])(**case["values"])
+    name = case["config"]
+    if name.startswith("auto:"):
+        config = transformers.AutoConfig.for_model(name[5:], **case["values"])
+    else:
+        config = getattr(transformers, name)(**case["values"])
     transformers.AutoModelForCausalLM.from_config(config).save_pretrained(folder)
     model = transformers.AutoModelForCausalLM.from_pretrained(folder)
     ids = torch.randint(0, config.vocab_size, (4, 16))
@@ -63,6 +75,7 @@ def run(case: dict, folder: str) -> dict:
     with open(recipe, "w", encoding="utf-8") as f:
         f.write(case["recipe"])
     out: dict = {"ok": True, "error": None}
+    saved = os.path.join(folder, "saved") if case.get("save") else None
     try:
         oneshot(
             model=model,
@@ -71,7 +84,7 @@ def run(case: dict, folder: str) -> dict:
             recipe=recipe,
             num_calibration_samples=4,
             max_seq_length=16,
-            output_dir=None,
+            output_dir=saved,
         )
     except Exception as exc:  # the verdict, whatever oneshot raised
         first = (str(exc).strip().splitlines() or [""])[0]
@@ -91,7 +104,11 @@ def run(case: dict, folder: str) -> dict:
                 "weights": _args(scheme.weights),
                 "input_activations": _args(scheme.input_activations),
             }
-    return {**out, "schemes": schemes, "zeros": zeros}
+    written = None
+    if saved is not None and os.path.exists(os.path.join(saved, "config.json")):
+        with open(os.path.join(saved, "config.json"), encoding="utf-8") as f:
+            written = json.load(f).get("quantization_config")
+    return {**out, "schemes": schemes, "zeros": zeros, "saved": written}
 
 
 def main() -> None:
@@ -100,6 +117,11 @@ def main() -> None:
     from loguru import logger
 
     logger.remove()
+    import torch
+    from llmcompressor.pipelines.cache import IntermediatesCache
+
+    if not torch.accelerator.is_available():
+        IntermediatesCache.pin_memory = lambda self, *args, **kwargs: None
     out = []
     for case in json.load(sys.stdin):
         with tempfile.TemporaryDirectory() as folder:

@@ -41,6 +41,10 @@ CODE = {
     "gate-quantized": "RC755",
     "mask-fails": "RC756",
     "mask-does-not-fit": "RC757",
+    "actorder-without-groups": "RC758",
+    "kv-cache-applies-to-nothing": "RC759",
+    "head-or-embedding-quantized": "RC760",
+    "kv-cache-fails": "RC761",
 }
 
 

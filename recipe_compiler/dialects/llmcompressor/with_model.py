@@ -33,7 +33,8 @@ from __future__ import annotations
 import contextlib
 import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from ...loader.yamltree import Node
 from ...model.llm.match import (
@@ -49,6 +50,7 @@ from .applied import (
     Given,
     NotPredicted,
     Resolved,
+    applied,
     candidates,
     given,
     resolve,
@@ -73,6 +75,10 @@ def findings(modifiers: Sequence[Written], llm: LLM) -> list[Finding]:
             with contextlib.suppress(Unsafe):  # (a pattern not run: not judged)
                 out += _mappings(written, llm)
             continue
+        if written.name == "AWQModifier":
+            with contextlib.suppress(Unsafe):
+                out += _awq_mappings(written, llm, _targeted(modifiers, llm))
+            continue
         try:
             resolved = resolve(index, written)
             if resolved is None:
@@ -82,9 +88,21 @@ def findings(modifiers: Sequence[Written], llm: LLM) -> list[Finding]:
             out += _ignored(resolved, llm, gave)
             out += _groups(resolved, gave)
             out += _gates(resolved, gave)
+            out += _actorder(resolved, gave)
+            out += _kv_cache(resolved, llm)
+            out += _head(resolved, gave)
         except (Unsafe, NotPredicted):
             continue
     return out
+
+
+def _targeted(modifiers: Sequence[Written], llm: LLM) -> set[str] | None:
+    """The modules some quantizing modifier of the recipe gives a scheme (AWQ
+    smooths only toward those), None where that cannot be predicted."""
+    try:
+        return set(applied(modifiers, llm))
+    except (Unsafe, NotPredicted):
+        return None
 
 
 def _at(
@@ -447,3 +465,227 @@ def _mask(written: Written, llm: LLM) -> Iterator[Finding]:
             "with a partial group, so the weights are not N:M throughout",
             "ignore those layers, or an N:M whose M divides their columns",
         )
+
+
+_UNGROUPED = ("channel", "tensor", "block")
+
+
+def _strategy(weights: Mapping[str, Any]) -> str:
+    """QuantizationArgs' strategy, inferred from the group size where unset."""
+    strategy = weights.get("strategy")
+    if strategy is not None:
+        return str(strategy)
+    size = weights.get("group_size")
+    return "tensor" if size is None else "channel" if size == -1 else "group"
+
+
+def _actorder(resolved: Resolved, gave: list[Given]) -> Iterator[Finding]:
+    """GPTQModifier's `resolve_actorder`: a group's own `actorder`, else the
+    modifier's (`static` unless written; `null` none). llm-compressor 0.14
+    applies it to channel, tensor and block weights too and saves it in the
+    checkpoint's quantization_config; compressed-tensors before 0.17.1 (which
+    vLLM builds pinned) refuses actorder without groups when it reads the
+    config, so that vLLM does not load the checkpoint."""
+    written = resolved.modifier
+    if written.name != "GPTQModifier":
+        return
+    values = written.node.plain()
+    mine = values.get("actorder", "static")
+    used = {g.group.name for g in gave}
+    for group in resolved.groups:
+        weights = group.weights
+        if group.name not in used or not weights:
+            continue
+        strategy = _strategy(weights)
+        order = weights.get("actorder") or mine
+        if strategy not in _UNGROUPED or order is None:
+            continue
+        node = written.node.get("actorder")
+        line, column = (
+            (node.line, node.column)
+            if node is not None
+            else (written.line, written.column)
+        )
+        how = "" if "actorder" in values else " (its default)"
+        yield Finding(
+            "actorder-without-groups",
+            line,
+            column,
+            f"GPTQModifier saves actorder '{order}'{how} with {group.name}'s "
+            f"{strategy} weights in the checkpoint's quantization_config: vLLM "
+            "builds whose compressed-tensors predates 0.17.1 refuse to load it "
+            '("Must use group or tensor_group quantization strategy in order to '
+            'apply activation ordering")',
+            "`actorder: null` on GPTQModifier saves a checkpoint every vLLM loads "
+            "(GPTQ then takes the columns in order)",
+        )
+        return
+
+
+# compressed-tensors' `_is_attention_module`: the class name and these children
+_KV_CHILDREN = ("k_proj", "v_proj", "qkv_proj", "kv_b_proj")
+
+
+def cached_attention(llm: LLM) -> list[LLMModule]:
+    """The modules compressed-tensors gives a kv_cache_scheme
+    (`is_cached_attention_module`): 'attention' in the class name and a
+    k_proj, v_proj, qkv_proj or kv_b_proj child (transformers' attention
+    forwards all take the cache, the last thing it asks)."""
+    children = {m.name for m in llm.modules}
+    return [
+        m
+        for m in llm.modules
+        if "attention" in m.type.lower()
+        and any((f"{m.name}.{c}" if m.name else c) in children for c in _KV_CHILDREN)
+    ]
+
+
+def _kv_cache(resolved: Resolved, llm: LLM) -> Iterator[Finding]:
+    """A kv_cache_scheme with no module to take it (a warning), or on attention
+    whose config gives no num_key_value_heads (OPT's, say): compressed-tensors'
+    `get_num_kv_heads` raises when it hooks the first one."""
+    written = resolved.modifier
+    if written.node.plain().get("kv_cache_scheme") is None:
+        return
+    node = written.node.get("kv_cache_scheme")
+    at = node if node is not None else written.node
+    if cached_attention(llm):
+        if not llm.kv_heads:
+            yield Finding(
+                "kv-cache-fails",
+                at.line,
+                at.column,
+                f"{written.name} kv_cache_scheme: the config of {llm.architecture} "
+                "gives no num_key_value_heads, which compressed-tensors reads to "
+                "quantize the kv cache",
+                "drop kv_cache_scheme for this architecture",
+                "ValueError: Cannot determine num_key_value_heads from config",
+                "oneshot",
+            )
+        return
+    kinds = sorted({m.type for m in llm.modules if "attention" in m.type.lower()})
+    has = f" (its {', '.join(kinds)} has none)" if kinds else ""
+    yield Finding(
+        "kv-cache-applies-to-nothing",
+        at.line,
+        at.column,
+        f"{written.name} kv_cache_scheme applies to no module of "
+        f"{llm.architecture}: compressed-tensors quantizes the kv cache of "
+        "attention modules with a k_proj, v_proj, qkv_proj or kv_b_proj child"
+        f"{has}, so no k/v scale is calibrated",
+        "drop kv_cache_scheme for this architecture (vLLM then keeps its kv cache "
+        "in the model's dtype)",
+    )
+
+
+def _head(resolved: Resolved, gave: list[Given]) -> Iterator[Finding]:
+    """lm_head or an Embedding given weights: vLLM builds them as its
+    ParallelLMHead / VocabParallelEmbedding, which take no compressed-tensors
+    scheme, so a checkpoint with their weights quantized does not load there.
+    llm-compressor's examples all `ignore: [lm_head]`."""
+    hit = [
+        g.module.name
+        for g in gave
+        if g.group.weights and (_tail(g.module.name) == "lm_head" or _embedding(g))
+    ]
+    if not hit:
+        return
+    written = resolved.modifier
+    node = written.node.get("targets") or written.node.get("scheme")
+    line, column = (node.line, node.column) if node else (written.line, written.column)
+    yield Finding(
+        "head-or-embedding-quantized",
+        line,
+        column,
+        f"{written.name} quantizes the weights of {', '.join(hit[:3])}"
+        f"{', ...' if len(hit) > 3 else ''}: vLLM loads lm_head and embeddings "
+        "unquantized, so it does not load this checkpoint",
+        "add " + ", ".join(sorted({_tail(h) for h in hit})) + " to `ignore`",
+    )
+
+
+def _tail(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def _embedding(g: Given) -> bool:
+    return "Embedding" in g.module.mro
+
+
+def _awq_mappings(
+    written: Written, llm: LLM, targeted: set[str] | None
+) -> Iterator[Finding]:
+    """AWQ's `mappings` ({smooth_layer, balance_layers}) resolved as its
+    `_set_resolved_mappings` does: `match_modules_set(smooth, *balance)` by
+    scope; each group yielded needs one smooth layer (ValueError), the
+    generator's own errors raise as they are (ValueError, not wrapped), and a
+    group none of whose layers a quantizing modifier targets is skipped (the
+    engine logs it). Groups skipped for v_proj/o_proj shapes (grouped-query
+    attention) are AWQ's design, not reported."""
+    node = written.node.get("mappings") if written.node.kind == "map" else None
+    if node is None or node.kind != "seq":
+        return  # (none written: AWQ infers them from the architecture)
+    for item in node.value:
+        value = item.plain()
+        if not isinstance(value, dict):
+            continue
+        smooth, balance = value.get("smooth_layer"), value.get("balance_layers")
+        if not isinstance(smooth, str) or not isinstance(balance, list):
+            continue
+        if not all(isinstance(b, str) for b in balance):
+            continue
+        targets = [smooth, *balance]
+        said = f"AWQModifier mapping '{smooth}' -> {balance}"
+        error: str | None = None
+        try:
+            groups = match_modules_set(llm, targets)
+        except SetError as exc:
+            groups, error = exc.before, f"ValueError: {exc.args[0]}"
+        for group in groups:
+            if len(group[0]) > 1:
+                names = [m.name for m in group[0]]
+                error = (
+                    "ValueError: AWQ needs to match a single smoothlayer for each "
+                    f"mapping but got {names}"
+                )
+                break
+        if error is not None:
+            yield Finding(
+                "mapping-fails",
+                item.line,
+                item.column,
+                f"{said} does not resolve to one smooth layer per group of balance "
+                "layers",
+                "each group (a decoder layer) needs every balance target and exactly "
+                "one smooth layer: anchor the patterns (`re:.*input_layernorm$`)",
+                error.rstrip(":"),
+                "oneshot",
+            )
+            continue
+        if not groups:
+            yield Finding(
+                "mapping-matches-nothing",
+                item.line,
+                item.column,
+                f"{said} matches no module of {llm.architecture}: it smooths nothing",
+                _meant(smooth, llm),
+            )
+            continue
+        if targeted is None:
+            continue
+        kept = [
+            g
+            for g in groups
+            if any(m.name in targeted for part in g for m in part) and any(g[1:])
+        ]
+        if not kept:
+            yield Finding(
+                "mapping-matches-nothing",
+                item.line,
+                item.column,
+                f"{said}: no layer of its {len(groups)} group(s) is quantized by a "
+                "modifier of the recipe, so AWQ skips them all (it smooths toward "
+                "quantized layers only)",
+                "target those layers in the QuantizationModifier or GPTQModifier "
+                "that follows AWQ",
+            )

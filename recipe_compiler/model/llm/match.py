@@ -134,7 +134,12 @@ def match_named_modules(
 
 class SetError(ValueError):
     """`match_modules_set` raises: `args[0]` is the engine's message, up to the
-    part that names sets (whose order Python does not keep between runs)."""
+    part that names sets (whose order Python does not keep between runs);
+    `before` the groups the engine's generator yielded before it raised."""
+
+    def __init__(self, message: str, before: list[list[list[LLMModule]]]) -> None:
+        super().__init__(message)
+        self.before = before
 
 
 def lowest_common_ancestor(names: Sequence[str | None]) -> str:
@@ -178,10 +183,12 @@ def match_modules_set(llm: LLM, targets: Sequence[str]) -> list[list[list[LLMMod
             unmatched.discard(target)
             hit.add(target)
         if len(hit) > 1:
-            raise SetError(f"module: {module.name} was matched with multiple targets:")
+            raise SetError(
+                f"module: {module.name} was matched with multiple targets:", out
+            )
     if unmatched == set(targets):
         return out
     if not unmatched:
         out.append([matches[t] for t in targets])
         return out
-    raise SetError("Found a final incomplete set with matches found for keys:")
+    raise SetError("Found a final incomplete set with matches found for keys:", out)

@@ -40,4 +40,5 @@ def meta_tree(spec: str, folder: Path) -> LLM:
         bool(tied),
         f"transformers {transformers.__version__}",
         dtype=dtype_of(config),
+        kv_heads=hasattr(config, "num_key_value_heads"),
     )

@@ -45,6 +45,9 @@ class LLM:
     source: str  # "tables" (transformers x.y) or "transformers x.y" (built)
     checked: str | None = None  # what the safetensors headers confirmed
     dtype: str = "float32"  # the checkpoint's (config.json's dtype or torch_dtype)
+    # the config answers num_key_value_heads (every family of the tables does);
+    # compressed-tensors reads it to quantize the kv cache
+    kv_heads: bool = True
 
     def named(self) -> dict[str, LLMModule]:
         return {m.name: m for m in self.modules}
