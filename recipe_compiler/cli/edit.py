@@ -383,12 +383,20 @@ class MigrateSettings:
     output: str | None = None
     diff: bool = False
     dialect: str | None = None  # None: the config's, else auto
+    drop: tuple[str, ...] = ()
 
 
 @click.command(name="migrate")
 @click.argument("recipe", metavar="RECIPE")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here.")
 @click.option("--diff", is_flag=True, help="Print a unified diff.")
+@click.option(
+    "--drop",
+    multiple=True,
+    metavar="MODIFIER",
+    help="Leave out this modifier, which llm-compressor 0.14 does not have "
+    "(OutputDistillationModifier), instead of refusing. Repeatable.",
+)
 @dialect_option
 @read_limits
 def migrate_command(**options: Any) -> int:
@@ -426,7 +434,7 @@ def execute_migrate(settings: MigrateSettings) -> int:
             EXIT_USAGE,
         )
     try:
-        result = migrate(recipe, dialect)
+        result = migrate(recipe, dialect, frozenset(settings.drop))
     except MigrateError as exc:
         also = (
             " (an older llm-compressor recipe: --dialect llm-compressor)"

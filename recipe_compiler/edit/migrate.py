@@ -15,8 +15,10 @@ are its scheme (SparseML's defaults: 8-bit symmetric per-tensor weights, 8-bit
 asymmetric per-tensor inputs) for Linear layers and each `scheme_overrides`
 entry for its own target. `eval(...)` and args are evaluated as SparseML 1.8's
 session does and written as numbers; args, `run_type` and other stage keys go.
-A modifier llm-compressor does not have (OutputDistillationModifier) or a form
-this cannot carry over is refused with the reason, nothing written. The result
+A modifier llm-compressor does not have (OutputDistillationModifier: it does
+not train) is refused with the reason, nothing written, unless the user names it
+to drop (`--drop`: the migrated recipe then does less than the original, said);
+a form this cannot carry over is refused with the reason. The result
 is what `recipe lint --dialect llm-compressor` finds no error in, else refused.
 
 The file is edited as a YAML round trip (ruamel.yaml's: comments kept where the
@@ -92,9 +94,12 @@ class Migrated:
     changes: tuple[Change, ...]
 
 
-def migrate(recipe: Recipe, dialect: str) -> Migrated:
+def migrate(
+    recipe: Recipe, dialect: str, drop: frozenset[str] = frozenset()
+) -> Migrated:
     """The recipe as llm-compressor 0.14 reads it (`dialect`: the one it is
-    read as now, "sparseml-core" or "llm-compressor")."""
+    read as now, "sparseml-core" or "llm-compressor"); the modifiers named in
+    `drop` that llm-compressor does not have are left out instead of refused."""
     from ruamel.yaml import YAML
 
     if recipe.root is None or recipe.root.kind != "map":
@@ -105,20 +110,16 @@ def migrate(recipe: Recipe, dialect: str) -> Migrated:
         raise MigrateError(
             f"SparseML 1.8 refuses it (line {f.line}: {f.message}); fix that first"
         )
-    from ruamel.yaml.util import load_yaml_guess_indent
-
     text_in = recipe.source.yaml_text or ""
-    _, indent, dash = load_yaml_guess_indent(text_in)
+    mapping, offset = _indents(text_in)
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 100
-    mapping = indent or 2
-    yaml.indent(
-        mapping=mapping, sequence=max(mapping, (dash or 0) + 2), offset=dash or 0
-    )
+    yaml.indent(mapping=mapping, sequence=offset + 2, offset=offset)
     data = yaml.load(text_in)
+    _unfold(data)
     changes: list[Change] = []
-    _Migration(recipe.root, walked, changes).top(data)
+    _Migration(recipe.root, walked, changes, drop).top(data)
     out = io.StringIO()
     yaml.dump(data, out)
     text = out.getvalue()
@@ -133,10 +134,13 @@ class _Migration:
     root: Node
     walked: Read | None  # sparseml.core's reading (None: an llm-compressor recipe)
     changes: list[Change]
+    drop: frozenset[str] = frozenset()  # modifiers llm-compressor lacks, to leave out
     quantized_before: bool = False  # a quantizing modifier came earlier
 
-    def say(self, node: Node | None, said: str) -> None:
-        self.changes.append(Change(node.line if node is not None else 1, said))
+    def say(self, at: Node | int | None, said: str) -> None:
+        """A change, at a line (a key's) or a node's."""
+        line = at if isinstance(at, int) else at.line if at is not None else 1
+        self.changes.append(Change(line, said))
 
     def top(self, data: Any) -> None:
         args = set(self.walked.args) if self.walked is not None else set()
@@ -164,7 +168,7 @@ class _Migration:
         node = self.root.get(key)
         if stage is not None and stage.runs_as == "train":
             self.say(
-                node,
+                self.root.key_position(key)[0],
                 f"stage '{key}' ran as train in SparseML: llm-compressor 0.14 does not "
                 "train; oneshot applies its modifiers once (fine-tune with your own "
                 "trainer)",
@@ -173,6 +177,10 @@ class _Migration:
             if isinstance(skey, str) and skey.endswith("_modifiers"):
                 gnode = node.get(skey) if node is not None else None
                 self.group(body[skey], gnode, stage)
+                if not body[skey]:
+                    line = node.key_position(skey)[0] if node is not None else None
+                    self.say(line, f"'{skey}' removed from stage '{key}': empty")
+                    del body[skey]
             else:
                 at = node.get(skey) if node is not None else None
                 self.say(at, f"'{skey}' removed from stage '{key}': llm-compressor "
@@ -187,11 +195,25 @@ class _Migration:
         for name in list(body):
             mnode = node.get(name) if node is not None else None
             new = RENAMED_MODIFIERS.get(name, name)
+            line = node.key_position(name)[0] if node is not None else 1
             if new not in known:
-                line = mnode.line if mnode is not None else 1
+                why = (
+                    "it does not train"
+                    if "Distillation" in name
+                    else "nor a modifier of that name"
+                )
+                if name in self.drop:
+                    self.say(
+                        line,
+                        f"{name} dropped (--drop): llm-compressor 0.14 has none "
+                        f"({why}); the migrated recipe does without it",
+                    )
+                    del body[name]
+                    continue
                 raise MigrateError(
-                    f"line {line}: llm-compressor 0.14 has no {name}: remove it (or "
-                    "migrate by hand what it did)"
+                    f"line {line}: llm-compressor 0.14 has no {name} ({why}): "
+                    f"`--drop {name}` migrates the rest without it, or migrate "
+                    "by hand what it did"
                 )
             key_line = node.key_position(name)[0] if node is not None else 0
             values = evaluated.get(key_line)
@@ -199,7 +221,7 @@ class _Migration:
             if name == "LegacyQuantizationModifier":
                 fields = self.legacy(fields, mnode, values)
                 _rename_key(body, name, new, fields)
-                self.say(mnode, f"{name} -> {new} with config_groups for its scheme")
+                self.say(line, f"{name} -> {new} with config_groups for its scheme")
                 self.quantized_before = True
                 continue
             self.fields(new, fields, mnode, values)
@@ -380,3 +402,50 @@ def _short(value: Any) -> str:
     items = list(value) if isinstance(value, list) else [value]
     shown = ", ".join(repr(v) for v in items[:3])
     return f"[{shown}{', ...' if len(items) > 3 else ''}]"
+
+
+def _unfold(data: Any) -> None:
+    """A flow list or mapping written over several lines is written back in
+    block style: ruamel.yaml keeps a flow collection's style but not its line
+    breaks, and would rewrap it at its width; one written on one line stays."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(data, CommentedMap | CommentedSeq):
+        keys = range(len(data)) if isinstance(data, CommentedSeq) else list(data)
+        if data.fa.flow_style() and keys:
+            last = keys[-1]
+            try:
+                ends = (
+                    data.lc.item(last)[0]
+                    if isinstance(data, CommentedSeq)
+                    else data.lc.value(last)[0]
+                )
+            except (KeyError, TypeError, IndexError):
+                ends = data.lc.line
+            if ends != data.lc.line:
+                data.fa.set_block_style()
+        for key in keys:
+            _unfold(data[key])
+
+
+def _indents(text: str) -> tuple[int, int]:
+    """The text's own block indentation, to write it back the same way: a
+    mapping's keys under their parent's (default 2), and a block list's dash
+    under its key (default 0), each the first found."""
+    import itertools
+    import re
+
+    mapping = offset = None
+    lines = [
+        (len(line) - len(line.lstrip(" ")), line.strip())
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    for (indent, line), (inner, nxt) in itertools.pairwise(lines):
+        if not re.fullmatch(r"[^-#\s][^#]*:(\s+#.*)?", line):
+            continue  # (not a `key:` opening a block)
+        if nxt.startswith("- ") and offset is None and inner >= indent:
+            offset = inner - indent
+        elif not nxt.startswith("- ") and mapping is None and inner > indent:
+            mapping = inner - indent
+    return mapping or 2, offset or 0

@@ -66,7 +66,7 @@ def test_a_sparseml_core_recipe_becomes_llm_compressor_s(tmp_path):
         "line 11: SparseGPTModifier targets removed" in x and "sequential_targets" in x
         for x in said
     )
-    assert any("line 13: stage 'finetuning_stage' ran as train" in x for x in said)
+    assert any("line 12: stage 'finetuning_stage' ran as train" in x for x in said)
 
 
 def test_a_legacy_quantization_modifier_becomes_config_groups(tmp_path):
@@ -133,3 +133,48 @@ def test_an_llm_compressor_recipe_keeps_its_targets(tmp_path):
     code, err, out = migrate(tmp_path, text, "--dialect", "llm-compressor")
     assert code == 0, err
     assert out.read_text() == text.replace("percdamp", "dampening_frac")
+
+
+DISTILLED = """\
+train_stage:
+  pruning_modifiers:
+    ConstantPruningModifier:
+      targets: [
+        "re:.*q_proj",
+        "re:.*k_proj"
+      ]
+      start: 0
+  distillation_modifiers:
+    OutputDistillationModifier:
+      targets: __ALL__
+      comparison: square_head
+      start: 0
+"""
+
+
+def test_a_modifier_llm_compressor_lacks_is_dropped_only_when_named(tmp_path):
+    code, err, out = migrate(tmp_path, DISTILLED)
+    assert code == 1 and not out.exists()
+    assert "--drop OutputDistillationModifier" in err
+    code, err, out = migrate(
+        tmp_path, DISTILLED, "--drop", "OutputDistillationModifier"
+    )
+    assert code == 0, err
+    text = out.read_text()
+    assert "Distillation" not in text and "distillation_modifiers" not in text
+    assert "line 10: OutputDistillationModifier dropped (--drop)" in err
+    assert "line 9: 'distillation_modifiers' removed" in err
+    # the flow list written over three lines comes back as a block list, at the
+    # text's own indentation, not rewrapped
+    assert '      targets:\n      - "re:.*q_proj"\n      - "re:.*k_proj"\n' in text
+
+
+def test_the_text_keeps_its_own_indentation(tmp_path):
+    four = (
+        "quant_stage:\n    quant_modifiers:\n        GPTQModifier:\n"
+        "            percdamp: 0.01\n            ignore:\n                - lm_head\n"
+        "            scheme: W8A8\n"
+    )
+    code, err, out = migrate(tmp_path, four)
+    assert code == 0, err
+    assert out.read_text() == four.replace("percdamp", "dampening_frac")
