@@ -10,6 +10,8 @@ Wanda or GPTQ `targets` named the layers to compress one after another, which
 llm-compressor takes as oneshot's `sequential_targets` argument (its `targets`
 are what to quantize or prune), so it leaves the recipe, said; a field
 llm-compressor requires that SparseML defaulted is written with that default;
+a GPTQModifier gets `actorder: null` (SparseML's GPTQ took the columns in order;
+llm-compressor's orders them by activation by default);
 a `LegacyQuantizationModifier` is a `QuantizationModifier` whose `config_groups`
 are its scheme (SparseML's defaults: 8-bit symmetric per-tensor weights, 8-bit
 asymmetric per-tensor inputs) for Linear layers and each `scheme_overrides`
@@ -116,6 +118,10 @@ def migrate(
     yaml.preserve_quotes = True
     yaml.width = 100
     yaml.indent(mapping=mapping, sequence=offset + 2, offset=offset)
+    yaml.representer.add_representer(
+        type(None),
+        lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null"),
+    )
     data = yaml.load(text_in)
     _unfold(data)
     changes: list[Change] = []
@@ -126,7 +132,7 @@ def migrate(
     src = recipe.source
     if src.kind == "md":
         text = src.text[: src.yaml_start] + text + src.text[src.yaml_end :]
-    return Migrated(text, tuple(changes))
+    return Migrated(text, tuple(sorted(changes, key=lambda c: c.line)))
 
 
 @dataclasses.dataclass
@@ -225,6 +231,16 @@ class _Migration:
                 self.quantized_before = True
                 continue
             self.fields(new, fields, mnode, values)
+            sparseml_gptq = new == "GPTQModifier" and self.walked is not None
+            if sparseml_gptq and hasattr(fields, "keys") and "actorder" not in fields:
+                fields["actorder"] = None
+                self.say(
+                    line,
+                    "GPTQModifier actorder: null written: SparseML 1.8 quantized "
+                    "the columns in order; llm-compressor 0.14 orders them by "
+                    "activation unless told not to (and saves that in the "
+                    "checkpoint, which some vLLM builds refuse: RC758)",
+                )
             if new == "QuantizationModifier" or new == "GPTQModifier":
                 self.quantized_before = True
 

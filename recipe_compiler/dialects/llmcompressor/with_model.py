@@ -583,15 +583,16 @@ def _head(resolved: Resolved, gave: list[Given]) -> Iterator[Finding]:
     ParallelLMHead / VocabParallelEmbedding, which take no compressed-tensors
     scheme, so a checkpoint with their weights quantized does not load there.
     llm-compressor's examples all `ignore: [lm_head]`."""
-    hit = [
-        g.module.name
+    heads = [
+        g
         for g in gave
         if g.group.weights and (_tail(g.module.name) == "lm_head" or _embedding(g))
     ]
-    if not hit:
+    if not heads:
         return
+    hit = [g.module.name for g in heads]
     written = resolved.modifier
-    node = written.node.get("targets") or written.node.get("scheme")
+    node = heads[0].group.node or written.node.get("scheme")
     line, column = (node.line, node.column) if node else (written.line, written.column)
     yield Finding(
         "head-or-embedding-quantized",
