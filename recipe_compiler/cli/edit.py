@@ -424,9 +424,14 @@ def execute_migrate(settings: MigrateSettings) -> int:
     dialect = choice.dialect.value
     if dialect == "llm-compressor" and not (settings.dialect or cfg.dialect):
         from ..dialects.llmcompressor.reader import read as llmc_read
+        from ..dialects.sparsemlcore.reader import read as core_read
 
-        if llmc_read(recipe.root).refused is not None:
+        if (
+            llmc_read(recipe.root).refused is not None
+            and core_read(recipe.root).refused is None
+        ):
             dialect = "sparseml-core"  # (not llm-compressor 0.14's: SparseML's)
+        # (refused by both: an older llm-compressor recipe, to be migrated)
     if choice.dialect == "sparseml":
         raise Failure(
             f"recipe migrate: {recipe.path} is a legacy SparseML recipe (!Tags): "

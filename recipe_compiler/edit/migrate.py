@@ -23,6 +23,12 @@ to drop (`--drop`: the migrated recipe then does less than the original, said);
 a form this cannot carry over is refused with the reason. The result
 is what `recipe lint --dialect llm-compressor` finds no error in, else refused.
 
+An older llm-compressor recipe is brought to 0.14 the same way, and: an
+AWQModifier that quantized has its quantization fields moved to a
+QuantizationModifier after it (0.14's AWQ only smooths); removed activation
+orderings (`group`, `dynamic`, `true`) become `weight`; a `scheme` written as
+one scheme's parts becomes a config group.
+
 The file is edited as a YAML round trip (ruamel.yaml's: comments kept where the
 text they belong to survives); every change is listed with the line it was at.
 """
@@ -116,7 +122,7 @@ def migrate(
     mapping, offset = _indents(text_in)
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
-    yaml.width = 100
+    yaml.width = 4096  # (a flow collection on one line stays on one line)
     yaml.indent(mapping=mapping, sequence=offset + 2, offset=offset)
     yaml.representer.add_representer(
         type(None),
@@ -230,7 +236,14 @@ class _Migration:
                 self.say(line, f"{name} -> {new} with config_groups for its scheme")
                 self.quantized_before = True
                 continue
+            if new == "AWQModifier" and hasattr(fields, "keys"):
+                self.awq(body, name, fields, mnode, line)
             self.fields(new, fields, mnode, values)
+            if new in ("QuantizationModifier", "GPTQModifier") and hasattr(
+                fields, "keys"
+            ):
+                self.scheme_args(new, fields, mnode)
+                self.actorder(new, fields, mnode)
             sparseml_gptq = new == "GPTQModifier" and self.walked is not None
             if sparseml_gptq and hasattr(fields, "keys") and "actorder" not in fields:
                 fields["actorder"] = None
@@ -243,6 +256,111 @@ class _Migration:
                 )
             if new == "QuantizationModifier" or new == "GPTQModifier":
                 self.quantized_before = True
+
+    def awq(
+        self, group: Any, name: str, fields: Any, node: Node | None, line: int
+    ) -> None:
+        """An older AWQModifier quantized too (a QuantizationMixin: `scheme`,
+        `config_groups`, `targets`, `ignore`, ...); llm-compressor 0.14's only
+        smooths and needs a quantizing modifier after it. The fields
+        QuantizationModifier defines and AWQ no longer does move to a
+        QuantizationModifier written right after it (comments with them)."""
+        from ruamel.yaml.comments import CommentedMap
+
+        awq = llmc_registry().modifiers["AWQModifier"].fields
+        quant = llmc_registry().modifiers["QuantizationModifier"].fields
+        moving = [f for f in fields if f not in awq and f in quant]
+        if not moving:
+            return
+        if not any(fields.get(f) for f in ("scheme", "config_groups")):
+            for f in moving:
+                at = node.get(f) if node is not None else None
+                self.say(at, f"{name} {f} removed: it named what AWQ's own scheme "
+                         "quantized, and it has none")  # fmt: skip
+                del fields[f]
+            return
+        if "QuantizationModifier" in group:
+            raise MigrateError(
+                f"line {line}: {name} quantizes ({', '.join(moving)}) and its group "
+                "already holds a QuantizationModifier: llm-compressor 0.14's AWQ "
+                "only smooths, so merge its scheme into that one by hand"
+            )
+        moved = CommentedMap()
+        for f in moving:
+            moved[f] = fields[f]
+            comment = fields.ca.items.pop(f, None)
+            if comment is not None:
+                moved.ca.items[f] = comment
+            del fields[f]
+        group.insert(list(group).index(name) + 1, "QuantizationModifier", moved)
+        self.say(
+            line,
+            f"{name} {', '.join(moving)} moved to a QuantizationModifier after it: "
+            "llm-compressor 0.14's AWQ only smooths, the modifier after it quantizes",
+        )
+
+    def scheme_args(self, name: str, fields: Any, node: Node | None) -> None:
+        """`scheme:` written as one scheme's parts (`weights:`, ...) rather than
+        preset names mapped to targets, which no llm-compressor version took
+        (it reads each key as a preset): a config group of those parts, for
+        the modifier's `targets` (default Linear)."""
+        from ruamel.yaml.comments import CommentedMap
+
+        scheme = fields.get("scheme")
+        parts = ("weights", "input_activations", "output_activations")
+        if not hasattr(scheme, "keys") or not scheme or fields.get("config_groups"):
+            return
+        if not all(k in parts for k in scheme):
+            return
+        group = CommentedMap()
+        group["targets"] = fields.get("targets", ["Linear"])
+        for key in scheme:
+            group[key] = scheme[key]
+        at = node.key_position("scheme")[0] if node is not None else None
+        index = list(fields).index("scheme")
+        del fields["scheme"]
+        if "targets" in fields:
+            del fields["targets"]
+            index -= 1 if index > 0 else 0
+        fields.insert(index, "config_groups", CommentedMap(group_0=group))
+        self.say(
+            at,
+            f"{name} scheme: its {', '.join(scheme)} -> config_groups.group_0 with "
+            "its targets: a `scheme` mapping names presets, one scheme's parts go "
+            "in a config group",
+        )
+
+    def actorder(self, name: str, fields: Any, node: Node | None) -> None:
+        """compressed-tensors 0.19 removed group activation ordering (`group`,
+        `dynamic`, and `true`, which meant group); `weight` is what it
+        suggests, and `false` is `null`."""
+        places: list[tuple[Any, Node | None, str]] = [(fields, node, name)]
+        groups = fields.get("config_groups")
+        gnode = node.get("config_groups") if node is not None else None
+        if hasattr(groups, "items"):
+            for key, group in groups.items():
+                for part in ("weights", "input_activations", "output_activations"):
+                    args = group.get(part) if hasattr(group, "get") else None
+                    if hasattr(args, "keys"):
+                        at = gnode.get(key) if gnode is not None else None
+                        at = at.get(part) if at is not None else None
+                        places.append((args, at, f"{name} {key}.{part}"))
+        for args, at, said in places:
+            if "actorder" not in args:
+                continue
+            value = args["actorder"]
+            where = at.get("actorder") if at is not None else None
+            if value is False:
+                args["actorder"] = None
+                self.say(where, f"{said} actorder: false -> null")
+            elif value is True or str(value).lower() in ("group", "dynamic"):
+                args["actorder"] = "weight"
+                self.say(
+                    where,
+                    f"{said} actorder: {value} -> weight: compressed-tensors 0.19 "
+                    "removed group activation ordering (what `true` meant), and "
+                    "suggests weight ordering instead",
+                )
 
     def fields(
         self, name: str, body: Any, node: Node | None, values: Mapping[str, Any] | None

@@ -181,3 +181,76 @@ def test_the_text_keeps_its_own_indentation(tmp_path):
     assert out.read_text() == four.replace("percdamp", "dampening_frac") + (
         "            actorder: null\n"
     )
+
+
+OLD_AWQ = """\
+quant_stage:
+  quant_modifiers:
+    AWQModifier:
+      ignore: [lm_head]  # keep the head dense
+      scheme: W4A16_ASYM
+      targets: [Linear]
+      duo_scaling: true
+"""
+
+
+def test_an_older_awq_s_quantization_moves_to_a_modifier_after_it(tmp_path):
+    # (read as an older llm-compressor recipe without --dialect: SparseML has no
+    # AWQModifier and llm-compressor 0.14 refuses this one)
+    code, err, out = migrate(tmp_path, OLD_AWQ)
+    assert code == 0, err
+    assert out.read_text() == (
+        "quant_stage:\n  quant_modifiers:\n    AWQModifier:\n      duo_scaling: true\n"
+        "    QuantizationModifier:\n"
+        "      ignore: [lm_head]  # keep the head dense\n"
+        "      scheme: W4A16_ASYM\n      targets: [Linear]\n"
+    )
+    assert "line 3: AWQModifier ignore, scheme, targets moved to a Quantization" in err
+    out.unlink()
+    taken = OLD_AWQ + "    QuantizationModifier:\n      scheme: FP8\n"
+    code, err, out = migrate(tmp_path, taken)
+    assert code == 1 and not out.exists() and "merge its scheme" in err
+    # an AWQ that named targets but had no scheme of its own quantized nothing
+    bare = OLD_AWQ.replace("      scheme: W4A16_ASYM\n", "") + (
+        "    GPTQModifier:\n      scheme: W8A8\n"
+    )
+    code, err, out = migrate(tmp_path, bare)
+    assert code == 0, err
+    assert "QuantizationModifier" not in out.read_text()
+    assert "AWQModifier targets removed" in err
+
+
+def test_removed_activation_orderings_become_weight_ordering(tmp_path):
+    text = (
+        "quant_stage:\n  quant_modifiers:\n    GPTQModifier:\n      actorder: true\n"
+        "      config_groups:\n        group_0:\n          targets: [Linear]\n"
+        "          weights: {num_bits: 4, strategy: group, group_size: 128, "
+        "actorder: group}\n"
+        "    QuantizationModifier:\n      config_groups:\n        g:\n"
+        "          targets: [Linear]\n"
+        "          weights: {num_bits: 8, strategy: channel, actorder: false}\n"
+    )
+    code, err, out = migrate(tmp_path, text, "--dialect", "llm-compressor")
+    assert code == 0, err
+    got = out.read_text()
+    assert "      actorder: weight\n" in got
+    assert "group_size: 128, actorder: weight}" in got
+    assert "strategy: channel, actorder: null}" in got
+    assert "line 4: GPTQModifier actorder: True -> weight" in err
+
+
+def test_a_scheme_written_as_its_parts_becomes_a_config_group(tmp_path):
+    text = (
+        "quant_stage:\n  quant_modifiers:\n    QuantizationModifier:\n"
+        "      targets: ['re:.*proj$']\n      ignore: [lm_head]\n      scheme:\n"
+        "        weights: {num_bits: 8, strategy: channel}\n"
+    )
+    code, err, out = migrate(tmp_path, text)
+    assert code == 0, err
+    assert out.read_text() == (
+        "quant_stage:\n  quant_modifiers:\n    QuantizationModifier:\n"
+        "      ignore: [lm_head]\n      config_groups:\n        group_0:\n"
+        "          targets: ['re:.*proj$']\n"
+        "          weights: {num_bits: 8, strategy: channel}\n"
+    )
+    assert "line 6: QuantizationModifier scheme: its weights -> config_groups" in err

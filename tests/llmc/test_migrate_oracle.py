@@ -72,3 +72,58 @@ def test_a_migrated_recipe_runs_oneshot(llmc, tmp_path):
     assert (
         len(run["schemes"]) == 15
     )  # every Linear, lm_head too: group_0 targets Linear
+
+
+LLMC_CORPUS = ROOT / "tests" / "data" / "corpus" / "llmcompressor"
+LACKS = {"src__llmcompressor__entrypoints__README.md__pystr1__a577b2b6.yaml":
+         "OutputDistillationModifier"}  # fmt: skip
+
+
+def _modifiers(text: str) -> list[str]:
+    """The modifier names of a staged recipe, in order; an older AWQModifier
+    that quantized (scheme or config_groups) is followed by the
+    QuantizationModifier its quantization moves to."""
+    from ruamel.yaml import YAML
+
+    out = []
+    for key, stage in YAML(typ="safe", pure=True).load(text).items():
+        if not key.endswith("_stage"):
+            continue
+        for gkey, group in stage.items():
+            if not gkey.endswith("_modifiers"):
+                continue
+            for name, body in group.items():
+                out.append(name)
+                quantizes = isinstance(body, dict) and (
+                    body.get("scheme") or body.get("config_groups")
+                )
+                if name == "AWQModifier" and quantizes:
+                    out.append("QuantizationModifier")
+    return out
+
+
+def test_older_llm_compressor_recipes_migrate_to_ones_it_loads(llmc, tmp_path):
+    """Every recipe of the llm-compressor corpus that 0.14 refuses (written for
+    0.1 to 0.11: AWQ that quantized, `actorder: group`, fields since removed, a
+    scheme written as one scheme's parts) migrates to one 0.14 loads, with its
+    modifiers (the distillation one with `--drop`, refused without)."""
+    with (LLMC_CORPUS / "INDEX.tsv").open() as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    refused = [r["local_name"] for r in rows if r["loads_llmc_0_14"] == "no"]
+    assert len(refused) >= 25
+    cases, expected = [], []
+    for name in refused:
+        out = tmp_path / name
+        argv = ["migrate", str(LLMC_CORPUS / name), "-o", str(out)]
+        r = CliRunner().invoke(main, argv)
+        names = _modifiers((LLMC_CORPUS / name).read_text())
+        if name in LACKS:
+            assert r.exit_code == 1 and f"has no {LACKS[name]}" in r.stderr
+            r = CliRunner().invoke(main, [*argv, "--drop", LACKS[name]])
+            names = [n for n in names if n != LACKS[name]]
+        assert r.exit_code == 0, (name, r.stderr)
+        cases.append((name, out.read_text()))
+        expected.append(names)
+    for (name, _), names, got in zip(cases, expected, llmc(cases), strict=True):
+        assert got["loads"], (name, got["error"])
+        assert got["modifiers"] == names, name
