@@ -20,7 +20,7 @@ $(VENV)/.core: pyproject.toml | $(VENV)/bin/python
 # everything: dev tools and the runner stack (sparseml 1.8 with its LLM modifiers,
 # torch 2.13 CPU)
 $(VENV)/.full: pyproject.toml | $(VENV)/bin/python
-	$(PIP) $(EDITABLE) '.[dev,runner,sparseml-llm]'
+	$(PIP) $(EDITABLE) '.[dev,runner,sparseml-llm,planner]'
 	touch $(VENV)/.core $@
 
 # llm-compressor 0.14.0.1, the oracle of its recipe dialect, in its own environment:

@@ -1,8 +1,9 @@
 """The `recipe` command: a thin shell over the Python API.
 
-Each command module (`lint`; `views`: show, plan, preview; `edit`: rescale, compile,
-variables; `author`: new, diff; `runner`: run, bench, sweep; `deploy`: serve;
-`meta`: rules, rule, schema, doctor; `editor`: lsp) turns its options into a typed
+Each command module (`lint`; `views`: show, plan, preview; `planner`; `edit`:
+rescale, compile, variables; `author`: new, diff; `runner`: run, bench, sweep;
+`deploy`: serve; `meta`: rules, rule, schema, doctor; `editor`: lsp) turns its
+options into a typed
 settings object and calls its `execute(settings) -> int`, which runs the API and
 prints. A command returns its exit code or raises `Failure`; the group exits with
 it, here and nowhere else.
@@ -32,6 +33,7 @@ COMMANDS = {  # name -> module:function, in the order `recipe --help` lists them
     "show": "views:show",
     "plan": "views:plan",
     "preview": "views:preview",
+    "planner": "planner:planner",
     "rescale": "edit:rescale",
     "compile": "edit:compile_command",
     "migrate": "edit:migrate_command",

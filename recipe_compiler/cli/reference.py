@@ -34,6 +34,7 @@ EXIT_CODES = [
         "page written",
         "page written, showing errors SparseML would refuse or crash on",
     ),
+    ("planner", "served until stopped (Ctrl-C, SIGTERM)", "—"),
     ("rescale", "written or printed", "nothing written: the result has errors"),
     ("compile", "written", "nothing written: the recipe has errors"),
     (

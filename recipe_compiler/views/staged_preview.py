@@ -77,11 +77,9 @@ def _figure(stage: Any, spe: int, n: int) -> dict[str, Any]:
     }
 
 
-def render(
-    path: str, text: str, walked: Read, spe: int, problems: list[Problem], why: str
-) -> str:
-    from .preview import page, staged_card
-
+def stage_figures(walked: Read, spe: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """A chart per train stage, and the modifiers of the stages that run once
+    before training (oneshot), named."""
     figs: list[dict[str, Any]] = []
     before: list[str] = []
     for stage in walked.stages:
@@ -89,6 +87,15 @@ def render(
             figs.append(_figure(stage, spe, len(figs)))
         else:
             before += [f"{m.name} (stage '{stage.name}')" for m in stage.modifiers]
+    return figs, before
+
+
+def render(
+    path: str, text: str, walked: Read, spe: int, problems: list[Problem], why: str
+) -> str:
+    from .preview import page, staged_card
+
+    figs, before = stage_figures(walked, spe)
     note = f"read as SparseML 1.8's sparseml.core ({why})"
     if before:
         note += "; applied once before training (oneshot): " + ", ".join(before)

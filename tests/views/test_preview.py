@@ -8,9 +8,7 @@ not skips, where CI or RECIPE_REQUIRE_RUNNER says the browser must be there.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +25,7 @@ from recipe_compiler.views.preview import (
     keep_points,
     render,
 )
+from tests.browser import chromium
 from tests.conftest import ROOT
 from tests.dialects.test_plan import RECIPE as STAGED  # one recipe for both
 
@@ -113,42 +112,9 @@ def test_plotly_is_inlined_once():
     )
 
 
-def _driver():
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError as exc:
-        missing = str(exc)
-    else:
-        missing = "" if chromium and driver else "chromium and chromium-driver"
-    if missing:
-        if os.environ.get("CI") or os.environ.get("RECIPE_REQUIRE_RUNNER"):
-            pytest.fail(
-                f"the browser test needs {missing} (apt-get install chromium "
-                "chromium-driver)"
-            )
-        pytest.skip(f"no browser: {missing}")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,800",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(executable_path=driver), options=options)
-
-
 @pytest.fixture(scope="module")
 def browser():
-    d = _driver()
+    d = chromium()
     yield d
     d.quit()
 

@@ -1,0 +1,309 @@
+// recipe planner: the page sends text and knob values, the server answers with
+// problems, variables and charts computed by recipe-compiler itself; nothing
+// here computes a schedule. The latest edit wins: each request carries a
+// sequence number and answers to older ones are dropped (and aborted).
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const token = document.body.dataset.token;
+  const text = $("text");
+  const gutter = $("gutter");
+  const charts = $("charts");
+  const stats = { edits: 0, draws: 0, lastEditAt: 0, lastDrawAt: 0, latencies: [] };
+  window.planner = stats;
+  let base = document.body.dataset.digest; // the file version this text started from
+  let seq = 0;
+  let drawnSeq = 0;
+  let inflight = null;
+  let timer = null;
+  let quiet = false; // a text change made here (a knob) needs no second request
+  let problems = [];
+
+  async function call(path, body, signal) {
+    const r = await fetch(path, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { "content-type": "application/json", "x-planner-token": token },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: signal,
+      credentials: "same-origin",
+    });
+    let data = null;
+    try { data = await r.json(); } catch (e) { data = { refused: r.status + " " + r.statusText }; }
+    return { status: r.status, data: data };
+  }
+
+  function settings() {
+    const spe = parseInt($("spe").value, 10);
+    return {
+      steps_per_epoch: Number.isFinite(spe) && spe > 0 ? spe : undefined,
+      dialect: $("dialect").value,
+    };
+  }
+
+  function status(msg, bad) {
+    $("status").textContent = msg;
+    $("status").className = bad ? "bad" : "";
+  }
+
+  // --- the editor: line numbers and problem markers beside a textarea ---
+  function lines() { return text.value.split("\n").length; }
+
+  function drawGutter() {
+    const n = lines();
+    const bySev = {};
+    const order = { error: 3, warning: 2, info: 1 };
+    for (const p of problems) {
+      const cur = bySev[p.line];
+      if (!cur || order[p.severity] > order[cur.severity]) bySev[p.line] = { severity: p.severity, list: [] };
+    }
+    for (const p of problems) if (bySev[p.line]) bySev[p.line].list.push(p);
+    const parts = [];
+    for (let i = 1; i <= n; i++) {
+      const m = bySev[i];
+      if (m) {
+        const title = m.list.map((p) => p.code + " " + p.severity + ": " + p.message + (p.hint ? "\nhint: " + p.hint : "")).join("\n\n");
+        parts.push('<div class="marker ' + m.severity + '" data-line="' + i + '" title="' + esc(title) + '">' + i + "</div>");
+      } else {
+        parts.push("<div>" + i + "</div>");
+      }
+    }
+    gutter.innerHTML = parts.join("");
+    gutter.scrollTop = text.scrollTop;
+  }
+
+  function esc(s) {
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  }
+
+  function goToLine(line) {
+    const all = text.value.split("\n");
+    let start = 0;
+    for (let i = 0; i < line - 1 && i < all.length; i++) start += all[i].length + 1;
+    const end = start + (all[line - 1] || "").length;
+    text.focus();
+    text.setSelectionRange(start, end);
+    text.scrollTop = Math.max(0, (line - 4) * 18);
+    gutter.scrollTop = text.scrollTop;
+  }
+
+  // replace the whole text as one undoable step (a knob's edit)
+  function replaceText(value) {
+    if (value === text.value) return;
+    quiet = true;
+    text.focus();
+    text.select();
+    const done = document.execCommand && document.execCommand("insertText", false, value);
+    if (!done) text.value = value;
+    quiet = false;
+    drawGutter();
+  }
+
+  // --- the state: problems, knobs, charts ---
+  function drawProblems(state) {
+    problems = state.problems || [];
+    const list = $("problem-list");
+    list.innerHTML = "";
+    if (!problems.length) {
+      list.innerHTML = "<li class=\"hint\">no problems</li>";
+    }
+    for (const p of problems) {
+      const li = document.createElement("li");
+      li.className = "problem " + p.severity;
+      li.dataset.line = p.line;
+      li.innerHTML = '<a href="#" data-line="' + p.line + '">line ' + p.line + ":" + p.column + "</a> " +
+        '<span class="sev ' + p.severity + '">' + esc(p.code) + " " + p.severity + "</span> " + esc(p.message) +
+        (p.hint ? ' <span class="hint">hint: ' + esc(p.hint) + "</span>" : "");
+      list.appendChild(li);
+    }
+    drawGutter();
+  }
+
+  function drawKnobs(state) {
+    const box = $("knobs");
+    const vars = state.variables || [];
+    const names = vars.map((v) => v.name + "|" + v.stage).join(",");
+    if (box.dataset.names !== names) {
+      box.innerHTML = vars.length ? "<h2>Variables</h2>" : "";
+      for (const v of vars) {
+        const d = document.createElement("div");
+        d.className = "knob";
+        const id = "knob-" + v.name + (v.stage ? "-" + v.stage : "");
+        const label = v.name + (v.stage ? " (" + v.stage + ")" : "") + (v.line ? " · line " + v.line : "");
+        d.innerHTML = '<label for="' + esc(id) + '">' + esc(label) + "</label>";
+        const input = document.createElement("input");
+        input.id = id;
+        input.name = v.name;
+        if (v.numeric) {
+          input.type = "number";
+          input.step = v.step;
+          if (v.min !== undefined) input.min = v.min;
+          if (v.max !== undefined) input.max = v.max;
+        }
+        if (!v.editable) {
+          input.readOnly = true;
+          input.title = v.why || "";
+        }
+        input.addEventListener("change", () => knob({ variable: { name: v.name, value: input.value } }));
+        d.appendChild(input);
+        box.appendChild(d);
+      }
+      box.dataset.names = names;
+    }
+    for (const v of vars) {
+      const input = box.querySelector('input[name="' + CSS.escape(v.name) + '"]');
+      if (input && document.activeElement !== input) input.value = v.value === null ? "" : v.value;
+    }
+    const ep = $("epochs");
+    if (state.epochs && document.activeElement !== ep) {
+      ep.value = state.epochs.dense;
+      ep.disabled = false;
+    } else if (!state.epochs) {
+      ep.disabled = true;
+    }
+  }
+
+  function drawCharts(state) {
+    if (!state.parsed) {
+      charts.classList.add("stale");
+      return;
+    }
+    charts.classList.remove("stale");
+    const want = (state.figures || []).map((f) => "chart-" + f.id);
+    for (const el of Array.from(charts.children)) {
+      if (!want.includes(el.id)) { Plotly.purge(el); el.remove(); }
+    }
+    for (const f of state.figures || []) {
+      let el = $("chart-" + f.id);
+      if (!el) {
+        el = document.createElement("div");
+        el.id = "chart-" + f.id;
+        el.className = "chart";
+        charts.appendChild(el);
+      }
+      Plotly.react(el, f.data, Object.assign({}, f.layout, { autosize: true }), { responsive: true, displaylogo: false });
+    }
+  }
+
+  function draw(state, mySeq) {
+    if (mySeq < drawnSeq) return; // an older answer: a newer one is drawn
+    drawnSeq = mySeq;
+    drawProblems(state);
+    drawKnobs(state);
+    $("note").textContent = state.note || "";
+    drawCharts(state);
+    const errors = state.errors || 0;
+    status(state.parsed ? (errors ? errors + " error(s)" : "clean") + " · " + state.dialect : "does not parse", !state.parsed || errors > 0);
+    stats.draws += 1;
+    stats.lastDrawAt = performance.now();
+    if (stats.lastEditAt) stats.latencies.push(stats.lastDrawAt - stats.lastEditAt);
+  }
+
+  async function refresh() {
+    const mine = ++seq;
+    if (inflight) inflight.abort();
+    inflight = new AbortController();
+    try {
+      const r = await call("/api/state", Object.assign({ text: text.value }, settings()), inflight.signal);
+      if (mine !== seq) return;
+      if (r.status !== 200) { status(r.data.refused || "refused", true); return; }
+      draw(r.data, mine);
+    } catch (e) {
+      if (e.name !== "AbortError") status("the planner stopped answering", true);
+    }
+  }
+
+  function edited() {
+    stats.edits += 1;
+    stats.lastEditAt = performance.now();
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 40);
+  }
+
+  async function knob(change) {
+    stats.edits += 1;
+    stats.lastEditAt = performance.now();
+    clearTimeout(timer);
+    const mine = ++seq;
+    if (inflight) inflight.abort();
+    inflight = new AbortController();
+    try {
+      const r = await call("/api/edit", Object.assign({ text: text.value }, settings(), change), inflight.signal);
+      if (mine !== seq) return;
+      if (r.status !== 200) { status(r.data.refused || "refused", true); return; }
+      if (r.data.refused) {
+        $("refusal").textContent = r.data.refused;
+        draw(r.data.state, mine);
+        return;
+      }
+      $("refusal").textContent = "";
+      replaceText(r.data.text);
+      draw(r.data.state, mine);
+    } catch (e) {
+      if (e.name !== "AbortError") status("the planner stopped answering", true);
+    }
+  }
+
+  // --- saving ---
+  async function save(force) {
+    status("saving…");
+    const r = await call("/api/save", { text: text.value, base: base, force: !!force });
+    if (r.status === 200) {
+      base = r.data.digest;
+      $("refusal").textContent = "";
+      status("saved " + r.data.name);
+    } else if (r.status === 409) {
+      $("conflict").style.display = "block";
+      $("conflict").dataset.text = r.data.text;
+      $("conflict").dataset.digest = r.data.digest;
+      status("not saved: the file changed on disk", true);
+    } else {
+      const list = (r.data.problems || []).map((p) => "line " + p.line + ": " + p.code + " " + p.message);
+      $("refusal").textContent = "Not saved: " + (r.data.refused || r.status) + (list.length ? ": " + list.join("; ") : "");
+      status("not saved", true);
+    }
+  }
+
+  async function saveAs() {
+    const name = $("saveas-name").value.trim();
+    if (!name) { status("save as: type a new file name", true); return; }
+    const r = await call("/api/save_as", { text: text.value, name: name });
+    if (r.status === 200) {
+      base = r.data.digest;
+      $("name").textContent = r.data.name;
+      $("name").title = r.data.path;
+      document.title = r.data.name + " · recipe planner";
+      $("refusal").textContent = "";
+      status("saved as " + r.data.name);
+    } else {
+      $("refusal").textContent = "Not saved: " + (r.data.refused || r.status);
+      status("not saved", true);
+    }
+  }
+
+  $("conflict-reload").addEventListener("click", async () => {
+    $("conflict").style.display = "none";
+    const r = await call("/api/file");
+    if (r.status === 200) { base = r.data.digest; replaceText(r.data.text); edited(); status("reloaded from disk"); }
+  });
+  $("conflict-overwrite").addEventListener("click", () => { $("conflict").style.display = "none"; save(true); });
+  $("conflict-cancel").addEventListener("click", () => { $("conflict").style.display = "none"; });
+  $("save").addEventListener("click", () => save(false));
+  $("saveas").addEventListener("click", saveAs);
+  $("problem-list").addEventListener("click", (e) => {
+    const a = e.target.closest("a[data-line]");
+    if (a) { e.preventDefault(); goToLine(parseInt(a.dataset.line, 10)); }
+  });
+  text.addEventListener("input", () => { if (!quiet) { drawGutter(); edited(); } });
+  text.addEventListener("scroll", () => { gutter.scrollTop = text.scrollTop; });
+  text.addEventListener("keydown", (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key === "s") { e.preventDefault(); save(false); }
+  });
+  $("spe").addEventListener("change", edited);
+  $("dialect").addEventListener("change", edited);
+  $("epochs").addEventListener("change", () => {
+    const n = parseFloat($("epochs").value);
+    if (Number.isFinite(n) && n > 0) knob({ epochs: n });
+  });
+  drawGutter();
+  refresh();
+})();
