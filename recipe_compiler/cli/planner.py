@@ -107,11 +107,13 @@ def execute_planner(settings: PlannerSettings) -> int:
         raise Failure(f"recipe planner: {settings.recipe}: {exc}") from None
     model = load_model("planner", settings.model, llm=True)
     config = lint_config("planner", None)
+    target = _sweep()
     state = compute.Settings(
         path=str(path),
         steps_per_epoch=settings.spe,
         dialect=settings.dialect,
         model=model,
+        target=target,
         config=config,
         limits=limits,
     )
@@ -158,3 +160,15 @@ def execute_planner(settings: PlannerSettings) -> int:
         server.run(sockets=[sock])  # once it has shut down)
     click.echo("planner: stopped", err=True)
     return 0
+
+
+def _sweep() -> Any:
+    """The sweep `--target-cpu auto` finds (sweep/sweep.json here or above,
+    measured on this CPU), else None: the page then shows no measured speed."""
+    from ..hardware.measured import TargetError, auto
+
+    try:
+        found = auto()
+    except (TargetError, OSError):
+        return None
+    return found if found.variants else None

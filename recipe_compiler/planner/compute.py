@@ -22,6 +22,7 @@ from ..loader.source import Limits
 from ..problems import Problem
 
 if TYPE_CHECKING:
+    from ..hardware.measured import Target
     from ..model.llm.tree import LLM
     from ..model.network import Network
 
@@ -43,6 +44,9 @@ class Settings:
     steps_per_epoch: int
     dialect: str | None = None  # None: the config's, else auto
     model: Network | LLM | None = None
+    # a sweep measured on this CPU (`--target-cpu auto`'s), for the speed of
+    # the measured variant nearest the recipe (RC601)
+    target: Target | None = None
     config: Config = dataclasses.field(default_factory=Config)
     limits: Limits = dataclasses.field(default_factory=Limits)
 
@@ -88,7 +92,10 @@ def state(
         model = None  # (an LLM is read for llm-compressor's recipes only)
     if not llm and choice.dialect.value != "sparseml":
         model = None  # (a CNN is read for legacy recipes only)
-    problems = lint_recipe(recipe, config, spe, model).problems
+    legacy = choice.dialect.value == "sparseml"
+    target = settings.target if legacy else None
+    problems = lint_recipe(recipe, config, spe, model, target).problems
+    speed = next((p for p in problems if p.code == "RC601"), None)
     out: dict[str, Any] = {
         "parsed": recipe.root is not None,
         "dialect": choice.dialect.value,
@@ -100,6 +107,7 @@ def state(
         "epochs": None,
         "figures": [],
         "note": None,
+        "speed": _problem(speed) if speed is not None else None,
     }
     if recipe.root is None:
         out["note"] = "the text does not parse: the charts are the last good ones"

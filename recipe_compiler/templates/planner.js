@@ -190,6 +190,14 @@
     drawProblems(state);
     drawKnobs(state);
     $("note").textContent = state.note || "";
+    const speed = $("speed");
+    if (state.speed) {
+      speed.hidden = false;
+      speed.innerHTML = "<strong>Measured on this CPU</strong>: " + esc(state.speed.message) +
+        (state.speed.hint ? ' <span class="hint">' + esc(state.speed.hint) + "</span>" : "");
+    } else if (state.parsed) {
+      speed.hidden = true;
+    }
     drawCharts(state);
     const errors = state.errors || 0;
     status(state.parsed ? (errors ? errors + " error(s)" : "clean") + " · " + state.dialect : "does not parse", !state.parsed || errors > 0);

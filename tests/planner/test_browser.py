@@ -102,6 +102,20 @@ def test_the_planner_edits_plans_and_saves(browser, tmp_path):
         _set_knob(browser, "final_sparsity", "0.75")
         _wait(browser, lambda d: "final_sparsity: 0.75" in _text(d))
         _wait(browser, lambda d: _draws(d) > drawn)
+        # the knob's edit is one step of the editor's undo
+        from selenium.webdriver.common.keys import Keys
+
+        browser.find_element("id", "text").send_keys(Keys.CONTROL, "z")
+        _wait(browser, lambda d: "final_sparsity: 0.8 " in _text(d))
+        knob = '#knobs input[name="final_sparsity"]'
+        _wait(
+            browser,
+            lambda d: (
+                d.find_element("css selector", knob).get_attribute("value") == "0.8"
+            ),
+        )
+        _set_knob(browser, "final_sparsity", "0.75")
+        _wait(browser, lambda d: "final_sparsity: 0.75" in _text(d))
         browser.find_element("xpath", "//button[normalize-space()='Save']").click()
         _wait(browser, lambda d: _status(d).startswith("saved"))
         saved = path.read_text()
@@ -113,8 +127,21 @@ def test_the_planner_edits_plans_and_saves(browser, tmp_path):
             if p.severity == "error"
         ]  # fmt: skip
 
-        # typing an error marks its line and lists it
+        # a text that does not parse keeps the last charts, greyed, and says where
+        def stale(d):
+            return "stale" in d.find_element("id", "charts").get_attribute("class")
 
+        _select_in_text(browser, "init_sparsity: 0.05", "0.05")
+        browser.find_element("id", "text").send_keys("[0.05")
+        _wait(browser, stale)
+        assert browser.find_elements("css selector", "#charts .chart .main-svg")
+        assert browser.find_elements("css selector", "#gutter .marker.error")
+        _select_in_text(browser, "init_sparsity: [0.05", "[0.05")
+        browser.find_element("id", "text").send_keys("0.05")
+        _wait(browser, lambda d: not stale(d))
+        assert _text(browser) == saved
+
+        # typing an error marks its line and lists it
         _select_in_text(browser, "final_sparsity: 0.75", "0.75")
         browser.find_element("id", "text").send_keys("1.5")
         marker = "#gutter .marker.error"

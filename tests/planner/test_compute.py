@@ -110,3 +110,26 @@ def test_a_sparseml_core_recipe_charts_its_train_stages(tmp_path):
     assert len(got["figures"]) == 1
     new = set_variable(core.read_text(), settings(core, 10), "end", "8")
     assert new.startswith("end: 8\n")
+
+
+def test_with_a_sweep_the_speed_of_the_nearest_variant_is_shown():
+    from recipe_compiler.hardware.measured import _parse
+    from tests.hardware.test_measured import here, sweep_doc
+
+    target = _parse(sweep_doc(here()), "sweep.json")
+    got = state(BUNDLED.read_text(), Settings(str(BUNDLED), SPE, target=target))
+    assert got["speed"]["code"] == "RC601"
+    assert "x in" in got["speed"]["message"]  # (a measured ratio)
+    assert state(BUNDLED.read_text(), settings())["speed"] is None
+
+
+def test_with_a_model_each_layer_s_final_sparsity_is_charted():
+    from recipe_compiler.model.sources import load_network
+
+    net = load_network("yolov5s")
+    got = state(BUNDLED.read_text(), Settings(str(BUNDLED), SPE, model=net))
+    plain = state(BUNDLED.read_text(), settings())
+    assert len(got["figures"]) == len(plain["figures"]) + 1
+    layers = got["figures"][-1]
+    assert layers["id"] == "fig-layers"
+    assert any("model.0.conv.weight" in t["x"] for t in layers["data"])
