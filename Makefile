@@ -43,6 +43,9 @@ demo: $(VENV)/.full
 	$(VENV)/bin/recipe preview recipes/yolov5s-gmp.md out/yolov5s-gmp-300.md --steps-per-epoch 1849 -o out/preview.html
 	$(VENV)/bin/recipe run recipes/digits-gmp.yaml --model digits-cnn --rescale 18 -o out/digits --overwrite --bench
 	$(VENV)/bin/recipe run recipes/digits-gmp-qat.yaml --model digits-cnn --rescale 18 -o out/digits-qat --overwrite --bench
+	@echo
+	@echo "Now plan one in the browser: edit it, move its knobs, watch the schedule redraw, save it back:"
+	@echo "  $(VENV)/bin/recipe planner out/yolov5s-gmp-300.md --steps-per-epoch 1849"
 
 # the runner on scikit-learn's digits: dense training, the GMP recipe, ONNX export
 run: $(VENV)/.full
@@ -68,7 +71,7 @@ lint: $(VENV)/.full
 	$(VENV)/bin/recipe schema --check
 	$(VENV)/bin/recipe lint recipes/
 
-bench: $(VENV)/.full $(LLMC)/.done
+bench: $(VENV)/.full $(LLMC)/.done browser
 	$(PY) benchmarks/lint_speed.py
 	$(PY) benchmarks/differential_llmc.py 5000  # exits 1 on a disagreement
 	$(PY) benchmarks/differential_core.py 5000  # exits 1 on a disagreement
@@ -76,6 +79,7 @@ bench: $(VENV)/.full $(LLMC)/.done
 	-$(PY) benchmarks/differential.py 5200  # exits 1 on a disagreement
 	$(PY) benchmarks/plan_speed.py
 	$(PY) benchmarks/preview_speed.py
+	$(PY) benchmarks/planner_latency.py
 	$(PY) benchmarks/digits_quality.py
 	$(PY) benchmarks/yolo_bench.py s
 	$(PY) benchmarks/yolo_quality.py

@@ -30,7 +30,7 @@ FLOORS = [
     ["linter"],
     ["edit"],
     ["views"],
-    ["deploy"],
+    ["deploy", "planner"],
     ["runner"],
     ["doctor", "lsp"],
     ["__init__"],

@@ -11,4 +11,7 @@ sends text and knob values and draws what comes back.
 - `guard`: what a request must carry (token, loopback Host, own Origin, bounded
   body) before it reaches the app.
 - `app`: the Starlette app over those three.
+
+May import: every floor up to `views` (loader, dialects, linter, edit, views,
+hardware), starlette in `app` only; nothing imports it but the CLI.
 """

@@ -34,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from ..dialects.detect import resolve
 from . import compute
 from .guard import COOKIE, Guard
 from .store import Conflict, Store, StoreError
@@ -62,6 +63,35 @@ class Planner:
                 text, self.settings, steps_per_epoch=spe, dialect=dialect,
                 cache=self.cache,
             )  # fmt: skip
+
+    def edit(self, text: str, body: dict[str, Any], dialect: str | None) -> str:
+        """The text with the knob `body` names moved (a variable, or the
+        training length), or EditError; BadRequest for a malformed knob."""
+        with self.lock:
+            if "variable" in body:
+                var = body["variable"]
+                name = var.get("name") if isinstance(var, dict) else None
+                value = var.get("value") if isinstance(var, dict) else None
+                if not isinstance(name, str) or not isinstance(
+                    value, str | int | float
+                ):
+                    raise BadRequest("variable: {name, value}")
+                return compute.set_variable(
+                    text, self.settings, name, str(value), self.cache
+                )
+            if "epochs" in body:
+                epochs = body["epochs"]
+                if isinstance(epochs, bool) or not isinstance(epochs, int | float):
+                    raise BadRequest("epochs: a number")
+                recipe = compute.read(text, self.settings, self.cache)
+                chosen = (
+                    dialect or self.settings.dialect or self.settings.config.dialect
+                )
+                which = resolve(chosen, recipe.root).dialect.value
+                return compute.set_epochs(
+                    text, self.settings, float(epochs), which, self.cache
+                )
+            raise BadRequest("give variable or epochs")
 
 
 def build(planner: Planner, hosts: list[str]) -> Guard:
@@ -101,27 +131,10 @@ def build(planner: Planner, hosts: list[str]) -> Guard:
         spe, dialect = _spe(body), _dialect(body)
 
         def run() -> dict[str, Any]:
-            current = planner.state(text, spe, dialect)
             try:
-                if "variable" in body:
-                    var = body["variable"]
-                    if not isinstance(var, dict):
-                        raise BadRequest("variable: {name, value}")
-                    name, value = var.get("name"), var.get("value")
-                    if not isinstance(name, str) or isinstance(value, list | dict):
-                        raise BadRequest("variable: {name, value}")
-                    new = compute.set_variable(text, planner.settings, name, str(value))
-                elif "epochs" in body:
-                    epochs = body["epochs"]
-                    if isinstance(epochs, bool) or not isinstance(epochs, int | float):
-                        raise BadRequest("epochs: a number")
-                    new = compute.set_epochs(
-                        text, planner.settings, float(epochs), current["dialect"]
-                    )
-                else:
-                    raise BadRequest("give variable or epochs")
+                new = planner.edit(text, body, dialect)
             except compute.EditError as exc:
-                return {"refused": str(exc), "state": current}
+                return {"refused": str(exc), "state": planner.state(text, spe, dialect)}
             return {"text": new, "state": planner.state(new, spe, dialect)}
 
         return _reply(await run_in_threadpool(run))
@@ -133,9 +146,10 @@ def build(planner: Planner, hosts: list[str]) -> Guard:
         if base is not None and not isinstance(base, str):
             raise BadRequest("base: the digest the page started from")
         force = body.get("force") is True
+        spe, dialect = _spe(body), _dialect(body)
 
         def run() -> Response:
-            current = planner.state(text, None, None)
+            current = planner.state(text, spe, dialect)  # (as the page lints it)
             if current["errors"]:
                 found = [p for p in current["problems"] if p["severity"] == "error"]
                 return _reply(
@@ -160,9 +174,10 @@ def build(planner: Planner, hosts: list[str]) -> Guard:
         text, name = _text(body), body.get("name")
         if not isinstance(name, str):
             raise BadRequest("name: a file name")
+        spe, dialect = _spe(body), _dialect(body)
 
         def run() -> Response:
-            current = planner.state(text, None, None)
+            current = planner.state(text, spe, dialect)
             if current["errors"]:
                 found = [p for p in current["problems"] if p["severity"] == "error"]
                 return _reply(

@@ -60,8 +60,12 @@ class Cache:
 
 
 def read(text: str, settings: Settings, cache: Cache | None = None) -> Recipe:
-    src = source.from_text(text, settings.path, source.kind_of(settings.path))
+    """The recipe of `text`: the cached one where it is that text (a knob is
+    moved on the text just drawn), else read reusing the cached tree."""
     previous = cache.recipe if cache is not None else None
+    if previous is not None and previous.source.text == text:
+        return previous
+    src = source.from_text(text, settings.path, source.kind_of(settings.path))
     recipe = from_source(src, limits=settings.limits, previous=previous, remember=True)
     if cache is not None:
         cache.recipe = recipe
@@ -295,7 +299,9 @@ def parse_value(raw: str) -> Any:
     return raw
 
 
-def set_variable(text: str, settings: Settings, name: str, raw: str) -> str:
+def set_variable(
+    text: str, settings: Settings, name: str, raw: str, cache: Cache | None = None
+) -> str:
     """The text with variable `name` set to `raw`, as `recipe compile --var`
     writes it (a sparseml.core arg likewise, in place)."""
     from ..edit.set_vars import write
@@ -304,7 +310,7 @@ def set_variable(text: str, settings: Settings, name: str, raw: str) -> str:
     from ..loader.overrides import OverrideError
 
     value = parse_value(raw)
-    recipe = read(text, settings)
+    recipe = read(text, settings, cache)
     if recipe.root is None:
         raise EditError("the text does not parse: fix it first")
     if any(v.name == name for v in recipe.all_variables()):
@@ -324,14 +330,20 @@ def set_variable(text: str, settings: Settings, name: str, raw: str) -> str:
     return apply(text, [Edit(node.span[0], node.span[1], new)])
 
 
-def set_epochs(text: str, settings: Settings, epochs: float, dialect: str) -> str:
+def set_epochs(
+    text: str,
+    settings: Settings,
+    epochs: float,
+    dialect: str,
+    cache: Cache | None = None,
+) -> str:
     """The text rescaled to `epochs` dense epochs, as `recipe rescale --epochs`."""
     from ..edit.rescale import RescaleError, rescale
     from ..edit.rescale_core import rescale_core
 
     if not (math.isfinite(epochs) and 0 < epochs <= 100_000):
         raise EditError("the training length must be a positive number of epochs")
-    recipe = read(text, settings)
+    recipe = read(text, settings, cache)
     if recipe.root is None:
         raise EditError("the text does not parse: fix it first")
     try:

@@ -86,14 +86,26 @@
     gutter.scrollTop = text.scrollTop;
   }
 
-  // replace the whole text as one undoable step (a knob's edit)
+  // a knob's edit as one undoable step: only the span that differs is
+  // replaced (the editor's insertText over the whole text costs ~0.3 s)
   function replaceText(value) {
-    if (value === text.value) return;
+    const old = text.value;
+    if (value === old) return;
+    let start = 0;
+    const short = Math.min(old.length, value.length);
+    while (start < short && old.charCodeAt(start) === value.charCodeAt(start)) start++;
+    let end = 0;
+    while (end < short - start &&
+           old.charCodeAt(old.length - 1 - end) === value.charCodeAt(value.length - 1 - end)) end++;
+    const keep = { top: text.scrollTop, left: text.scrollLeft };
     quiet = true;
-    text.focus();
-    text.select();
-    const done = document.execCommand && document.execCommand("insertText", false, value);
-    if (!done) text.value = value;
+    text.focus({ preventScroll: true });
+    text.setSelectionRange(start, old.length - end);
+    const middle = value.slice(start, value.length - end);
+    const done = document.execCommand && document.execCommand("insertText", false, middle);
+    if (!done || text.value !== value) text.value = value;
+    text.scrollTop = keep.top;
+    text.scrollLeft = keep.left;
     quiet = false;
     drawGutter();
   }
@@ -188,7 +200,7 @@
     if (mySeq < drawnSeq) return; // an older answer: a newer one is drawn
     drawnSeq = mySeq;
     drawProblems(state);
-    drawKnobs(state);
+    if (state.parsed) drawKnobs(state); // (a text that does not parse keeps them)
     $("note").textContent = state.note || "";
     const speed = $("speed");
     if (state.speed) {
@@ -244,8 +256,11 @@
         return;
       }
       $("refusal").textContent = "";
+      const t1 = performance.now();
       replaceText(r.data.text);
+      const t2 = performance.now();
       draw(r.data.state, mine);
+      stats.parts = { request: t1 - stats.lastEditAt, text: t2 - t1, draw: performance.now() - t2 };
     } catch (e) {
       if (e.name !== "AbortError") status("the planner stopped answering", true);
     }
@@ -254,7 +269,7 @@
   // --- saving ---
   async function save(force) {
     status("saving…");
-    const r = await call("/api/save", { text: text.value, base: base, force: !!force });
+    const r = await call("/api/save", Object.assign({ text: text.value, base: base, force: !!force }, settings()));
     if (r.status === 200) {
       base = r.data.digest;
       $("refusal").textContent = "";
@@ -274,7 +289,7 @@
   async function saveAs() {
     const name = $("saveas-name").value.trim();
     if (!name) { status("save as: type a new file name", true); return; }
-    const r = await call("/api/save_as", { text: text.value, name: name });
+    const r = await call("/api/save_as", Object.assign({ text: text.value, name: name }, settings()));
     if (r.status === 200) {
       base = r.data.digest;
       $("name").textContent = r.data.name;
