@@ -145,7 +145,8 @@ def execute_planner(settings: PlannerSettings) -> int:
             err=True,
         )
     token = secrets.token_urlsafe(24)
-    app = build(Planner(store, state, token), hosts)
+    wildcard = settings.host in ("0.0.0.0", "::")
+    app = build(Planner(store, state, token), hosts, port if wildcard else None)
     url = f"http://{hosts[-2] if loopback else hosts[0]}/?token={token}"
     click.echo(f"planner: {url}")
     click.echo(f"planner: editing {path}; Ctrl-C stops it", err=True)

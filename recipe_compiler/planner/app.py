@@ -94,8 +94,9 @@ class Planner:
             raise BadRequest("give variable or epochs")
 
 
-def build(planner: Planner, hosts: list[str]) -> Guard:
-    """The ASGI app: the routes behind the guard."""
+def build(planner: Planner, hosts: list[str], any_ip_port: int | None = None) -> Guard:
+    """The ASGI app: the routes behind the guard (which takes `hosts` as Host
+    headers, and any IP address at `any_ip_port` where that is given)."""
 
     async def page(request: Request) -> Response:
         text, digest = await run_in_threadpool(planner.store.read)
@@ -216,7 +217,7 @@ def build(planner: Planner, hosts: list[str]) -> Guard:
         ],
         exception_handlers={BadRequest: bad_request},
     )
-    return Guard(app, planner.token, hosts, _max_body(planner))
+    return Guard(app, planner.token, hosts, _max_body(planner), any_ip_port)
 
 
 def compute_digest(text: str) -> str:

@@ -3,7 +3,9 @@ planner can write a file, so the page of any other site the user has open must
 not be able to drive it.
 
 - the `Host` header is the address it serves (a DNS-rebinding page reaches a
-  loopback port under its own name, and is refused: 421);
+  loopback port under its own name, and is refused: 421); served on every
+  interface (`--host 0.0.0.0`, on purpose), any IP address at its port, never
+  a name (a rebinding page's Host is always a name);
 - the token the planner printed, in the query (the first visit), a same-site
   cookie set then, or the `X-Planner-Token` header the page sends (else 403);
 - a request that changes anything (not GET or HEAD) comes from the page's own
@@ -16,6 +18,7 @@ not be able to drive it.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
@@ -33,11 +36,19 @@ SAFE = ("GET", "HEAD")
 
 
 class Guard:
-    def __init__(self, app: App, token: str, hosts: Iterable[str], max_body: int):
+    def __init__(
+        self,
+        app: App,
+        token: str,
+        hosts: Iterable[str],
+        max_body: int,
+        any_ip_port: int | None = None,
+    ):
         self.app = app
         self.token = token
         self.hosts = {h.lower() for h in hosts}
         self.max_body = max_body
+        self.any_ip_port = any_ip_port  # (a wildcard bind: any IP at this port)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,7 +56,7 @@ class Guard:
             return
         headers = {k.lower(): v for k, v in scope["headers"]}
         host = headers.get(b"host", b"").decode("latin-1").lower()
-        if host not in self.hosts:
+        if host not in self.hosts and not self._ip_at_port(host):
             await _refuse(send, 421, "this planner answers only at its own address")
             return
         if not self._has_token(scope, headers):
@@ -91,6 +102,16 @@ class Guard:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    def _ip_at_port(self, host: str) -> bool:
+        if self.any_ip_port is None:
+            return False
+        name, _, port = host.rpartition(":")
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            return False
+        return port == str(self.any_ip_port)
 
     def _has_token(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:
         given: list[str] = []
