@@ -204,6 +204,12 @@ def build(planner: Planner, hosts: list[str], any_ip_port: int | None = None) ->
     async def bad_request(request: Request, exc: Exception) -> Response:
         return _reply({"refused": str(exc)}, 400)
 
+    async def unreadable(request: Request, exc: Exception) -> Response:
+        """The file cannot be read now (gone, too large, not UTF-8): said."""
+        status = exc.status if isinstance(exc, StoreError) else 500
+        why = str(exc) if isinstance(exc, StoreError) else f"cannot read it: {exc}"
+        return _reply({"refused": f"{planner.store.path.name}: {why}"}, status)
+
     app = Starlette(
         routes=[
             Route("/", page),
@@ -215,7 +221,11 @@ def build(planner: Planner, hosts: list[str], any_ip_port: int | None = None) ->
             Route("/api/save", save, methods=["POST"]),
             Route("/api/save_as", save_as, methods=["POST"]),
         ],
-        exception_handlers={BadRequest: bad_request},
+        exception_handlers={
+            BadRequest: bad_request,
+            StoreError: unreadable,
+            OSError: unreadable,
+        },
     )
     return Guard(app, planner.token, hosts, _max_body(planner), any_ip_port)
 

@@ -50,3 +50,22 @@ def test_save_refuses_errors_and_changes_behind_it_and_save_as_moves_on(tmp_path
         assert path.read_text() == again  # (the first file, as last saved)
         status, got = server.call("/api/save_as", {"name": "r-300.md", "text": text})
         assert status == 409  # (save as never overwrites)
+
+
+def test_a_file_gone_from_disk_is_said_not_a_traceback(tmp_path):
+    path = tmp_path / "r.md"
+    path.write_text(BUNDLED.read_text())
+    with serving(path) as server:
+        path.unlink()
+        status, body = server.request(
+            "GET", "/api/file", None, {"x-planner-token": server.token}
+        )
+        assert status == 500 and b"r.md: cannot read it" in body
+        status, body = server.request(
+            "GET", "/", None, {"x-planner-token": server.token}
+        )
+        assert status == 500 and b"Traceback" not in body
+        # (and Save writes it back)
+        status, got = server.call("/api/save", {"text": BUNDLED.read_text()})
+        assert status == 200 and got["saved"]
+        assert path.read_text() == BUNDLED.read_text()
