@@ -150,13 +150,9 @@ def build(planner: Planner, hosts: list[str], any_ip_port: int | None = None) ->
         spe, dialect = _spe(body), _dialect(body)
 
         def run() -> Response:
-            current = planner.state(text, spe, dialect)  # (as the page lints it)
-            if current["errors"]:
-                found = [p for p in current["problems"] if p["severity"] == "error"]
-                return _reply(
-                    {"saved": False, "refused": "lint calls these errors",
-                     "problems": found}, 422,
-                )  # fmt: skip
+            refused = _lint_errors(planner.state(text, spe, dialect))
+            if refused is not None:  # (linted as the page lints it)
+                return refused
             try:
                 digest = planner.store.save(text, base, force)
             except Conflict as exc:
@@ -178,13 +174,9 @@ def build(planner: Planner, hosts: list[str], any_ip_port: int | None = None) ->
         spe, dialect = _spe(body), _dialect(body)
 
         def run() -> Response:
-            current = planner.state(text, spe, dialect)
-            if current["errors"]:
-                found = [p for p in current["problems"] if p["severity"] == "error"]
-                return _reply(
-                    {"saved": False, "refused": "lint calls these errors",
-                     "problems": found}, 422,
-                )  # fmt: skip
+            refused = _lint_errors(planner.state(text, spe, dialect))
+            if refused is not None:
+                return refused
             try:
                 planner.store.save_as(name, text)
             except StoreError as exc:
@@ -228,6 +220,15 @@ def build(planner: Planner, hosts: list[str], any_ip_port: int | None = None) ->
         },
     )
     return Guard(app, planner.token, hosts, _max_body(planner), any_ip_port)
+
+
+def _lint_errors(state: dict[str, Any]) -> Response | None:
+    """A save refused, listing them, where lint calls something an error."""
+    if not state["errors"]:
+        return None
+    found = [p for p in state["problems"] if p["severity"] == "error"]
+    body = {"saved": False, "refused": "lint calls these errors", "problems": found}
+    return _reply(body, 422)
 
 
 def compute_digest(text: str) -> str:
