@@ -96,6 +96,12 @@ def execute_planner(settings: PlannerSettings) -> int:
     from ..planner.app import Planner, build
     from ..planner.store import Store, StoreError
 
+    if settings.spe > compute.MAX_STEPS_PER_EPOCH:
+        raise Failure(
+            f"recipe planner: --steps-per-epoch {settings.spe:,}: the page plans "
+            f"at most {compute.MAX_STEPS_PER_EPOCH:,} (the schedule's shape is the "
+            "same at fewer; `recipe plan` takes more)"
+        )
     path = Path(settings.recipe)
     if not path.is_file():
         raise Failure(f"recipe planner: no such file: {settings.recipe}")
@@ -147,7 +153,7 @@ def execute_planner(settings: PlannerSettings) -> int:
     token = secrets.token_urlsafe(24)
     wildcard = settings.host in ("0.0.0.0", "::")
     app = build(Planner(store, state, token), hosts, port if wildcard else None)
-    url = f"http://{hosts[-2] if loopback else hosts[0]}/?token={token}"
+    url = f"http://{hosts[0]}/?token={token}"  # (the address it listens on)
     click.echo(f"planner: {url}")
     click.echo(f"planner: editing {path}; Ctrl-C stops it", err=True)
     if settings.open_browser:

@@ -77,21 +77,25 @@ class Planner:
                 ):
                     raise BadRequest("variable: {name, value}")
                 return compute.set_variable(
-                    text, self.settings, name, str(value), self.cache
-                )
+                    text, self.settings, name, str(value), self.cache,
+                    self._dialect(text, dialect),
+                )  # fmt: skip
             if "epochs" in body:
                 epochs = body["epochs"]
                 if isinstance(epochs, bool) or not isinstance(epochs, int | float):
                     raise BadRequest("epochs: a number")
-                recipe = compute.read(text, self.settings, self.cache)
-                chosen = (
-                    dialect or self.settings.dialect or self.settings.config.dialect
-                )
-                which = resolve(chosen, recipe.root).dialect.value
+                which = self._dialect(text, dialect)
                 return compute.set_epochs(
                     text, self.settings, float(epochs), which, self.cache
                 )
             raise BadRequest("give variable or epochs")
+
+    def _dialect(self, text: str, dialect: str | None) -> str:
+        """The dialect the text is read as (the page's choice, else auto's)."""
+        recipe = compute.read(text, self.settings, self.cache)
+        settings = self.settings
+        chosen = dialect or settings.dialect or settings.config.dialect
+        return resolve(chosen, recipe.root).dialect.value
 
 
 def build(planner: Planner, hosts: list[str], any_ip_port: int | None = None) -> Guard:

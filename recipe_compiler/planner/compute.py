@@ -63,6 +63,8 @@ def read(text: str, settings: Settings, cache: Cache | None = None) -> Recipe:
     """The recipe of `text`: the cached one where it is that text (a knob is
     moved on the text just drawn), else read reusing the cached tree."""
     previous = cache.recipe if cache is not None else None
+    if previous is not None and previous.source.path != settings.path:
+        previous = None  # (saved as another file: read afresh)
     if previous is not None and previous.source.text == text:
         return previous
     src = source.from_text(text, settings.path, source.kind_of(settings.path))
@@ -168,7 +170,7 @@ def _legacy(
             figs.append(per_layer)
     base = declared_base(recipe)
     return {
-        "variables": [_variable(v) for v in recipe.all_variables()],
+        "variables": _knobs(recipe),
         "epochs": {
             "dense": base or RULE_EPOCHS,
             "declared": base is not None,
@@ -241,6 +243,26 @@ def _arg_nodes(recipe: Recipe, walked: Any) -> dict[str, Any]:
     return {name: root.get(name) for name in walked.args}
 
 
+def _knobs(recipe: Recipe) -> list[dict[str, Any]]:
+    """A knob per variable name: a name written in several places (stages) is
+    one knob, as `--var` sets them all; its label names the places."""
+    out: dict[str, dict[str, Any]] = {}
+    for var in recipe.all_variables():
+        knob = _variable(var)
+        first = out.get(var.name)
+        if first is None:
+            out[var.name] = knob
+            continue
+        first["places"] = first.get("places", 1) + 1
+        if knob["value"] != first["value"]:
+            first["why"] = (
+                f"{var.name} is written {first['places']} times with different "
+                "values; a change sets every one, as --var does"
+            )
+        first["editable"] = first["editable"] and knob["editable"]
+    return list(out.values())
+
+
 def _variable(var: Any) -> dict[str, Any]:
     knob = _knob(var.name, var.value, var.node)
     if var.expression is not None:
@@ -270,9 +292,9 @@ def _knob(name: str, value: Any, node: Any) -> dict[str, Any]:
     out["numeric"] = True
     if isinstance(value, int):
         out.update(step=1, min=min(value, 0), max=max(10, 4 * value))
-    elif 0 <= value <= 1:
-        decimals = len(repr(value).partition(".")[2])
-        out.update(step=0.01 if decimals <= 2 else 0.001, min=0, max=1)
+    elif 0 <= value <= 1:  # a fraction: a step a tenth of its own size at most
+        size = 10 ** math.floor(math.log10(value)) if value else 0.1
+        out.update(step=min(0.01, size / 10), min=0, max=1)
     else:
         size = 10 ** math.floor(math.log10(abs(value)))
         out.update(step=size / 10, min=min(0, 4 * value), max=max(0, 4 * value))
@@ -288,6 +310,8 @@ def _jsonable(value: Any) -> bool:
 def parse_value(raw: str) -> Any:
     """A knob's value as `--var NAME=VALUE` reads one: an int, a finite
     float, else the string."""
+    if not raw.strip():
+        raise EditError("give the knob a value")
     for cast in (int, float):
         try:
             value = cast(raw)
@@ -300,10 +324,17 @@ def parse_value(raw: str) -> Any:
 
 
 def set_variable(
-    text: str, settings: Settings, name: str, raw: str, cache: Cache | None = None
+    text: str,
+    settings: Settings,
+    name: str,
+    raw: str,
+    cache: Cache | None = None,
+    dialect: str = "sparseml",
 ) -> str:
     """The text with variable `name` set to `raw`, as `recipe compile --var`
-    writes it (a sparseml.core arg likewise, in place)."""
+    writes it (every variable of that name, as SparseML's override sets
+    them); a sparseml.core recipe's top-level arg in place (its stages' keys
+    are modifier groups, not variables)."""
     from ..edit.set_vars import write
     from ..edit.spans import Edit, apply, number_text
     from ..edit.yaml_out import scalar
@@ -313,13 +344,14 @@ def set_variable(
     recipe = read(text, settings, cache)
     if recipe.root is None:
         raise EditError("the text does not parse: fix it first")
-    if any(v.name == name for v in recipe.all_variables()):
+    legacy = dialect == "sparseml"
+    if legacy and any(v.name == name for v in recipe.all_variables()):
         try:
             return write(recipe, {name: value})
         except OverrideError as exc:
             raise EditError(str(exc)) from None
     node = recipe.root.get(name) if recipe.root.kind == "map" else None
-    if node is None or node.kind != "scalar" or node.via_alias:
+    if legacy or node is None or node.kind != "scalar" or node.via_alias:
         raise EditError(f"the recipe has no plain variable '{name}'")
     old = text[node.span[0] : node.span[1]]
     new = (

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from ..fileio import write_atomic
-from ..loader.source import SPARSEML_SUFFIXES, Limits
+from ..loader.source import Limits, check_recipe_output
 
 
 class StoreError(ValueError):
@@ -73,16 +73,15 @@ class Store:
 
     def save_as(self, name: str, text: str) -> Path:
         """`text` written to a new file `name` beside this one, which this store
-        then is: a plain file name (no folder), a recipe suffix SparseML reads,
-        and no file there yet (never an overwrite through "save as")."""
+        then is: a plain file name (no folder), in this file's format (a
+        recipe card stays `.md`), and no file there yet (never an overwrite
+        through "save as")."""
         if not name or Path(name).name != name or name in (".", ".."):
             raise StoreError("save as: give a file name, without a folder")
-        if Path(name).suffix.lower() not in SPARSEML_SUFFIXES:
-            raise StoreError(
-                "save as: SparseML reads only "
-                + ", ".join(sorted(SPARSEML_SUFFIXES))
-                + " recipes"
-            )
+        try:  # (SparseML's suffixes, and the text's own format: .md stays .md)
+            check_recipe_output(name, self.path.suffix.lower())
+        except ValueError as exc:
+            raise StoreError(f"save as: {exc}") from None
         target = self.path.parent / name
         with self._lock:
             if target.exists():

@@ -12,6 +12,8 @@
   const stats = { edits: 0, draws: 0, lastEditAt: 0, lastDrawAt: 0, latencies: [] };
   window.planner = stats;
   let base = document.body.dataset.digest; // the file version this text started from
+  let savedText = text.value; // what the file holds, as far as the page knows
+  const dirty = () => text.value !== savedText;
   let seq = 0;
   let drawnSeq = 0;
   let inflight = null;
@@ -41,7 +43,7 @@
   }
 
   function status(msg, bad) {
-    $("status").textContent = msg;
+    $("status").textContent = (dirty() ? "● unsaved · " : "") + msg;
     $("status").className = bad ? "bad" : "";
   }
 
@@ -140,30 +142,41 @@
         const d = document.createElement("div");
         d.className = "knob";
         const id = "knob-" + v.name + (v.stage ? "-" + v.stage : "");
-        const label = v.name + (v.stage ? " (" + v.stage + ")" : "") + (v.line ? " · line " + v.line : "");
+        const places = v.places > 1 ? " (" + v.places + " places)" : "";
+        const label = v.name + (v.stage ? " (" + v.stage + ")" : "") + places + (v.line ? " · line " + v.line : "");
         d.innerHTML = '<label for="' + esc(id) + '">' + esc(label) + "</label>";
         const input = document.createElement("input");
         input.id = id;
         input.name = v.name;
-        if (v.numeric) {
-          input.type = "number";
-          input.step = v.step;
-          if (v.min !== undefined) input.min = v.min;
-          if (v.max !== undefined) input.max = v.max;
-        }
-        if (!v.editable) {
-          input.readOnly = true;
-          input.title = v.why || "";
-        }
-        input.addEventListener("change", () => knob({ variable: { name: v.name, value: input.value } }));
+        if (v.numeric) input.type = "number";
+        if (!v.editable) input.readOnly = true;
+        input.addEventListener("change", () => {
+          if (input.value === "" || (input.validity && input.validity.badInput)) {
+            status("give " + v.name + " a value (the text is unchanged)", true);
+            return;
+          }
+          knob({ variable: { name: v.name, value: input.value } });
+        });
         d.appendChild(input);
+        if (v.why) {
+          const why = document.createElement("div");
+          why.className = "why hint";
+          why.textContent = v.why;
+          d.appendChild(why);
+        }
         box.appendChild(d);
       }
       box.dataset.names = names;
     }
     for (const v of vars) {
       const input = box.querySelector('input[name="' + CSS.escape(v.name) + '"]');
-      if (input && document.activeElement !== input) input.value = v.value === null ? "" : v.value;
+      if (!input) continue;
+      if (v.numeric) { // (the range follows the value: a rescale moves it)
+        input.step = v.step;
+        if (v.min !== undefined) input.min = v.min;
+        if (v.max !== undefined) input.max = v.max;
+      }
+      if (document.activeElement !== input) input.value = v.value === null ? "" : v.value;
     }
     const ep = $("epochs");
     if (state.epochs && document.activeElement !== ep) {
@@ -233,6 +246,7 @@
   }
 
   function edited() {
+    $("refusal").textContent = "";
     stats.edits += 1;
     stats.lastEditAt = performance.now();
     clearTimeout(timer);
@@ -269,9 +283,17 @@
   // --- saving ---
   async function save(force) {
     status("saving…");
-    const r = await call("/api/save", Object.assign({ text: text.value, base: base, force: !!force }, settings()));
+    let r;
+    const sent = text.value;
+    try {
+      r = await call("/api/save", Object.assign({ text: sent, base: base, force: !!force }, settings()));
+    } catch (e) {
+      status("not saved: the planner stopped answering", true);
+      return;
+    }
     if (r.status === 200) {
       base = r.data.digest;
+      savedText = sent;
       $("refusal").textContent = "";
       status("saved " + r.data.name);
     } else if (r.status === 409) {
@@ -289,9 +311,17 @@
   async function saveAs() {
     const name = $("saveas-name").value.trim();
     if (!name) { status("save as: type a new file name", true); return; }
-    const r = await call("/api/save_as", Object.assign({ text: text.value, name: name }, settings()));
+    let r;
+    const sent = text.value;
+    try {
+      r = await call("/api/save_as", Object.assign({ text: sent, name: name }, settings()));
+    } catch (e) {
+      status("not saved: the planner stopped answering", true);
+      return;
+    }
     if (r.status === 200) {
       base = r.data.digest;
+      savedText = sent;
       $("name").textContent = r.data.name;
       $("name").title = r.data.path;
       document.title = r.data.name + " · recipe planner";
@@ -306,7 +336,7 @@
   $("conflict-reload").addEventListener("click", async () => {
     $("conflict").style.display = "none";
     const r = await call("/api/file");
-    if (r.status === 200) { base = r.data.digest; replaceText(r.data.text); edited(); status("reloaded from disk"); }
+    if (r.status === 200) { base = r.data.digest; savedText = r.data.text; replaceText(r.data.text); edited(); status("reloaded from disk"); }
   });
   $("conflict-overwrite").addEventListener("click", () => { $("conflict").style.display = "none"; save(true); });
   $("conflict-cancel").addEventListener("click", () => { $("conflict").style.display = "none"; });
@@ -318,14 +348,18 @@
   });
   text.addEventListener("input", () => { if (!quiet) { drawGutter(); edited(); } });
   text.addEventListener("scroll", () => { gutter.scrollTop = text.scrollTop; });
-  text.addEventListener("keydown", (e) => {
+  document.addEventListener("keydown", (e) => {
     if ((e.ctrlKey || e.metaKey) && e.key === "s") { e.preventDefault(); save(false); }
+  });
+  window.addEventListener("beforeunload", (e) => {
+    if (dirty()) { e.preventDefault(); e.returnValue = ""; } // (the browser asks)
   });
   $("spe").addEventListener("change", edited);
   $("dialect").addEventListener("change", edited);
   $("epochs").addEventListener("change", () => {
     const n = parseFloat($("epochs").value);
     if (Number.isFinite(n) && n > 0) knob({ epochs: n });
+    else status("train for: a positive number of epochs (the text is unchanged)", true);
   });
   drawGutter();
   refresh();

@@ -157,7 +157,7 @@ def test_the_planner_edits_plans_and_saves(browser, tmp_path):
         assert "1.5" in listed.text
         # saving it is refused, and the file stays as saved
         browser.find_element("xpath", "//button[normalize-space()='Save']").click()
-        _wait(browser, lambda d: _status(d) == "not saved")
+        _wait(browser, lambda d: _status(d) == "● unsaved · not saved")
         assert "Not saved" in browser.find_element("id", "refusal").text
         assert path.read_text() == saved
 

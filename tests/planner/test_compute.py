@@ -133,3 +133,43 @@ def test_with_a_model_each_layer_s_final_sparsity_is_charted():
     layers = got["figures"][-1]
     assert layers["id"] == "fig-layers"
     assert any("model.0.conv.weight" in t["x"] for t in layers["data"])
+
+
+def test_a_name_in_several_stages_is_one_knob_that_sets_them_all(tmp_path):
+    text = (
+        "stage_0:\n  lr: 0.1\n  modifiers:\n    - !SetLearningRateModifier\n"
+        "      start_epoch: 0\n      learning_rate: eval(lr)\n"
+        "stage_1:\n  lr: 0.2\n  modifiers:\n    - !SetLearningRateModifier\n"
+        "      start_epoch: 1\n      learning_rate: eval(lr)\n"
+    )
+    path = tmp_path / "r.yaml"
+    got = state(text, settings(path, 10))
+    knobs = [k for k in got["variables"] if k["name"] == "lr"]
+    assert len(knobs) == 1 and knobs[0]["places"] == 2
+    assert "a change sets every one" in knobs[0]["why"]
+    new = set_variable(text, settings(path, 10), "lr", "0.3")
+    assert new.count("lr: 0.3") == 2  # (as `recipe compile --var lr=0.3` writes it)
+
+
+def test_a_sparseml_core_arg_is_set_and_no_stage_key_of_its_name(tmp_path):
+    text = (
+        "sparsity: 0.5\nobcq_stage:\n  obcq_modifiers:\n    SparseGPTModifier:\n"
+        "      sparsity: 0.6\n      block_size: 128\n"
+        "train_stage:\n  pruning_modifiers:\n    ConstantPruningModifier:\n"
+        "      targets: ['re:.*weight']\n      start: eval(sparsity)\n"
+    )
+    path = tmp_path / "core.yaml"
+    new = set_variable(
+        text, settings(path, 10), "sparsity", "0.7", None, "sparseml-core"
+    )
+    assert new.startswith("sparsity: 0.7\n") and "      sparsity: 0.6\n" in new
+
+
+def test_a_knob_needs_a_value_and_steps_fit_small_fractions():
+    with pytest.raises(EditError, match="value"):
+        set_variable(BUNDLED.read_text(), settings(), "final_sparsity", " ")
+    got = state(BUNDLED.read_text(), settings())
+    knobs = {k["name"]: k for k in got["variables"]}
+    assert knobs["finetuning_final_lr"]["value"] == 0.0001
+    assert knobs["finetuning_final_lr"]["step"] == pytest.approx(0.00001)
+    assert knobs["pruning_lr"]["step"] == pytest.approx(0.0001)

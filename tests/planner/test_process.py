@@ -90,3 +90,12 @@ def test_another_host_than_loopback_is_said(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(20)
+
+
+def test_too_many_steps_per_epoch_is_said_and_the_url_is_where_it_listens(tmp_path):
+    path = tmp_path / "r.md"
+    path.write_text(BUNDLED.read_text())
+    done = _run(str(path), "--no-browser", "--steps-per-epoch", "200000")
+    assert done.returncode == 2 and "at most 100,000" in done.stderr
+    with serving(path, "--host", "127.0.0.2") as server:
+        assert server.url.startswith("http://127.0.0.2:")

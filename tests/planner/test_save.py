@@ -69,3 +69,14 @@ def test_a_file_gone_from_disk_is_said_not_a_traceback(tmp_path):
         status, got = server.call("/api/save", {"text": BUNDLED.read_text()})
         assert status == 200 and got["saved"]
         assert path.read_text() == BUNDLED.read_text()
+
+
+def test_save_as_keeps_the_format(tmp_path):
+    path = tmp_path / "r.md"
+    path.write_text(BUNDLED.read_text())
+    with serving(path) as server:
+        status, got = server.call(
+            "/api/save_as", {"name": "y.yaml", "text": path.read_text()}
+        )
+        assert status == 400 and "name it y.md" in got["refused"]
+        assert not (tmp_path / "y.yaml").exists()
