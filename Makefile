@@ -24,12 +24,13 @@ $(VENV)/.full: pyproject.toml | $(VENV)/bin/python
 	touch $(VENV)/.core $@
 
 # llm-compressor 0.14.0.1, the oracle of its recipe dialect, in its own environment:
-# it needs numpy 2, sparseml numpy < 2 (torch is the machine's CPU wheel)
+# it needs numpy 2, sparseml numpy < 2 (torch is the machine's CPU wheel); this
+# checkout beside it (the llm extra), as a user of the LLM runner installs it
 LLMC ?= .venv-llmc
-$(LLMC)/.done:
-	$(PYTHON) -m venv $(LLMC)
+$(LLMC)/.done: pyproject.toml
+	test -x $(LLMC)/bin/python || $(PYTHON) -m venv $(LLMC)
 	$(LLMC)/bin/python -m pip install -q --disable-pip-version-check \
-	  'llmcompressor==0.14.0.1' 'torch==2.13.0' 'transformers==5.17.0'
+	  $(EDITABLE) '.[llm]'
 	touch $@
 
 .PHONY: demo run test lint bench clean browser
