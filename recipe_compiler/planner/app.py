@@ -38,6 +38,7 @@ from ..dialects.detect import resolve
 from . import compute
 from .guard import COOKIE, Guard
 from .store import Conflict, Store, StoreError
+from .store import digest as digest_of
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DIALECTS = ("sparseml", "sparseml-core", "llm-compressor")
@@ -162,7 +163,7 @@ def build(planner: Planner, hosts: list[str], any_ip_port: int | None = None) ->
             except Conflict as exc:
                 return _reply(
                     {"saved": False, "conflict": True, "text": exc.text,
-                     "digest": compute_digest(exc.text)}, 409,
+                     "digest": digest_of(exc.text)}, 409,
                 )  # fmt: skip
             except StoreError as exc:
                 return _reply({"saved": False, "refused": str(exc)}, exc.status)
@@ -188,9 +189,7 @@ def build(planner: Planner, hosts: list[str], any_ip_port: int | None = None) ->
             planner.settings = dataclasses.replace(
                 planner.settings, path=str(planner.store.path)
             )
-            return _reply(
-                {"saved": True, "digest": compute_digest(text), **_where(planner)}
-            )
+            return _reply({"saved": True, "digest": digest_of(text), **_where(planner)})
 
         return await run_in_threadpool(run)
 
@@ -233,12 +232,6 @@ def _lint_errors(state: dict[str, Any]) -> Response | None:
     found = [p for p in state["problems"] if p["severity"] == "error"]
     body = {"saved": False, "refused": "lint calls these errors", "problems": found}
     return _reply(body, 422)
-
-
-def compute_digest(text: str) -> str:
-    from .store import digest
-
-    return digest(text)
 
 
 _NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff"}

@@ -107,13 +107,13 @@ def state(
         "dialect": choice.dialect.value,
         "why": choice.why,
         "steps_per_epoch": spe,
-        "problems": [_problem(p) for p in problems],
+        "problems": [p.to_dict() for p in problems],
         "errors": sum(p.severity == "error" for p in problems),
         "variables": [],
         "epochs": None,
         "figures": [],
         "note": None,
-        "speed": _problem(speed) if speed is not None else None,
+        "speed": speed.to_dict() if speed is not None else None,
     }
     if recipe.root is None:
         out["note"] = "the text does not parse: the charts are the last good ones"
@@ -125,17 +125,6 @@ def state(
     else:
         out.update(_llmc(recipe, model if llm else None))
     return out
-
-
-def _problem(p: Problem) -> dict[str, Any]:
-    return {
-        "line": p.line,
-        "column": p.column,
-        "code": p.code,
-        "severity": str(p.severity),
-        "message": p.message,
-        "hint": p.hint,
-    }
 
 
 def _legacy(

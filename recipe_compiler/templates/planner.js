@@ -281,16 +281,22 @@
   }
 
   // --- saving ---
-  async function save(force) {
-    status("saving…");
-    let r;
-    const sent = text.value;
+  // a save's request (the page's settings with it, for lint); null, said,
+  // when the planner no longer answers
+  async function send(path, body) {
     try {
-      r = await call("/api/save", Object.assign({ text: sent, base: base, force: !!force }, settings()));
+      return await call(path, Object.assign(body, settings()));
     } catch (e) {
       status("not saved: the planner stopped answering", true);
-      return;
+      return null;
     }
+  }
+
+  async function save(force) {
+    status("saving…");
+    const sent = text.value;
+    const r = await send("/api/save", { text: sent, base: base, force: !!force });
+    if (!r) return;
     if (r.status === 200) {
       base = r.data.digest;
       savedText = sent;
@@ -311,14 +317,9 @@
   async function saveAs() {
     const name = $("saveas-name").value.trim();
     if (!name) { status("save as: type a new file name", true); return; }
-    let r;
     const sent = text.value;
-    try {
-      r = await call("/api/save_as", Object.assign({ text: sent, name: name }, settings()));
-    } catch (e) {
-      status("not saved: the planner stopped answering", true);
-      return;
-    }
+    const r = await send("/api/save_as", { text: sent, name: name });
+    if (!r) return;
     if (r.status === 200) {
       base = r.data.digest;
       savedText = sent;

@@ -289,14 +289,7 @@ def _mappings(written: Written, llm: LLM) -> Iterator[Finding]:
             yield _mapping_error(written, item, targets, str(exc.args[0]).rstrip(":"))
             continue
         if not groups:
-            yield Finding(
-                "mapping-matches-nothing",
-                item.line,
-                item.column,
-                f"{written.name} mapping {targets[:-1]} -> '{targets[-1]}' matches no "
-                f"module of {llm.architecture}: it smooths nothing",
-                _meant(targets[-1], llm),
-            )
+            yield _smooths_nothing(item, _sq_said(written, targets), targets[-1], llm)
             continue
         for group in groups:
             smooth = group[-1]
@@ -326,21 +319,45 @@ def _leaves(value: object) -> list[str] | None:
     return None
 
 
+def _sq_said(written: Written, targets: list[str]) -> str:
+    return f"{written.name} mapping {targets[:-1]} -> '{targets[-1]}'"
+
+
 def _mapping_error(
     written: Written, item: Node, targets: list[str], why: str
 ) -> Finding:
-    """oneshot wraps what resolving the mappings raises (`why`) in a
+    """oneshot wraps what resolving SmoothQuant's mappings raises (`why`) in a
     RuntimeError of its own."""
+    return _unresolved(
+        item,
+        f"{_sq_said(written, targets)} does not resolve to one smooth layer per "
+        f"group of balance layers ({why})",
+        "RuntimeError: Error resolving mappings for given architecture.",
+    )
+
+
+def _unresolved(item: Node, message: str, error: str) -> Finding:
+    """A mapping oneshot cannot resolve (SmoothQuant's or AWQ's)."""
     return Finding(
         "mapping-fails",
         item.line,
         item.column,
-        f"{written.name} mapping {targets[:-1]} -> '{targets[-1]}' does not resolve "
-        f"to one smooth layer per group of balance layers ({why})",
+        message,
         "each group (a decoder layer) needs every balance target and exactly one "
         "smooth layer: anchor the patterns (`re:.*input_layernorm$`)",
-        "RuntimeError: Error resolving mappings for given architecture.",
+        error,
         "oneshot",
+    )
+
+
+def _smooths_nothing(item: Node, said: str, pattern: str, llm: LLM) -> Finding:
+    """A mapping (SmoothQuant's or AWQ's) no module of the LLM matches."""
+    return Finding(
+        "mapping-matches-nothing",
+        item.line,
+        item.column,
+        f"{said} matches no module of {llm.architecture}: it smooths nothing",
+        _meant(pattern, llm),
     )
 
 
@@ -651,26 +668,15 @@ def _awq_mappings(
                 )
                 break
         if error is not None:
-            yield Finding(
-                "mapping-fails",
-                item.line,
-                item.column,
+            yield _unresolved(
+                item,
                 f"{said} does not resolve to one smooth layer per group of balance "
                 "layers",
-                "each group (a decoder layer) needs every balance target and exactly "
-                "one smooth layer: anchor the patterns (`re:.*input_layernorm$`)",
                 error.rstrip(":"),
-                "oneshot",
             )
             continue
         if not groups:
-            yield Finding(
-                "mapping-matches-nothing",
-                item.line,
-                item.column,
-                f"{said} matches no module of {llm.architecture}: it smooths nothing",
-                _meant(smooth, llm),
-            )
+            yield _smooths_nothing(item, said, smooth, llm)
             continue
         if targeted is None:
             continue
