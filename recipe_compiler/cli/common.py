@@ -3,11 +3,12 @@ and the few steps every command that reads a recipe takes."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import click
@@ -394,3 +395,28 @@ def no_runner(command: str, exc: ImportError) -> Failure:
         f"recipe {command}: the runner extra is not installed ({exc}): "
         "pip install 'recipe-compiler[runner]'"
     )
+
+
+def holds_files(folder: str) -> bool:
+    """Whether a run folder holds anything but its lock."""
+    from ..fileio import LOCK_NAME
+
+    return os.path.isdir(folder) and any(
+        entry.name != LOCK_NAME for entry in os.scandir(folder)
+    )
+
+
+@contextlib.contextmanager
+def locked_folder(folder: str) -> Iterator[None]:
+    """`folder` held by this run (made if missing), or a Failure naming the
+    process that holds it."""
+    from ..fileio import Locked, folder_lock
+
+    try:
+        with folder_lock(folder):
+            yield
+    except Locked as exc:
+        raise Failure(
+            f"recipe run: {exc}: another run is writing there; wait for it to "
+            "finish, or give another -o DIR"
+        ) from None

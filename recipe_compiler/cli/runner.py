@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
+from ..runner.llm.args import DEFAULT_HELD_OUT, DEFAULT_MAX_SEQ_LENGTH, DEFAULT_SAMPLES
 from .common import (
     EXIT_PROBLEMS,
     EXIT_USAGE,
@@ -22,8 +23,11 @@ from .common import (
     ZooAwarePath,
     batch_size_option,
     current_limits,
+    dialect_option,
+    holds_files,
     image_size_option,
     load_recipe,
+    locked_folder,
     no_runner,
     read_limits,
     runner_model_option,
@@ -38,7 +42,8 @@ if TYPE_CHECKING:
 @click.command(name="run")
 @click.argument("recipe", metavar="RECIPE")
 @runner_model_option(
-    "digits-cnn, yolov5n/s/m/l/x on generated shapes, or pkg.module:factory.",
+    "digits-cnn, yolov5n/s/m/l/x on generated shapes, or pkg.module:factory; "
+    "for an llm-compressor recipe, a Hugging Face model folder with its weights.",
     dest="model_name",
     default="digits-cnn",
 )
@@ -117,14 +122,51 @@ if TYPE_CHECKING:
 @var_option(
     "Override a recipe variable (written into DIR/recipe.*, as recipe compile does)."
 )
+@dialect_option
+@click.option(
+    "--dataset",
+    type=click.Path(dir_okay=False),
+    help="llm-compressor recipes: calibration text, a .txt file (cut into "
+    '--max-seq-length windows) or .jsonl (a "text" a line); default: a seeded '
+    "generated set of random token ids.",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=1),
+    default=DEFAULT_SAMPLES,
+    show_default=True,
+    help="llm-compressor recipes: calibration sequences.",
+)
+@click.option(
+    "--max-seq-length",
+    type=click.IntRange(min=1),
+    help=f"llm-compressor recipes: tokens a sequence, at most [default: "
+    f"{DEFAULT_MAX_SEQ_LENGTH}, or the model's max_position_embeddings if less].",
+)
+@click.option(
+    "--held-out",
+    type=click.IntRange(min=1),
+    default=DEFAULT_HELD_OUT,
+    show_default=True,
+    help="llm-compressor recipes: sequences kept out of calibration, on which "
+    "the compressed model is compared with the dense one.",
+)
 @read_limits
 def run_command(
     out: str | None, resume_dir: str | None, overwrite: bool, **options: Any
 ) -> int:
-    """Train a model under the recipe with SparseML 1.8, export ONNX, report."""
+    """Train a model under the recipe with SparseML 1.8, export ONNX, report; or,
+    for an llm-compressor recipe and --model DIR (a Hugging Face model folder),
+    apply it with llm-compressor 0.14's oneshot and report what it did."""
     if (out is None) == (resume_dir is None):
         raise click.UsageError("give -o DIR for a new run, or --resume DIR")
-    from ..fileio import Locked, folder_lock
+    if resume_dir is None and _llm_recipe(options):
+        from .llm_run import execute_llm_run
+
+        return execute_llm_run(
+            click.get_current_context(), options.pop("_recipe"), out, overwrite, options
+        )
+    _sparseml_only(options)
     from ..runner.args import RunArgs
 
     folder = str(out or resume_dir)
@@ -136,30 +178,46 @@ def run_command(
         return execute_run(args)
     if resume_dir and not os.path.isdir(resume_dir):
         raise Failure(f"recipe run: --resume {resume_dir}: no such folder")
-    try:
-        with folder_lock(folder):  # checked and written under one lock: two runs
-            # into one folder cannot both pass the check
-            if out and not overwrite and _holds_files(out):
-                raise Failure(
-                    f"recipe run: {out} already holds files (an earlier run's "
-                    f"report, recipe or checkpoint would be replaced): continue "
-                    f"that run with `--resume {out}`, start over in it with "
-                    "`--overwrite`, or give a new -o DIR"
-                )
-            return execute_run(args)
-    except Locked as exc:
+    with locked_folder(folder):  # checked and written under one lock: two runs
+        # into one folder cannot both pass the check
+        if out and not overwrite and holds_files(out):
+            raise Failure(
+                f"recipe run: {out} already holds files (an earlier run's "
+                f"report, recipe or checkpoint would be replaced): continue "
+                f"that run with `--resume {out}`, start over in it with "
+                "`--overwrite`, or give a new -o DIR"
+            )
+        return execute_run(args)
+
+
+def _llm_recipe(options: dict[str, Any]) -> bool:
+    """Whether the recipe reads as llm-compressor's (kept in options["_recipe"]);
+    a file that does not read stays for `_read_first` to refuse."""
+    from ..dialects.detect import resolve
+
+    path = options["recipe"]
+    if not os.path.isfile(path) or str(path).startswith("zoo:"):
+        return False
+    recipe = load_recipe("run", path, None, current_limits(), staged=True)
+    if resolve(options["dialect"], recipe.root).dialect != "llm-compressor":
+        return False
+    options["_recipe"] = recipe
+    return True
+
+
+def _sparseml_only(options: dict[str, Any]) -> None:
+    """A SparseML recipe: the LLM runner's options are refused by name."""
+    from .llm_run import LLM_ONLY, given
+
+    named = given(click.get_current_context(), LLM_ONLY)
+    if named:
         raise Failure(
-            f"recipe run: {exc}: another run is writing there; wait for it to "
-            "finish, or give another -o DIR"
-        ) from None
-
-
-def _holds_files(folder: str) -> bool:
-    from ..fileio import LOCK_NAME
-
-    return os.path.isdir(folder) and any(
-        entry.name != LOCK_NAME for entry in os.scandir(folder)
-    )
+            f"recipe run: {', '.join(named)}: for llm-compressor recipes (run by "
+            f"oneshot on --model DIR); {options['recipe']} is a SparseML recipe",
+            EXIT_USAGE,
+        )
+    for key in ("dataset", "samples", "max_seq_length", "held_out", "dialect"):
+        options.pop(key)
 
 
 def _main_process() -> bool:

@@ -625,10 +625,12 @@ def page(
     legend: list[dict[str, Any]] | None = None,
     compare: bool = False,
     run: dict[str, Any] | None = None,
+    llm_run: dict[str, Any] | None = None,
 ) -> str:
     """The preview page (its template, plotly inlined): the recipes' facts,
     problems and text, and the figures (plotly JSON with an `id` and whether
-    zooming it zooms the others, `sync`)."""
+    zooming it zooms the others, `sync`); above them what a SparseML run
+    measured (`run`) or an llm-compressor run's report.json (`llm_run`)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(
@@ -654,6 +656,7 @@ def page(
         legend=legend or [],
         compare=compare,
         run=run,
+        llm_run=llm_run,
     )
 
 
