@@ -277,13 +277,17 @@ def oneshot(
         shot.apply_recipe_modifiers(calibration_dataloader=loader)
 
 
-def reload(folder: str, probe: list[int], expected: Any) -> dict[str, Any]:
+def reload(
+    folder: str, probe: list[int], expected: Any, schemed: int
+) -> dict[str, Any]:
     """The saved checkpoint read back by transformers (its compressed-tensors
     quantizer), as a user loads it: whether it loads, whether its config carries
-    the quantization config, and how far its logits on `probe` are from the
-    oneshot model's (`expected`). A checkpoint transformers cannot read is a
-    finding of the report, not a failed run: the checkpoint is saved, and vLLM
-    reads it its own way."""
+    the quantization config, how many of the `schemed` modules oneshot quantized
+    carry their scheme again (transformers 5 fuses an MoE's experts back into
+    one module that runs dequantized, its activations unquantized), and how far
+    its logits on `probe` are from the oneshot model's (`expected`). A
+    checkpoint transformers cannot read is a finding of the report, not a failed
+    run: the checkpoint is saved, and vLLM reads it its own way."""
     import torch
     import transformers
     from transformers.utils import logging as hf_logging
@@ -299,12 +303,19 @@ def reload(folder: str, probe: list[int], expected: Any) -> dict[str, Any]:
     with torch.no_grad():
         logits = model.eval()(input_ids=torch.tensor([probe])).logits.float()
     config = getattr(model.config, "quantization_config", None)
+    again = sum(
+        getattr(m, "quantization_scheme", None) is not None
+        and isinstance(m, torch.nn.Linear | torch.nn.Embedding)
+        for m in model.modules()
+    )
     diff = (logits - expected).abs()
     finite = bool(torch.isfinite(diff).all())
     return {
         "ok": True,
         "error": None,
         "quantization_config": config is not None,
+        "schemed": schemed,
+        "schemed_again": again,
         "max_abs_logit_diff": float(diff.max()) if finite else None,
         "logit_scale": float(expected.abs().max()) if finite else None,
     }

@@ -135,10 +135,17 @@ def reload_text(reload: dict[str, Any]) -> str:
     if reload["max_abs_logit_diff"] is None:
         return "transformers reads it back; its logits are not finite"
     carries = "" if reload["quantization_config"] else ", without a quantization config"
+    lost = reload["schemed"] - reload["schemed_again"]
+    dequantized = (
+        f"; {lost} of its {reload['schemed']} quantized modules come back without "
+        "their scheme (fused MoE experts run dequantized, activations unquantized)"
+        if lost > 0
+        else ""
+    )
     return (
         f"transformers reads it back{carries}: logits within "
         f"{reload['max_abs_logit_diff']:.3g} of oneshot's model (of "
-        f"{reload['logit_scale']:.3g})"
+        f"{reload['logit_scale']:.3g}){dequantized}"
     )
 
 

@@ -187,7 +187,8 @@ def _stages(
         del model
         gc.collect()
     with phases.phase("reload", f"{out / MODEL} read back by transformers"):
-        reloaded = engine.reload(str(out / MODEL), probe, expected)
+        schemed = sum(name in done.zeros for name in done.schemes)
+        reloaded = engine.reload(str(out / MODEL), probe, expected, schemed)
     compared = compare(
         pre.predicted,
         done.modifiers,

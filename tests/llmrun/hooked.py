@@ -1,0 +1,42 @@
+"""`recipe run` in .venv-llmc with one Linear shape made to misbehave during
+oneshot: argv[1] is "raise" (its forward raises RuntimeError, as a kernel or a
+broken weight would) or "sigint" (its forward sends this process SIGINT, as
+Ctrl-C would, once); argv[2] the weight shape "OUTxIN"; the rest is the command
+line. Exits with recipe's exit code. A global module hook, so that the runner's
+code runs unchanged."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+
+def main() -> None:
+    import torch
+
+    mode, shape, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+    rows, cols = map(int, shape.split("x"))
+    fired = []
+
+    def hook(module, args, output):
+        weight = getattr(module, "weight", None)
+        if (
+            isinstance(module, torch.nn.Linear)
+            and weight is not None
+            and tuple(weight.shape) == (rows, cols)
+            and not fired
+        ):
+            fired.append(True)
+            if mode == "raise":
+                raise RuntimeError("the kernel refused this layer")
+            os.kill(os.getpid(), signal.SIGINT)
+
+    torch.nn.modules.module.register_module_forward_hook(hook)
+    from recipe_compiler.cli import main as recipe
+
+    recipe(argv)
+
+
+if __name__ == "__main__":
+    main()
