@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import LLMC_PYTHON, ROOT
 
 TUTORIAL = ROOT / "docs" / "tutorial.md"
 BLOCK = re.compile(r"```console\n(.*?)```", re.S)
@@ -60,8 +60,11 @@ def test_the_matcher_can_fail():
     assert not matches(["a"], ["a", "extra"])
 
 
-def test_every_command_of_the_tutorial_prints_what_it_shows(sparseml, tmp_path):
+def test_every_command_of_the_tutorial_prints_what_it_shows(sparseml, llmc, tmp_path):
     shutil.copytree(ROOT / "recipes", tmp_path / "recipes")
+    corpus = "tests/data/corpus/sparseml-core"  # (the LLM section migrates one)
+    shutil.copytree(ROOT / corpus, tmp_path / corpus)
+    (tmp_path / ".venv-llmc").symlink_to(LLMC_PYTHON.parent.parent)
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
