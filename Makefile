@@ -81,6 +81,7 @@ bench: $(VENV)/.full $(LLMC)/.done browser
 	$(PY) benchmarks/plan_speed.py
 	$(PY) benchmarks/preview_speed.py
 	$(PY) benchmarks/planner_latency.py
+	$(PY) benchmarks/llm_run.py
 	$(PY) benchmarks/digits_quality.py
 	$(PY) benchmarks/yolo_bench.py s
 	$(PY) benchmarks/yolo_quality.py

@@ -122,7 +122,7 @@ def test_a_run_does_what_the_prediction_said(models, tmp_path, family, name):
     assert close["tokens"] == 4 * 32 and close["non_finite_positions"] == 0
     assert 0 <= close["kl_mean"] < 0.1 and 0 < close["top1_agreement"] <= 1
     assert [p["phase"] for p in report["phases"]] == [
-        "load", "calibration data", "oneshot", "compare", "save", "reload",
+        "import", "load", "calibration data", "oneshot", "compare", "save", "reload",
     ]  # fmt: skip
     assert all(
         p["seconds"] >= 0 and p["peak_rss_bytes"] > 2**20 for p in report["phases"]
@@ -173,7 +173,7 @@ def test_a_group_size_error_is_refused_before_any_weight_is_loaded(models, tmp_p
     assert done.returncode == 1, done.stderr
     assert "RC752" in done.stderr and "nothing was loaded" in done.stderr
     assert f"{path.name}:8:" in done.stderr  # at the group's line
-    assert "[1/7] load" not in done.stderr and "calibration" not in done.stderr
+    assert "[1/8] import" not in done.stderr and "calibration" not in done.stderr
     assert not (tmp_path / "out").exists()
 
 

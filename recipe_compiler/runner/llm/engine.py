@@ -216,6 +216,7 @@ def quiet_logs(log_path: str, echo: Any) -> Iterator[None]:
     # llm-compressor sets its sinks up on import (and warns then): quiet first
     os.environ.setdefault("LLM_COMPRESSOR_LOG_LEVEL", "ERROR")
     import llmcompressor  # noqa: F401
+    import transformers  # noqa: F401  (with torch: the import phase's cost)
     from loguru import logger
 
     said: set[str] = set()

@@ -9,6 +9,7 @@ read: a failed oneshot leaves it as it was.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import shutil
@@ -36,6 +37,7 @@ PRODUCTS = (
     "report.html",
 )
 PHASES = [
+    "import",
     "load",
     "calibration data",
     "oneshot",
@@ -65,9 +67,11 @@ def run(pre: Preflight, echo: Callable[[str], None]) -> dict[str, Any]:
     write_atomic(recipe_file, pre.recipe.source.yaml_text or "")
     phases = Phases(PHASES, echo)
     try:
-        from .engine import quiet_logs
+        with contextlib.ExitStack() as stack:
+            with phases.phase("import", "torch, transformers, llm-compressor"):
+                from .engine import quiet_logs
 
-        with quiet_logs(str(out / LOG), echo):
+                stack.enter_context(quiet_logs(str(out / LOG), echo))
             doc = _stages(pre, args, out, str(recipe_file), phases, echo)
     except KeyboardInterrupt:
         _abandon(out, f"interrupted (Ctrl-C) during {phases.current or 'start-up'}")
