@@ -222,3 +222,12 @@ def test_preflight_refuses_before_anything_loads(models, tmp_path, case, said, l
     with pytest.raises(Refused) as exc:
         preflight(_recipe(tmp_path, text), _args(tmp_path, folder, **kw))
     assert said in str(exc.value) and exc.value.lint is lint
+
+
+@pytest.mark.parametrize("out", [".", "inside", ".."])
+def test_an_out_that_overlaps_the_model_folder_is_refused(models, tmp_path, out):
+    folder = tmp_path / "m"
+    shutil.copytree(models["llama"], folder)
+    args = LLMRunArgs(recipe="r.yaml", model=str(folder), out=str(folder / out))
+    with pytest.raises(Refused, match="overlap"):
+        preflight(_recipe(tmp_path, RECIPES["fp8-dynamic"]), args)

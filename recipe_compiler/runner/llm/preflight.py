@@ -66,6 +66,13 @@ def preflight(recipe: Recipe, args: LLMRunArgs) -> Preflight:
             f"--model {args.model}: not a Hugging Face model folder (a folder "
             "holding config.json and the weights)"
         )
+    out = Path(args.out).resolve()
+    model = folder.resolve()
+    if out == model or model in out.parents or out in model.parents:
+        raise Refused(
+            f"-o {args.out} and --model {args.model} overlap: the run writes and "
+            "clears OUT, and only reads the model folder; give an OUT outside it"
+        )
     try:
         llm = load_llm(str(folder))
     except LLMError as exc:
