@@ -270,8 +270,9 @@ def refuse_staged(command: str, recipe: Any) -> None:
     if form is not None:
         raise Failure(
             f"recipe {command}: {recipe.path} is {form.describe()}. Run it with "
-            "the engine it is written for (sparseml.core's oneshot or train, "
-            "llm-compressor's oneshot)"
+            "the engine it is written for: sparseml.core's oneshot or train, or, "
+            "read as llm-compressor's, `recipe run RECIPE --model DIR` (`recipe "
+            "migrate` writes one from a sparseml.core recipe)"
         )
 
 

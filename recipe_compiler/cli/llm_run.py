@@ -56,7 +56,7 @@ def given(ctx: click.Context, names: tuple[tuple[str, str], ...]) -> list[str]:
 
 
 def execute_llm_run(
-    ctx: click.Context, recipe: Any, out: str | None, overwrite: bool, options: dict
+    ctx: click.Context, recipe: Any, out: str, overwrite: bool, options: dict
 ) -> int:
     from ..runner.llm.args import LLMRunArgs
     from ..runner.llm.preflight import Refused, preflight
@@ -70,7 +70,7 @@ def execute_llm_run(
             "--dataset, --samples, --max-seq-length, --held-out, --seed)",
             EXIT_USAGE,
         )
-    if given(ctx, (("--model", "model_name"),)) == [] or out is None:
+    if given(ctx, (("--model", "model_name"),)) == []:
         raise Failure(
             f"recipe run: {recipe.path} is llm-compressor's: give --model DIR (the "
             "Hugging Face model folder it is for) and -o OUT",
@@ -94,10 +94,10 @@ def execute_llm_run(
         raise Failure(
             f"recipe run: {exc}", EXIT_PROBLEMS if exc.lint else EXIT_USAGE
         ) from None
-    if importlib.util.find_spec("llmcompressor") is None:
-        raise Failure(INSTALL)
     for p in pre.problems:
         click.echo(f"recipe run: {p.described()}", err=True)
+    if importlib.util.find_spec("llmcompressor") is None:
+        raise Failure(INSTALL)
 
     with locked_folder(out):
         if not overwrite and holds_files(out):
@@ -111,6 +111,7 @@ def execute_llm_run(
 
 def _run(pre: Any) -> int:
     from ..runner.errors import RunError
+    from ..runner.llm.calibration import DatasetError
     from ..runner.llm.report import summary
     from ..runner.llm.run import INCOMPLETE, run
 
@@ -123,6 +124,8 @@ def _run(pre: Any) -> int:
         doc = run(pre, echo)
     except RunError as exc:
         raise Failure(f"recipe run: {exc}", EXIT_PROBLEMS) from None
+    except DatasetError as exc:  # (known once tokenized: too short for a window)
+        raise Failure(f"recipe run: {exc}", EXIT_USAGE) from None
     except KeyboardInterrupt:
         raise Failure(
             f"\nrecipe run: interrupted; {args.out} holds no finished run "

@@ -53,7 +53,8 @@ if TYPE_CHECKING:
     "--out",
     "out",
     type=click.Path(file_okay=False),
-    help="Folder for observed.csv, checkpoints, model.onnx, report.json.",
+    help="Folder for observed.csv, checkpoints, model.onnx, report.json; for an "
+    "llm-compressor recipe, model/ (the compressed checkpoint) and report.json.",
 )
 @click.option(
     "--resume",
@@ -160,11 +161,15 @@ def run_command(
     apply it with llm-compressor 0.14's oneshot and report what it did."""
     if (out is None) == (resume_dir is None):
         raise click.UsageError("give -o DIR for a new run, or --resume DIR")
-    if resume_dir is None and _llm_recipe(options):
+    if _llm_recipe(options):
         from .llm_run import execute_llm_run
 
         return execute_llm_run(
-            click.get_current_context(), options.pop("_recipe"), out, overwrite, options
+            click.get_current_context(),
+            options.pop("_recipe"),
+            str(out),  # (with --resume instead, refused by name there)
+            overwrite,
+            options,
         )
     _sparseml_only(options)
     from ..runner.args import RunArgs
@@ -191,15 +196,22 @@ def run_command(
 
 
 def _llm_recipe(options: dict[str, Any]) -> bool:
-    """Whether the recipe reads as llm-compressor's (kept in options["_recipe"]);
-    a file that does not read stays for `_read_first` to refuse."""
+    """Whether the run is the LLM runner's (the recipe, read, kept in
+    options["_recipe"]): a recipe that reads as llm-compressor's, or any recipe
+    given with a Hugging Face model folder (a recipe that does not read is then
+    refused with lint's errors, not as a model SparseML's runner lacks)."""
     from ..dialects.detect import resolve
+    from ..model.llm.folder import is_llm_spec
 
     path = options["recipe"]
     if not os.path.isfile(path) or str(path).startswith("zoo:"):
         return False
     recipe = load_recipe("run", path, None, current_limits(), staged=True)
-    if resolve(options["dialect"], recipe.root).dialect != "llm-compressor":
+    model = options["model_name"]
+    if (
+        not (os.path.isdir(model) and is_llm_spec(model))
+        and resolve(options["dialect"], recipe.root).dialect != "llm-compressor"
+    ):
         return False
     options["_recipe"] = recipe
     return True

@@ -1,9 +1,11 @@
-"""`recipe run` in .venv-llmc with one Linear shape made to misbehave during
-oneshot: argv[1] is "raise" (its forward raises RuntimeError, as a kernel or a
-broken weight would) or "sigint" (its forward sends this process SIGINT, as
-Ctrl-C would, once); argv[2] the weight shape "OUTxIN"; the rest is the command
-line. Exits with recipe's exit code. A global module hook, so that the runner's
-code runs unchanged."""
+"""`recipe run` in .venv-llmc with something made to fail during oneshot:
+argv[1] is "raise" (the forward of a Linear of the weight shape argv[2],
+"OUTxIN", raises RuntimeError, as a kernel or a broken weight would), "sigint"
+(that forward sends this process SIGINT, as Ctrl-C would, once) or "solver"
+(torch.cholesky_inverse, which GPTQ's Hessian inversion calls, raises: a
+failure inside a modifier's own work; argv[2] unused); the rest is the command
+line. Exits with recipe's exit code. Global hooks, so that the runner's code
+runs unchanged."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ def main() -> None:
     import torch
 
     mode, shape, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
-    rows, cols = map(int, shape.split("x"))
+    rows, cols = map(int, shape.split("x")) if "x" in shape else (0, 0)
     fired = []
 
     def hook(module, args, output):
@@ -34,7 +36,14 @@ def main() -> None:
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(30)  # (the handler raises here, not in some __del__ later)
 
-    torch.nn.modules.module.register_module_forward_hook(hook)
+    if mode == "solver":
+
+        def refuse(*args, **kwargs):
+            raise RuntimeError("the solver refused this Hessian")
+
+        torch.cholesky_inverse = refuse
+    else:
+        torch.nn.modules.module.register_module_forward_hook(hook)
     from recipe_compiler.cli import main as recipe
 
     recipe(argv)

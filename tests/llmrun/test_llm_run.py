@@ -122,7 +122,7 @@ def test_a_run_does_what_the_prediction_said(models, tmp_path, family, name):
     assert close["tokens"] == 4 * 32 and close["non_finite_positions"] == 0
     assert 0 <= close["kl_mean"] < 0.1 and 0 < close["top1_agreement"] <= 1
     assert [p["phase"] for p in report["phases"]] == [
-        "import", "load", "calibration data", "oneshot", "compare", "save", "reload",
+        "import", "calibration data", "load", "oneshot", "compare", "save", "reload",
     ]  # fmt: skip
     assert all(
         p["seconds"] >= 0 and p["peak_rss_bytes"] > 2**20 for p in report["phases"]
@@ -192,8 +192,10 @@ def test_a_failed_oneshot_names_modifier_and_layer_and_leaves_the_dense_alone(
     )  # fmt: skip
     assert done.returncode == 1, done.stderr[-3000:]
     said = done.stderr.strip().splitlines()[-1]
-    assert "oneshot failed" in said and "at model.layers.0.mlp.down_proj" in said
-    assert "RuntimeError: the kernel refused this layer" in said
+    assert said.startswith(
+        "recipe run: oneshot failed in calibration's forward pass at "
+        "model.layers.0.mlp.down_proj: RuntimeError: the kernel refused this layer;"
+    )
     assert f"the model folder {model} is untouched" in said
     out = tmp_path / "out"
     assert "failed during oneshot" in (out / "INCOMPLETE").read_text()
@@ -202,6 +204,25 @@ def test_a_failed_oneshot_names_modifier_and_layer_and_leaves_the_dense_alone(
     assert digest(model) == before
     again = recipe(str(path), "--model", str(model), "-o", "out", *FAST, cwd=tmp_path)
     assert again.returncode == 2 and "--overwrite" in again.stderr
+
+
+def test_a_failure_inside_a_modifier_names_it_with_its_line(models, tmp_path):
+    path = tmp_path / "w8a8.yaml"
+    path.write_text(RECIPES["w8a8-smoothquant"])
+    done = subprocess.run(
+        [str(LLMC_PYTHON), str(HERE / "hooked.py"), "solver", "-",
+         "run", str(path), "--model", str(models["llama"]), "-o", "out", *FAST],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        env={**os.environ, "NM_DISABLE_ANALYTICS": "1"},
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr[-3000:]
+    said = done.stderr.strip().splitlines()[-1]
+    assert said.startswith(
+        "recipe run: oneshot failed in GPTQModifier at "
+        "model.layers.0.self_attn.q_proj: RuntimeError: the solver refused this "
+        "Hessian (recipe line 5);"
+    ), said
+    assert "failed during oneshot" in (tmp_path / "out" / "INCOMPLETE").read_text()
 
 
 def test_ctrl_c_leaves_out_clearly_incomplete(models, tmp_path):
@@ -248,6 +269,43 @@ def test_a_bad_calibration_file_is_refused_at_its_line(models, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_calibration_file_too_short_once_tokenized_is_bad_input(models, tmp_path):
+    data = tmp_path / "calib.jsonl"
+    data.write_text('{"text": "w3 w4 w5"}\n')
+    path = tmp_path / "fp8.yaml"
+    path.write_text(RECIPES["fp8-dynamic"])
+    done = recipe(str(path), "--model", str(models["llama"]), "-o", "out",
+                  "--dataset", str(data), cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "1 lines: at least 2 are needed" in done.stderr
+    assert "[3/8] load" not in done.stderr  # (found before the weights load)
+    assert "calibration data" in (tmp_path / "out" / "INCOMPLETE").read_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "extra", "code", "said"),
+    [
+        ("default_stage: [unclosed\n", [], 1, "RC001 error"),
+        ("default_stage:\n  default_modifiers: {}\n", [], 1, "reads no modifier"),
+        (RECIPES["fp8-dynamic"], ["--resume", "."], 2, "--resume: for SparseML"),
+    ],
+)
+def test_what_the_llm_runner_refuses_before_loading(
+    models, tmp_path, text, extra, code, said
+):
+    """A recipe that does not read, or that names no modifier, with a model
+    folder; --resume: refused by the LLM runner (in the main environment: no
+    llm-compressor needed to say so), nothing made."""
+    path = tmp_path / "r.yaml"
+    path.write_text(text)
+    out = [] if extra else ["-o", "out"]
+    done = recipe(str(path), "--model", str(models["llama"]), *out, *extra,
+                  cwd=tmp_path, python=Path(sys.executable))  # fmt: skip
+    assert done.returncode == code, done.stderr
+    assert said in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_without_llm_compressor_the_cli_says_how_to_install_it(models, tmp_path):
     """The main environment (sparseml's) has no llm-compressor: the recipe is
     checked, then one line says what to install; no folder is made."""
@@ -256,11 +314,14 @@ def test_without_llm_compressor_the_cli_says_how_to_install_it(models, tmp_path)
     done = recipe(str(path), "--model", str(models["llama"]), "-o", "out",
                   cwd=tmp_path, python=Path(sys.executable))  # fmt: skip
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [
+    said = done.stderr.strip().splitlines()
+    assert said[-1] == (
         "recipe run: llm-compressor recipes run with llm-compressor 0.14, not "
         "installed here: pip install 'recipe-compiler[llm]' into an environment of "
         "its own (llm-compressor needs numpy 2, the runner extra numpy < 2)"
-    ]
+    )
+    assert said[0].startswith(f"recipe run: {path}:5:")  # (lint's warning first:
+    assert "RC751 warning" in said[0]  # the router pattern matches nothing here)
     assert not (tmp_path / "out").exists()
 
 

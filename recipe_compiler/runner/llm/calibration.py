@@ -1,12 +1,14 @@
 """The calibration set and the held-out set, as token ids.
 
-From `--dataset FILE`: a `.txt` file is one text, tokenized once and cut into
-windows of `max_seq_length` tokens (as llm-compressor's examples concatenate a
-corpus); a `.jsonl` file is one sample a line, each an object with a "text"
-string (or a JSON string), tokenized and truncated to `max_seq_length`. The
-samples are shuffled with the seed; the first `held_out` are kept out of
-calibration for the comparison of the dense and the compressed model, the next
-`samples` calibrate. Without a file: `samples` + `held_out` sequences of
+From `--dataset FILE`: a `.txt` file is one text (a corpus), tokenized once
+without special tokens and cut into windows of `max_seq_length` tokens (as
+llm-compressor's examples concatenate one); a `.jsonl` file is one sample a
+line, each an object with a "text" string (or a JSON string), tokenized as a
+document (special tokens as the tokenizer adds them) and truncated to
+`max_seq_length`. The samples are shuffled with the seed; the first `held_out`
+(at most a fifth of them, so that most calibrate) are kept out of calibration
+for the comparison of the dense and the compressed model, the next `samples`
+calibrate. Without a file: `samples` + `held_out` sequences of
 `max_seq_length` token ids drawn uniformly from the vocabulary (special tokens
 left out) with the seed: enough to exercise every modifier, no substitute for
 text of the task (the run says which it used).
@@ -179,7 +181,7 @@ def generated(
         rng = np.random.default_rng([seed, salt])
         return rng.choice(allowed, size=(n, max_seq_length)).tolist()
 
-    calibrate, held = draw(samples, 0), draw(max(1, held_out), 1)
+    calibrate, held = draw(samples, 0), draw(held_out, 1)
     return Calibration(
         calibrate,
         held,

@@ -14,8 +14,9 @@ here first).
   Wanda modifier prunes, and to what (its `_module_sparsities`, filled when
   calibration starts): the engine's own
   account, not an inference from the weights (a 4-bit weight is ~10% zeros
-  without any pruning). The modifier running when an exception escapes is the
-  one that failed.
+  without any pruning). The modifier whose call an exception escaped is the
+  one that failed; outside every call, calibration's forward pass failed, or,
+  before any modifier ran, oneshot could not start (recipe, processor, data).
 - `blame`: the module an exception escaped from (the innermost frame holding a
   named module with weights) and the modifier, for a message that says which
   layer and modifier failed.
@@ -62,6 +63,10 @@ class Watch:
         self.given: dict[str, int] = {}  # module -> modifier that set its scheme
         self.pruned: dict[str, tuple[int, float]] = {}  # module -> (modifier, level)
         self.current: int | None = None  # the modifier whose call is running
+        # the modifier whose call an exception escaped, with the exception (one
+        # caught inside llm-compressor does not name it for a later failure)
+        self.raised: tuple[int, BaseException] | None = None
+        self.stage = "start"  # "start" (the recipe, processor, data) or "run"
         self._saved: dict[str, Any] = {}
 
     def index(self, modifier: Any) -> int:
@@ -79,10 +84,15 @@ class Watch:
 
         def wrapped(modifier: Any, *args: Any, **kwargs: Any) -> Any:
             index = watch.index(modifier)
-            watch.current = index  # (left set when the call raises)
+            watch.current = index
             before = _schemes(watch.model)
-            result = original(modifier, *args, **kwargs)
-            watch.current = None
+            try:
+                result = original(modifier, *args, **kwargs)
+            except BaseException as exc:
+                watch.raised = (index, exc)
+                raise
+            finally:
+                watch.current = None
             for name, ident in _schemes(watch.model).items():
                 if before.get(name) != ident:
                     watch.given[name] = index
@@ -120,8 +130,11 @@ class Blame:
     index: int | None  # in the recipe's order
     module: str | None  # the innermost named module with weights
     error: str  # "Type: first line"
+    stage: str = "run"  # "start": before any modifier ran (recipe, processor, data)
 
     def describe(self) -> str:
+        if self.stage == "start":
+            return f"oneshot could not start: {self.error}"
         where = f" at {self.module}" if self.module else ""
         # outside every modifier's call: the pipeline's forward pass over the
         # calibration data (the modifiers' hooks run inside it)
@@ -143,21 +156,41 @@ def blame(exc: BaseException, model: Any, watch: Watch | None) -> Blame:
     while tb is not None:
         frames.append(tb.tb_frame)
         tb = tb.tb_next
+
+    def weighted(value: Any) -> bool:
+        return (
+            isinstance(value, torch.nn.Module)
+            and id(value) in names
+            and isinstance(getattr(value, "weight", None), torch.Tensor)
+        )
+
     for frame in reversed(frames):  # the innermost first
+        found: list[list[str]] = []  # (a module, or a batch: GPTQ's come in lists)
         for value in frame.f_locals.values():
-            if (
-                isinstance(value, torch.nn.Module)
-                and id(value) in names
-                and isinstance(getattr(value, "weight", None), torch.Tensor)
-            ):
-                module = names[id(value)]
-                break
-        if module is not None:
+            if weighted(value):
+                found.append([names[id(value)]])
+            elif isinstance(value, list | tuple) and 0 < len(value) <= 64:
+                batch = [names[id(v)] for v in value if weighted(v)]
+                if batch:
+                    found.append(batch)
+        if found:
+            batch = min(found, key=len)  # the one it was working on
+            module = ", ".join(batch[:4]) + (" ..." if len(batch) > 4 else "")
             break
-    index = watch.current if watch is not None else None
+    index = None
+    if watch is not None and watch.raised is not None:
+        raised, seen = watch.raised
+        chain: list[BaseException] = []
+        link: BaseException | None = exc
+        while link is not None and len(chain) < 16:
+            chain.append(link)
+            link = link.__cause__ or link.__context__
+        if any(e is seen for e in chain):  # (that call's exception, or one it led to)
+            index = raised
     label = watch.labels()[index] if watch is not None and index is not None else None
     first = (str(exc).strip().splitlines() or [""])[0]
-    return Blame(label, index, module, f"{type(exc).__name__}: {first}")
+    stage = watch.stage if watch is not None else "run"
+    return Blame(label, index, module, f"{type(exc).__name__}: {first}", stage)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -275,6 +308,7 @@ def oneshot(
     )
     loader = get_calibration_dataloader(shot.dataset_args, shot.processor)
     with watch:
+        watch.stage = "run"
         shot.apply_recipe_modifiers(calibration_dataloader=loader)
 
 
@@ -296,13 +330,13 @@ def reload(
     hf_logging.disable_default_handler()  # (its load report: the error says it)
     try:
         model = transformers.AutoModelForCausalLM.from_pretrained(folder, dtype="auto")
+        with torch.no_grad():
+            logits = model.eval()(input_ids=torch.tensor([probe])).logits.float()
     except Exception as exc:  # the finding, whatever transformers raised
         first = (str(exc).strip().splitlines() or [""])[0]
         return {"ok": False, "error": f"{type(exc).__name__}: {first}"}
     finally:
         hf_logging.enable_default_handler()
-    with torch.no_grad():
-        logits = model.eval()(input_ids=torch.tensor([probe])).logits.float()
     config = getattr(model.config, "quantization_config", None)
     again = sum(
         getattr(m, "quantization_scheme", None) is not None

@@ -1,10 +1,11 @@
 """Everything an LLM run checks before it loads a weight: the recipe read as
 llm-compressor's and linted against the model folder (the `--model` checks of
-`recipe lint`), errors refused; the folder holds weights (and a tokenizer where
-a text file is to be tokenized); the calibration file reads; the sequence length
-fits the model; and what oneshot will do to each module, predicted as `recipe
-show --model` does. Pure: no torch, no llm-compressor; a minute of loading and
-calibrating is never spent on a recipe the engine would refuse."""
+`recipe lint`), errors refused, and a modifier to apply; the folder holds
+weights and a tokenizer (oneshot needs the model's processor); the calibration
+file reads; the sequence length fits the model; OUT does not overlap the model;
+and what oneshot will do to each module, predicted as `recipe show --model`
+does. Pure: no torch, no llm-compressor; a minute of loading and calibrating is
+never spent on a recipe the engine would refuse."""
 
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ def preflight(recipe: Recipe, args: LLMRunArgs) -> Preflight:
     from ...model.llm.match import Unsafe
     from ...views.llm_modules import modules_json
 
+    if recipe.root is None:  # the text is no YAML: lint says where, as any run
+        raise Refused(_errors(args, lint_recipe(recipe).problems), lint=True)
     choice = resolve(args.dialect, recipe.root)
     if choice.dialect != "llm-compressor":
         raise Refused(
@@ -77,7 +80,7 @@ def preflight(recipe: Recipe, args: LLMRunArgs) -> Preflight:
         llm = load_llm(str(folder))
     except LLMError as exc:
         raise Refused(str(exc)) from None
-    weights = [p for g in WEIGHT_GLOBS for p in folder.glob(g)]
+    weights = _weights(folder)
     if not weights:
         raise Refused(
             f"--model {args.model}: holds a config.json but no weights "
@@ -85,13 +88,14 @@ def preflight(recipe: Recipe, args: LLMRunArgs) -> Preflight:
             "(`recipe lint --model` and `recipe show --model` read a config alone)"
         )
     problems = lint_recipe(recipe, Config(dialect="llm-compressor"), network=llm)
-    found = errors(problems.problems)
-    if found:
-        listed = "".join("\n" + p.described("  ") for p in found)
+    if errors(problems.problems):
+        raise Refused(_errors(args, problems.problems), lint=True)
+    walked = read(recipe.root)
+    if not walked.modifiers:
         raise Refused(
-            f"{len(found)} error{'s' * (len(found) != 1)} by `recipe lint --model "
-            f"{args.model}` (llm-compressor's oneshot would fail on "
-            f"{'them' if len(found) > 1 else 'it'}); nothing was loaded:{listed}",
+            f"{recipe.path}: llm-compressor reads no modifier from it (`recipe show "
+            f"{recipe.path}` lists what it reads): oneshot would have nothing to "
+            "apply; nothing was loaded",
             lint=True,
         )
     longest = _longest(folder)
@@ -103,20 +107,18 @@ def preflight(recipe: Recipe, args: LLMRunArgs) -> Preflight:
             f"--max-seq-length {args.max_seq_length}: longer than the model's "
             f"max_position_embeddings ({longest}); pass {longest} or less"
         )
+    if not any((folder / name).is_file() for name in TOKENIZER_FILES):
+        raise Refused(
+            f"--model {args.model}: holds no tokenizer ({', '.join(TOKENIZER_FILES)}):"
+            " oneshot needs the model's processor; save the tokenizer into the "
+            "folder (`AutoTokenizer.from_pretrained(...).save_pretrained(DIR)`)"
+        )
     texts = None
     if args.dataset is not None:
-        if not any((folder / name).is_file() for name in TOKENIZER_FILES):
-            raise Refused(
-                f"--dataset {args.dataset}: the model folder {args.model} holds no "
-                f"tokenizer ({', '.join(TOKENIZER_FILES)}) to read text with; save "
-                "the model's tokenizer into it, or leave --dataset out for a "
-                "generated set"
-            )
         try:
             texts = read_texts(args.dataset)
         except DatasetError as exc:
             raise Refused(str(exc)) from None
-    walked = read(recipe.root)
     predicted, why_not = None, None
     try:
         predicted = modules_json(
@@ -153,3 +155,23 @@ def _longest(folder: Path) -> int | None:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     return None
+
+
+def _weights(folder: Path) -> list[Path]:
+    """The checkpoint's files, as transformers picks them: safetensors where
+    there are any, else the pickled ones."""
+    for pattern in WEIGHT_GLOBS:
+        found = sorted(folder.glob(pattern))
+        if found:
+            return found
+    return []
+
+
+def _errors(args: LLMRunArgs, problems: list[Problem]) -> str:
+    found = errors(problems)
+    listed = "".join("\n" + p.described("  ") for p in found)
+    return (
+        f"{len(found)} error{'s' * (len(found) != 1)} by `recipe lint --model "
+        f"{args.model}` (llm-compressor's oneshot would fail on "
+        f"{'them' if len(found) > 1 else 'it'}); nothing was loaded:{listed}"
+    )

@@ -21,7 +21,8 @@ from typing import Any
 from ...fileio import write_atomic
 from ..errors import RunError
 from .args import DEFAULT_MAX_SEQ_LENGTH, LLMRunArgs
-from .preflight import TOKENIZER_FILES, Preflight
+from .calibration import DatasetError
+from .preflight import Preflight
 
 INCOMPLETE = "INCOMPLETE"
 LOG = "llmcompressor.log"
@@ -38,8 +39,8 @@ PRODUCTS = (
 )
 PHASES = [
     "import",
-    "load",
     "calibration data",
+    "load",
     "oneshot",
     "compare",
     "save",
@@ -50,8 +51,8 @@ PHASES = [
 
 def run(pre: Preflight, echo: Callable[[str], None]) -> dict[str, Any]:
     """Run, write OUT's files, return report.json's document. Raises RunError
-    (oneshot or a phase failed: OUT says so) and lets KeyboardInterrupt through
-    (OUT says so too)."""
+    (oneshot or a phase failed), DatasetError (the calibration file, tokenized,
+    is too short) and lets KeyboardInterrupt through; OUT says which."""
     from .phases import Phases
 
     args = pre.args
@@ -65,6 +66,7 @@ def run(pre: Preflight, echo: Callable[[str], None]) -> dict[str, Any]:
     )
     recipe_file = out / "recipe.yaml"
     write_atomic(recipe_file, pre.recipe.source.yaml_text or "")
+    start = time.perf_counter()
     phases = Phases(PHASES, echo)
     try:
         with contextlib.ExitStack() as stack:
@@ -72,11 +74,11 @@ def run(pre: Preflight, echo: Callable[[str], None]) -> dict[str, Any]:
                 from .engine import quiet_logs
 
                 stack.enter_context(quiet_logs(str(out / LOG), echo))
-            doc = _stages(pre, args, out, str(recipe_file), phases, echo)
+            doc = _stages(pre, args, out, str(recipe_file), phases, echo, start)
     except KeyboardInterrupt:
         _abandon(out, f"interrupted (Ctrl-C) during {phases.current or 'start-up'}")
         raise
-    except RunError as exc:
+    except (RunError, DatasetError) as exc:
         _abandon(out, f"failed during {phases.current}: {exc}")
         raise
     except Exception as exc:  # a phase's own failure: said, never a traceback
@@ -97,6 +99,7 @@ def _stages(
     recipe_file: str,
     phases: Any,
     echo: Callable[[str], None],
+    start: float,
 ) -> dict[str, Any]:
     from . import engine
     from .calibration import from_texts, generated
@@ -104,57 +107,44 @@ def _stages(
     from .compare import compare
     from .report import build, write
 
-    start = time.perf_counter()
     folder = Path(args.model)
     length = args.max_seq_length or DEFAULT_MAX_SEQ_LENGTH  # (preflight set it)
-    with phases.phase("load", f"{pre.llm.architecture} from {args.model}"):
+    with phases.phase("calibration data"):  # (before the weights: a file too
+        # short for one window is said without loading the model)
         import torch
         import transformers
 
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder))
+        if pre.texts is not None:
+            calibration = from_texts(
+                pre.texts, tokenizer, args.samples, args.held_out, length, args.seed
+            )
+        else:
+            config = transformers.AutoConfig.from_pretrained(str(folder))
+            calibration = generated(
+                config.get_text_config().vocab_size,
+                args.samples,
+                args.held_out,
+                length,
+                args.seed,
+                tokenizer.all_special_ids,
+            )
+        echo(f"  calibration: {calibration.description}")
+    with phases.phase("load", f"{pre.llm.architecture} from {args.model}"):
         torch.manual_seed(args.seed)
         pinned_off = engine.cpu_fix()
-        tokenizer = None
-        if any((folder / name).is_file() for name in TOKENIZER_FILES):
-            tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder))
         model = transformers.AutoModelForCausalLM.from_pretrained(
             str(folder), dtype="auto"
         )
         model.eval()
-    with phases.phase("calibration data"):
-        if pre.texts is not None:
-            calibration = from_texts(
-                pre.texts,
-                tokenizer,
-                args.samples,
-                args.held_out,
-                length,
-                args.seed,
-            )
-        else:
-            vocab = model.config.get_text_config().vocab_size
-            special = tokenizer.all_special_ids if tokenizer is not None else ()
-            calibration = generated(
-                vocab,
-                args.samples,
-                args.held_out,
-                length,
-                args.seed,
-                special,
-            )
-        echo(f"  calibration: {calibration.description}")
     lines = [w.line for w in _walked(pre).modifiers]
-    watch = engine.Watch(model)
     with phases.phase(
         "oneshot", f"{len(lines)} modifier(s), {len(calibration.calibrate)} samples"
     ):
+        watch = engine.Watch(model)
         try:
             engine.oneshot(
-                model,
-                tokenizer,
-                calibration.calibrate,
-                recipe_file,
-                length,
-                watch,
+                model, tokenizer, calibration.calibrate, recipe_file, length, watch
             )
         except Exception as exc:
             said = engine.blame(exc, model, watch)
@@ -185,24 +175,23 @@ def _stages(
     with phases.phase("save", f"compressed checkpoint to {out / MODEL}"):
         partial = out / PARTIAL
         model.save_pretrained(str(partial), save_compressed=True)
-        if tokenizer is not None:
-            tokenizer.save_pretrained(str(partial))
+        tokenizer.save_pretrained(str(partial))
         os.replace(partial, out / MODEL)
         del model
         gc.collect()
     with phases.phase("reload", f"{out / MODEL} read back by transformers"):
         schemed = sum(name in done.zeros for name in done.schemes)
         reloaded = engine.reload(str(out / MODEL), probe, expected, schemed)
-    compared = compare(
-        pre.predicted,
-        done.modifiers,
-        lines,
-        done.schemes,
-        done.given,
-        done.pruned,
-        done.zeros,
-    )
     with phases.phase("report", f"{out}/report.json, report.md, report.html"):
+        compared = compare(
+            pre.predicted,
+            done.modifiers,
+            lines,
+            done.schemes,
+            done.given,
+            done.pruned,
+            done.zeros,
+        )
         doc = build(
             pre,
             args,
@@ -216,12 +205,11 @@ def _stages(
                 "quantization_config": _saved_config(out / MODEL),
                 "reload": reloaded,
             },
-            phases=phases.rows,
+            phases=phases.rows,  # (every phase but this one)
             seconds=time.perf_counter() - start,
             pinned_off=pinned_off,
         )
         write(doc, pre, out)
-    doc["phases"] = phases.rows  # the report phase's own time, in the return
     return doc
 
 

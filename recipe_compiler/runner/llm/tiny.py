@@ -8,8 +8,8 @@ small model of the real architecture in seconds, offline.
 Write a config.json of the architecture with small sizes (the real one's
 model_type, a few layers, a narrow hidden size) into DIR first; `recipe lint
 --model DIR` reads it alone. Runs where transformers is installed (the `llm`
-extra); DIR's config and nothing else is read, weights already there are never
-replaced."""
+extra); DIR's config is read, and rewritten by transformers with its defaults
+filled in (its dtype kept); weights already there are never replaced."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def build(folder: Path, seed: int = 0) -> int:
     hf_logging.disable_progress_bar()  # (one shard of a tiny model)
     torch.manual_seed(seed)
     config = transformers.AutoConfig.from_pretrained(str(folder))
-    model = transformers.AutoModelForCausalLM.from_config(config)
+    dtype = getattr(config, "dtype", None) or torch.float32  # (the config's kept)
+    model = transformers.AutoModelForCausalLM.from_config(config, dtype=dtype)
     model.save_pretrained(str(folder))
     size = config.get_text_config().vocab_size
     vocab = {f"w{i}": i for i in range(size)}
