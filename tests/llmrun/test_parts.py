@@ -126,6 +126,14 @@ def test_a_text_file_is_cut_into_windows_held_out_apart(tmp_path):
     assert "10 windows of 64 tokens" in cal.description
 
 
+def test_a_long_corpus_is_read_as_far_as_the_windows_need(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text(" ".join(f"w{i % 250}" for i in range(200_000)))
+    cal = from_texts(read_texts(str(path)), Words(), 4, 2, 16, seed=0)
+    assert "(its first 3,072 characters)" in cal.description
+    assert len(cal.calibrate) == 4 and len(cal.held_out) == 2
+
+
 @pytest.mark.parametrize(
     ("name", "body", "said"),
     [
