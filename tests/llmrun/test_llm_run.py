@@ -34,6 +34,17 @@ def recipe(*args: str, cwd: Path, python: Path = LLMC_PYTHON, timeout: int = 600
     )  # fmt: skip
 
 
+def hooked(mode: str, shape: str, path: Path, model: Path, cwd: Path):
+    """`recipe run path --model model -o out` with oneshot made to fail or be
+    interrupted (hooked.py)."""
+    return subprocess.run(
+        [str(LLMC_PYTHON), str(HERE / "hooked.py"), mode, shape,
+         "run", str(path), "--model", str(model), "-o", "out", *FAST],
+        capture_output=True, text=True, timeout=600, cwd=cwd,
+        env={**os.environ, "NM_DISABLE_ANALYTICS": "1"},
+    )  # fmt: skip
+
+
 def predicted(recipe_path: Path, model: Path) -> dict:
     done = subprocess.run(
         [sys.executable, "-m", "recipe_compiler.cli", "show", str(recipe_path),
@@ -184,12 +195,7 @@ def test_a_failed_oneshot_names_modifier_and_layer_and_leaves_the_dense_alone(
     path.write_text(RECIPES["gptq-w4a16-g32"])
     model = models["llama"]
     before = digest(model)
-    done = subprocess.run(
-        [str(LLMC_PYTHON), str(HERE / "hooked.py"), "raise", "64x128",
-         "run", str(path), "--model", str(model), "-o", "out", *FAST],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
-        env={**os.environ, "NM_DISABLE_ANALYTICS": "1"},
-    )  # fmt: skip
+    done = hooked("raise", "64x128", path, model, tmp_path)
     assert done.returncode == 1, done.stderr[-3000:]
     said = done.stderr.strip().splitlines()[-1]
     assert said.startswith(
@@ -209,12 +215,7 @@ def test_a_failed_oneshot_names_modifier_and_layer_and_leaves_the_dense_alone(
 def test_a_failure_inside_a_modifier_names_it_with_its_line(models, tmp_path):
     path = tmp_path / "w8a8.yaml"
     path.write_text(RECIPES["w8a8-smoothquant"])
-    done = subprocess.run(
-        [str(LLMC_PYTHON), str(HERE / "hooked.py"), "solver", "-",
-         "run", str(path), "--model", str(models["llama"]), "-o", "out", *FAST],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
-        env={**os.environ, "NM_DISABLE_ANALYTICS": "1"},
-    )  # fmt: skip
+    done = hooked("solver", "-", path, models["llama"], tmp_path)
     assert done.returncode == 1, done.stderr[-3000:]
     said = done.stderr.strip().splitlines()[-1]
     assert said.startswith(
@@ -228,12 +229,7 @@ def test_a_failure_inside_a_modifier_names_it_with_its_line(models, tmp_path):
 def test_ctrl_c_leaves_out_clearly_incomplete(models, tmp_path):
     path = tmp_path / "w4.yaml"
     path.write_text(RECIPES["gptq-w4a16-g32"])
-    done = subprocess.run(
-        [str(LLMC_PYTHON), str(HERE / "hooked.py"), "sigint", "64x128",
-         "run", str(path), "--model", str(models["llama"]), "-o", "out", *FAST],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
-        env={**os.environ, "NM_DISABLE_ANALYTICS": "1"},
-    )  # fmt: skip
+    done = hooked("sigint", "64x128", path, models["llama"], tmp_path)
     assert done.returncode == 130, done.stderr[-3000:]
     assert "interrupted" in done.stderr and "--overwrite" in done.stderr
     out = tmp_path / "out"

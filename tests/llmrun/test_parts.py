@@ -18,7 +18,7 @@ from recipe_compiler.runner.llm.calibration import (
     generated,
     read_texts,
 )
-from recipe_compiler.runner.llm.compare import compare
+from recipe_compiler.runner.llm.compare import Applied, compare
 from recipe_compiler.runner.llm.preflight import Refused, preflight
 from tests.llmrun.cases import RECIPES
 
@@ -43,15 +43,10 @@ W4 = {"num_bits": 4, "type": "int", "strategy": "group", "group_size": 32}
 
 
 def _compare(predicted_rows, schemes, given_, pruned, zeros):
-    return compare(
-        {"modules": predicted_rows},
-        ["GPTQModifier", "SparseGPTModifier"],
-        [3, 9],
-        schemes,
-        given_,
-        pruned,
-        zeros,
+    done = Applied(
+        ["GPTQModifier", "SparseGPTModifier"], schemes, given_, pruned, zeros
     )
+    return compare({"modules": predicted_rows}, [3, 9], done)
 
 
 def test_what_oneshot_did_as_predicted_agrees():
@@ -99,7 +94,7 @@ def test_every_difference_is_a_finding():
 
 
 def test_without_a_prediction_nothing_is_compared():
-    done = compare(None, ["GPTQModifier"], [3], {}, {}, {}, {"a": 0.0})
+    done = compare(None, [3], Applied(["GPTQModifier"], {}, {}, {}, {"a": 0.0}))
     assert done.findings == [] and done.rows[0]["predicted"] is None
 
 

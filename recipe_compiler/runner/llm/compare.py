@@ -25,6 +25,19 @@ ZERO_TOLERANCE = 0.01  # SparseGPT prunes by blocks of columns: a fraction, roun
 
 
 @dataclasses.dataclass(frozen=True)
+class Applied:
+    """What oneshot did (`engine.applied` reads it off the model): the modifiers
+    in order (class names), and per module the scheme it holds, which modifier
+    gave it, what it was pruned to (modifier, level) and its weight's zeros."""
+
+    modifiers: list[str]
+    schemes: dict[str, dict[str, Any]]  # module -> {weights, input_activations}
+    given: dict[str, int]
+    pruned: dict[str, tuple[int, float]]
+    zeros: dict[str, float]  # every Linear/Embedding -> fraction of weight zero
+
+
+@dataclasses.dataclass(frozen=True)
 class Compared:
     rows: list[dict[str, Any]]  # one per module either side names
     findings: list[str]  # every difference, one line each
@@ -33,32 +46,27 @@ class Compared:
 
 def compare(
     predicted: Mapping[str, Any] | None,
-    modifiers: Sequence[str],
     lines: Sequence[int | None],
-    schemes: Mapping[str, Mapping[str, Any]],
-    given: Mapping[str, int],
-    pruned: Mapping[str, tuple[int, float]],
-    zeros: Mapping[str, float],
+    done: Applied,
 ) -> Compared:
-    """`modifiers`: the engine's modifiers in order (class names), `lines` the
-    recipe line each is written at; the rest as `engine.Applied` holds it."""
+    """`lines`: the recipe line each of `done.modifiers` is written at."""
     expected = {r["name"]: r for r in (predicted or {}).get("modules", [])}
     names = list(expected) + sorted(
-        n for n in set(pruned) | set(zeros) if n not in expected
+        n for n in set(done.pruned) | set(done.zeros) if n not in expected
     )  # (zeros: every Linear and Embedding, what the prediction covers)
     rows, findings = [], []
     for name in names:
         want = expected.get(name)
-        got = _observed(name, modifiers, lines, schemes, given, pruned, zeros)
+        got = _observed(name, lines, done)
         said = _differences(name, want, got) if predicted is not None else []
         findings += said
         rows.append(
             {"name": name, "predicted": want, "observed": got, "agrees": not said}
         )
     per_modifier = []
-    for index, label in enumerate(modifiers):
-        schemed = [n for n, i in given.items() if i == index and n in zeros]
-        cut = [n for n, (i, _) in pruned.items() if i == index]
+    for index, label in enumerate(done.modifiers):
+        schemed = [n for n, i in done.given.items() if i == index and n in done.zeros]
+        cut = [n for n, (i, _) in done.pruned.items() if i == index]
         per_modifier.append(
             {
                 "modifier": label,
@@ -70,22 +78,15 @@ def compare(
     return Compared(rows, findings, per_modifier)
 
 
-def _observed(
-    name: str,
-    modifiers: Sequence[str],
-    lines: Sequence[int | None],
-    schemes: Mapping[str, Mapping[str, Any]],
-    given: Mapping[str, int],
-    pruned: Mapping[str, tuple[int, float]],
-    zeros: Mapping[str, float],
-) -> dict[str, Any]:
-    scheme = schemes.get(name) or {}
+def _observed(name: str, lines: Sequence[int | None], done: Applied) -> dict[str, Any]:
+    scheme = done.schemes.get(name) or {}
     weights = scheme.get("weights") or {}
     inputs = scheme.get("input_activations") or {}
-    by = given.get(name)
-    cut = pruned.get(name)
+    by = done.given.get(name)
+    cut = done.pruned.get(name)
+    modifiers = done.modifiers
     return {
-        "modifier": modifiers[by] if by is not None and name in schemes else None,
+        "modifier": modifiers[by] if by is not None and name in done.schemes else None,
         "modifier_line": lines[by] if by is not None and by < len(lines) else None,
         "weight_bits": weights.get("num_bits"),
         "weight_type": weights.get("type"),
@@ -97,7 +98,7 @@ def _observed(
         "input_dynamic": inputs.get("dynamic"),
         "sparsity": cut[1] if cut else None,
         "pruned_by": modifiers[cut[0]] if cut else None,
-        "zeros": zeros.get(name),
+        "zeros": done.zeros.get(name),
     }
 
 

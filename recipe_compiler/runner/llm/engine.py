@@ -30,6 +30,8 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
+from .compare import Applied
+
 _WATCHED = ("initialize", "update_event", "finalize")
 _SHOWN = ("WARNING", "ERROR", "CRITICAL")  # (not its per-module METRIC lines)
 
@@ -193,18 +195,6 @@ def blame(exc: BaseException, model: Any, watch: Watch | None) -> Blame:
     return Blame(label, index, module, f"{type(exc).__name__}: {first}", stage)
 
 
-@dataclasses.dataclass(frozen=True)
-class Applied:
-    """What oneshot did: the modifiers in order, and per module the scheme it
-    holds, which modifier gave it, what it was pruned to and its zeros."""
-
-    modifiers: list[str]
-    schemes: dict[str, dict[str, Any]]  # module -> {weights, input_activations}
-    given: dict[str, int]
-    pruned: dict[str, tuple[int, float]]
-    zeros: dict[str, float]  # Linear/Embedding module -> fraction of weight zero
-
-
 def _args(args: Any) -> dict[str, Any] | None:
     if args is None:
         return None
@@ -218,6 +208,7 @@ def _args(args: Any) -> dict[str, Any] | None:
 
 
 def applied(model: Any, watch: Watch) -> Applied:
+    """What oneshot did to `model`, with what `watch` saw."""
     import torch
 
     schemes, zeros = {}, {}

@@ -183,15 +183,7 @@ def _stages(
         schemed = sum(name in done.zeros for name in done.schemes)
         reloaded = engine.reload(str(out / MODEL), probe, expected, schemed)
     with phases.phase("report", f"{out}/report.json, report.md, report.html"):
-        compared = compare(
-            pre.predicted,
-            done.modifiers,
-            lines,
-            done.schemes,
-            done.given,
-            done.pruned,
-            done.zeros,
-        )
+        compared = compare(pre.predicted, lines, done)
         doc = build(
             pre,
             args,
