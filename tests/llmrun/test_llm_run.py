@@ -333,3 +333,15 @@ def test_sparseml_options_are_refused_by_name(models, tmp_path):
                     "--samples", "3", cwd=tmp_path, python=Path(sys.executable))  # fmt: skip
     assert legacy.returncode == 2
     assert "--samples: for llm-compressor recipes" in legacy.stderr
+
+
+def test_tiny_refuses_a_config_transformers_cannot_build_in_one_line(llmc, tmp_path):
+    (tmp_path / "config.json").write_text('{"model_type": "llama", "hidden_size": "x"}')
+    done = subprocess.run(
+        [str(LLMC_PYTHON), "-m", "recipe_compiler.runner.llm.tiny", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"tiny: {tmp_path}/config.json: ")
+    assert not list(tmp_path.glob("*.safetensors"))

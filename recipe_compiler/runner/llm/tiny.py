@@ -65,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tiny: needs transformers ({exc}): pip install "
               "'recipe-compiler[llm]'", file=sys.stderr)  # fmt: skip
         return 2
-    except (ValueError, KeyError, OSError) as exc:  # a config transformers refuses
-        print(f"tiny: {config}: {exc}", file=sys.stderr)
+    except Exception as exc:  # a config transformers refuses, however it says so
+        first = (str(exc).strip().splitlines() or [""])[0]
+        print(f"tiny: {config}: {type(exc).__name__}: {first}", file=sys.stderr)
         return 2
     print(f"{args.folder}: {count:,} random weights (seed {args.seed}) and a "
           "word-level tokenizer (w0 w1 ...)")  # fmt: skip
