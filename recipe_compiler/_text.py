@@ -1,5 +1,6 @@
 """Text helpers every layer may use: `did_you_mean` (the closest name, for hints),
-`epoch_text` (an epoch as people write it) and `aligned` (rows as columns).
+`epoch_text` (an epoch as people write it), `aligned` (rows as columns) and
+`error_line` (an exception as one line).
 Standard library only, so the lint path stays cheap."""
 
 from __future__ import annotations
@@ -38,3 +39,10 @@ def aligned(rows: Sequence[tuple[str, ...]], right: tuple[int, ...] = ()) -> lis
         ]
         out.append("  ".join(cells).rstrip())
     return out
+
+
+def error_line(exc: BaseException) -> str:
+    """`Type: the first line of its message`: an engine's exception, said in one
+    line where a traceback would be."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first}"

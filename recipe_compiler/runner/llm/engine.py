@@ -30,6 +30,7 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
+from ..._text import error_line
 from .compare import Applied
 
 _WATCHED = ("initialize", "update_event", "finalize")
@@ -190,9 +191,8 @@ def blame(exc: BaseException, model: Any, watch: Watch | None) -> Blame:
         if any(e is seen for e in chain):  # (that call's exception, or one it led to)
             index = raised
     label = watch.labels()[index] if watch is not None and index is not None else None
-    first = (str(exc).strip().splitlines() or [""])[0]
     stage = watch.stage if watch is not None else "run"
-    return Blame(label, index, module, f"{type(exc).__name__}: {first}", stage)
+    return Blame(label, index, module, error_line(exc), stage)
 
 
 def _args(args: Any) -> dict[str, Any] | None:
@@ -324,8 +324,7 @@ def reload(
         with torch.no_grad():
             logits = model.eval()(input_ids=torch.tensor([probe])).logits.float()
     except Exception as exc:  # the finding, whatever transformers raised
-        first = (str(exc).strip().splitlines() or [""])[0]
-        return {"ok": False, "error": f"{type(exc).__name__}: {first}"}
+        return {"ok": False, "error": error_line(exc)}
     finally:
         hf_logging.enable_default_handler()
     config = getattr(model.config, "quantization_config", None)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..._text import error_line
 from ...fileio import write_atomic
 from ..errors import RunError
 from .args import DEFAULT_MAX_SEQ_LENGTH, LLMRunArgs
@@ -82,8 +83,7 @@ def run(pre: Preflight, echo: Callable[[str], None]) -> dict[str, Any]:
         _abandon(out, f"failed during {phases.current}: {exc}")
         raise
     except Exception as exc:  # a phase's own failure: said, never a traceback
-        first = (str(exc).strip().splitlines() or [""])[0]
-        said = f"{phases.current or 'start-up'} failed: {type(exc).__name__}: {first}"
+        said = f"{phases.current or 'start-up'} failed: {error_line(exc)}"
         _abandon(out, said)
         raise RunError(said) from exc
     finally:

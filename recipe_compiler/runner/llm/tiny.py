@@ -17,6 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..._text import error_line
 from .preflight import WEIGHT_GLOBS
 
 
@@ -66,8 +67,7 @@ def main(argv: list[str] | None = None) -> int:
               "'recipe-compiler[llm]'", file=sys.stderr)  # fmt: skip
         return 2
     except Exception as exc:  # a config transformers refuses, however it says so
-        first = (str(exc).strip().splitlines() or [""])[0]
-        print(f"tiny: {config}: {type(exc).__name__}: {first}", file=sys.stderr)
+        print(f"tiny: {config}: {error_line(exc)}", file=sys.stderr)
         return 2
     print(f"{args.folder}: {count:,} random weights (seed {args.seed}) and a "
           "word-level tokenizer (w0 w1 ...)")  # fmt: skip
